@@ -1,0 +1,207 @@
+//! Everything that is x86_64 assembly: the entry point, the hand-over to the
+//! program, raw system calls and the memory primitives the compiler expects.
+//!
+//! # Safety
+//! The functions here are the boundary between Rust and the machine; each one
+//! documents the contract its callers must keep.
+
+use core::arch::{asm, global_asm};
+
+// The kernel enters `_start` with %rsp pointing at argc (x86_64 psABI §3.4.1,
+// "Initial Stack and Register State"), %rdx holding a function to register
+// with atexit (0 from the kernel) and every other register unspecified.  We
+// pass the stack pointer to Rust in %rdi, realign the stack to 16 bytes as
+// the C ABI requires at a call, and clear %rbp so backtraces end here.
+//
+// `rtld_start` returns the program's entry point in %rax and the stack pointer
+// to start it with in %rdx (a two-word struct is returned in %rax:%rdx).  We
+// switch to that stack, put our fini routine in %rdx as the psABI asks of the
+// dynamic linker, and jump.
+global_asm!(
+    ".globl _start",
+    ".type _start, @function",
+    "_start:",
+    "    xor %ebp, %ebp",
+    "    mov %rsp, %rdi",
+    "    and $-16, %rsp",
+    "    call {start}",
+    "    mov %rdx, %rsp",
+    "    lea {fini}(%rip), %rdx",
+    "    jmp *%rax",
+    "    ud2",
+    ".size _start, . - _start",
+    start = sym crate::start::rtld_start,
+    fini = sym crate::init::rtld_fini,
+    options(att_syntax)
+);
+
+/// The address of our own ELF header, computed PC-relatively: valid before
+/// self-relocation because it needs no relocated data.
+#[inline(always)]
+pub fn own_ehdr() -> usize {
+    let addr: usize;
+    // SAFETY: `lea` only computes an address; `__ehdr_start` is defined by the
+    // static linker for every ELF output whose first PT_LOAD maps the header.
+    unsafe {
+        asm!("lea __ehdr_start(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags));
+    }
+    addr
+}
+
+/// The address of our own entry point, `_start`.
+#[inline(always)]
+pub fn own_entry() -> usize {
+    let addr: usize;
+    // SAFETY: `lea` only computes an address.
+    unsafe {
+        asm!("lea _start(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags));
+    }
+    addr
+}
+
+/// The address of our own dynamic section, computed PC-relatively.
+#[inline(always)]
+pub fn own_dynamic() -> usize {
+    let addr: usize;
+    // SAFETY: as in `own_ehdr`; `_DYNAMIC` is defined by the static linker
+    // for every output with a dynamic section, and ours has one (-shared).
+    unsafe {
+        asm!("lea _DYNAMIC(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags));
+    }
+    addr
+}
+
+/// A system call with up to six arguments; returns the raw kernel result
+/// (negative errno on failure).
+///
+/// # Safety
+/// The arguments must be valid for system call `nr`: pointers must point to
+/// memory of the size and mutability the kernel will use.
+#[inline(always)]
+pub unsafe fn syscall6(nr: usize, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the caller vouches for the arguments; the `syscall` instruction
+    // clobbers only %rcx, %r11 and %rax, which are declared.
+    unsafe {
+        asm!(
+            "syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+            in("r10") a[3], in("r8") a[4], in("r9") a[5],
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack)
+        );
+    }
+    ret
+}
+
+/// Calls a function that takes no arguments and returns an address: an IFUNC
+/// resolver (psABI §5.2 says x86_64 resolvers get no arguments).
+///
+/// # Safety
+/// `f` must be the address of such a function, in mapped and relocated code.
+pub unsafe fn call_resolver(f: usize) -> usize {
+    // SAFETY: the caller vouches that `f` is a resolver with this signature.
+    let resolver: extern "C" fn() -> usize = unsafe { core::mem::transmute(f) };
+    resolver()
+}
+
+/// Calls an initializer or finalizer: `DT_INIT_ARRAY` entries get
+/// `(argc, argv, envp)` as glibc passes them; `DT_FINI_ARRAY` entries ignore them.
+///
+/// # Safety
+/// `f` must be the address of a function in mapped and relocated code.
+pub unsafe fn call_init(f: usize, argc: usize, argv: *const *const u8, envp: *const *const u8) {
+    // SAFETY: the caller vouches that `f` is an init/fini function; passing
+    // extra arguments to a function that takes none is harmless in the SysV ABI.
+    let init: extern "C" fn(usize, *const *const u8, *const *const u8) =
+        unsafe { core::mem::transmute(f) };
+    init(argc, argv, envp);
+}
+
+// The compiler lowers struct copies and zeroing to calls to these symbols,
+// which libc would provide.  `rep movsb`/`rep stosb` are fast on every CPU
+// with ERMS and are written in assembly so the compiler cannot turn the body
+// back into a call to itself.
+
+/// # Safety
+/// As C's `memcpy`: both ranges valid for `n` bytes and not overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn memcpy(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    // SAFETY: the caller guarantees the ranges; `rep movsb` copies forward.
+    unsafe {
+        asm!("rep movsb", inout("rcx") n => _, inout("rdi") dest => _, inout("rsi") src => _,
+             options(nostack, preserves_flags));
+    }
+    dest
+}
+
+/// # Safety
+/// As C's `memmove`: both ranges valid for `n` bytes; they may overlap.
+#[no_mangle]
+pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+    if (dest as usize).wrapping_sub(src as usize) >= n {
+        // SAFETY: a forward copy is correct when dest does not start inside src.
+        return unsafe { memcpy(dest, src, n) };
+    }
+    // SAFETY: copying backwards (direction flag set for the duration of the
+    // instruction and cleared after, as the ABI requires) handles the overlap.
+    unsafe {
+        asm!("std", "rep movsb", "cld",
+             inout("rcx") n => _,
+             inout("rdi") dest.add(n).wrapping_sub(1) => _,
+             inout("rsi") src.add(n).wrapping_sub(1) => _,
+             options(nostack));
+    }
+    dest
+}
+
+/// # Safety
+/// As C's `memset`: the range valid for `n` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
+    // SAFETY: the caller guarantees the range.
+    unsafe {
+        asm!("rep stosb", inout("rcx") n => _, inout("rdi") dest => _, in("al") c as u8,
+             options(nostack, preserves_flags));
+    }
+    dest
+}
+
+/// # Safety
+/// As C's `memcmp`: both ranges valid for `n` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    let mut i = 0;
+    while i < n {
+        // SAFETY: i < n, and the caller guarantees n readable bytes at both.
+        let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
+        if x != y {
+            return x as i32 - y as i32;
+        }
+        i += 1;
+    }
+    0
+}
+
+/// # Safety
+/// As C's `strlen`: `s` points at a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
+    let rest: usize;
+    // SAFETY: `repne scasb` scans forward until it finds the NUL the caller
+    // guarantees; %rcx counts down from -1, so the length is !rcx - 1.
+    unsafe {
+        asm!("repne scasb", inout("rcx") usize::MAX => rest, inout("rdi") s => _, in("al") 0u8,
+             options(nostack, readonly));
+    }
+    !rest - 1
+}
+
+/// # Safety
+/// As C's `bcmp`: both ranges valid for `n` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    // SAFETY: same contract as memcmp.
+    unsafe { memcmp(a, b, n) }
+}

@@ -1,0 +1,140 @@
+//! What the user asked for: `LD_*` environment variables and the options of
+//! an explicit `ld-rs.so [OPTIONS] PROGRAM` command line.
+//!
+//! Variables are matched by their exact name (`LD_DEBUG` must not match
+//! `LD_DEBUG_OUTPUT`).  In secure mode (`AT_SECURE`: a setuid, setgid or
+//! file-capability program) the variables that could make a privileged
+//! program load code of the user's choosing are ignored, as in glibc.
+
+use alloc::vec::Vec;
+
+use crate::start::Startup;
+
+/// What an explicit invocation asks to do with the program.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Run it (the normal case).
+    Run,
+    /// `--list` / `LD_TRACE_LOADED_OBJECTS`: print the dependencies, do not run.
+    List,
+    /// `--verify`: only say whether it is an object we can handle.
+    Verify,
+}
+
+pub struct Config {
+    pub mode: Mode,
+    pub secure: bool,
+    /// `LD_LIBRARY_PATH` or `--library-path`.
+    pub library_path: Option<Vec<u8>>,
+    /// `LD_BIND_NOW`: resolve every PLT slot at start-up.
+    pub bind_now: bool,
+    /// `--inhibit-cache`.
+    pub inhibit_cache: bool,
+    /// `--inhibit-rpath LIST`: objects whose RPATH/RUNPATH are ignored.
+    pub inhibit_rpath: Option<Vec<u8>>,
+    /// `--argv0 STRING`.
+    pub argv0: Option<&'static [u8]>,
+    /// What `$PLATFORM` expands to (`AT_PLATFORM`).
+    pub platform: Vec<u8>,
+}
+
+impl Config {
+    /// Reads the environment.
+    pub fn from_env(st: &Startup) -> Config {
+        let secure = st.aux.secure != 0;
+        let platform = if st.aux.platform != 0 {
+            // SAFETY: AT_PLATFORM points at a NUL-terminated string the kernel put on the stack.
+            unsafe { crate::start::cstr(st.aux.platform as *const u8) }.to_vec()
+        } else {
+            b"x86_64".to_vec()
+        };
+        let mut cfg = Config {
+            mode: Mode::Run,
+            secure,
+            library_path: None,
+            bind_now: false,
+            inhibit_cache: false,
+            inhibit_rpath: None,
+            argv0: None,
+            platform,
+        };
+        for entry in st.env() {
+            let Some(eq) = entry.iter().position(|&c| c == b'=') else {
+                continue;
+            };
+            let (name, value) = (&entry[..eq], &entry[eq + 1..]);
+            if !name.starts_with(b"LD_") {
+                continue;
+            }
+            match name {
+                b"LD_LIBRARY_PATH" if !secure => cfg.library_path = Some(value.to_vec()),
+                b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
+                b"LD_TRACE_LOADED_OBJECTS" if !value.is_empty() => cfg.mode = Mode::List,
+                _ => {}
+            }
+        }
+        cfg
+    }
+
+    /// True when `--inhibit-rpath` names the object (by its path's last component or full path).
+    pub fn inhibit_rpath(&self, object: &[u8]) -> bool {
+        let Some(list) = &self.inhibit_rpath else {
+            return false;
+        };
+        let base = object.rsplit(|&c| c == b'/').next().unwrap_or(object);
+        list.split(|&c| c == b':' || c == b' ')
+            .any(|n| !n.is_empty() && (n == object || n == base))
+    }
+}
+
+/// The result of reading an explicit command line.
+pub enum Command {
+    /// Run (or list, or verify) the program at argv[index].
+    Program { index: usize },
+    /// Print this text on stdout and exit 0 (`--help`, `--version`).
+    Print(&'static [u8]),
+    /// A usage error: message on stderr, exit 1.
+    Usage(Vec<u8>),
+}
+
+/// Parses `ld-rs.so [OPTIONS] PROGRAM ARGS...`, updating `cfg`.
+pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
+    let mut i = 1;
+    while i < st.argc {
+        let arg = st.arg(i);
+        let next = |i: usize| (i + 1 < st.argc).then(|| st.arg(i + 1));
+        match arg {
+            b"--list" => cfg.mode = Mode::List,
+            b"--verify" => cfg.mode = Mode::Verify,
+            b"--inhibit-cache" => cfg.inhibit_cache = true,
+            b"--library-path"
+            | b"--inhibit-rpath"
+            | b"--argv0"
+            | b"--preload"
+            | b"--audit"
+            | b"--glibc-hwcaps-prepend"
+            | b"--glibc-hwcaps-mask" => {
+                let Some(value) = next(i) else { break };
+                match arg {
+                    b"--library-path" => cfg.library_path = Some(value.to_vec()),
+                    b"--inhibit-rpath" => cfg.inhibit_rpath = Some(value.to_vec()),
+                    b"--argv0" => cfg.argv0 = Some(value),
+                    _ => {}
+                }
+                i += 1;
+            }
+            b"--help" => return Command::Print(crate::rtld::HELP),
+            b"--version" => return Command::Print(crate::rtld::VERSION),
+            _ if arg.starts_with(b"--") => {
+                let mut m = Vec::new();
+                m.extend_from_slice(b"unrecognized option '");
+                m.extend_from_slice(arg);
+                m.extend_from_slice(b"'");
+                return Command::Usage(m);
+            }
+            _ => return Command::Program { index: i },
+        }
+        i += 1;
+    }
+    Command::Usage(b"missing program name".to_vec())
+}

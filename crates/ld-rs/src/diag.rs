@@ -1,0 +1,152 @@
+//! Diagnostics: building one line of output without `core::fmt`, and the
+//! fatal start-up errors in glibc's words.
+//!
+//! glibc reports a start-up failure as one line,
+//! `PROGRAM: OCCASION: OBJECT: MESSAGE[: strerror]`, and exits with status
+//! 127.  People search the web for those exact words, so ld-rs prints the same
+//! ones; anything it says beyond them is opt-in.
+
+use alloc::vec::Vec;
+
+use crate::sys;
+
+/// A line of output under construction.
+#[derive(Default)]
+pub struct Msg {
+    buf: Vec<u8>,
+}
+
+impl Msg {
+    pub fn new() -> Msg {
+        Msg {
+            buf: Vec::with_capacity(128),
+        }
+    }
+
+    pub fn s(mut self, bytes: &[u8]) -> Msg {
+        self.buf.extend_from_slice(bytes);
+        self
+    }
+
+    pub fn dec(mut self, mut n: u64) -> Msg {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&digits[i..]);
+        self
+    }
+
+    /// `n` in lower-case hexadecimal, zero-padded to `width` digits.
+    pub fn hex(mut self, n: u64, width: usize) -> Msg {
+        let mut digits = [0u8; 16];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            digits[i] = b"0123456789abcdef"[(v & 15) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        for _ in (digits.len() - i)..width {
+            self.buf.push(b'0');
+        }
+        self.buf.extend_from_slice(&digits[i..]);
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Writes the line (adding the newline) to `fd` in one system call.
+    pub fn write_line(mut self, fd: i32) {
+        self.buf.push(b'\n');
+        sys::write_all(fd, &self.buf);
+    }
+}
+
+/// The name start-up errors are prefixed with: the program's argv[0], as
+/// glibc's `_dl_argv[0]` (set once the command line is read).
+static mut PROGNAME: &[u8] = b"ld-rs.so";
+
+/// Sets the prefix of fatal messages.
+pub fn set_progname(name: &'static [u8]) {
+    // SAFETY: written only during single-threaded start-up, before any reader
+    // can run concurrently.
+    unsafe { *core::ptr::addr_of_mut!(PROGNAME) = name };
+}
+
+pub fn progname() -> &'static [u8] {
+    // SAFETY: see set_progname; after start-up the value never changes.
+    unsafe { *core::ptr::addr_of!(PROGNAME) }
+}
+
+/// A loader error: what failed, on which object, and why.
+#[derive(Clone)]
+pub struct LoadError {
+    /// The occasion, e.g. "error while loading shared libraries" or "symbol lookup error".
+    pub occasion: &'static [u8],
+    /// The object it concerns (may be empty).
+    pub object: Vec<u8>,
+    /// What went wrong.
+    pub message: Vec<u8>,
+    /// The errno behind it, if any (printed as glibc's strerror text).
+    pub errno: Option<sys::Errno>,
+    /// The exit status glibc uses for this error.
+    pub status: i32,
+}
+
+pub const LOADING: &[u8] = b"error while loading shared libraries";
+pub const SYMBOL_LOOKUP: &[u8] = b"symbol lookup error";
+pub const RELOCATION: &[u8] = b"error while loading shared libraries";
+
+impl LoadError {
+    pub fn new(occasion: &'static [u8], object: &[u8], message: &[u8]) -> LoadError {
+        LoadError {
+            occasion,
+            object: object.to_vec(),
+            message: message.to_vec(),
+            errno: None,
+            status: 127,
+        }
+    }
+
+    pub fn with_errno(mut self, errno: sys::Errno) -> LoadError {
+        self.errno = Some(errno);
+        self
+    }
+
+    /// Prints the error as glibc's `fatal_error` does and exits.
+    pub fn die(&self) -> ! {
+        let mut m = Msg::new()
+            .s(progname())
+            .s(b": ")
+            .s(self.occasion)
+            .s(b": ")
+            .s(&self.object);
+        if !self.object.is_empty() {
+            m = m.s(b": ");
+        }
+        m = m.s(&self.message);
+        if let Some(e) = self.errno {
+            m = m.s(b": ").s(e.text());
+        }
+        m.write_line(2);
+        sys::exit(self.status)
+    }
+}
+
+/// A plain message on stderr with the `ld-rs.so: ` prefix, then exit 127.
+pub fn die_plain(msg: Msg) -> ! {
+    msg.write_line(2);
+    sys::exit(127)
+}

@@ -1,0 +1,283 @@
+//! The record of one loaded object (a "DSO" — the executable, a shared
+//! library, or ld-rs itself), and the decoding of its dynamic section.
+//!
+//! Everything the linker needs about an object is computed once, when the
+//! object is added, from its program headers and `PT_DYNAMIC`: the symbol
+//! table and its hash tables, the version tables, the search paths.  The
+//! later phases only read this record.
+
+use alloc::vec::Vec;
+use elf::{Dyn, DynamicInfo, GnuHash, Image, Phdr, StrTab, Sym, SysvHash};
+
+use elf::consts::*;
+
+/// Index of an object in the link map (`Linker::objs`).
+pub type DsoId = usize;
+
+/// How the object came to be loaded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// The program: mapped by the kernel, or by us when run explicitly.
+    Main,
+    /// A shared library we mapped.
+    Library,
+    /// ld-rs itself.
+    Interpreter,
+}
+
+/// One entry of an object's version table (`versym` index → version):
+/// the versions it defines (`DT_VERDEF`) and the ones it requires (`DT_VERNEED`).
+#[derive(Clone, Copy, Default)]
+pub struct Version {
+    pub name: &'static [u8],
+    /// The ELF hash of `name`; 0 for an empty slot.
+    pub hash: u32,
+    /// From `DT_VERNEED`: the hidden bit of the requirement.
+    pub hidden: bool,
+    /// From `DT_VERNEED`: the file the version is expected in (`vn_file`).
+    pub file: &'static [u8],
+}
+
+/// A loaded object.
+pub struct Dso {
+    /// `l_name`: the path it was loaded from ("" for a kernel-loaded program, as glibc).
+    pub name: Vec<u8>,
+    /// The name it was asked for by (a `DT_NEEDED` string or a path).
+    pub requested: Vec<u8>,
+    pub kind: Kind,
+    /// Load bias: run-time address minus link-time address (`l_addr`).
+    pub base: usize,
+    pub phdrs: &'static [Phdr],
+    pub image: Image<'static>,
+    pub dynv: &'static [Dyn],
+    pub dynamic: DynamicInfo,
+    pub strtab: StrTab<'static>,
+    pub symtab: &'static [Sym],
+    pub gnu_hash: Option<GnuHash<'static>>,
+    pub sysv_hash: Option<SysvHash<'static>>,
+    pub versym: Option<&'static [u16]>,
+    pub versions: Vec<Version>,
+    pub soname: Option<&'static [u8]>,
+    /// Directory the object was loaded from, for `$ORIGIN`.
+    pub origin: Option<Vec<u8>>,
+    /// Its `DT_NEEDED` dependencies, resolved, in order.
+    pub needed: Vec<DsoId>,
+    /// The object whose `DT_NEEDED` brought it in (for the `DT_RPATH` chain).
+    pub loader: Option<DsoId>,
+    /// Identity of the file, to load each file once.
+    pub dev: u64,
+    pub ino: u64,
+    /// The entry point (run-time address; the program's only).
+    pub entry: usize,
+    /// The mapped range.
+    pub map_start: usize,
+    pub map_end: usize,
+    /// The object has text relocations (`DT_TEXTREL`): read-only segments are
+    /// made writable while it is relocated.
+    pub textrel: bool,
+    pub relocated: bool,
+    pub init_called: bool,
+}
+
+/// Why an object's dynamic section could not be decoded.
+pub type DecodeError = elf::Error;
+
+impl Dso {
+    /// Builds the record for an object whose segments are mapped at `base`.
+    /// `image` covers the mapped span (link-time addresses).
+    pub fn new(
+        kind: Kind,
+        name: Vec<u8>,
+        requested: Vec<u8>,
+        base: usize,
+        phdrs: &'static [Phdr],
+        image: Image<'static>,
+    ) -> Result<Dso, DecodeError> {
+        let dyn_ph = phdrs
+            .iter()
+            .find(|p| p.p_type == PT_DYNAMIC)
+            .ok_or(elf::Error("object file has no dynamic section"))?;
+        let count = dyn_ph.p_memsz / core::mem::size_of::<Dyn>() as u64;
+        let dynv: &'static [Dyn] = image.slice(dyn_ph.p_vaddr, count)?;
+        let dynamic = DynamicInfo::parse(dynv)?;
+
+        let strsz = dynamic.get(DT_STRSZ).unwrap_or(0);
+        let strtab = match dynamic.get(DT_STRTAB) {
+            Some(addr) => StrTab::new(image.bytes_at(addr, strsz)?),
+            None => StrTab::new(&[]),
+        };
+        let gnu_hash = match dynamic.gnu_hash {
+            Some(addr) => Some(GnuHash::parse(&image, addr)?),
+            None => None,
+        };
+        let sysv_hash = match dynamic.get(DT_HASH) {
+            Some(addr) if gnu_hash.is_none() => Some(SysvHash::parse(&image, addr)?),
+            _ => None,
+        };
+        let nsyms = match (&gnu_hash, &sysv_hash) {
+            (Some(h), _) => h.symbol_count()? as u64,
+            (None, Some(h)) => h.symbol_count() as u64,
+            (None, None) => 0,
+        };
+        let symtab: &'static [Sym] = match dynamic.get(DT_SYMTAB) {
+            Some(addr) if nsyms > 0 => image.slice(addr, nsyms)?,
+            _ => &[],
+        };
+        let versym = match dynamic.versym {
+            Some(addr) if nsyms > 0 => Some(image.slice::<u16>(addr, nsyms)?),
+            _ => None,
+        };
+        let soname = match dynamic.get(DT_SONAME) {
+            Some(off) => Some(strtab.get(off)?),
+            None => None,
+        };
+        let mut dso = Dso {
+            name,
+            requested,
+            kind,
+            base,
+            phdrs,
+            image,
+            dynv,
+            dynamic,
+            strtab,
+            symtab,
+            gnu_hash,
+            sysv_hash,
+            versym,
+            versions: Vec::new(),
+            soname,
+            origin: None,
+            needed: Vec::new(),
+            loader: None,
+            dev: 0,
+            ino: 0,
+            entry: 0,
+            map_start: 0,
+            map_end: 0,
+            textrel: false,
+            relocated: false,
+            init_called: false,
+        };
+        dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some()
+            || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
+        dso.read_versions()?;
+        let (lo, hi) = span(phdrs);
+        dso.map_start = base.wrapping_add(lo as usize);
+        dso.map_end = base.wrapping_add(hi as usize);
+        Ok(dso)
+    }
+
+    /// Fills `versions`, indexed by versym index, from `DT_VERDEF` and `DT_VERNEED`.
+    fn read_versions(&mut self) -> Result<(), DecodeError> {
+        let mut table: Vec<Version> = Vec::new();
+        let mut put = |ndx: u16, v: Version| {
+            let i = ndx as usize;
+            if table.len() <= i {
+                table.resize(i + 1, Version::default());
+            }
+            table[i] = v;
+        };
+        if let Some(addr) = self.dynamic.verdef {
+            for def in elf::VerDefIter::parse(&self.image, addr, self.dynamic.verdefnum) {
+                let def = def?;
+                let name = self.strtab.get(def.name as u64)?;
+                put(
+                    def.ndx & VERSYM_VERSION,
+                    Version {
+                        name,
+                        hash: def.hash,
+                        hidden: false,
+                        file: b"",
+                    },
+                );
+            }
+        }
+        if let Some(addr) = self.dynamic.verneed {
+            for need in elf::VerNeedIter::parse(&self.image, addr, self.dynamic.verneednum) {
+                let (need, auxes) = need?;
+                let file = self.strtab.get(need.file as u64)?;
+                for aux in auxes {
+                    let aux = aux?;
+                    let name = self.strtab.get(aux.name as u64)?;
+                    let hidden = aux.other & VERSYM_HIDDEN != 0;
+                    put(
+                        aux.other & VERSYM_VERSION,
+                        Version {
+                            name,
+                            hash: aux.hash,
+                            hidden,
+                            file,
+                        },
+                    );
+                }
+            }
+        }
+        self.versions = table;
+        Ok(())
+    }
+
+    /// The name to print for this object in messages: its path, or for the
+    /// program, the name it was started as.
+    pub fn display_name(&self) -> &[u8] {
+        if self.name.is_empty() {
+            crate::diag::progname()
+        } else {
+            &self.name
+        }
+    }
+
+    /// A string from the dynamic string table.
+    pub fn str_at(&self, off: u64) -> Option<&'static [u8]> {
+        self.strtab.get(off).ok()
+    }
+
+    /// The `DT_NEEDED` names, in order.
+    pub fn needed_names(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
+        elf::needed(self.dynv).filter_map(move |off| self.str_at(off))
+    }
+
+    /// True when `[addr, addr+len)` lies inside one writable `PT_LOAD` (run-time addresses).
+    pub fn writable(&self, addr: usize, len: usize) -> bool {
+        self.segment_of(addr, len, PF_W)
+    }
+
+    /// True when `[addr, addr+len)` lies inside one `PT_LOAD` with all of `flags`.
+    fn segment_of(&self, addr: usize, len: usize, flags: u32) -> bool {
+        let vaddr = addr.wrapping_sub(self.base) as u64;
+        self.phdrs.iter().any(|p| {
+            p.p_type == PT_LOAD
+                && p.p_flags & flags == flags
+                && vaddr >= p.p_vaddr
+                && vaddr
+                    .checked_add(len as u64)
+                    .is_some_and(|end| end <= p.p_vaddr.saturating_add(p.p_memsz))
+        })
+    }
+
+    /// True when `[addr, addr+len)` lies inside one `PT_LOAD` (run-time addresses).
+    pub fn inside_load(&self, addr: usize, len: usize) -> bool {
+        self.segment_of(addr, len, 0)
+    }
+
+    /// True for `DF_BIND_NOW` / `DF_1_NOW` objects.
+    pub fn bind_now(&self) -> bool {
+        self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0
+            || self.dynamic.flags_1 & DF_1_NOW != 0
+    }
+}
+
+/// The link-time span `[lowest p_vaddr, highest p_vaddr + p_memsz)` of the
+/// `PT_LOAD` segments, page-aligned.
+pub fn span(phdrs: &[Phdr]) -> (u64, u64) {
+    let mut lo = u64::MAX;
+    let mut hi = 0u64;
+    for p in phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+        lo = lo.min(p.p_vaddr);
+        hi = hi.max(p.p_vaddr.saturating_add(p.p_memsz));
+    }
+    if lo > hi {
+        return (0, 0);
+    }
+    (lo & !4095, hi.saturating_add(4095) & !4095)
+}

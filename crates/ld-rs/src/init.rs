@@ -1,0 +1,148 @@
+//! Initializers and finalizers, in glibc's order.
+//!
+//! # The order
+//! An object's constructors may call into its dependencies, so dependencies
+//! are initialized first.  glibc 2.36 computes the order by a depth-first
+//! walk (elf/dl-sort-maps.c, the default "dfs" algorithm): the objects are
+//! taken from the end of the load list towards its front, each one's
+//! `DT_NEEDED` dependencies are visited (in their order) before the object is
+//! itself finished, and the finishing order is the initialization order.
+//! With a cycle, the walk simply does not revisit an object it has entered,
+//! which decides who goes first.  Finalizers run in the exact reverse order.
+//!
+//! The executable's `DT_PREINIT_ARRAY` runs before everything; its own
+//! `DT_INIT`/`DT_INIT_ARRAY` are left to the program's start-up code (glibc's
+//! libc runs them from `__libc_start_main`), but its finalizers are run here
+//! at exit, as glibc's `_dl_fini` does.
+//!
+//! # Safety
+//! Calling initializers runs foreign code: the objects must be mapped and
+//! fully relocated.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use elf::consts::*;
+
+use crate::arch;
+use crate::dso::{DsoId, Kind};
+use crate::rtld::{self, Linker};
+
+/// The initialization order of the objects in `list` (load order, program
+/// first), by glibc's depth-first rule.
+pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
+    let mut visited = vec![false; ld.objs.len()];
+    let mut order = Vec::with_capacity(list.len());
+    // An explicit stack of (object, next dependency to visit), so a long
+    // dependency chain cannot overflow the program's stack.
+    let mut stack: Vec<(DsoId, usize)> = Vec::new();
+    for &root in list.iter().rev() {
+        if visited[root] {
+            continue;
+        }
+        visited[root] = true;
+        stack.push((root, 0));
+        while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+            let deps = &ld.objs[id].needed;
+            if let Some(&dep) = deps.get(*next) {
+                *next += 1;
+                if !visited[dep] && ld.objs[dep].kind != Kind::Main {
+                    visited[dep] = true;
+                    stack.push((dep, 0));
+                }
+            } else {
+                stack.pop();
+                order.push(id);
+            }
+        }
+    }
+    order
+}
+
+impl Linker {
+    /// Runs the initializers of the objects in `order`.
+    ///
+    /// # Safety
+    /// Every object in `order` must be mapped and relocated.
+    pub unsafe fn run_inits(
+        &mut self,
+        order: &[DsoId],
+        argc: usize,
+        argv: *const *const u8,
+        envp: *const *const u8,
+    ) {
+        // The executable's DT_PREINIT_ARRAY comes first of all.
+        if let Some(main) = self.objs.iter().position(|d| d.kind == Kind::Main) {
+            let preinit = self.array(main, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ);
+            for f in preinit {
+                // SAFETY: relocated pointers to the program's pre-initializers (caller's contract).
+                unsafe { arch::call_init(f, argc, argv, envp) };
+            }
+        }
+        for &id in order {
+            if self.objs[id].init_called {
+                continue;
+            }
+            self.objs[id].init_called = true;
+            if self.objs[id].kind == Kind::Main {
+                continue;
+            }
+            if let Some(init) = self.objs[id].dynamic.get(DT_INIT) {
+                let f = self.objs[id].base.wrapping_add(init as usize);
+                // SAFETY: DT_INIT of a relocated object (caller's contract).
+                unsafe { arch::call_init(f, argc, argv, envp) };
+            }
+            for f in self.array(id, DT_INIT_ARRAY, DT_INIT_ARRAYSZ) {
+                // SAFETY: relocated DT_INIT_ARRAY entries (caller's contract).
+                unsafe { arch::call_init(f, argc, argv, envp) };
+            }
+        }
+    }
+
+    /// The entries of an init/fini array, already relocated.
+    fn array(&self, id: DsoId, tag: i64, size_tag: i64) -> Vec<usize> {
+        let dso = &self.objs[id];
+        let (Some(addr), Some(size)) = (dso.dynamic.get(tag), dso.dynamic.get(size_tag)) else {
+            return Vec::new();
+        };
+        match dso.image.slice::<u64>(addr, size / 8) {
+            Ok(entries) => entries
+                .iter()
+                .map(|&e| e as usize)
+                .filter(|&e| e != 0 && e != usize::MAX)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Runs every finalizer, in the reverse of the initialization order.
+    fn run_finis(&mut self) {
+        let order = core::mem::take(&mut self.fini_order);
+        for &id in order.iter().rev() {
+            if !self.objs[id].init_called {
+                continue;
+            }
+            self.objs[id].init_called = false;
+            for f in self
+                .array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ)
+                .into_iter()
+                .rev()
+            {
+                // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.
+                unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
+            }
+            if let Some(fini) = self.objs[id].dynamic.get(DT_FINI) {
+                let f = self.objs[id].base.wrapping_add(fini as usize);
+                // SAFETY: DT_FINI of a still-mapped, relocated object.
+                unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
+            }
+        }
+    }
+}
+
+/// The function the program receives in `%rdx` and registers with `atexit`:
+/// runs the finalizers of every object.
+pub extern "C" fn rtld_fini() {
+    if let Some(ld) = rtld::linker() {
+        ld.run_finis();
+    }
+}

@@ -1,0 +1,217 @@
+//! Symbol lookup: finding the definition a reference binds to.
+//!
+//! # How a name becomes an address
+//! A relocation names a symbol of its own object's `.dynsym`.  Unless that
+//! symbol is local, the definition is searched for through a *scope*: the
+//! objects of the global search list in load order (executable first, then
+//! its dependencies breadth-first), and the first object that defines the name
+//! wins.  That is what makes interposition work: a definition in the
+//! executable or an earlier library hides the same name further down.
+//!
+//! Within one object the GNU hash table answers "not here" almost always
+//! without touching the symbol table: a 64-bit Bloom filter word, selected
+//! by the name's hash, has two bits that must both be set; only then does the
+//! lookup walk a hash chain, comparing 31 bits of hash before any string.
+//!
+//! A candidate with the right name must also be a definition in the sense the
+//! relocation needs (glibc elf/dl-lookup.c `check_match`):
+//! - `st_value == 0` is undefined (unless it is `SHN_ABS` or a TLS symbol);
+//! - an undefined symbol with a value is the executable's canonical PLT entry
+//!   for a function: it defines the function's *address* for data references
+//!   (`GLOB_DAT`, `64`), so all objects agree on one pointer, but cannot
+//!   satisfy a call through the PLT (`JUMP_SLOT`), which would call itself;
+//! - its type must be data, code, common, TLS or IFUNC;
+//! - its version must match (see `version_ok`).
+//!
+//! A weak undefined reference that finds nothing resolves to 0.  An
+//! `STB_GNU_UNIQUE` definition is bound once per process: the first one
+//! found is used by everybody after.
+
+use alloc::vec::Vec;
+use elf::consts::*;
+use elf::Sym;
+
+use crate::dso::{Dso, DsoId, Version};
+use crate::rtld::Linker;
+
+/// What kind of reference is being resolved (glibc's `ELF_RTYPE_CLASS_*`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Data or address references: a canonical PLT entry is a definition.
+    Data,
+    /// PLT and TLS references: a canonical PLT entry is not.
+    Plt,
+    /// `R_X86_64_COPY`: the executable itself is skipped.
+    Copy,
+}
+
+/// The version a reference asks for.
+#[derive(Clone, Copy)]
+pub struct VersionReq<'a> {
+    pub name: &'a [u8],
+    pub hash: u32,
+    pub hidden: bool,
+}
+
+/// A symbol to look up.
+pub struct Query<'a> {
+    pub name: &'a [u8],
+    pub gnu_hash: u32,
+    pub version: Option<VersionReq<'a>>,
+    pub class: Class,
+}
+
+/// A definition found.
+#[derive(Clone, Copy)]
+pub struct Found {
+    pub dso: DsoId,
+    pub sym: &'static Sym,
+}
+
+const ALLOWED_TYPES: u32 = 1 << STT_NOTYPE
+    | 1 << STT_OBJECT
+    | 1 << STT_FUNC
+    | 1 << STT_COMMON
+    | 1 << STT_TLS
+    | 1 << STT_GNU_IFUNC;
+
+impl Dso {
+    /// Looks `q` up in this object's own symbol table.
+    pub fn find_symbol(&self, q: &Query) -> Option<&'static Sym> {
+        let mut versioned: Option<&'static Sym> = None;
+        let mut versioned_count = 0;
+        let mut check = |idx: u32| -> Option<&'static Sym> {
+            let sym = self.symtab.get(idx as usize)?;
+            let stt = sym.st_type();
+            if (sym.st_value == 0 && sym.st_shndx != SHN_ABS && stt != STT_TLS)
+                || ALLOWED_TYPES & (1 << (stt & 31)) == 0
+                || (q.class == Class::Plt && sym.st_shndx == SHN_UNDEF)
+            {
+                return None;
+            }
+            if !self.strtab.matches(sym.st_name, q.name) {
+                return None;
+            }
+            match self.version_ok(idx, q.version) {
+                Verdict::Yes => Some(sym),
+                Verdict::No => None,
+                Verdict::OnlyIfUnique => {
+                    versioned_count += 1;
+                    if versioned.is_none() {
+                        versioned = Some(sym);
+                    }
+                    None
+                }
+            }
+        };
+        let hit = if let Some(h) = &self.gnu_hash {
+            if !h.may_contain(q.gnu_hash) {
+                return None;
+            }
+            h.candidates(q.gnu_hash).find_map(&mut check)
+        } else if let Some(h) = &self.sysv_hash {
+            h.candidates(elf::sysv_hash(q.name)).find_map(&mut check)
+        } else {
+            None
+        };
+        match hit {
+            Some(sym) => Some(sym),
+            None if versioned_count == 1 => versioned,
+            None => None,
+        }
+    }
+
+    /// Decides whether symbol `idx` of this object satisfies the version a
+    /// reference asks for (glibc's rules; the contract doc §1.4).
+    fn version_ok(&self, idx: u32, want: Option<VersionReq>) -> Verdict {
+        let Some(versym) = self.versym else {
+            return Verdict::Yes;
+        };
+        let Some(&raw) = versym.get(idx as usize) else {
+            return Verdict::Yes;
+        };
+        let ndx = (raw & VERSYM_VERSION) as usize;
+        let hidden = raw & VERSYM_HIDDEN != 0;
+        match want {
+            Some(want) => {
+                let have = self
+                    .versions
+                    .get(ndx)
+                    .copied()
+                    .unwrap_or(Version::default());
+                if have.hash == want.hash && have.name == want.name {
+                    Verdict::Yes
+                } else if want.hidden || have.hash != 0 || hidden {
+                    Verdict::No
+                } else {
+                    Verdict::Yes
+                }
+            }
+            None => {
+                // An unversioned reference (an old binary, or dlsym) takes the
+                // base or oldest definition at once; a newer versioned one only
+                // if it is the only one.
+                if ndx >= 3 {
+                    if hidden {
+                        Verdict::No
+                    } else {
+                        Verdict::OnlyIfUnique
+                    }
+                } else {
+                    Verdict::Yes
+                }
+            }
+        }
+    }
+}
+
+enum Verdict {
+    Yes,
+    No,
+    OnlyIfUnique,
+}
+
+impl Linker {
+    /// Searches `scope` in order for the definition of `q`, skipping object
+    /// `skip` (the executable, for COPY relocations).
+    pub fn lookup(&mut self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
+        for &id in scope {
+            if Some(id) == skip {
+                continue;
+            }
+            let Some(sym) = self.objs[id].find_symbol(q) else {
+                continue;
+            };
+            match sym.st_bind() {
+                STB_GLOBAL | STB_WEAK => return Some(Found { dso: id, sym }),
+                STB_GNU_UNIQUE => return Some(self.bind_unique(q.name, Found { dso: id, sym })),
+                _ => continue,
+            }
+        }
+        None
+    }
+
+    /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole process.
+    fn bind_unique(&mut self, name: &[u8], found: Found) -> Found {
+        if let Some((_, f)) = self.unique.iter().find(|(n, _)| n.as_slice() == name) {
+            return *f;
+        }
+        self.unique.push((name.to_vec(), found));
+        found
+    }
+
+    /// The version requirement of symbol `idx` in object `id`, if any.
+    pub fn version_req(&self, id: DsoId, idx: u32) -> Option<VersionReq<'static>> {
+        let dso = &self.objs[id];
+        let raw = *dso.versym?.get(idx as usize)?;
+        let v = dso.versions.get((raw & VERSYM_VERSION) as usize)?;
+        (v.hash != 0).then_some(VersionReq {
+            name: v.name,
+            hash: v.hash,
+            hidden: v.hidden,
+        })
+    }
+}
+
+/// A process-wide table of unique symbols.
+pub type UniqueTable = Vec<(Vec<u8>, Found)>;

@@ -1,0 +1,43 @@
+//! ld-rs: a program interpreter (`ld.so`) for x86_64 Linux, without libc.
+//!
+//! The journey of a process through this crate, in order:
+//! `arch::_start` → `start` (stage 1: relocate ourselves; stage 2: read the
+//! initial stack) → `rtld::run` (the driver: `config`, `map`, `search`,
+//! `dso`, `lookup`, `reloc`, `init`) → the program's entry point, and at exit
+//! `init::rtld_fini`.
+#![no_std]
+#![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+
+extern crate alloc;
+
+#[path = "arch/x86_64.rs"]
+mod arch;
+mod config;
+mod diag;
+mod dso;
+#[path = "alloc.rs"]
+mod heap;
+mod init;
+mod lookup;
+mod map;
+mod reloc;
+mod rtld;
+mod search;
+mod start;
+mod sys;
+
+/// A panic is a bug in ld-rs (input errors are `Result`s): say so in one line
+/// and exit with the loader's failure status, never unwind into the program.
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    sys::write_all(2, b"ld-rs.so: internal error (a bug in ld-rs)\n");
+    sys::exit(127)
+}
+
+/// The precompiled `alloc` crate was built for unwinding and names a
+/// personality routine in its unwind tables.  With `panic = "abort"` nothing
+/// ever unwinds, so the routine is never called; it only has to exist.
+#[no_mangle]
+extern "C" fn rust_eh_personality() {}

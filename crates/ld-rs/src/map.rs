@@ -1,0 +1,268 @@
+//! Mapping an ELF file into memory: `open_verify` checks the headers, `map_segments` lays
+//! the `PT_LOAD` segments out as the kernel would.
+//!
+//! # How an object is mapped
+//! The segments of a shared object must keep the distances between them that
+//! the static linker chose, because code reaches data PC-relatively.  So we
+//! first reserve the whole span — lowest `p_vaddr` to highest `p_vaddr +
+//! p_memsz` — with one inaccessible anonymous mapping (for `ET_DYN` anywhere
+//! the kernel likes, for `ET_EXEC` at its fixed address), then map each
+//! segment over its part of the reservation from the file, with its own
+//! permissions.  Holes between segments stay inaccessible.
+//!
+//! `p_memsz` may exceed `p_filesz`: the rest is `.bss`, which must read as
+//! zero.  The file mapping covers whole pages, so the tail of the last
+//! file-backed page holds whatever follows in the file; we clear it, and the
+//! pages beyond come from the anonymous reservation, made accessible.
+//!
+//! A file shorter than its segments claim is refused here: mapping past the
+//! end of a file succeeds, but touching such a page raises SIGBUS (glibc dies
+//! that way on a truncated library).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use elf::consts::*;
+use elf::{Ehdr, Image, Phdr};
+
+use crate::sys::{self, Fd};
+
+/// An opened, verified ELF file, ready to map.
+pub struct Opened {
+    pub fd: Fd,
+    pub ehdr: Ehdr,
+    pub phdrs: Vec<Phdr>,
+    pub size: u64,
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// Why a file could not be used, in glibc's wording.
+#[derive(Clone, Copy, Debug)]
+pub enum OpenError {
+    /// The file could not be opened (or read) at all.
+    Sys(sys::Errno),
+    /// It is not an ELF object we can load; the text says why.
+    Bad(&'static str),
+    /// An ELF object for another machine: a search skips these silently.
+    WrongMachine,
+    /// A 32-bit object: a search skips these too, but remembers it saw one.
+    WrongClass,
+}
+
+/// How many bytes of the file head to read first: enough for the ELF header
+/// and, in nearly every file, the program headers (glibc reads the same amount).
+const HEAD: usize = 832;
+
+/// Opens `path` and checks that it is an ELF object we can load.
+pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
+    let mut cpath = Vec::with_capacity(path.len() + 1);
+    cpath.extend_from_slice(path);
+    cpath.push(0);
+    let Some(c) = sys::CPath::new(&cpath) else {
+        return Err(OpenError::Sys(sys::Errno::ENOENT));
+    };
+    let fd = sys::open(&c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;
+    let st = fd.stat().map_err(OpenError::Sys)?;
+    if st.st_mode & sys::S_IFMT == sys::S_IFDIR {
+        return Err(OpenError::Sys(sys::Errno(21)));
+    }
+    // Read into u64 words: the header views need 8-byte alignment.
+    let mut words = [0u64; HEAD / 8];
+    let n = fd
+        .pread_full(elf::pod::as_bytes_mut(&mut words), 0)
+        .map_err(OpenError::Sys)?;
+    let head = &elf::pod::as_bytes(&words)[..n];
+    let ehdr = match elf::parse_ehdr(head) {
+        Ok(e) => *e,
+        Err(e) if e == elf::Error::WRONG_MACHINE => return Err(OpenError::WrongMachine),
+        Err(e) if e == elf::Error::WRONG_CLASS => return Err(OpenError::WrongClass),
+        Err(e) => return Err(OpenError::Bad(e.0)),
+    };
+    let (off, len) = elf::phdr_range(&ehdr).map_err(|e| OpenError::Bad(e.0))?;
+    let phdrs: Vec<Phdr> = if off.checked_add(len).is_some_and(|end| end <= head.len()) {
+        elf::phdrs(head, &ehdr)
+            .map_err(|e| OpenError::Bad(e.0))?
+            .to_vec()
+    } else {
+        let mut buf = vec![0u64; (off + len).div_ceil(8)];
+        let bytes = elf::pod::as_bytes_mut(&mut buf);
+        let got = fd
+            .pread_full(&mut bytes[off..off + len], off as u64)
+            .map_err(OpenError::Sys)?;
+        if got < len {
+            return Err(OpenError::Bad("file too short"));
+        }
+        elf::phdrs(elf::pod::as_bytes(&buf), &ehdr)
+            .map_err(|e| OpenError::Bad(e.0))?
+            .to_vec()
+    };
+    Ok(Opened {
+        fd,
+        ehdr,
+        phdrs,
+        size: st.st_size as u64,
+        dev: st.st_dev,
+        ino: st.st_ino,
+    })
+}
+
+/// A mapped object: where it landed and a view of its memory.
+pub struct Mapped {
+    pub base: usize,
+    pub phdrs: &'static [Phdr],
+    pub image: Image<'static>,
+}
+
+/// The `mmap` protection for a segment's `p_flags`.
+pub fn prot_of(flags: u32) -> usize {
+    let mut prot = 0;
+    if flags & PF_R != 0 {
+        prot |= sys::PROT_READ;
+    }
+    if flags & PF_W != 0 {
+        prot |= sys::PROT_WRITE;
+    }
+    if flags & PF_X != 0 {
+        prot |= sys::PROT_EXEC;
+    }
+    prot
+}
+
+/// Checks the `PT_LOAD` headers against the file before anything is mapped.
+fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
+    let mut any = false;
+    for p in file.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+        any = true;
+        if p.p_align & (page - 1) != 0 && p.p_align > 1 {
+            return Err("ELF load command alignment not page-aligned");
+        }
+        if p.p_vaddr.wrapping_sub(p.p_offset) & (page - 1) != 0 {
+            return Err("ELF load command address/offset not page-aligned");
+        }
+        if p.p_filesz > p.p_memsz {
+            return Err("ELF load command size is inconsistent");
+        }
+        match p.p_offset.checked_add(p.p_filesz) {
+            Some(end) if end <= file.size => {}
+            _ => return Err("ELF load command past end of file"),
+        }
+        if p.p_vaddr.checked_add(p.p_memsz).is_none() {
+            return Err("ELF load command address out of range");
+        }
+    }
+    if !any {
+        return Err("object file has no loadable segments");
+    }
+    if !file.phdrs.iter().any(|p| p.p_type == PT_DYNAMIC) {
+        return Err("object file has no dynamic section");
+    }
+    Ok(())
+}
+
+/// Maps every `PT_LOAD` of `file`.  On error nothing stays mapped.
+pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> {
+    check_loads(file, page as u64)?;
+    let (lo, hi) = crate::dso::span(&file.phdrs);
+    let len = (hi - lo) as usize;
+    let fixed = file.ehdr.e_type == ET_EXEC;
+    let hint = if fixed { lo as usize } else { 0 };
+    let flags =
+        sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | if fixed { sys::MAP_FIXED_NOREPLACE } else { 0 };
+    // SAFETY: a new reservation; without MAP_FIXED it cannot replace anything,
+    // and MAP_FIXED_NOREPLACE fails rather than replace an existing mapping.
+    let start = unsafe { sys::mmap(hint, len, sys::PROT_NONE, flags, -1, 0) }
+        .map_err(|_| "failed to map segment from shared object")?;
+    if fixed && start != lo as usize {
+        // An old kernel ignoring MAP_FIXED_NOREPLACE: the address is taken.
+        // SAFETY: the mapping we just made, unused.
+        let _ = unsafe { sys::munmap(start, len) };
+        return Err("cannot map executable at its fixed address");
+    }
+    let base = start.wrapping_sub(lo as usize);
+    let unmap = || {
+        // SAFETY: the reservation is ours and nothing refers into it yet.
+        let _ = unsafe { sys::munmap(start, len) };
+    };
+    for p in file.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+        if let Err(e) = map_one(file, p, base, page) {
+            unmap();
+            return Err(e);
+        }
+    }
+    let phdrs: &'static [Phdr] = Vec::leak(file.phdrs.clone());
+    // SAFETY: [start, start+len) is our reservation, which stays mapped for the
+    // life of the object; the `Image` only hands out sub-ranges lying inside
+    // readable PT_LOAD segments, never the inaccessible holes.
+    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(start as *const u8, len) };
+    Ok(Mapped {
+        base,
+        phdrs,
+        image: Image::new(bytes, lo, phdrs),
+    })
+}
+
+fn map_one(file: &Opened, p: &Phdr, base: usize, page: usize) -> Result<(), &'static str> {
+    let mask = page - 1;
+    let prot = prot_of(p.p_flags);
+    let seg_start = base.wrapping_add(p.p_vaddr as usize);
+    let map_start = seg_start & !mask;
+    let file_end = seg_start + p.p_filesz as usize;
+    let mem_end = seg_start + p.p_memsz as usize;
+    if p.p_filesz > 0 {
+        let len = ((file_end + mask) & !mask) - map_start;
+        let off = p.p_offset & !(mask as u64);
+        // SAFETY: the target range lies inside the reservation made by `map_segments`.
+        unsafe {
+            sys::mmap(
+                map_start,
+                len,
+                prot,
+                sys::MAP_PRIVATE | sys::MAP_FIXED,
+                file.fd.raw(),
+                off,
+            )
+        }
+        .map_err(|_| "failed to map segment from shared object")?;
+    }
+    if p.p_memsz > p.p_filesz {
+        // Zero the end of the last file-backed page (.bss starting mid-page).
+        let zero_end = ((file_end + mask) & !mask).min(mem_end);
+        if p.p_filesz > 0 && zero_end > file_end {
+            let page_start = file_end & !mask;
+            if prot & sys::PROT_WRITE == 0 {
+                // SAFETY: our own freshly mapped page; made writable only to clear it.
+                unsafe { sys::mprotect(page_start, page, prot | sys::PROT_WRITE) }
+                    .map_err(|_| "cannot change memory protections")?;
+            }
+            // SAFETY: [file_end, zero_end) is inside the page just mapped writable.
+            unsafe { core::ptr::write_bytes(file_end as *mut u8, 0, zero_end - file_end) };
+            if prot & sys::PROT_WRITE == 0 {
+                // SAFETY: restoring the segment's own protection.
+                unsafe { sys::mprotect(page_start, page, prot) }
+                    .map_err(|_| "cannot change memory protections")?;
+            }
+        }
+        // Whole pages past the file data: anonymous zero pages.
+        let anon_start = if p.p_filesz > 0 {
+            (file_end + mask) & !mask
+        } else {
+            map_start
+        };
+        let anon_end = (mem_end + mask) & !mask;
+        if anon_end > anon_start {
+            // SAFETY: inside our reservation; fresh anonymous pages read as zero.
+            unsafe {
+                sys::mmap(
+                    anon_start,
+                    anon_end - anon_start,
+                    prot,
+                    sys::MAP_PRIVATE | sys::MAP_FIXED | sys::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            }
+            .map_err(|_| "cannot map zero-fill pages")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! Applying an object's dynamic relocations (x86_64 psABI §4.4).
+//!
+//! # What a relocation is
+//! Code is shared and read-only, so every address that depends on where
+//! things were loaded lives in writable data — the GOT, vtables, pointer
+//! initializers — and the object carries a list of fix-ups for it: at
+//! `r_offset` store a value computed from the symbol `S`, the addend `A`,
+//! the object's load bias `B` and the place `P` itself:
+//!
+//! | type        | value            | notes                                          |
+//! |-------------|------------------|------------------------------------------------|
+//! | `RELATIVE`  | B + A            | no symbol: most relocations; `DT_RELR` packs them |
+//! | `64`        | S + A            | a pointer to a symbol                          |
+//! | `GLOB_DAT`  | S                | a GOT entry                                    |
+//! | `JUMP_SLOT` | S                | a PLT's GOT entry (bound now, or lazily)       |
+//! | `PC32`      | S + A − P        | 32-bit PC-relative (text relocations)          |
+//! | `COPY`      | copy *S          | the executable owns a copy of library data     |
+//! | `IRELATIVE` | resolver(B + A)  | a local IFUNC; applied after all the others    |
+//!
+//! Objects are relocated dependencies first, the executable last, so that a
+//! COPY relocation copies data its library has already relocated and an
+//! IFUNC resolver runs in an object that is ready.
+
+use alloc::vec::Vec;
+use elf::consts::*;
+use elf::Rela;
+
+use crate::arch;
+use crate::diag::{self, LoadError};
+use crate::dso::DsoId;
+use crate::lookup::{Class, Query};
+use crate::rtld::Linker;
+
+/// The last symbol resolved, reused when consecutive relocations name the
+/// same symbol (common: a symbol used from several places).
+struct Cache {
+    sym: u32,
+    class: Class,
+    value: Option<usize>,
+}
+
+impl Linker {
+    /// Applies every relocation of object `id`.
+    pub fn relocate(&mut self, id: DsoId, scope: &[DsoId]) -> Result<(), LoadError> {
+        let dso = &self.objs[id];
+        let base = dso.base;
+        let img = dso.image;
+        let bad = |what: &[u8]| LoadError::new(diag::LOADING, dso.display_name(), what);
+
+        // DT_RELR: relative relocations, packed.
+        if let Some(addr) = dso.dynamic.get(DT_RELR) {
+            let size = dso.dynamic.get(DT_RELRSZ).unwrap_or(0);
+            let entries: &[u64] = img.slice(addr, size / 8).map_err(|e| bad(e.0.as_bytes()))?;
+            for vaddr in elf::relr(entries) {
+                let place = base.wrapping_add(vaddr as usize);
+                if !dso.writable(place, 8) {
+                    return Err(bad(b"RELR relocation outside a writable segment"));
+                }
+                // SAFETY: `place` is inside a writable PT_LOAD of this object (checked above).
+                unsafe {
+                    (place as *mut usize).write(base.wrapping_add((place as *const usize).read()))
+                };
+            }
+        }
+
+        // DT_RELA and DT_JMPREL (the PLT's).  When the static linker counted
+        // the PLT relocations in DT_RELASZ too, they are applied once.
+        let rela = dso.dynamic.get(DT_RELA).unwrap_or(0);
+        let mut relasz = dso.dynamic.get(DT_RELASZ).unwrap_or(0);
+        let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
+        let pltsz = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0);
+        if jmprel != 0 && rela != 0 && rela + relasz == jmprel + pltsz && jmprel >= rela {
+            relasz -= pltsz;
+        }
+        let entsize = core::mem::size_of::<Rela>() as u64;
+        let relas: &'static [Rela] = if rela != 0 {
+            img.slice(rela, relasz / entsize)
+                .map_err(|e| bad(e.0.as_bytes()))?
+        } else {
+            &[]
+        };
+        let plts: &'static [Rela] = if jmprel != 0 {
+            img.slice(jmprel, pltsz / entsize)
+                .map_err(|e| bad(e.0.as_bytes()))?
+        } else {
+            &[]
+        };
+
+        let textrel = dso.textrel;
+        if textrel {
+            self.set_text_writable(id, true);
+        }
+        let mut cache = Cache {
+            sym: 0,
+            class: Class::Data,
+            value: None,
+        };
+        let mut irelative: Vec<&Rela> = Vec::new();
+        for r in relas.iter().chain(plts.iter()) {
+            if r.r_type() == R_X86_64_IRELATIVE {
+                irelative.push(r);
+                continue;
+            }
+            self.apply(id, r, scope, &mut cache)?;
+        }
+        for r in irelative {
+            self.apply(id, r, scope, &mut cache)?;
+        }
+        if textrel {
+            self.set_text_writable(id, false);
+        }
+        self.objs[id].relocated = true;
+        Ok(())
+    }
+
+    /// Applies one relocation.
+    fn apply(
+        &mut self,
+        id: DsoId,
+        r: &Rela,
+        scope: &[DsoId],
+        cache: &mut Cache,
+    ) -> Result<(), LoadError> {
+        let dso = &self.objs[id];
+        let base = dso.base;
+        let place = base.wrapping_add(r.r_offset as usize);
+        let ty = r.r_type();
+        let addend = r.r_addend as usize;
+        let width = match ty {
+            R_X86_64_NONE => return Ok(()),
+            R_X86_64_PC32 | R_X86_64_32 | R_X86_64_32S => 4,
+            _ => 8,
+        };
+        if !(dso.writable(place, width) || dso.textrel && dso.inside_load(place, width)) {
+            return Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation target outside a writable segment",
+            ));
+        }
+        let write = |value: usize| {
+            // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+            unsafe { (place as *mut usize).write_unaligned(value) }
+        };
+        match ty {
+            R_X86_64_RELATIVE => write(base.wrapping_add(addend)),
+            R_X86_64_IRELATIVE => {
+                // SAFETY: B + A is this object's IFUNC resolver, and the object is
+                // fully relocated but for its other IRELATIVEs (applied last).
+                let value = unsafe { arch::call_resolver(base.wrapping_add(addend)) };
+                write(value);
+            }
+            R_X86_64_64 | R_X86_64_GLOB_DAT | R_X86_64_JUMP_SLOT | R_X86_64_PC32 | R_X86_64_32
+            | R_X86_64_32S => {
+                let class = if ty == R_X86_64_JUMP_SLOT {
+                    Class::Plt
+                } else {
+                    Class::Data
+                };
+                let s = self.symbol_value(id, r.r_sym(), class, scope, cache)?;
+                match ty {
+                    R_X86_64_64 => write(s.wrapping_add(addend)),
+                    R_X86_64_GLOB_DAT | R_X86_64_JUMP_SLOT => write(s),
+                    _ => {
+                        let v = if ty == R_X86_64_PC32 {
+                            s.wrapping_add(addend).wrapping_sub(place)
+                        } else {
+                            s.wrapping_add(addend)
+                        };
+                        let fits = match ty {
+                            R_X86_64_32 => v <= u32::MAX as usize,
+                            _ => {
+                                (v as isize) >= i32::MIN as isize
+                                    && (v as isize) <= i32::MAX as isize
+                            }
+                        };
+                        if !fits {
+                            let name = elf::reloc_type_name(ty).unwrap_or("R_X86_64_?");
+                            let msg = diag::Msg::new()
+                                .s(name.as_bytes())
+                                .s(b" relocation out of range");
+                            return Err(LoadError::new(
+                                diag::LOADING,
+                                self.objs[id].display_name(),
+                                msg.bytes(),
+                            ));
+                        }
+                        // SAFETY: checked writable for 4 bytes above.
+                        unsafe { (place as *mut u32).write_unaligned(v as u32) };
+                    }
+                }
+            }
+            R_X86_64_COPY => self.copy_reloc(id, r, scope)?,
+            _ => {
+                let msg = match elf::reloc_type_name(ty) {
+                    Some(name) => diag::Msg::new()
+                        .s(b"unsupported relocation type ")
+                        .s(name.as_bytes()),
+                    None => diag::Msg::new()
+                        .s(b"unexpected reloc type 0x")
+                        .hex(ty as u64, 2),
+                };
+                return Err(LoadError::new(
+                    diag::LOADING,
+                    dso.display_name(),
+                    msg.bytes(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The address symbol `idx` of object `id` resolves to, through the one-entry cache.
+    fn symbol_value(
+        &mut self,
+        id: DsoId,
+        idx: u32,
+        class: Class,
+        scope: &[DsoId],
+        cache: &mut Cache,
+    ) -> Result<usize, LoadError> {
+        if let Some(value) = cache.value {
+            if cache.sym == idx && cache.class == class {
+                return Ok(value);
+            }
+        }
+        let value = self.resolve(id, idx, class, scope)?;
+        *cache = Cache {
+            sym: idx,
+            class,
+            value: Some(value),
+        };
+        Ok(value)
+    }
+
+    /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
+    /// resolvers; 0 for weak undefined references.
+    pub fn resolve(
+        &mut self,
+        id: DsoId,
+        idx: u32,
+        class: Class,
+        scope: &[DsoId],
+    ) -> Result<usize, LoadError> {
+        let dso = &self.objs[id];
+        let Some(sym) = dso.symtab.get(idx as usize) else {
+            return Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation refers to a symbol index outside the symbol table",
+            ));
+        };
+        if idx == 0 {
+            return Ok(0);
+        }
+        // A local symbol is its own definition.
+        if sym.st_bind() == STB_LOCAL {
+            return Ok(self.symbol_address(id, sym));
+        }
+        let name = dso.str_at(sym.st_name as u64).unwrap_or(b"");
+        let q = Query {
+            name,
+            gnu_hash: elf::gnu_hash(name),
+            version: self.version_req(id, idx),
+            class,
+        };
+        match self.lookup(scope, &q, None) {
+            Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
+            None if sym.st_bind() == STB_WEAK => Ok(0),
+            None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
+        }
+    }
+
+    /// The run-time address of a defined symbol, calling an IFUNC's resolver.
+    pub fn symbol_address(&self, id: DsoId, sym: &elf::Sym) -> usize {
+        let dso = &self.objs[id];
+        let addr = if sym.st_shndx == SHN_ABS {
+            sym.st_value as usize
+        } else {
+            dso.base.wrapping_add(sym.st_value as usize)
+        };
+        if sym.st_type() == STT_GNU_IFUNC && sym.st_shndx != SHN_UNDEF {
+            // SAFETY: an IFUNC symbol's value is its resolver; its object was
+            // relocated before its dependents (we relocate dependencies first).
+            return unsafe { arch::call_resolver(addr) };
+        }
+        addr
+    }
+
+    /// glibc's "undefined symbol" error, naming the object that needs it.
+    pub fn undefined(&self, id: DsoId, name: &[u8], version: Option<&[u8]>) -> LoadError {
+        let mut msg = diag::Msg::new().s(b"undefined symbol: ").s(name);
+        if let Some(v) = version {
+            msg = msg.s(b", version ").s(v);
+        }
+        LoadError::new(
+            diag::SYMBOL_LOOKUP,
+            self.objs[id].display_name(),
+            msg.bytes(),
+        )
+    }
+
+    /// `R_X86_64_COPY`: copy the initial value of a library's data object into
+    /// the executable's own copy (which the library then uses too, because the
+    /// executable comes first in the scope).
+    fn copy_reloc(&mut self, id: DsoId, r: &Rela, scope: &[DsoId]) -> Result<(), LoadError> {
+        let dso = &self.objs[id];
+        let Some(refsym) = dso.symtab.get(r.r_sym() as usize) else {
+            return Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation refers to a symbol index outside the symbol table",
+            ));
+        };
+        let name = dso.str_at(refsym.st_name as u64).unwrap_or(b"");
+        let q = Query {
+            name,
+            gnu_hash: elf::gnu_hash(name),
+            version: self.version_req(id, r.r_sym()),
+            class: Class::Copy,
+        };
+        let Some(f) = self.lookup(scope, &q, Some(id)) else {
+            return Err(self.undefined(id, name, q.version.map(|v| v.name)));
+        };
+        let def = &self.objs[f.dso];
+        let size = refsym.st_size.min(f.sym.st_size) as usize;
+        let src = def.base.wrapping_add(f.sym.st_value as usize);
+        let dst = self.objs[id].base.wrapping_add(r.r_offset as usize);
+        let readable = def.image.bytes_at(f.sym.st_value, size as u64).is_ok();
+        if !readable || !self.objs[id].writable(dst, size) {
+            return Err(LoadError::new(
+                diag::LOADING,
+                self.objs[id].display_name(),
+                b"copy relocation outside its segments",
+            ));
+        }
+        // SAFETY: the source lies in a readable segment of the defining object,
+        // the destination in a writable one of the executable (both checked),
+        // and they belong to different objects so cannot overlap.
+        unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, size) };
+        Ok(())
+    }
+
+    /// Makes the non-writable segments of an object with text relocations
+    /// writable for the duration of relocation, and back.
+    fn set_text_writable(&self, id: DsoId, on: bool) {
+        let dso = &self.objs[id];
+        for p in dso
+            .phdrs
+            .iter()
+            .filter(|p| p.p_type == PT_LOAD && p.p_flags & PF_W == 0)
+        {
+            let start = dso.base.wrapping_add(p.p_vaddr as usize) & !4095;
+            let end = (dso.base.wrapping_add((p.p_vaddr + p.p_memsz) as usize) + 4095) & !4095;
+            let mut prot = crate::map::prot_of(p.p_flags);
+            if on {
+                prot |= crate::sys::PROT_WRITE;
+            }
+            // SAFETY: the object's own segment; only its protection changes.
+            let _ = unsafe { crate::sys::mprotect(start, end - start, prot) };
+        }
+    }
+}

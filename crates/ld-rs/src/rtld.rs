@@ -1,0 +1,549 @@
+//! The driver: one process's journey from the kernel's hand-off to the
+//! program's entry point, one call per phase.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use elf::consts::*;
+use elf::{Image, Phdr};
+
+use crate::config::{self, Command, Config, Mode};
+use crate::diag::{self, LoadError, Msg};
+use crate::dso::{Dso, DsoId, Kind};
+use crate::lookup::UniqueTable;
+use crate::search::SearchError;
+use crate::start::{Handover, Startup};
+use crate::{arch, map, sys};
+
+/// The linker's state: every loaded object, in load order.
+pub struct Linker {
+    pub config: Config,
+    /// The link map: the program first, then libraries in load order.
+    pub objs: Vec<Box<Dso>>,
+    /// The global scope: the program and its dependencies, breadth-first.
+    pub global: Vec<DsoId>,
+    /// `STB_GNU_UNIQUE` bindings made so far.
+    pub unique: UniqueTable,
+    /// Initialization order, kept for the finalizers.
+    pub fini_order: Vec<DsoId>,
+    /// The page size (`AT_PAGESZ`).
+    pub page: usize,
+    /// `/etc/ld.so.cache`, mapped on first use (`None` inside: absent or unreadable).
+    cache: Option<Option<elf::Cache<'static>>>,
+}
+
+static mut LINKER: Option<&'static mut Linker> = None;
+
+/// The linker state, once start-up has finished.
+pub fn linker() -> Option<&'static mut Linker> {
+    // SAFETY: set once at the end of single-threaded start-up; afterwards only
+    // the finalizer (run once at exit) takes it.
+    unsafe { (*core::ptr::addr_of_mut!(LINKER)).take() }
+}
+
+pub const VERSION: &[u8] = b"ld-rs.so (ld-rs) version 0.1.0, a dynamic linker for x86_64 Linux.\n";
+pub const HELP: &[u8] = b"Usage: ld-rs.so [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n\
+You have invoked 'ld-rs.so', a program interpreter for dynamically-linked\n\
+ELF programs (a replacement for glibc's ld.so).\n\
+\n\
+  --list                list all dependencies and how they are resolved\n\
+  --verify              verify that given object really is a dynamically linked\n\
+                        object we can handle\n\
+  --inhibit-cache       Do not use /etc/ld.so.cache\n\
+  --library-path PATH   use given PATH instead of content of the environment\n\
+                        variable LD_LIBRARY_PATH\n\
+  --inhibit-rpath LIST  ignore RUNPATH and RPATH information in object names\n\
+                        in LIST\n\
+  --argv0 STRING        set argv[0] to STRING before running\n\
+  --help                display this help and exit\n\
+  --version             output version information and exit\n\
+\n\
+Shared library search path:\n\
+  (libraries located via /etc/ld.so.cache)\n\
+  /lib/x86_64-linux-gnu (system search path)\n\
+  /usr/lib/x86_64-linux-gnu (system search path)\n\
+  /lib (system search path)\n\
+  /usr/lib (system search path)\n";
+
+/// From the kernel's hand-off to the program's entry point.
+pub fn run(mut st: Startup) -> Handover {
+    let mut cfg = Config::from_env(&st);
+    // Started as a command (`ld-rs.so PROGRAM`) rather than as an interpreter?
+    // Then the kernel's entry point is our own.
+    let explicit = st.aux.entry == arch::own_entry();
+    let mut program_path: &'static [u8] = b"";
+    if explicit {
+        diag::set_progname(st.arg(0));
+        match config::parse_command_line(&st, &mut cfg) {
+            Command::Program { index } => {
+                program_path = st.arg(index);
+                // SAFETY: nothing holds pointers into the stack area that moves.
+                unsafe { st.drop_args(index) };
+            }
+            Command::Print(text) => {
+                sys::write_all(1, text);
+                sys::exit(0);
+            }
+            Command::Usage(msg) => {
+                Msg::new()
+                    .s(diag::progname())
+                    .s(b": ")
+                    .s(&msg)
+                    .write_line(2);
+                Msg::new()
+                    .s(b"Try '")
+                    .s(diag::progname())
+                    .s(b" --help' for more information.")
+                    .write_line(2);
+                sys::exit(1);
+            }
+        }
+        if let Some(argv0) = cfg.argv0 {
+            // SAFETY: argv[0] is ours to replace; the new string lives on the stack too.
+            unsafe { *st.argv = argv0.as_ptr() };
+        }
+    }
+    diag::set_progname(st.arg(0));
+
+    let page = st.aux.pagesz;
+    let mut ld = Linker {
+        config: cfg,
+        objs: Vec::new(),
+        global: Vec::new(),
+        unique: Vec::new(),
+        fini_order: Vec::new(),
+        page,
+        cache: None,
+    };
+
+    // The program: already mapped by the kernel, or mapped now.
+    let main = if explicit {
+        ld.map_program(program_path, &mut st)
+    } else {
+        ld.add_kernel_program(&st)
+    };
+    let main = main.unwrap_or_else(|e| e.die());
+    // ld-rs itself, so its name is known when a library asks for it.
+    ld.add_self(&st);
+
+    // load: every DT_NEEDED, breadth-first.
+    if let Err(e) = ld.load_deps(main) {
+        e.die();
+    }
+    if ld.config.mode == Mode::List {
+        ld.print_list();
+        sys::exit(0);
+    }
+    if ld.config.mode == Mode::Verify {
+        sys::exit(0);
+    }
+    // check: every required symbol version exists.
+    ld.check_versions();
+    // relocate: dependencies first, the program last.
+    let scope = ld.global.clone();
+    for &id in scope.iter().rev() {
+        if ld.objs[id].kind == Kind::Interpreter {
+            continue;
+        }
+        if let Err(e) = ld.relocate(id, &scope) {
+            e.die();
+        }
+    }
+    // relro: what was writable only for relocation becomes read-only.
+    for &id in &scope {
+        ld.protect_relro(id);
+    }
+    // init: preinit, then every object's initializers, dependencies first.
+    let order = crate::init::init_order(&ld, &scope);
+    ld.fini_order = order.clone();
+    let entry = ld.objs[main].entry;
+    let linker: &'static mut Linker = Box::leak(Box::new(ld));
+    // SAFETY: every object in `order` is mapped and relocated.
+    unsafe { linker.run_inits(&order, st.argc, st.argv, st.envp) };
+    // SAFETY: single-threaded still; the finalizer is the only later reader.
+    unsafe { *core::ptr::addr_of_mut!(LINKER) = Some(linker) };
+    Handover {
+        entry,
+        sp: st.sp as usize,
+    }
+}
+
+impl Linker {
+    /// Records the kernel-mapped program, found through `AT_PHDR`.
+    fn add_kernel_program(&mut self, st: &Startup) -> Result<DsoId, LoadError> {
+        // SAFETY: AT_PHDR/AT_PHNUM describe the program headers the kernel mapped.
+        let phdrs: &'static [Phdr] =
+            unsafe { core::slice::from_raw_parts(st.aux.phdr as *const Phdr, st.aux.phnum) };
+        // The load bias: where PT_PHDR says the headers are, against where they are.
+        let base = phdrs
+            .iter()
+            .find(|p| p.p_type == PT_PHDR)
+            .map_or(0, |p| st.aux.phdr.wrapping_sub(p.p_vaddr as usize));
+        let (lo, hi) = crate::dso::span(phdrs);
+        // SAFETY: the kernel mapped every PT_LOAD of the program in [lo, hi) + base;
+        // `Image` hands out only ranges inside readable PT_LOADs.
+        let bytes: &'static [u8] = unsafe {
+            core::slice::from_raw_parts(
+                base.wrapping_add(lo as usize) as *const u8,
+                (hi - lo) as usize,
+            )
+        };
+        let image = Image::new(bytes, lo, phdrs);
+        let mut dso = Dso::new(Kind::Main, Vec::new(), Vec::new(), base, phdrs, image)
+            .map_err(|e| LoadError::new(diag::LOADING, diag::progname(), e.0.as_bytes()))?;
+        dso.entry = st.aux.entry;
+        dso.origin = Some(self_exe_dir());
+        Ok(self.push(dso))
+    }
+
+    /// Maps the program named on our command line and points the auxiliary
+    /// vector at it, as if the kernel had loaded it.
+    fn map_program(&mut self, path: &'static [u8], st: &mut Startup) -> Result<DsoId, LoadError> {
+        let err = |msg: &[u8]| LoadError::new(diag::LOADING, path, msg);
+        let file = match map::open_verify(path) {
+            Ok(f) => f,
+            Err(map::OpenError::Sys(e)) => {
+                return Err(err(b"cannot open shared object file").with_errno(e))
+            }
+            Err(map::OpenError::Bad(why)) => return Err(err(why.as_bytes())),
+            Err(map::OpenError::WrongClass) => return Err(err(b"wrong ELF class: ELFCLASS32")),
+            Err(map::OpenError::WrongMachine) => {
+                return Err(err(b"cannot open shared object file").with_errno(sys::Errno::ENOENT))
+            }
+        };
+        let mapped = map::map_segments(&file, self.page).map_err(|e| err(e.as_bytes()))?;
+        let mut dso = Dso::new(
+            Kind::Main,
+            path.to_vec(),
+            path.to_vec(),
+            mapped.base,
+            mapped.phdrs,
+            mapped.image,
+        )
+        .map_err(|e| err(e.0.as_bytes()))?;
+        dso.dev = file.dev;
+        dso.ino = file.ino;
+        dso.entry = mapped.base.wrapping_add(file.ehdr.e_entry as usize);
+        dso.origin = Some(dirname_abs(path));
+        // Where the program headers are in memory: PT_PHDR says, or else the
+        // PT_LOAD that maps their file offset.
+        let phoff = file.ehdr.e_phoff;
+        let phdr_vaddr = mapped
+            .phdrs
+            .iter()
+            .find(|p| p.p_type == PT_PHDR)
+            .map(|p| p.p_vaddr)
+            .or_else(|| {
+                mapped
+                    .phdrs
+                    .iter()
+                    .find(|p| {
+                        p.p_type == PT_LOAD
+                            && p.p_offset <= phoff
+                            && phoff < p.p_offset + p.p_filesz
+                    })
+                    .map(|p| p.p_vaddr + (phoff - p.p_offset))
+            });
+        let phdr_addr = mapped.base.wrapping_add(phdr_vaddr.unwrap_or(0) as usize);
+        st.set_aux(AT_PHDR, phdr_addr);
+        st.set_aux(AT_PHNUM, mapped.phdrs.len());
+        st.set_aux(AT_ENTRY, dso.entry);
+        st.set_aux(AT_EXECFN, path.as_ptr() as usize);
+        Ok(self.push(dso))
+    }
+
+    /// Records ld-rs itself in the link map, under the name the program's
+    /// `PT_INTERP` gave it (or our own path when run as a command).
+    fn add_self(&mut self, st: &Startup) {
+        let base = arch::own_ehdr();
+        // SAFETY: our own ELF header and program headers, mapped with us.
+        let ehdr = unsafe { &*(base as *const elf::Ehdr) };
+        // SAFETY: as above; e_phoff/e_phnum come from our own header.
+        let phdrs: &'static [Phdr] = unsafe {
+            core::slice::from_raw_parts(
+                (base + ehdr.e_phoff as usize) as *const Phdr,
+                ehdr.e_phnum as usize,
+            )
+        };
+        let (lo, hi) = crate::dso::span(phdrs);
+        // SAFETY: our own mapping; `Image` confines access to readable PT_LOADs.
+        let bytes: &'static [u8] =
+            unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
+        let image = Image::new(bytes, lo, phdrs);
+        let name = self.interp_name(st);
+        if let Ok(mut dso) = Dso::new(Kind::Interpreter, name.clone(), name, base, phdrs, image) {
+            dso.relocated = true;
+            self.push(dso);
+        }
+    }
+
+    /// The program's `PT_INTERP` string, which is the name glibc gives itself.
+    fn interp_name(&self, _st: &Startup) -> Vec<u8> {
+        let main = &self.objs[0];
+        for p in main.phdrs.iter().filter(|p| p.p_type == PT_INTERP) {
+            if let Ok(bytes) = main.image.cstr(p.p_vaddr) {
+                return bytes.to_vec();
+            }
+        }
+        b"ld-rs.so".to_vec()
+    }
+
+    fn push(&mut self, dso: Dso) -> DsoId {
+        self.objs.push(Box::new(dso));
+        self.objs.len() - 1
+    }
+
+    /// Loads the dependencies of `root` breadth-first: each object's
+    /// `DT_NEEDED` entries in order, every file once.
+    fn load_deps(&mut self, root: DsoId) -> Result<(), LoadError> {
+        self.global.push(root);
+        let mut next = 0;
+        while next < self.global.len() {
+            let id = self.global[next];
+            next += 1;
+            let names: Vec<&'static [u8]> = self.objs[id].needed_names().collect();
+            for name in names {
+                let dep = self.load_one(name, id)?;
+                if !self.objs[id].needed.contains(&dep) {
+                    self.objs[id].needed.push(dep);
+                }
+                if !self.global.contains(&dep) {
+                    self.global.push(dep);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds, maps and records the library `name` needed by `from` (or
+    /// returns the object already loaded under that name or file).
+    fn load_one(&mut self, name: &'static [u8], from: DsoId) -> Result<DsoId, LoadError> {
+        if let Some(id) = self.find_loaded(name) {
+            return Ok(id);
+        }
+        let found = match self.find_library(name, from) {
+            Ok(f) => f,
+            Err(SearchError::NotFound(e)) => {
+                return Err(
+                    LoadError::new(diag::LOADING, name, b"cannot open shared object file")
+                        .with_errno(e),
+                )
+            }
+            Err(SearchError::WrongClass) => {
+                return Err(LoadError::new(
+                    diag::LOADING,
+                    name,
+                    b"wrong ELF class: ELFCLASS32",
+                ))
+            }
+            Err(SearchError::Bad(path, why)) => {
+                return Err(LoadError::new(diag::LOADING, &path, why.as_bytes()))
+            }
+        };
+        if let Some(id) = self.objs.iter().position(|d| {
+            d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter
+        }) {
+            return Ok(id);
+        }
+        let err = |msg: &[u8]| LoadError::new(diag::LOADING, &found.path, msg);
+        if found.file.ehdr.e_type != ET_DYN {
+            return Err(err(b"cannot dynamically load executable"));
+        }
+        let mapped = map::map_segments(&found.file, self.page).map_err(|e| err(e.as_bytes()))?;
+        let mut dso = match Dso::new(
+            Kind::Library,
+            found.path.clone(),
+            name.to_vec(),
+            mapped.base,
+            mapped.phdrs,
+            mapped.image,
+        ) {
+            Ok(d) => d,
+            Err(e) => {
+                // SAFETY: the mapping was just made and nothing refers into it.
+                let _ = unsafe {
+                    sys::munmap(
+                        mapped
+                            .base
+                            .wrapping_add(crate::dso::span(mapped.phdrs).0 as usize),
+                        mapped.image_len(),
+                    )
+                };
+                return Err(err(e.0.as_bytes()));
+            }
+        };
+        dso.dev = found.file.dev;
+        dso.ino = found.file.ino;
+        dso.loader = Some(from);
+        dso.origin = Some(dirname_abs(&found.path));
+        Ok(self.push(dso))
+    }
+
+    /// An object already loaded that answers to `name`: by the name it was
+    /// asked for, its path, or its `DT_SONAME`.
+    fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
+        self.objs.iter().position(|d| {
+            d.kind != Kind::Main
+                && (d.requested == name || d.name == name || d.soname == Some(name))
+        })
+    }
+
+    /// `$ORIGIN` of object `id`.
+    pub fn origin_of(&self, id: DsoId) -> Vec<u8> {
+        self.objs[id].origin.clone().unwrap_or_default()
+    }
+
+    /// `/etc/ld.so.cache`, mapped and parsed once.
+    pub fn cache(&mut self) -> Option<&elf::Cache<'static>> {
+        if self.cache.is_none() {
+            self.cache = Some(load_cache());
+        }
+        self.cache.as_ref().and_then(|c| c.as_ref())
+    }
+
+    /// Every version an object requires (`DT_VERNEED`) must be defined by the
+    /// library it names.  As glibc, every missing version is reported (one
+    /// line each, `PROGRAM: LIBRARY: version `V' not found (required by X)`)
+    /// and then the process exits with status 1.
+    fn check_versions(&self) {
+        let mut missing = false;
+        for &id in &self.global {
+            let dso = &self.objs[id];
+            let mut warned: Vec<DsoId> = Vec::new();
+            for v in dso.versions.iter().filter(|v| !v.file.is_empty()) {
+                let Some(dep) = dso.needed.iter().copied().find(|&d| {
+                    let o = &self.objs[d];
+                    o.soname == Some(v.file) || o.requested == v.file
+                }) else {
+                    continue;
+                };
+                let target = &self.objs[dep];
+                let line = Msg::new()
+                    .s(diag::progname())
+                    .s(b": ")
+                    .s(target.display_name())
+                    .s(b": ");
+                if target.dynamic.verdef.is_none() {
+                    // Linked against a versioned build of a library that has
+                    // no versions now: glibc only warns, once per library.
+                    if !warned.contains(&dep) {
+                        warned.push(dep);
+                        line.s(b"no version information available (required by ")
+                            .s(dso.display_name())
+                            .s(b")")
+                            .write_line(2);
+                    }
+                    continue;
+                }
+                if !target
+                    .versions
+                    .iter()
+                    .any(|d| d.file.is_empty() && d.hash == v.hash && d.name == v.name)
+                {
+                    missing = true;
+                    line.s(b"version `")
+                        .s(v.name)
+                        .s(b"' not found (required by ")
+                        .s(dso.display_name())
+                        .s(b")")
+                        .write_line(2);
+                }
+            }
+        }
+        if missing {
+            sys::exit(1);
+        }
+    }
+
+    /// Makes `PT_GNU_RELRO` read-only.
+    fn protect_relro(&self, id: DsoId) {
+        let dso = &self.objs[id];
+        if dso.kind == Kind::Interpreter {
+            return;
+        }
+        for p in dso.phdrs.iter().filter(|p| p.p_type == PT_GNU_RELRO) {
+            let start = dso.base.wrapping_add(p.p_vaddr as usize) & !(self.page - 1);
+            let end = dso.base.wrapping_add((p.p_vaddr + p.p_memsz) as usize) & !(self.page - 1);
+            if end > start {
+                // SAFETY: the object's own RELRO pages; nothing writes them after relocation.
+                let _ = unsafe { sys::mprotect(start, end - start, sys::PROT_READ) };
+            }
+        }
+    }
+
+    /// `--list` / `LD_TRACE_LOADED_OBJECTS`: one line per dependency, glibc's format.
+    fn print_list(&self) {
+        let mut out = Msg::new();
+        for &id in self.global.iter().skip(1) {
+            let d = &self.objs[id];
+            out = out
+                .s(b"\t")
+                .s(&d.requested)
+                .s(b" => ")
+                .s(&d.name)
+                .s(b" (0x")
+                .hex(d.map_start as u64, 16)
+                .s(b")\n");
+        }
+        sys::write_all(1, out.bytes());
+    }
+}
+
+impl map::Mapped {
+    fn image_len(&self) -> usize {
+        let (lo, hi) = crate::dso::span(self.phdrs);
+        (hi - lo) as usize
+    }
+}
+
+fn load_cache() -> Option<elf::Cache<'static>> {
+    let file = sys::CPath::new(b"/etc/ld.so.cache\0")?;
+    let fd = sys::open(&file, sys::O_RDONLY, 0).ok()?;
+    let size = fd.stat().ok()?.st_size as usize;
+    if size == 0 {
+        return None;
+    }
+    // SAFETY: a new private read-only mapping of the whole file; it is never unmapped.
+    let addr = unsafe { sys::mmap(0, size, sys::PROT_READ, sys::MAP_PRIVATE, fd.raw(), 0) }.ok()?;
+    // SAFETY: the mapping covers `size` bytes and lives for the rest of the process.
+    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(addr as *const u8, size) };
+    elf::Cache::parse(bytes).ok()
+}
+
+/// The directory of the running executable (`/proc/self/exe`), for the
+/// program's `$ORIGIN`.
+fn self_exe_dir() -> Vec<u8> {
+    let mut buf = [0u8; 4096];
+    match sys::readlink(b"/proc/self/exe\0", &mut buf) {
+        Ok(n) => dirname(&buf[..n]).to_vec(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The directory part of a path, made absolute against the current directory.
+fn dirname_abs(path: &[u8]) -> Vec<u8> {
+    let dir = dirname(path);
+    if dir.starts_with(b"/") {
+        return dir.to_vec();
+    }
+    let mut buf = [0u8; 4096];
+    let mut out = match sys::getcwd(&mut buf) {
+        Ok(n) => buf[..n].to_vec(),
+        Err(_) => return dir.to_vec(),
+    };
+    if dir != b"." {
+        if !out.ends_with(b"/") {
+            out.push(b'/');
+        }
+        out.extend_from_slice(dir.strip_prefix(b"./").unwrap_or(dir));
+    }
+    out
+}
+
+/// Everything before the last slash ("." when there is none).
+fn dirname(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&c| c == b'/') {
+        Some(0) => b"/",
+        Some(i) => &path[..i],
+        None => b".",
+    }
+}

@@ -1,0 +1,295 @@
+//! Typed wrappers over the Linux system calls the linker makes.
+//!
+//! Each wrapper turns the kernel's "negative errno" convention into a
+//! `Result<usize, Errno>`.  Pointers go in as slices or references wherever the
+//! kernel reads or writes a bounded buffer, so the wrappers are safe; the
+//! memory-mapping calls stay `unsafe` because they change which addresses are
+//! valid behind Rust's back.
+
+use crate::arch::syscall6;
+
+/// A kernel error number (`ENOENT`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    pub const ENOENT: Errno = Errno(2);
+    pub const EINTR: Errno = Errno(4);
+    pub const ENOMEM: Errno = Errno(12);
+    pub const EACCES: Errno = Errno(13);
+    pub const ENOEXEC: Errno = Errno(8);
+
+    /// glibc's `strerror` text for the errors a loader reports.
+    pub fn text(self) -> &'static [u8] {
+        match self.0 {
+            1 => b"Operation not permitted",
+            2 => b"No such file or directory",
+            5 => b"Input/output error",
+            8 => b"Exec format error",
+            9 => b"Bad file descriptor",
+            12 => b"Cannot allocate memory",
+            13 => b"Permission denied",
+            20 => b"Not a directory",
+            21 => b"Is a directory",
+            22 => b"Invalid argument",
+            23 => b"Too many open files in system",
+            24 => b"Too many open files",
+            36 => b"File name too long",
+            40 => b"Too many levels of symbolic links",
+            _ => b"Unknown error",
+        }
+    }
+}
+
+pub type Result<T> = core::result::Result<T, Errno>;
+
+mod nr {
+    pub const READ: usize = 0;
+    pub const WRITE: usize = 1;
+    pub const CLOSE: usize = 3;
+    pub const FSTAT: usize = 5;
+    pub const MMAP: usize = 9;
+    pub const MPROTECT: usize = 10;
+    pub const MUNMAP: usize = 11;
+    pub const PREAD64: usize = 17;
+    pub const GETPID: usize = 39;
+    pub const GETCWD: usize = 79;
+    pub const READLINK: usize = 89;
+    pub const EXIT_GROUP: usize = 231;
+    pub const OPENAT: usize = 257;
+}
+
+fn check(ret: isize) -> Result<usize> {
+    if (-4095..0).contains(&ret) {
+        Err(Errno(-ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+fn call(nr: usize, a: [usize; 6]) -> Result<usize> {
+    // SAFETY: every caller in this module passes arguments valid for `nr`
+    // (buffers come from live slices of the stated length).
+    check(unsafe { syscall6(nr, a) })
+}
+
+pub const O_RDONLY: usize = 0;
+pub const O_WRONLY: usize = 1;
+pub const O_CREAT: usize = 0o100;
+pub const O_TRUNC: usize = 0o1000;
+pub const O_APPEND: usize = 0o2000;
+pub const O_CLOEXEC: usize = 0o2000000;
+const AT_FDCWD: isize = -100;
+
+/// Opens a NUL-terminated path.
+pub fn open(path: &CPath, flags: usize, mode: usize) -> Result<Fd> {
+    call(
+        nr::OPENAT,
+        [
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            flags | O_CLOEXEC,
+            mode,
+            0,
+            0,
+        ],
+    )
+    .map(|fd| Fd(fd as i32))
+}
+
+/// A NUL-terminated path: the bytes include the final NUL.
+pub struct CPath<'a>(&'a [u8]);
+
+impl<'a> CPath<'a> {
+    /// `bytes` must end with a NUL and contain no other.
+    pub fn new(bytes: &'a [u8]) -> Option<Self> {
+        match bytes.iter().position(|&b| b == 0) {
+            Some(i) if i + 1 == bytes.len() => Some(CPath(bytes)),
+            _ => None,
+        }
+    }
+    fn as_ptr(&self) -> *const u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// An open file descriptor, closed on drop.
+pub struct Fd(pub i32);
+
+impl Fd {
+    pub fn raw(&self) -> i32 {
+        self.0
+    }
+
+    /// Reads at `offset` until `buf` is full or the file ends; returns the count.
+    pub fn pread_full(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let rest = &mut buf[done..];
+            match call(
+                nr::PREAD64,
+                [
+                    self.0 as usize,
+                    rest.as_mut_ptr() as usize,
+                    rest.len(),
+                    offset as usize + done,
+                    0,
+                    0,
+                ],
+            ) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+
+    pub fn stat(&self) -> Result<Stat> {
+        let mut st = Stat::default();
+        call(
+            nr::FSTAT,
+            [self.0 as usize, &mut st as *mut Stat as usize, 0, 0, 0, 0],
+        )?;
+        Ok(st)
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        let _ = call(nr::CLOSE, [self.0 as usize, 0, 0, 0, 0, 0]);
+    }
+}
+
+/// The kernel's `struct stat` for x86_64 (arch/x86/include/uapi/asm/stat.h).
+#[repr(C)]
+#[derive(Default)]
+pub struct Stat {
+    pub st_dev: u64,
+    pub st_ino: u64,
+    pub st_nlink: u64,
+    pub st_mode: u32,
+    pub st_uid: u32,
+    pub st_gid: u32,
+    _pad0: u32,
+    pub st_rdev: u64,
+    pub st_size: i64,
+    pub st_blksize: i64,
+    pub st_blocks: i64,
+    _times: [u64; 6],
+    _reserved: [i64; 3],
+}
+
+pub const S_IFMT: u32 = 0o170000;
+pub const S_IFDIR: u32 = 0o040000;
+
+/// Writes all of `buf` to `fd` (short writes retried, errors ignored: there
+/// is nobody left to report a failing stderr to).
+pub fn write_all(fd: i32, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        match call(
+            nr::WRITE,
+            [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0],
+        ) {
+            Ok(0) => return,
+            Ok(n) => buf = &buf[n.min(buf.len())..],
+            Err(Errno::EINTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reads up to `buf.len()` bytes from `fd`.
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
+    call(
+        nr::READ,
+        [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
+    )
+}
+
+/// `readlink(2)` of a NUL-terminated path; returns the length written.
+pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize> {
+    let Some(p) = CPath::new(path) else {
+        return Err(Errno::ENOENT);
+    };
+    call(
+        nr::READLINK,
+        [
+            p.as_ptr() as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            0,
+            0,
+            0,
+        ],
+    )
+}
+
+/// `getcwd(2)`; returns the length of the path (without its NUL).
+pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
+    let n = call(
+        nr::GETCWD,
+        [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0],
+    )?;
+    Ok(n.saturating_sub(1))
+}
+
+pub fn getpid() -> i32 {
+    call(nr::GETPID, [0; 6]).unwrap_or(0) as i32
+}
+
+/// Ends the process at once, with every thread.
+pub fn exit(status: i32) -> ! {
+    loop {
+        // SAFETY: exit_group takes a plain integer and does not return.
+        unsafe {
+            syscall6(nr::EXIT_GROUP, [status as usize, 0, 0, 0, 0, 0]);
+        }
+    }
+}
+
+pub const PROT_NONE: usize = 0;
+pub const PROT_READ: usize = 1;
+pub const PROT_WRITE: usize = 2;
+pub const PROT_EXEC: usize = 4;
+pub const MAP_PRIVATE: usize = 0x02;
+pub const MAP_FIXED: usize = 0x10;
+pub const MAP_ANONYMOUS: usize = 0x20;
+pub const MAP_DENYWRITE: usize = 0x0800;
+pub const MAP_FIXED_NOREPLACE: usize = 0x100000;
+
+/// `mmap(2)`.
+///
+/// # Safety
+/// With `MAP_FIXED` the range is replaced: the caller must own it (it must
+/// not hold anything Rust references).
+pub unsafe fn mmap(
+    addr: usize,
+    len: usize,
+    prot: usize,
+    flags: usize,
+    fd: i32,
+    off: u64,
+) -> Result<usize> {
+    call(
+        nr::MMAP,
+        [addr, len, prot, flags, fd as isize as usize, off as usize],
+    )
+}
+
+/// `munmap(2)`.
+///
+/// # Safety
+/// The range must not hold anything still referenced.
+pub unsafe fn munmap(addr: usize, len: usize) -> Result<usize> {
+    call(nr::MUNMAP, [addr, len, 0, 0, 0, 0])
+}
+
+/// `mprotect(2)`.
+///
+/// # Safety
+/// Removing access must not break live references into the range.
+pub unsafe fn mprotect(addr: usize, len: usize, prot: usize) -> Result<usize> {
+    call(nr::MPROTECT, [addr, len, prot, 0, 0, 0])
+}

@@ -1,0 +1,135 @@
+//! The recipe of every fixture case, each built at most once per test process.
+//!
+//! A case has exactly one recipe, here, whichever test binaries use it: the build stamp
+//! (see [`crate::build`]) then lets them share one build.
+
+use crate::{Built, Fixture};
+use std::sync::OnceLock;
+
+/// Defines `pub fn $name() -> &'static Built`, building the recipe on first use.
+macro_rules! case {
+    ($($(#[$doc:meta])* fn $name:ident() $recipe:block)*) => {$(
+        $(#[$doc])*
+        pub fn $name() -> &'static Built {
+            static BUILT: OnceLock<Built> = OnceLock::new();
+            BUILT.get_or_init(|| $recipe.build())
+        }
+    )*};
+}
+
+case! {
+    /// `libdyn.so` (data, PLT calls, a constructor) and its program as `main_pie` and
+    /// `main_nopie` (whose read of `counter` is an R_X86_64_COPY), plus `main_libc` (linked
+    /// with glibc, so `exit` runs the library's destructor).
+    fn dynld() {
+        Fixture::new("dynld")
+            .lib("libdyn.so", &["libdyn.c"], &[])
+            .exe("main_pie", &["main.c"], &["-pie", "-fPIE", "-L.", "-ldyn"])
+            .exe("main_nopie", &["main.c"], &["-no-pie", "-fno-pic", "-L.", "-ldyn"])
+            .libc_exe("main_libc", &["main.c"], &["-L.", "-ldyn"])
+    }
+
+    /// Programs without libraries that print what the loader hands to the entry point:
+    /// `args` (argv, envp), `fini` (%rdx), `ctor` (an executable constructor).
+    fn entry() {
+        Fixture::new("entry")
+            .exe("args", &["args.c"], &[])
+            .exe("fini", &["fini.c"], &[])
+            .exe("ctor", &["ctor.c"], &[])
+    }
+
+    /// `main` with three independent DT_NEEDED entries: libone, libtwo, libthree.
+    fn needed() {
+        Fixture::new("needed")
+            .lib("libone.so", &["one.c"], &[])
+            .lib("libtwo.so", &["two.c"], &[])
+            .lib("libthree.so", &["three.c"], &[])
+            .exe("main", &["main.c"], &["-L.", "-lone", "-ltwo", "-lthree"])
+    }
+
+    /// main -> libtop_a, libtop_b; both -> libbottom. `main_libc` is the glibc-linked twin.
+    fn diamond() {
+        let deps = ["-L.", "-ltop_a", "-ltop_b"];
+        Fixture::new("diamond")
+            .lib("libbottom.so", &["bottom.c"], &[])
+            .lib("libtop_a.so", &["top_a.c"], &["-L.", "-lbottom"])
+            .lib("libtop_b.so", &["top_b.c"], &["-L.", "-lbottom"])
+            .exe("main", &["main.c"], &deps)
+            .libc_exe("main_libc", &["main.c"], &deps)
+    }
+
+    /// main -> libping <-> libpong. libpong is linked twice: first alone (its reference to
+    /// libping's symbol left undefined), then against libping, which needed it.
+    fn cycle() {
+        Fixture::new("cycle")
+            .lib("libpong.so", &["pong.c"], &[])
+            .lib("libping.so", &["ping.c"], &["-L.", "-lpong"])
+            .lib("libpong.so", &["pong.c"], &["-L.", "-lping"])
+            .exe("main", &["main.c"], &["-L.", "-lping"])
+            .libc_exe("main_libc", &["main.c"], &["-L.", "-lping"])
+    }
+
+    /// Three copies of `libwhere.so` (in `lib/`, `rpath/`, `env/`, each printing its
+    /// directory) and three programs: `main_runpath` (DT_RUNPATH `$ORIGIN/lib`),
+    /// `main_rpath` (DT_RPATH `$ORIGIN/rpath`) and `main_plain` (neither).
+    fn search() {
+        Fixture::new("search")
+            .lib("lib/libwhere.so", &["where.c"], &["-DWHERE=\"lib\"", "-Wl,-soname,libwhere.so"])
+            .lib("rpath/libwhere.so", &["where.c"], &["-DWHERE=\"rpath\"", "-Wl,-soname,libwhere.so"])
+            .lib("env/libwhere.so", &["where.c"], &["-DWHERE=\"env\"", "-Wl,-soname,libwhere.so"])
+            .exe(
+                "main_runpath",
+                &["main.c"],
+                &["-Llib", "-lwhere", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib"],
+            )
+            .exe(
+                "main_rpath",
+                &["main.c"],
+                &["-Lrpath", "-lwhere", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/rpath"],
+            )
+            .exe("main_plain", &["main.c"], &["-Lenv", "-lwhere"])
+    }
+
+    /// `libver.so` generations (see `ver.c`): the current one (foo@V1, foo@@V2) at the top,
+    /// older and newer ones in `gen0/`, `gen1/`, `gen3/`. Programs linked against each:
+    /// `main_unversioned` (gen0), `main_v1` (gen1), `main_v2` (current), `main_bar` (gen3,
+    /// needs version V3). All are meant to run against the current one.
+    fn versions() {
+        let soname = "-Wl,-soname,libver.so";
+        Fixture::new("versions")
+            .lib("gen0/libver.so", &["ver.c"], &["-DGENERATION=0", soname])
+            .lib("gen1/libver.so", &["ver.c"], &["-DGENERATION=1", soname, "-Wl,--version-script={src}/v1.map"])
+            .lib("libver.so", &["ver.c"], &["-DGENERATION=2", soname, "-Wl,--version-script={src}/v2.map"])
+            .lib("gen3/libver.so", &["ver.c"], &["-DGENERATION=3", soname, "-Wl,--version-script={src}/v3.map"])
+            .exe("main_unversioned", &["main.c"], &["-Lgen0", "-lver"])
+            .exe("main_v1", &["main.c"], &["-Lgen1", "-lver"])
+            .exe("main_v2", &["main.c"], &["-L.", "-lver"])
+            .exe("main_bar", &["main_bar.c"], &["-Lgen3", "-lver"])
+    }
+
+    /// `libifunc.so` with an exported and a local IFUNC, and `main` calling them.
+    fn ifunc() {
+        Fixture::new("ifunc")
+            .lib("libifunc.so", &["libifunc.c"], &[])
+            .exe("main", &["main.c"], &["-L.", "-lifunc"])
+    }
+
+    /// `librelr.so`, whose RELATIVE relocations are packed into DT_RELR, and `main`.
+    fn relr() {
+        Fixture::new("relr")
+            .lib("librelr.so", &["librelr.c"], &["-Wl,-z,pack-relative-relocs"])
+            .exe("main", &["main.c"], &["-L.", "-lrelr"])
+    }
+
+    /// `libgreet.so` (plain, at the top) and `extra/libgreet.so` (also defining greet_extra);
+    /// `main` needs the plain one; `main_extra_now` (-z now) and `main_extra_lazy` (-z lazy)
+    /// were linked against the extra one. No program has a RUNPATH.
+    fn greet() {
+        Fixture::new("greet")
+            .lib("libgreet.so", &["greet.c"], &[])
+            .lib("extra/libgreet.so", &["greet.c"], &["-DEXTRA"])
+            .exe("main", &["main.c"], &["-L.", "-lgreet"])
+            .exe("main_extra_now", &["main_extra.c"], &["-Lextra", "-lgreet", "-Wl,-z,now"])
+            .exe("main_extra_lazy", &["main_extra.c"], &["-Lextra", "-lgreet", "-Wl,-z,lazy"])
+    }
+}

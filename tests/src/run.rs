@@ -1,0 +1,422 @@
+//! Running a program under a loader (with a timeout) and comparing glibc's run with ld-rs's.
+//!
+//! Runs are deterministic on purpose: the environment is cleared and holds only the variables
+//! the test sets (the same for both loaders), stdin is empty, and both loaders see the same
+//! `argv[0]`, so messages that print it compare equal.
+
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::fmt::{self, Write as _};
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long one run may take before it is killed and the test fails.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// `argv[0]` given to the loader itself when a program is named on its command line. Both
+/// loaders get the same one, since glibc prints it in its usage messages.
+pub const EXPLICIT_ARGV0: &str = "ld.so";
+
+/// The two ways a loader is entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// `LOADER PROGRAM ARGS…`: the loader is executed and maps the program itself.
+    Explicit,
+    /// The program is executed; the kernel maps it and starts the loader named in its
+    /// `PT_INTERP` (glibc's as built; ld-rs's in a copy made with `patchelf`).
+    Interp,
+}
+
+/// The loader a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loader {
+    /// `/lib64/ld-linux-x86-64.so.2`, the oracle.
+    Glibc,
+    /// The linker under test ([`crate::ld_rs`]).
+    LdRs,
+}
+
+/// How a process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Exited with this status.
+    Code(i32),
+    /// Killed by this signal.
+    Signal(i32),
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exited with status {code}"),
+            Exit::Signal(signal) => write!(f, "killed by signal {signal}"),
+        }
+    }
+}
+
+/// What one run produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The command, for reports (environment, argv[0] if set, program, arguments).
+    pub command: String,
+    /// How the process ended.
+    pub exit: Exit,
+    /// Everything written to fd 1.
+    pub stdout: Vec<u8>,
+    /// Everything written to fd 2.
+    pub stderr: Vec<u8>,
+}
+
+impl Outcome {
+    /// stdout as text (lossy).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (lossy).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    fn same_result(&self, other: &Outcome) -> bool {
+        self.exit == other.exit && self.stdout == other.stdout && self.stderr == other.stderr
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "  command: {}", self.command)?;
+        writeln!(f, "  status:  {}", self.exit)?;
+        write_stream(f, "stdout", &self.stdout)?;
+        write_stream(f, "stderr", &self.stderr)
+    }
+}
+
+fn write_stream(f: &mut fmt::Formatter<'_>, name: &str, bytes: &[u8]) -> fmt::Result {
+    if bytes.is_empty() {
+        return writeln!(f, "  {name}:  (empty)");
+    }
+    writeln!(f, "  {name}:")?;
+    for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(line) => writeln!(f, "    | {line}")?,
+            None => writeln!(f, "    | {line}  (no newline at end)")?,
+        }
+    }
+    Ok(())
+}
+
+/// One run of one program: arguments, environment, timeout, and what glibc's run must show.
+#[derive(Clone, Debug)]
+pub struct Run {
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(OsString, OsString)>,
+    timeout: Duration,
+    expect_exit: Option<Exit>,
+    expect_stdout: Option<Vec<u8>>,
+    expect_stderr: Vec<String>,
+}
+
+impl Run {
+    /// A run of `program` with no arguments and an empty environment.
+    pub fn new(program: impl Into<PathBuf>) -> Self {
+        Run {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            expect_exit: None,
+            expect_stdout: None,
+            expect_stderr: Vec::new(),
+        }
+    }
+
+    /// Adds a program argument.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    /// Sets an environment variable for both loaders' runs.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Replaces the timeout ([`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Requires glibc's run to end this way (checked before ld-rs runs).
+    pub fn expect_exit(mut self, exit: Exit) -> Self {
+        self.expect_exit = Some(exit);
+        self
+    }
+
+    /// Requires glibc's run to print exactly this on stdout (checked before ld-rs runs).
+    pub fn expect_stdout(mut self, stdout: &str) -> Self {
+        self.expect_stdout = Some(stdout.as_bytes().to_vec());
+        self
+    }
+
+    /// Requires glibc's stderr to contain this text (checked before ld-rs runs).
+    pub fn expect_stderr_contains(mut self, text: &str) -> Self {
+        self.expect_stderr.push(text.to_owned());
+        self
+    }
+
+    /// The program this run starts.
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// Runs the program under glibc's loader, checks the test's expectations on that run
+    /// (the oracle must behave as the test says, or the fixture is wrong), then under ld-rs,
+    /// and compares the two. Returns glibc's outcome.
+    ///
+    /// # Panics
+    /// On a failed expectation, on any difference (showing both runs), on a timeout, and if
+    /// ld-rs has not been built.
+    pub fn compare(&self, way: Way) -> Outcome {
+        let glibc = self.run(Loader::Glibc, way);
+        self.check_oracle(&glibc);
+        let ldrs = self.run(Loader::LdRs, way);
+        if !glibc.same_result(&ldrs) {
+            panic!(
+                "ld-rs differs from glibc ({way:?} way):\n--- glibc\n{glibc}--- ld-rs\n{ldrs}{}",
+                first_difference(&glibc, &ldrs)
+            );
+        }
+        glibc
+    }
+
+    /// Runs the program once under one loader.
+    ///
+    /// # Panics
+    /// If the process cannot be started or does not finish within the timeout.
+    pub fn run(&self, loader: Loader, way: Way) -> Outcome {
+        let program = absolute(&self.program);
+        let (mut command, shown) = match way {
+            Way::Explicit => {
+                let path = match loader {
+                    Loader::Glibc => PathBuf::from(crate::GLIBC_LOADER),
+                    Loader::LdRs => crate::ld_rs(),
+                };
+                let mut command = Command::new(&path);
+                command.arg0(EXPLICIT_ARGV0).arg(&program);
+                let shown = format!(
+                    "{} (argv[0] {EXPLICIT_ARGV0}) {}",
+                    path.display(),
+                    program.display()
+                );
+                (command, shown)
+            }
+            Way::Interp => {
+                let path = match loader {
+                    Loader::Glibc => program.clone(),
+                    Loader::LdRs => interp_copy(&program),
+                };
+                let mut command = Command::new(&path);
+                command.arg0(&program);
+                let shown = format!("{} (argv[0] {})", path.display(), program.display());
+                (command, shown)
+            }
+        };
+        command.args(&self.args).env_clear();
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let mut line = String::new();
+        for (key, value) in &self.env {
+            let _ = write!(
+                line,
+                "{}={} ",
+                key.to_string_lossy(),
+                value.to_string_lossy()
+            );
+        }
+        line.push_str(&shown);
+        for arg in &self.args {
+            let _ = write!(line, " {}", arg.to_string_lossy());
+        }
+        spawn_with_timeout(command, line, self.timeout)
+    }
+
+    fn check_oracle(&self, glibc: &Outcome) {
+        let mut problems = Vec::new();
+        if let Some(exit) = self.expect_exit {
+            if glibc.exit != exit {
+                problems.push(format!("expected the process to have {exit}"));
+            }
+        }
+        if let Some(stdout) = &self.expect_stdout {
+            if &glibc.stdout != stdout {
+                problems.push(format!(
+                    "expected stdout:\n{}",
+                    String::from_utf8_lossy(stdout)
+                ));
+            }
+        }
+        for text in &self.expect_stderr {
+            if !glibc.stderr_text().contains(text.as_str()) {
+                problems.push(format!("expected stderr to contain {text:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            panic!(
+                "the oracle (glibc's ld.so) did not behave as the test expects; the fixture or \
+                 the test is wrong, not ld-rs:\n{}\n--- glibc\n{glibc}",
+                problems.join("\n")
+            );
+        }
+    }
+}
+
+/// Runs the program under ld-rs only, for cases where glibc has no usable answer (it dies of
+/// SIGBUS on some truncated files). The test must then check the outcome itself.
+pub fn run_ldrs_only(run: &Run, way: Way) -> Outcome {
+    run.run(Loader::LdRs, way)
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        std::env::current_dir()
+            .expect("the current directory is readable")
+            .join(path)
+    }
+}
+
+/// A copy of `program` whose `PT_INTERP` names ld-rs, next to it (so `$ORIGIN` is the same)
+/// as `<program>.ld-rs`. Made once per process, atomically (another test binary may be
+/// running the previous copy).
+fn interp_copy(program: &Path) -> PathBuf {
+    static DONE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let ld_rs = crate::ld_rs();
+    let mut copy = program.as_os_str().to_owned();
+    copy.push(".ld-rs");
+    let copy = PathBuf::from(copy);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.get_or_insert_with(HashSet::new).contains(program) {
+        return copy;
+    }
+    let mut tmp = copy.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    fs::copy(program, &tmp).unwrap_or_else(|e| panic!("cannot copy {}: {e}", program.display()));
+    let output = Command::new("patchelf")
+        .arg("--set-interpreter")
+        .arg(&ld_rs)
+        .arg(&tmp)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run patchelf ({e}): apt-get install -y patchelf"));
+    if !output.status.success() {
+        panic!(
+            "patchelf --set-interpreter {} {} failed:\n{}",
+            ld_rs.display(),
+            tmp.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
+    done.get_or_insert_with(HashSet::new)
+        .insert(program.to_owned());
+    copy
+}
+
+/// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.
+fn spawn_with_timeout(mut command: Command, line: String, timeout: Duration) -> Outcome {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {line}: {e}"));
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(2)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "timed out after {timeout:?} (killed): {line}\n  stdout so far: {:?}\n  \
+                     stderr so far: {:?}",
+                    String::from_utf8_lossy(&stdout.join().unwrap_or_default()),
+                    String::from_utf8_lossy(&stderr.join().unwrap_or_default())
+                );
+            }
+            Err(e) => panic!("cannot wait for {line}: {e}"),
+        }
+    };
+    let exit = match (status.code(), status.signal()) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(signal)) => Exit::Signal(signal),
+        (None, None) => unreachable!("a process ends by exit or by signal"),
+    };
+    Outcome {
+        command: line,
+        exit,
+        stdout: stdout.join().expect("the stdout reader does not panic"),
+        stderr: stderr.join().expect("the stderr reader does not panic"),
+    }
+}
+
+/// Reads a pipe to its end on a thread, so a full pipe never blocks the child.
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// Points at the first differing field (and line) between two outcomes.
+fn first_difference(glibc: &Outcome, ldrs: &Outcome) -> String {
+    if glibc.exit != ldrs.exit {
+        return format!(
+            "first difference: status: glibc {}, ld-rs {}\n",
+            glibc.exit, ldrs.exit
+        );
+    }
+    for (name, a, b) in [
+        ("stdout", &glibc.stdout, &ldrs.stdout),
+        ("stderr", &glibc.stderr, &ldrs.stderr),
+    ] {
+        if a == b {
+            continue;
+        }
+        let a = String::from_utf8_lossy(a);
+        let b = String::from_utf8_lossy(b);
+        let mut lines_b = b.lines();
+        for (n, line_a) in a.lines().enumerate() {
+            match lines_b.next() {
+                Some(line_b) if line_a == line_b => {}
+                line_b => {
+                    return format!(
+                        "first difference: {name} line {}: glibc {line_a:?}, ld-rs {:?}\n",
+                        n + 1,
+                        line_b.unwrap_or("(no such line)")
+                    );
+                }
+            }
+        }
+        return match lines_b.next() {
+            Some(extra) => format!("first difference: {name}: ld-rs has more: {extra:?}\n"),
+            None => format!("first difference: {name}: line endings or trailing bytes\n"),
+        };
+    }
+    String::new()
+}
