@@ -145,14 +145,12 @@ impl Fixture {
             let _ = fs::remove_file(&stamp);
             for (step, argv) in self.steps.iter().zip(&commands) {
                 if let Some(parent) = Path::new(&step.output).parent() {
-                    fs::create_dir_all(dir.join(parent)).unwrap_or_else(|e| {
-                        panic!("cannot create a dir in {}: {e}", dir.display())
-                    });
+                    fs::create_dir_all(dir.join(parent))
+                        .unwrap_or_else(|e| panic!("cannot create a dir in {}: {e}", dir.display()));
                 }
                 run_gcc(&dir, argv);
             }
-            fs::write(&stamp, &recipe)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
+            fs::write(&stamp, &recipe).unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
         }
         Built { dir }
     }
@@ -198,19 +196,14 @@ impl Fixture {
         let Ok(built_at) = fs::metadata(stamp).and_then(|m| m.modified()) else {
             return false;
         };
-        let newest_source = [
-            fixtures_src().join(&self.case),
-            fixtures_src().join("include"),
-        ]
-        .iter()
-        .filter_map(|d| fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(|entry| entry.ok()?.metadata().ok()?.modified().ok())
-        .max()
-        .unwrap_or(SystemTime::UNIX_EPOCH);
-        recorded == recipe
-            && newest_source <= built_at
-            && self.steps.iter().all(|s| dir.join(&s.output).exists())
+        let newest_source = [fixtures_src().join(&self.case), fixtures_src().join("include")]
+            .iter()
+            .filter_map(|d| fs::read_dir(d).ok())
+            .flatten()
+            .filter_map(|entry| entry.ok()?.metadata().ok()?.modified().ok())
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        recorded == recipe && newest_source <= built_at && self.steps.iter().all(|s| dir.join(&s.output).exists())
     }
 }
 

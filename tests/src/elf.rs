@@ -44,11 +44,7 @@ pub fn patch_copy(src: &Path, dst: &Path, patches: &[(u64, &[u8])]) {
 /// On I/O errors, or if `src` is shorter than `len`.
 pub fn truncate_copy(src: &Path, dst: &Path, len: usize) {
     let bytes = read(src);
-    assert!(
-        len <= bytes.len(),
-        "{} is shorter than {len}",
-        src.display()
-    );
+    assert!(len <= bytes.len(), "{} is shorter than {len}", src.display());
     write_atomically(dst, &bytes[..len]);
 }
 
@@ -129,8 +125,7 @@ fn read(path: &Path) -> Vec<u8> {
 
 fn write_atomically(dst: &Path, bytes: &[u8]) {
     if let Some(parent) = dst.parent() {
-        fs::create_dir_all(parent)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
     }
     // Unique per process and per call: tests of one process may write the same file at once.
     static NEXT: AtomicUsize = AtomicUsize::new(0);

@@ -146,8 +146,7 @@ impl Run {
 
     /// Sets an environment variable for both loaders' runs.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
-        self.env
-            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self.env.push((key.as_ref().to_owned(), value.as_ref().to_owned()));
         self
     }
 
@@ -214,11 +213,7 @@ impl Run {
                 };
                 let mut command = Command::new(&path);
                 command.arg0(EXPLICIT_ARGV0).arg(&program);
-                let shown = format!(
-                    "{} (argv[0] {EXPLICIT_ARGV0}) {}",
-                    path.display(),
-                    program.display()
-                );
+                let shown = format!("{} (argv[0] {EXPLICIT_ARGV0}) {}", path.display(), program.display());
                 (command, shown)
             }
             Way::Interp => {
@@ -236,12 +231,7 @@ impl Run {
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut line = String::new();
         for (key, value) in &self.env {
-            let _ = write!(
-                line,
-                "{}={} ",
-                key.to_string_lossy(),
-                value.to_string_lossy()
-            );
+            let _ = write!(line, "{}={} ", key.to_string_lossy(), value.to_string_lossy());
         }
         line.push_str(&shown);
         for arg in &self.args {
@@ -259,10 +249,7 @@ impl Run {
         }
         if let Some(stdout) = &self.expect_stdout {
             if &glibc.stdout != stdout {
-                problems.push(format!(
-                    "expected stdout:\n{}",
-                    String::from_utf8_lossy(stdout)
-                ));
+                problems.push(format!("expected stdout:\n{}", String::from_utf8_lossy(stdout)));
             }
         }
         for text in &self.expect_stderr {
@@ -328,8 +315,7 @@ fn interp_copy(program: &Path) -> PathBuf {
         );
     }
     fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
-    done.get_or_insert_with(HashSet::new)
-        .insert(program.to_owned());
+    done.get_or_insert_with(HashSet::new).insert(program.to_owned());
     copy
 }
 
@@ -386,10 +372,7 @@ fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
 /// Points at the first differing field (and line) between two outcomes.
 fn first_difference(glibc: &Outcome, ldrs: &Outcome) -> String {
     if glibc.exit != ldrs.exit {
-        return format!(
-            "first difference: status: glibc {}, ld-rs {}\n",
-            glibc.exit, ldrs.exit
-        );
+        return format!("first difference: status: glibc {}, ld-rs {}\n", glibc.exit, ldrs.exit);
     }
     for (name, a, b) in [
         ("stdout", &glibc.stdout, &ldrs.stdout),

@@ -7,8 +7,7 @@
 //! on stdout, exactly one line on stderr, naming the library.
 
 use ld_rs_tests::elf::{
-    file_len, patch_copy, phdr_offset, truncate_copy, EI_CLASS, E_MACHINE, PT_LOAD, P_FILESZ,
-    P_OFFSET,
+    file_len, patch_copy, phdr_offset, truncate_copy, EI_CLASS, E_MACHINE, PT_LOAD, P_FILESZ, P_OFFSET,
 };
 use ld_rs_tests::{both_ways, fixtures, run_ldrs_only, Exit, Loader, Run, Way};
 use std::path::PathBuf;
@@ -130,9 +129,7 @@ fn explicit_program_does_not_exist() {
 fn explicit_program_not_elf() {
     Run::new("/etc/passwd")
         .expect_exit(Exit::Code(127))
-        .expect_stderr_contains(
-            "/etc/passwd: error while loading shared libraries: /etc/passwd: invalid ELF header\n",
-        )
+        .expect_stderr_contains("/etc/passwd: error while loading shared libraries: /etc/passwd: invalid ELF header\n")
         .compare(Way::Explicit);
 }
 

@@ -48,10 +48,7 @@ fn dynld_has_every_foundation_relocation_type() {
 /// Guards the meaning of the RELR tests: the library really carries DT_RELR.
 #[test]
 fn relr_library_has_dt_relr() {
-    assert_dynamic_tags(
-        &fixtures::relr().path("librelr.so"),
-        &["RELR", "RELRSZ", "RELRENT"],
-    );
+    assert_dynamic_tags(&fixtures::relr().path("librelr.so"), &["RELR", "RELRSZ", "RELRENT"]);
 }
 
 /// Guards the meaning of the IFUNC tests: the library has an IRELATIVE relocation (the local

@@ -188,15 +188,8 @@ impl<'a> Cache<'a> {
             }
         };
         // Equal keys are adjacent: back up to the first, then take the first usable one.
-        let same = |i: usize| {
-            self.key(i)
-                .is_some_and(|k| libcmp(soname, k) == Ordering::Equal)
-        };
-        let first = (0..found)
-            .rev()
-            .take_while(|&i| same(i))
-            .last()
-            .unwrap_or(found);
+        let same = |i: usize| self.key(i).is_some_and(|k| libcmp(soname, k) == Ordering::Equal);
+        let first = (0..found).rev().take_while(|&i| same(i)).last().unwrap_or(found);
         (first..self.len())
             .take_while(|&i| same(i))
             .filter_map(|i| self.entry(i))
@@ -254,9 +247,9 @@ pub fn libcmp(a: &[u8], b: &[u8]) -> Ordering {
 fn number(s: &[u8], i: usize) -> (u64, usize) {
     let digits = s.get(i..).unwrap_or(&[]);
     let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-    let value = digits[..len].iter().fold(0u64, |n, &c| {
-        n.saturating_mul(10).saturating_add(u64::from(c - b'0'))
-    });
+    let value = digits[..len]
+        .iter()
+        .fold(0u64, |n, &c| n.saturating_mul(10).saturating_add(u64::from(c - b'0')));
     (value, i + len)
 }
 
@@ -278,10 +271,7 @@ mod tests {
         assert_eq!(libcmp(b"libx", b"lib1"), Less);
         assert_eq!(libcmp(b"lib\xc3", b"liba"), Less); // signed char
         assert_eq!(libcmp(b"", b""), Equal);
-        assert_eq!(
-            libcmp(b"9".repeat(40).as_slice(), b"9".repeat(41).as_slice()),
-            Equal
-        );
+        assert_eq!(libcmp(b"9".repeat(40).as_slice(), b"9".repeat(41).as_slice()), Equal);
     }
 
     #[test]
@@ -297,16 +287,10 @@ mod tests {
         assert!(cache.entries().count() == cache.len());
         // The file really is sorted in descending libcmp order, and every usable entry is found.
         let keys: Vec<&[u8]> = cache.entries().map(|(_, k, _)| k).collect();
-        assert!(keys
-            .windows(2)
-            .all(|w| libcmp(w[0], w[1]) != Ordering::Less));
+        assert!(keys.windows(2).all(|w| libcmp(w[0], w[1]) != Ordering::Less));
         for (flags, key, _) in cache.entries() {
             if flags == FLAG_X8664_LIBC6 {
-                assert!(
-                    cache.lookup(key).is_some(),
-                    "{}",
-                    String::from_utf8_lossy(key)
-                );
+                assert!(cache.lookup(key).is_some(), "{}", String::from_utf8_lossy(key));
             }
         }
     }
@@ -384,10 +368,7 @@ mod tests {
 
     #[test]
     fn corrupt_files_fail_cleanly() {
-        let good = synthetic(&[
-            (0x0303, "libc.so.6", "/libc", 0),
-            (0x0303, "liba.so", "/a", 0),
-        ]);
+        let good = synthetic(&[(0x0303, "libc.so.6", "/libc", 0), (0x0303, "liba.so", "/a", 0)]);
         assert!(Cache::parse(b"").is_err());
         assert!(Cache::parse(b"garbage garbage garbage").is_err());
         // nlibs too large for the file.

@@ -61,9 +61,8 @@ use crate::image::Image;
 /// The GNU symbol hash (Bernstein's `h = h * 33 + c`, starting at 5381), over the name's bytes.
 #[inline]
 pub fn gnu_hash(name: &[u8]) -> u32 {
-    name.iter().fold(5381u32, |h, &c| {
-        h.wrapping_mul(33).wrapping_add(u32::from(c))
-    })
+    name.iter()
+        .fold(5381u32, |h, &c| h.wrapping_mul(33).wrapping_add(u32::from(c)))
 }
 
 /// The SysV ELF symbol hash (gABI "Hash Table"), also used for version names (`vd_hash`).
@@ -93,8 +92,7 @@ impl<'a> GnuHash<'a> {
     /// length, so it runs to the end of the containing segment.
     pub fn parse(image: &Image<'a>, vaddr: u64) -> Result<Self> {
         let header: &[u32] = image.slice(vaddr, 4)?;
-        let (nbuckets, symoffset, bloom_size, bloom_shift) =
-            (header[0], header[1], header[2], header[3]);
+        let (nbuckets, symoffset, bloom_size, bloom_shift) = (header[0], header[1], header[2], header[3]);
         if nbuckets == 0 {
             return Err(Error("DT_GNU_HASH has no buckets"));
         }
@@ -108,13 +106,9 @@ impl<'a> GnuHash<'a> {
         const LAYOUT: Error = Error("DT_GNU_HASH table out of range");
         let bloom_at = vaddr.checked_add(16).ok_or(LAYOUT)?;
         let bloom: &[u64] = image.slice(bloom_at, u64::from(bloom_size))?;
-        let buckets_at = bloom_at
-            .checked_add(u64::from(bloom_size) * 8)
-            .ok_or(LAYOUT)?;
+        let buckets_at = bloom_at.checked_add(u64::from(bloom_size) * 8).ok_or(LAYOUT)?;
         let buckets: &[u32] = image.slice(buckets_at, u64::from(nbuckets))?;
-        let chains_at = buckets_at
-            .checked_add(u64::from(nbuckets) * 4)
-            .ok_or(LAYOUT)?;
+        let chains_at = buckets_at.checked_add(u64::from(nbuckets) * 4).ok_or(LAYOUT)?;
         // No chains at all is legal (an object exporting nothing) and then `chains_at` is one
         // past the segment's end, which `rest_of_segment` refuses: read that as "no chains".
         // Any bucket pointing into them is then caught by `symbol_count` and `candidates`.
@@ -210,11 +204,7 @@ impl Iterator for GnuCandidates<'_> {
         // Each step advances `pos`, so the loop ends at the end-of-run bit or the slice's end.
         while let Some(&stored) = self.chains.get(self.pos) {
             let index = self.pos;
-            self.pos = if stored & 1 != 0 {
-                usize::MAX
-            } else {
-                index + 1
-            };
+            self.pos = if stored & 1 != 0 { usize::MAX } else { index + 1 };
             if (stored ^ self.hash) >> 1 == 0 {
                 // `parse` clamped `chains` so that this sum cannot overflow.
                 return Some(self.symoffset + index as u32);
@@ -242,9 +232,7 @@ impl<'a> SysvHash<'a> {
         const LAYOUT: Error = Error("DT_HASH table out of range");
         let buckets_at = vaddr.checked_add(8).ok_or(LAYOUT)?;
         let buckets = image.slice(buckets_at, u64::from(nbucket))?;
-        let chains_at = buckets_at
-            .checked_add(u64::from(nbucket) * 4)
-            .ok_or(LAYOUT)?;
+        let chains_at = buckets_at.checked_add(u64::from(nbucket) * 4).ok_or(LAYOUT)?;
         let chains = image.slice(chains_at, u64::from(nchain))?;
         Ok(SysvHash { buckets, chains })
     }
@@ -447,9 +435,7 @@ mod tests {
         let table = GnuHash::parse(&image, info.gnu_hash.unwrap()).unwrap();
         let count = table.symbol_count().unwrap();
         assert_eq!(u64::from(count), dynsym_count(LIBC));
-        let symtab: &[Sym] = image
-            .slice(info.get(DT_SYMTAB).unwrap(), u64::from(count))
-            .unwrap();
+        let symtab: &[Sym] = image.slice(info.get(DT_SYMTAB).unwrap(), u64::from(count)).unwrap();
 
         let find = |name: &[u8]| {
             let hash = gnu_hash(name);

@@ -12,8 +12,7 @@
 //! library search, as glibc does, so it gets the distinct value [`Error::WRONG_MACHINE`].
 
 use crate::consts::{
-    ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFOSABI_GNU, ELFOSABI_SYSV, EM_X86_64, ET_DYN, ET_EXEC,
-    EV_CURRENT,
+    ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFOSABI_GNU, ELFOSABI_SYSV, EM_X86_64, ET_DYN, ET_EXEC, EV_CURRENT,
 };
 use crate::error::{Error, Result};
 use crate::pod;
@@ -99,9 +98,7 @@ fn check_ident(ident: &[u8; 16]) -> Result<()> {
 pub fn phdr_range(ehdr: &Ehdr) -> Result<(usize, usize)> {
     const OVERFLOW: Error = Error("program header table out of range");
     let offset = usize::try_from(ehdr.e_phoff).map_err(|_| OVERFLOW)?;
-    let len = usize::from(ehdr.e_phnum)
-        .checked_mul(PHDR_SIZE)
-        .ok_or(OVERFLOW)?;
+    let len = usize::from(ehdr.e_phnum).checked_mul(PHDR_SIZE).ok_or(OVERFLOW)?;
     offset.checked_add(len).ok_or(OVERFLOW)?;
     Ok((offset, len))
 }
@@ -114,8 +111,7 @@ pub fn phdr_range(ehdr: &Ehdr) -> Result<(usize, usize)> {
 /// `e_phnum` is taken as is: `PN_XNUM` extended numbering is not honoured, as in glibc.
 pub fn phdrs<'a>(bytes: &'a [u8], ehdr: &Ehdr) -> Result<&'a [Phdr]> {
     let (offset, len) = phdr_range(ehdr)?;
-    pod::read_slice(bytes, offset, len / PHDR_SIZE)
-        .map_err(|_| Error("program headers not within the bytes read"))
+    pod::read_slice(bytes, offset, len / PHDR_SIZE).map_err(|_| Error("program headers not within the bytes read"))
 }
 
 #[cfg(test)]
@@ -164,10 +160,7 @@ mod tests {
         assert_eq!(check(|h| h[1] = b'e'), e("invalid ELF header"));
         assert_eq!(check(|h| h[4] = 1), e("wrong ELF class: ELFCLASS32"));
         assert_eq!(check(|h| h[4] = 3), e("invalid ELF header"));
-        assert_eq!(
-            check(|h| h[5] = 2),
-            e("ELF file data encoding not little-endian")
-        );
+        assert_eq!(check(|h| h[5] = 2), e("ELF file data encoding not little-endian"));
         assert_eq!(
             check(|h| h[6] = 2),
             e("ELF file version ident does not match current one")
@@ -175,19 +168,10 @@ mod tests {
         assert_eq!(check(|h| h[7] = 9), e("ELF file OS ABI invalid"));
         assert_eq!(check(|h| h[8] = 1), e("ELF file ABI version invalid"));
         assert_eq!(check(|h| h[15] = 1), e("nonzero padding in e_ident"));
-        assert_eq!(
-            check(|h| h[20] = 2),
-            e("ELF file version does not match current one")
-        );
+        assert_eq!(check(|h| h[20] = 2), e("ELF file version does not match current one"));
         assert_eq!(check(|h| h[18] = 3), Err(Error::WRONG_MACHINE));
-        assert_eq!(
-            check(|h| h[16] = 1),
-            e("only ET_DYN and ET_EXEC can be loaded")
-        );
-        assert_eq!(
-            check(|h| h[54] = 32),
-            e("ELF file's phentsize not the expected size")
-        );
+        assert_eq!(check(|h| h[16] = 1), e("only ET_DYN and ET_EXEC can be loaded"));
+        assert_eq!(check(|h| h[54] = 32), e("ELF file's phentsize not the expected size"));
     }
 
     #[test]

@@ -87,10 +87,7 @@ impl<'a> Image<'a> {
     #[inline]
     pub fn rest_of_segment(&self, vaddr: u64) -> Result<&'a [u8]> {
         let (_, segment_end) = self.segment(vaddr)?;
-        let held_end = self
-            .span_start
-            .checked_add(self.bytes.len() as u64)
-            .ok_or(OUTSIDE)?;
+        let held_end = self.span_start.checked_add(self.bytes.len() as u64).ok_or(OUTSIDE)?;
         self.span(vaddr, segment_end.min(held_end))
     }
 
@@ -145,8 +142,8 @@ mod tests {
         let words = [0u64; 16]; // 128 bytes from vaddr 0x1000
         let bytes = pod::as_bytes(&words);
         let phdrs = [
-            load(0x1000, 0x20, 0x30, PF_R), // 0x1000..0x1030 (bss from 0x1020)
-            load(0x1040, 0x10, 0x10, PF_X), // 0x1040..0x1050, not readable
+            load(0x1000, 0x20, 0x30, PF_R),        // 0x1000..0x1030 (bss from 0x1020)
+            load(0x1040, 0x10, 0x10, PF_X),        // 0x1040..0x1050, not readable
             load(0x1050, 0x30, 0x30, PF_R | PF_W), // 0x1050..0x1080
             Phdr {
                 p_type: PT_DYNAMIC,
@@ -163,15 +160,9 @@ mod tests {
         assert_eq!(image.bytes_at(u64::MAX, 2), Err(OUTSIDE));
         assert_eq!(image.read::<u64>(0x1078).copied(), Ok(0));
         assert_eq!(image.read::<u64>(0x1079).copied(), Err(OUTSIDE));
-        assert_eq!(
-            image.read::<u64>(0x1054).copied(),
-            Err(Error("misaligned data"))
-        );
+        assert_eq!(image.read::<u64>(0x1054).copied(), Err(Error("misaligned data")));
         assert_eq!(image.slice::<u32>(0x1050, 12).map(|s| s.len()), Ok(12));
-        assert_eq!(
-            image.slice::<u32>(0x1050, 13).map(|s| s.len()),
-            Err(OUTSIDE)
-        );
+        assert_eq!(image.slice::<u32>(0x1050, 13).map(|s| s.len()), Err(OUTSIDE));
         assert!(image.slice::<u64>(0x1050, u64::MAX).is_err());
         assert_eq!(image.rest_of_segment(0x1070).map(|s| s.len()), Ok(0x10));
     }

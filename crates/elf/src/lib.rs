@@ -54,11 +54,7 @@
 //! and generic 32/64-bit code would make every reader pay for a case that never happens.
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
-#![warn(
-    missing_docs,
-    clippy::undocumented_unsafe_blocks,
-    clippy::missing_safety_doc
-)]
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
 pub mod cache;
 pub mod consts;

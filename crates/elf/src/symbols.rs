@@ -41,10 +41,7 @@ impl<'a> StrTab<'a> {
     #[inline]
     pub fn get(&self, offset: impl Into<u64>) -> Result<&'a [u8]> {
         let rest = self.tail(offset.into()).ok_or(BAD_OFFSET)?;
-        let len = rest
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or(Error("unterminated string"))?;
+        let len = rest.iter().position(|&b| b == 0).ok_or(Error("unterminated string"))?;
         Ok(&rest[..len])
     }
 

@@ -236,9 +236,6 @@ mod tests {
         };
         assert_eq!(rela.r_sym(), 7);
         assert_eq!(rela.r_type(), crate::R_X86_64_GLOB_DAT);
-        assert_eq!(
-            (EHDR_SIZE, PHDR_SIZE, SYM_SIZE, RELA_SIZE),
-            (64, 56, 24, 24)
-        );
+        assert_eq!((EHDR_SIZE, PHDR_SIZE, SYM_SIZE, RELA_SIZE), (64, 56, 24, 24));
     }
 }

@@ -114,11 +114,7 @@ impl Iterator for VerDefIter<'_> {
 /// Moves a list cursor on by a `*_next` offset, counting one step; a zero offset ends the list.
 #[inline]
 fn advance(vaddr: u64, next: u32, remaining: &mut u64) -> Result<u64> {
-    *remaining = if next == 0 {
-        0
-    } else {
-        remaining.saturating_sub(1)
-    };
+    *remaining = if next == 0 { 0 } else { remaining.saturating_sub(1) };
     vaddr.checked_add(u64::from(next)).ok_or(OUT_OF_RANGE)
 }
 
@@ -250,9 +246,7 @@ mod tests {
         for def in &defs {
             assert_eq!(def.hash, sysv_hash(strtab.get(def.name).unwrap()));
         }
-        assert!(defs
-            .iter()
-            .any(|d| strtab.get(d.name) == Ok(b"GLIBC_2.2.5")));
+        assert!(defs.iter().any(|d| strtab.get(d.name) == Ok(b"GLIBC_2.2.5")));
 
         // printf's versym index names its version: printf@@GLIBC_2.2.5.
         let symtab = info.get(DT_SYMTAB).unwrap();
@@ -264,13 +258,8 @@ mod tests {
                 strtab.matches(sym.st_name, b"printf")
             })
             .unwrap();
-        let versym: &u16 = image
-            .read(info.versym.unwrap() + u64::from(index) * 2)
-            .unwrap();
-        let def = defs
-            .iter()
-            .find(|d| d.ndx == versym & VERSYM_VERSION)
-            .unwrap();
+        let versym: &u16 = image.read(info.versym.unwrap() + u64::from(index) * 2).unwrap();
+        let def = defs.iter().find(|d| d.ndx == versym & VERSYM_VERSION).unwrap();
         assert_eq!(strtab.get(def.name), Ok(&b"GLIBC_2.2.5"[..]));
     }
 

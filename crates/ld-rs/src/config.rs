@@ -28,6 +28,8 @@ pub struct Config {
     pub library_path: Option<Vec<u8>>,
     /// `LD_BIND_NOW`: resolve every PLT slot at start-up.
     pub bind_now: bool,
+    /// `LD_BIND_NOT`: resolve PLT calls but never write the slot back.
+    pub bind_not: bool,
     /// `--inhibit-cache`.
     pub inhibit_cache: bool,
     /// `--inhibit-rpath LIST`: objects whose RPATH/RUNPATH are ignored.
@@ -53,6 +55,7 @@ impl Config {
             secure,
             library_path: None,
             bind_now: false,
+            bind_not: false,
             inhibit_cache: false,
             inhibit_rpath: None,
             argv0: None,
@@ -69,6 +72,7 @@ impl Config {
             match name {
                 b"LD_LIBRARY_PATH" if !secure => cfg.library_path = Some(value.to_vec()),
                 b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
+                b"LD_BIND_NOT" if !value.is_empty() => cfg.bind_not = true,
                 b"LD_TRACE_LOADED_OBJECTS" if !value.is_empty() => cfg.mode = Mode::List,
                 _ => {}
             }

@@ -114,17 +114,23 @@ impl Dso {
             Some(addr) if gnu_hash.is_none() => Some(SysvHash::parse(&image, addr)?),
             _ => None,
         };
-        let nsyms = match (&gnu_hash, &sysv_hash) {
+        let hashed = match (&gnu_hash, &sysv_hash) {
             (Some(h), _) => h.symbol_count()? as u64,
             (None, Some(h)) => h.symbol_count() as u64,
             (None, None) => 0,
         };
-        let symtab: &'static [Sym] = match dynamic.get(DT_SYMTAB) {
-            Some(addr) if nsyms > 0 => image.slice(addr, nsyms)?,
-            _ => &[],
+        let (symtab, nsyms) = match dynamic.get(DT_SYMTAB) {
+            Some(addr) => {
+                let n = symbol_count(&image, addr, dynamic.get(DT_STRTAB), hashed)?;
+                (image.slice::<Sym>(addr, n)?, n)
+            }
+            None => (&[][..], 0),
         };
         let versym = match dynamic.versym {
-            Some(addr) if nsyms > 0 => Some(image.slice::<u16>(addr, nsyms)?),
+            Some(addr) if nsyms > 0 => {
+                let n = nsyms.min(image.rest_of_segment(addr)?.len() as u64 / 2);
+                Some(image.slice::<u16>(addr, n)?)
+            }
             _ => None,
         };
         let soname = match dynamic.get(DT_SONAME) {
@@ -159,8 +165,7 @@ impl Dso {
             relocated: false,
             init_called: false,
         };
-        dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some()
-            || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
+        dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some() || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
         dso.read_versions()?;
         let (lo, hi) = span(phdrs);
         dso.map_start = base.wrapping_add(lo as usize);
@@ -260,11 +265,39 @@ impl Dso {
         self.segment_of(addr, len, 0)
     }
 
+    /// The PLT relocations, if lazy binding leaves the JUMP_SLOTs for later
+    /// the IRELATIVEs among them still have to be applied now.
+    pub fn plt_irelative(&self, jmprel: u64, size: u64) -> &'static [elf::Rela] {
+        let count = size / core::mem::size_of::<elf::Rela>() as u64;
+        let all: &'static [elf::Rela] = self.image.slice(jmprel, count).unwrap_or(&[]);
+        let first = all
+            .iter()
+            .position(|r| r.r_type() == R_X86_64_IRELATIVE)
+            .unwrap_or(all.len());
+        &all[first..]
+    }
+
     /// True for `DF_BIND_NOW` / `DF_1_NOW` objects.
     pub fn bind_now(&self) -> bool {
-        self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0
-            || self.dynamic.flags_1 & DF_1_NOW != 0
+        self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0 || self.dynamic.flags_1 & DF_1_NOW != 0
     }
+}
+
+/// How many entries `DT_SYMTAB` has.  ELF does not record it: the hash
+/// table covers only the symbols it can find (a GNU hash table leaves out
+/// every undefined symbol below `symoffset`, and may understate even that),
+/// while relocations may name any symbol.  So the count is bounded by what
+/// the file can hold: the rest of the symbol table's segment, or the start of
+/// the string table when (as the static linker lays them out) it follows the
+/// symbol table — and never less than the hash table implies.
+fn symbol_count(image: &Image, symtab: u64, strtab: Option<u64>, hashed: u64) -> Result<u64, DecodeError> {
+    let size = core::mem::size_of::<Sym>() as u64;
+    let room = image.rest_of_segment(symtab)?.len() as u64 / size;
+    let mut n = room;
+    if let Some(str_addr) = strtab.filter(|&s| s > symtab) {
+        n = n.min((str_addr - symtab) / size);
+    }
+    Ok(n.max(hashed).min(room))
 }
 
 /// The link-time span `[lowest p_vaddr, highest p_vaddr + p_memsz)` of the

@@ -21,6 +21,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 use elf::consts::*;
 
 use crate::arch;
@@ -63,13 +64,7 @@ impl Linker {
     ///
     /// # Safety
     /// Every object in `order` must be mapped and relocated.
-    pub unsafe fn run_inits(
-        &mut self,
-        order: &[DsoId],
-        argc: usize,
-        argv: *const *const u8,
-        envp: *const *const u8,
-    ) {
+    pub unsafe fn run_inits(&mut self, order: &[DsoId], argc: usize, argv: *const *const u8, envp: *const *const u8) {
         // The executable's DT_PREINIT_ARRAY comes first of all.
         if let Some(main) = self.objs.iter().position(|d| d.kind == Kind::Main) {
             let preinit = self.array(main, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ);
@@ -122,11 +117,7 @@ impl Linker {
                 continue;
             }
             self.objs[id].init_called = false;
-            for f in self
-                .array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ)
-                .into_iter()
-                .rev()
-            {
+            for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {
                 // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.
                 unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
             }
@@ -142,6 +133,11 @@ impl Linker {
 /// The function the program receives in `%rdx` and registers with `atexit`:
 /// runs the finalizers of every object.
 pub extern "C" fn rtld_fini() {
+    // Finalizers run once, even if the program calls this twice.
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::AcqRel) {
+        return;
+    }
     if let Some(ld) = rtld::linker() {
         ld.run_finis();
     }

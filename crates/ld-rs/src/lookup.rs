@@ -68,12 +68,8 @@ pub struct Found {
     pub sym: &'static Sym,
 }
 
-const ALLOWED_TYPES: u32 = 1 << STT_NOTYPE
-    | 1 << STT_OBJECT
-    | 1 << STT_FUNC
-    | 1 << STT_COMMON
-    | 1 << STT_TLS
-    | 1 << STT_GNU_IFUNC;
+const ALLOWED_TYPES: u32 =
+    1 << STT_NOTYPE | 1 << STT_OBJECT | 1 << STT_FUNC | 1 << STT_COMMON | 1 << STT_TLS | 1 << STT_GNU_IFUNC;
 
 impl Dso {
     /// Looks `q` up in this object's own symbol table.
@@ -134,11 +130,7 @@ impl Dso {
         let hidden = raw & VERSYM_HIDDEN != 0;
         match want {
             Some(want) => {
-                let have = self
-                    .versions
-                    .get(ndx)
-                    .copied()
-                    .unwrap_or(Version::default());
+                let have = self.versions.get(ndx).copied().unwrap_or(Version::default());
                 if have.hash == want.hash && have.name == want.name {
                     Verdict::Yes
                 } else if want.hidden || have.hash != 0 || hidden {

@@ -20,6 +20,7 @@ mod dso;
 #[path = "alloc.rs"]
 mod heap;
 mod init;
+mod lazy;
 mod lookup;
 mod map;
 mod reloc;

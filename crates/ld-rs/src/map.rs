@@ -80,9 +80,7 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     };
     let (off, len) = elf::phdr_range(&ehdr).map_err(|e| OpenError::Bad(e.0))?;
     let phdrs: Vec<Phdr> = if off.checked_add(len).is_some_and(|end| end <= head.len()) {
-        elf::phdrs(head, &ehdr)
-            .map_err(|e| OpenError::Bad(e.0))?
-            .to_vec()
+        elf::phdrs(head, &ehdr).map_err(|e| OpenError::Bad(e.0))?.to_vec()
     } else {
         let mut buf = vec![0u64; (off + len).div_ceil(8)];
         let bytes = elf::pod::as_bytes_mut(&mut buf);
@@ -129,18 +127,29 @@ pub fn prot_of(flags: u32) -> usize {
 }
 
 /// Checks the `PT_LOAD` headers against the file before anything is mapped.
+/// glibc's checks come first, in its order and words, so a corrupt file gets
+/// the same message; ours (which glibc lacks, and dies of SIGBUS for) follow.
 fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
-    let mut any = false;
-    for p in file.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
-        any = true;
-        if p.p_align & (page - 1) != 0 && p.p_align > 1 {
-            return Err("ELF load command alignment not page-aligned");
-        }
+    let loads = || file.phdrs.iter().filter(|p| p.p_type == PT_LOAD);
+    let map_start = |p: &Phdr| p.p_vaddr & !(page - 1);
+    let map_end = |p: &Phdr| p.p_vaddr.saturating_add(p.p_filesz).saturating_add(page - 1) & !(page - 1);
+    for p in loads() {
         if p.p_vaddr.wrapping_sub(p.p_offset) & (page - 1) != 0 {
             return Err("ELF load command address/offset not page-aligned");
         }
+    }
+    let (Some(first), Some(last)) = (loads().next(), loads().last()) else {
+        return Err("object file has no loadable segments");
+    };
+    // Segments must not overlap: glibc checks that the first one's file
+    // mapping ends before the last one starts (when there are gaps to protect).
+    let has_holes = loads().zip(loads().skip(1)).any(|(a, b)| map_end(a) != map_start(b));
+    if file.ehdr.e_type == ET_DYN && has_holes && map_start(last) < map_end(first) {
+        return Err("ELF load command address/offset not page-aligned");
+    }
+    for p in loads() {
         if p.p_filesz > p.p_memsz {
-            return Err("ELF load command size is inconsistent");
+            return Err("ELF load command has a file size larger than its memory size");
         }
         match p.p_offset.checked_add(p.p_filesz) {
             Some(end) if end <= file.size => {}
@@ -149,9 +158,6 @@ fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
         if p.p_vaddr.checked_add(p.p_memsz).is_none() {
             return Err("ELF load command address out of range");
         }
-    }
-    if !any {
-        return Err("object file has no loadable segments");
     }
     if !file.phdrs.iter().any(|p| p.p_type == PT_DYNAMIC) {
         return Err("object file has no dynamic section");
@@ -166,8 +172,7 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
     let len = (hi - lo) as usize;
     let fixed = file.ehdr.e_type == ET_EXEC;
     let hint = if fixed { lo as usize } else { 0 };
-    let flags =
-        sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | if fixed { sys::MAP_FIXED_NOREPLACE } else { 0 };
+    let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | if fixed { sys::MAP_FIXED_NOREPLACE } else { 0 };
     // SAFETY: a new reservation; without MAP_FIXED it cannot replace anything,
     // and MAP_FIXED_NOREPLACE fails rather than replace an existing mapping.
     let start = unsafe { sys::mmap(hint, len, sys::PROT_NONE, flags, -1, 0) }
@@ -238,8 +243,7 @@ fn map_one(file: &Opened, p: &Phdr, base: usize, page: usize) -> Result<(), &'st
             unsafe { core::ptr::write_bytes(file_end as *mut u8, 0, zero_end - file_end) };
             if prot & sys::PROT_WRITE == 0 {
                 // SAFETY: restoring the segment's own protection.
-                unsafe { sys::mprotect(page_start, page, prot) }
-                    .map_err(|_| "cannot change memory protections")?;
+                unsafe { sys::mprotect(page_start, page, prot) }.map_err(|_| "cannot change memory protections")?;
             }
         }
         // Whole pages past the file data: anonymous zero pages.

@@ -57,9 +57,7 @@ impl Linker {
                     return Err(bad(b"RELR relocation outside a writable segment"));
                 }
                 // SAFETY: `place` is inside a writable PT_LOAD of this object (checked above).
-                unsafe {
-                    (place as *mut usize).write(base.wrapping_add((place as *const usize).read()))
-                };
+                unsafe { (place as *mut usize).write(base.wrapping_add((place as *const usize).read())) };
             }
         }
 
@@ -74,14 +72,12 @@ impl Linker {
         }
         let entsize = core::mem::size_of::<Rela>() as u64;
         let relas: &'static [Rela] = if rela != 0 {
-            img.slice(rela, relasz / entsize)
-                .map_err(|e| bad(e.0.as_bytes()))?
+            img.slice(rela, relasz / entsize).map_err(|e| bad(e.0.as_bytes()))?
         } else {
             &[]
         };
         let plts: &'static [Rela] = if jmprel != 0 {
-            img.slice(jmprel, pltsz / entsize)
-                .map_err(|e| bad(e.0.as_bytes()))?
+            img.slice(jmprel, pltsz / entsize).map_err(|e| bad(e.0.as_bytes()))?
         } else {
             &[]
         };
@@ -90,13 +86,23 @@ impl Linker {
         if textrel {
             self.set_text_writable(id, true);
         }
+        // PLT slots are bound on first call unless binding now was asked for;
+        // IRELATIVEs among the PLT relocations are applied now either way.
+        let lazy =
+            !(self.config.bind_now || self.objs[id].bind_now()) && !plts.is_empty() && self.prepare_lazy(id, plts);
+        let (plts, plt_irelative) = if lazy {
+            (&[][..], self.objs[id].plt_irelative(jmprel, pltsz))
+        } else {
+            (plts, &[][..])
+        };
+
         let mut cache = Cache {
             sym: 0,
             class: Class::Data,
             value: None,
         };
         let mut irelative: Vec<&Rela> = Vec::new();
-        for r in relas.iter().chain(plts.iter()) {
+        for r in relas.iter().chain(plts.iter()).chain(plt_irelative.iter()) {
             if r.r_type() == R_X86_64_IRELATIVE {
                 irelative.push(r);
                 continue;
@@ -114,13 +120,7 @@ impl Linker {
     }
 
     /// Applies one relocation.
-    fn apply(
-        &mut self,
-        id: DsoId,
-        r: &Rela,
-        scope: &[DsoId],
-        cache: &mut Cache,
-    ) -> Result<(), LoadError> {
+    fn apply(&mut self, id: DsoId, r: &Rela, scope: &[DsoId], cache: &mut Cache) -> Result<(), LoadError> {
         let dso = &self.objs[id];
         let base = dso.base;
         let place = base.wrapping_add(r.r_offset as usize);
@@ -150,8 +150,7 @@ impl Linker {
                 let value = unsafe { arch::call_resolver(base.wrapping_add(addend)) };
                 write(value);
             }
-            R_X86_64_64 | R_X86_64_GLOB_DAT | R_X86_64_JUMP_SLOT | R_X86_64_PC32 | R_X86_64_32
-            | R_X86_64_32S => {
+            R_X86_64_64 | R_X86_64_GLOB_DAT | R_X86_64_JUMP_SLOT | R_X86_64_PC32 | R_X86_64_32 | R_X86_64_32S => {
                 let class = if ty == R_X86_64_JUMP_SLOT {
                     Class::Plt
                 } else {
@@ -169,21 +168,12 @@ impl Linker {
                         };
                         let fits = match ty {
                             R_X86_64_32 => v <= u32::MAX as usize,
-                            _ => {
-                                (v as isize) >= i32::MIN as isize
-                                    && (v as isize) <= i32::MAX as isize
-                            }
+                            _ => (v as isize) >= i32::MIN as isize && (v as isize) <= i32::MAX as isize,
                         };
                         if !fits {
                             let name = elf::reloc_type_name(ty).unwrap_or("R_X86_64_?");
-                            let msg = diag::Msg::new()
-                                .s(name.as_bytes())
-                                .s(b" relocation out of range");
-                            return Err(LoadError::new(
-                                diag::LOADING,
-                                self.objs[id].display_name(),
-                                msg.bytes(),
-                            ));
+                            let msg = diag::Msg::new().s(name.as_bytes()).s(b" relocation out of range");
+                            return Err(LoadError::new(diag::LOADING, self.objs[id].display_name(), msg.bytes()));
                         }
                         // SAFETY: checked writable for 4 bytes above.
                         unsafe { (place as *mut u32).write_unaligned(v as u32) };
@@ -193,18 +183,10 @@ impl Linker {
             R_X86_64_COPY => self.copy_reloc(id, r, scope)?,
             _ => {
                 let msg = match elf::reloc_type_name(ty) {
-                    Some(name) => diag::Msg::new()
-                        .s(b"unsupported relocation type ")
-                        .s(name.as_bytes()),
-                    None => diag::Msg::new()
-                        .s(b"unexpected reloc type 0x")
-                        .hex(ty as u64, 2),
+                    Some(name) => diag::Msg::new().s(b"unsupported relocation type ").s(name.as_bytes()),
+                    None => diag::Msg::new().s(b"unexpected reloc type 0x").hex(ty as u64, 2),
                 };
-                return Err(LoadError::new(
-                    diag::LOADING,
-                    dso.display_name(),
-                    msg.bytes(),
-                ));
+                return Err(LoadError::new(diag::LOADING, dso.display_name(), msg.bytes()));
             }
         }
         Ok(())
@@ -235,13 +217,7 @@ impl Linker {
 
     /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
     /// resolvers; 0 for weak undefined references.
-    pub fn resolve(
-        &mut self,
-        id: DsoId,
-        idx: u32,
-        class: Class,
-        scope: &[DsoId],
-    ) -> Result<usize, LoadError> {
+    pub fn resolve(&mut self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
         let dso = &self.objs[id];
         let Some(sym) = dso.symtab.get(idx as usize) else {
             return Err(LoadError::new(
@@ -293,11 +269,7 @@ impl Linker {
         if let Some(v) = version {
             msg = msg.s(b", version ").s(v);
         }
-        LoadError::new(
-            diag::SYMBOL_LOOKUP,
-            self.objs[id].display_name(),
-            msg.bytes(),
-        )
+        LoadError::new(diag::SYMBOL_LOOKUP, self.objs[id].display_name(), msg.bytes())
     }
 
     /// `R_X86_64_COPY`: copy the initial value of a library's data object into

@@ -3,6 +3,7 @@
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use elf::consts::*;
 use elf::{Image, Phdr};
 
@@ -31,13 +32,21 @@ pub struct Linker {
     cache: Option<Option<elf::Cache<'static>>>,
 }
 
-static mut LINKER: Option<&'static mut Linker> = None;
+/// The linker state, published once start-up has relocated everything.
+static LINKER: AtomicPtr<Linker> = AtomicPtr::new(core::ptr::null_mut());
 
-/// The linker state, once start-up has finished.
+/// The linker state, for the run-time entry points (lazy binding, fini).
+///
+/// Run-time callers may be on several threads at once.  What they do with
+/// the state is read it, except for writing values that every thread
+/// computes identically (a PLT slot, the first `STB_GNU_UNIQUE` binding of a
+/// name); a lock arrives with `dlopen`, the first operation that changes the
+/// link map after start-up.
 pub fn linker() -> Option<&'static mut Linker> {
-    // SAFETY: set once at the end of single-threaded start-up; afterwards only
-    // the finalizer (run once at exit) takes it.
-    unsafe { (*core::ptr::addr_of_mut!(LINKER)).take() }
+    let p = LINKER.load(Ordering::Acquire);
+    // SAFETY: a non-null pointer comes from `Box::leak` at the end of start-up
+    // and is never freed; see above for how concurrent use is kept benign.
+    unsafe { p.as_mut() }
 }
 
 pub const VERSION: &[u8] = b"ld-rs.so (ld-rs) version 0.1.0, a dynamic linker for x86_64 Linux.\n";
@@ -84,11 +93,7 @@ pub fn run(mut st: Startup) -> Handover {
                 sys::exit(0);
             }
             Command::Usage(msg) => {
-                Msg::new()
-                    .s(diag::progname())
-                    .s(b": ")
-                    .s(&msg)
-                    .write_line(2);
+                Msg::new().s(diag::progname()).s(b": ").s(&msg).write_line(2);
                 Msg::new()
                     .s(b"Try '")
                     .s(diag::progname())
@@ -105,7 +110,7 @@ pub fn run(mut st: Startup) -> Handover {
     diag::set_progname(st.arg(0));
 
     let page = st.aux.pagesz;
-    let mut ld = Linker {
+    let ld: &'static mut Linker = Box::leak(Box::new(Linker {
         config: cfg,
         objs: Vec::new(),
         global: Vec::new(),
@@ -113,7 +118,10 @@ pub fn run(mut st: Startup) -> Handover {
         fini_order: Vec::new(),
         page,
         cache: None,
-    };
+    }));
+    // Published at once: IFUNC resolvers and initializers may already call
+    // through lazily bound PLT slots.
+    LINKER.store(ld, Ordering::Release);
 
     // The program: already mapped by the kernel, or mapped now.
     let main = if explicit {
@@ -153,14 +161,11 @@ pub fn run(mut st: Startup) -> Handover {
         ld.protect_relro(id);
     }
     // init: preinit, then every object's initializers, dependencies first.
-    let order = crate::init::init_order(&ld, &scope);
+    let order = crate::init::init_order(ld, &scope);
     ld.fini_order = order.clone();
     let entry = ld.objs[main].entry;
-    let linker: &'static mut Linker = Box::leak(Box::new(ld));
     // SAFETY: every object in `order` is mapped and relocated.
-    unsafe { linker.run_inits(&order, st.argc, st.argv, st.envp) };
-    // SAFETY: single-threaded still; the finalizer is the only later reader.
-    unsafe { *core::ptr::addr_of_mut!(LINKER) = Some(linker) };
+    unsafe { ld.run_inits(&order, st.argc, st.argv, st.envp) };
     Handover {
         entry,
         sp: st.sp as usize,
@@ -171,8 +176,7 @@ impl Linker {
     /// Records the kernel-mapped program, found through `AT_PHDR`.
     fn add_kernel_program(&mut self, st: &Startup) -> Result<DsoId, LoadError> {
         // SAFETY: AT_PHDR/AT_PHNUM describe the program headers the kernel mapped.
-        let phdrs: &'static [Phdr] =
-            unsafe { core::slice::from_raw_parts(st.aux.phdr as *const Phdr, st.aux.phnum) };
+        let phdrs: &'static [Phdr] = unsafe { core::slice::from_raw_parts(st.aux.phdr as *const Phdr, st.aux.phnum) };
         // The load bias: where PT_PHDR says the headers are, against where they are.
         let base = phdrs
             .iter()
@@ -181,12 +185,8 @@ impl Linker {
         let (lo, hi) = crate::dso::span(phdrs);
         // SAFETY: the kernel mapped every PT_LOAD of the program in [lo, hi) + base;
         // `Image` hands out only ranges inside readable PT_LOADs.
-        let bytes: &'static [u8] = unsafe {
-            core::slice::from_raw_parts(
-                base.wrapping_add(lo as usize) as *const u8,
-                (hi - lo) as usize,
-            )
-        };
+        let bytes: &'static [u8] =
+            unsafe { core::slice::from_raw_parts(base.wrapping_add(lo as usize) as *const u8, (hi - lo) as usize) };
         let image = Image::new(bytes, lo, phdrs);
         let mut dso = Dso::new(Kind::Main, Vec::new(), Vec::new(), base, phdrs, image)
             .map_err(|e| LoadError::new(diag::LOADING, diag::progname(), e.0.as_bytes()))?;
@@ -201,9 +201,7 @@ impl Linker {
         let err = |msg: &[u8]| LoadError::new(diag::LOADING, path, msg);
         let file = match map::open_verify(path) {
             Ok(f) => f,
-            Err(map::OpenError::Sys(e)) => {
-                return Err(err(b"cannot open shared object file").with_errno(e))
-            }
+            Err(map::OpenError::Sys(e)) => return Err(err(b"cannot open shared object file").with_errno(e)),
             Err(map::OpenError::Bad(why)) => return Err(err(why.as_bytes())),
             Err(map::OpenError::WrongClass) => return Err(err(b"wrong ELF class: ELFCLASS32")),
             Err(map::OpenError::WrongMachine) => {
@@ -236,11 +234,7 @@ impl Linker {
                 mapped
                     .phdrs
                     .iter()
-                    .find(|p| {
-                        p.p_type == PT_LOAD
-                            && p.p_offset <= phoff
-                            && phoff < p.p_offset + p.p_filesz
-                    })
+                    .find(|p| p.p_type == PT_LOAD && p.p_offset <= phoff && phoff < p.p_offset + p.p_filesz)
                     .map(|p| p.p_vaddr + (phoff - p.p_offset))
             });
         let phdr_addr = mapped.base.wrapping_add(phdr_vaddr.unwrap_or(0) as usize);
@@ -259,15 +253,11 @@ impl Linker {
         let ehdr = unsafe { &*(base as *const elf::Ehdr) };
         // SAFETY: as above; e_phoff/e_phnum come from our own header.
         let phdrs: &'static [Phdr] = unsafe {
-            core::slice::from_raw_parts(
-                (base + ehdr.e_phoff as usize) as *const Phdr,
-                ehdr.e_phnum as usize,
-            )
+            core::slice::from_raw_parts((base + ehdr.e_phoff as usize) as *const Phdr, ehdr.e_phnum as usize)
         };
         let (lo, hi) = crate::dso::span(phdrs);
         // SAFETY: our own mapping; `Image` confines access to readable PT_LOADs.
-        let bytes: &'static [u8] =
-            unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
+        let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
         let image = Image::new(bytes, lo, phdrs);
         let name = self.interp_name(st);
         if let Ok(mut dso) = Dso::new(Kind::Interpreter, name.clone(), name, base, phdrs, image) {
@@ -323,28 +313,22 @@ impl Linker {
         let found = match self.find_library(name, from) {
             Ok(f) => f,
             Err(SearchError::NotFound(e)) => {
-                return Err(
-                    LoadError::new(diag::LOADING, name, b"cannot open shared object file")
-                        .with_errno(e),
-                )
+                return Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file").with_errno(e))
             }
             Err(SearchError::WrongClass) => {
-                return Err(LoadError::new(
-                    diag::LOADING,
-                    name,
-                    b"wrong ELF class: ELFCLASS32",
-                ))
+                return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32"))
             }
-            Err(SearchError::Bad(path, why)) => {
-                return Err(LoadError::new(diag::LOADING, &path, why.as_bytes()))
-            }
+            Err(SearchError::Bad(path, why)) => return Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
         };
-        if let Some(id) = self.objs.iter().position(|d| {
-            d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter
-        }) {
+        if let Some(id) = self
+            .objs
+            .iter()
+            .position(|d| d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter)
+        {
             return Ok(id);
         }
-        let err = |msg: &[u8]| LoadError::new(diag::LOADING, &found.path, msg);
+        // Errors past this point name the object as it was asked for, as glibc's do.
+        let err = |msg: &[u8]| LoadError::new(diag::LOADING, name, msg);
         if found.file.ehdr.e_type != ET_DYN {
             return Err(err(b"cannot dynamically load executable"));
         }
@@ -362,9 +346,7 @@ impl Linker {
                 // SAFETY: the mapping was just made and nothing refers into it.
                 let _ = unsafe {
                     sys::munmap(
-                        mapped
-                            .base
-                            .wrapping_add(crate::dso::span(mapped.phdrs).0 as usize),
+                        mapped.base.wrapping_add(crate::dso::span(mapped.phdrs).0 as usize),
                         mapped.image_len(),
                     )
                 };
@@ -381,10 +363,9 @@ impl Linker {
     /// An object already loaded that answers to `name`: by the name it was
     /// asked for, its path, or its `DT_SONAME`.
     fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
-        self.objs.iter().position(|d| {
-            d.kind != Kind::Main
-                && (d.requested == name || d.name == name || d.soname == Some(name))
-        })
+        self.objs
+            .iter()
+            .position(|d| d.kind != Kind::Main && (d.requested == name || d.name == name || d.soname == Some(name)))
     }
 
     /// `$ORIGIN` of object `id`.

@@ -58,9 +58,7 @@ impl Linker {
                 Ok(file) => Ok(Found { path, file }),
                 Err(OpenError::Sys(e)) => Err(SearchError::NotFound(e)),
                 Err(OpenError::Bad(why)) => Err(SearchError::Bad(path, why)),
-                Err(OpenError::WrongClass) => {
-                    Err(SearchError::Bad(path, "wrong ELF class: ELFCLASS32"))
-                }
+                Err(OpenError::WrongClass) => Err(SearchError::Bad(path, "wrong ELF class: ELFCLASS32")),
                 Err(OpenError::WrongMachine) => Err(SearchError::NotFound(Errno::ENOENT)),
             };
         }
@@ -117,11 +115,7 @@ impl Linker {
 
     /// Tries each directory of object `id`'s `DT_RPATH` or `DT_RUNPATH`.
     fn try_list(&mut self, tag: i64, id: DsoId, name: &[u8], state: &mut Attempt) -> Step {
-        let Some(list) = self.objs[id]
-            .dynamic
-            .get(tag)
-            .and_then(|off| self.objs[id].str_at(off))
-        else {
+        let Some(list) = self.objs[id].dynamic.get(tag).and_then(|off| self.objs[id].str_at(off)) else {
             return Ok(None);
         };
         if self.config.inhibit_rpath(&self.objs[id].name) {

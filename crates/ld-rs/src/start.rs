@@ -90,9 +90,7 @@ unsafe fn relocate_self() {
             unsafe { core::arch::asm!("ud2", options(noreturn)) }
         }
         // SAFETY: the static linker only emits relocations inside our writable segments.
-        unsafe {
-            ((base + offset as usize) as *mut usize).write(base.wrapping_add(addend as usize))
-        };
+        unsafe { ((base + offset as usize) as *mut usize).write(base.wrapping_add(addend as usize)) };
         // SAFETY: bounded by `end`.
         r = unsafe { r.add(1) };
     }

@@ -85,14 +85,7 @@ const AT_FDCWD: isize = -100;
 pub fn open(path: &CPath, flags: usize, mode: usize) -> Result<Fd> {
     call(
         nr::OPENAT,
-        [
-            AT_FDCWD as usize,
-            path.as_ptr() as usize,
-            flags | O_CLOEXEC,
-            mode,
-            0,
-            0,
-        ],
+        [AT_FDCWD as usize, path.as_ptr() as usize, flags | O_CLOEXEC, mode, 0, 0],
     )
     .map(|fd| Fd(fd as i32))
 }
@@ -148,10 +141,7 @@ impl Fd {
 
     pub fn stat(&self) -> Result<Stat> {
         let mut st = Stat::default();
-        call(
-            nr::FSTAT,
-            [self.0 as usize, &mut st as *mut Stat as usize, 0, 0, 0, 0],
-        )?;
+        call(nr::FSTAT, [self.0 as usize, &mut st as *mut Stat as usize, 0, 0, 0, 0])?;
         Ok(st)
     }
 }
@@ -188,10 +178,7 @@ pub const S_IFDIR: u32 = 0o040000;
 /// is nobody left to report a failing stderr to).
 pub fn write_all(fd: i32, mut buf: &[u8]) {
     while !buf.is_empty() {
-        match call(
-            nr::WRITE,
-            [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0],
-        ) {
+        match call(nr::WRITE, [fd as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0]) {
             Ok(0) => return,
             Ok(n) => buf = &buf[n.min(buf.len())..],
             Err(Errno::EINTR) => {}
@@ -202,10 +189,7 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
 
 /// Reads up to `buf.len()` bytes from `fd`.
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
-    call(
-        nr::READ,
-        [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
-    )
+    call(nr::READ, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0])
 }
 
 /// `readlink(2)` of a NUL-terminated path; returns the length written.
@@ -215,23 +199,13 @@ pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize> {
     };
     call(
         nr::READLINK,
-        [
-            p.as_ptr() as usize,
-            buf.as_mut_ptr() as usize,
-            buf.len(),
-            0,
-            0,
-            0,
-        ],
+        [p.as_ptr() as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
     )
 }
 
 /// `getcwd(2)`; returns the length of the path (without its NUL).
 pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
-    let n = call(
-        nr::GETCWD,
-        [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0],
-    )?;
+    let n = call(nr::GETCWD, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0])?;
     Ok(n.saturating_sub(1))
 }
 
@@ -264,18 +238,8 @@ pub const MAP_FIXED_NOREPLACE: usize = 0x100000;
 /// # Safety
 /// With `MAP_FIXED` the range is replaced: the caller must own it (it must
 /// not hold anything Rust references).
-pub unsafe fn mmap(
-    addr: usize,
-    len: usize,
-    prot: usize,
-    flags: usize,
-    fd: i32,
-    off: u64,
-) -> Result<usize> {
-    call(
-        nr::MMAP,
-        [addr, len, prot, flags, fd as isize as usize, off as usize],
-    )
+pub unsafe fn mmap(addr: usize, len: usize, prot: usize, flags: usize, fd: i32, off: u64) -> Result<usize> {
+    call(nr::MMAP, [addr, len, prot, flags, fd as isize as usize, off as usize])
 }
 
 /// `munmap(2)`.

@@ -35,6 +35,81 @@ global_asm!(
     options(att_syntax)
 );
 
+// The lazy-binding trampoline.  An object's PLT0 pushes GOT[1] (which we
+// set to the object's index) and jumps to GOT[2] (this code); the PLT entry
+// before it pushed the relocation index.  So on entry:
+//     [rsp] = object index, [rsp+8] = relocation index, [rsp+16] = return address
+// and every argument register still holds the caller's arguments for the
+// function being bound.  We save them all — the six integer argument
+// registers, %rax (the vector-register count of a variadic call) and the
+// eight vector argument registers — call `lazy_fixup`, restore them, drop the
+// two pushed words and jump to the function as if the caller had called it.
+//
+// Only %xmm0-7 are saved: ld-rs is compiled for baseline x86_64 (SSE2), and
+// legacy SSE instructions leave the upper halves of %ymm/%zmm untouched, so
+// the callee still receives any wider vector arguments intact.
+global_asm!(
+    ".globl ldrs_lazy_trampoline",
+    ".hidden ldrs_lazy_trampoline",
+    ".type ldrs_lazy_trampoline, @function",
+    "ldrs_lazy_trampoline:",
+    "    push %rbx",
+    "    mov %rsp, %rbx",
+    "    and $-16, %rsp",
+    "    sub $192, %rsp",
+    "    mov %rax, 0(%rsp)",
+    "    mov %rcx, 8(%rsp)",
+    "    mov %rdx, 16(%rsp)",
+    "    mov %rsi, 24(%rsp)",
+    "    mov %rdi, 32(%rsp)",
+    "    mov %r8, 40(%rsp)",
+    "    mov %r9, 48(%rsp)",
+    "    movdqa %xmm0, 64(%rsp)",
+    "    movdqa %xmm1, 80(%rsp)",
+    "    movdqa %xmm2, 96(%rsp)",
+    "    movdqa %xmm3, 112(%rsp)",
+    "    movdqa %xmm4, 128(%rsp)",
+    "    movdqa %xmm5, 144(%rsp)",
+    "    movdqa %xmm6, 160(%rsp)",
+    "    movdqa %xmm7, 176(%rsp)",
+    "    mov 8(%rbx), %rdi",
+    "    mov 16(%rbx), %rsi",
+    "    call {fixup}",
+    "    mov %rax, %r11",
+    "    mov 0(%rsp), %rax",
+    "    mov 8(%rsp), %rcx",
+    "    mov 16(%rsp), %rdx",
+    "    mov 24(%rsp), %rsi",
+    "    mov 32(%rsp), %rdi",
+    "    mov 40(%rsp), %r8",
+    "    mov 48(%rsp), %r9",
+    "    movdqa 64(%rsp), %xmm0",
+    "    movdqa 80(%rsp), %xmm1",
+    "    movdqa 96(%rsp), %xmm2",
+    "    movdqa 112(%rsp), %xmm3",
+    "    movdqa 128(%rsp), %xmm4",
+    "    movdqa 144(%rsp), %xmm5",
+    "    movdqa 160(%rsp), %xmm6",
+    "    movdqa 176(%rsp), %xmm7",
+    "    mov %rbx, %rsp",
+    "    pop %rbx",
+    "    add $16, %rsp",
+    "    jmp *%r11",
+    ".size ldrs_lazy_trampoline, . - ldrs_lazy_trampoline",
+    fixup = sym crate::lazy::lazy_fixup,
+    options(att_syntax)
+);
+
+/// The address of the lazy-binding trampoline, for GOT[2].
+pub fn lazy_trampoline() -> usize {
+    let addr: usize;
+    // SAFETY: `lea` only computes an address.
+    unsafe {
+        asm!("lea ldrs_lazy_trampoline(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags));
+    }
+    addr
+}
+
 /// The address of our own ELF header, computed PC-relatively: valid before
 /// self-relocation because it needs no relocated data.
 #[inline(always)]
@@ -114,8 +189,7 @@ pub unsafe fn call_resolver(f: usize) -> usize {
 pub unsafe fn call_init(f: usize, argc: usize, argv: *const *const u8, envp: *const *const u8) {
     // SAFETY: the caller vouches that `f` is an init/fini function; passing
     // extra arguments to a function that takes none is harmless in the SysV ABI.
-    let init: extern "C" fn(usize, *const *const u8, *const *const u8) =
-        unsafe { core::mem::transmute(f) };
+    let init: extern "C" fn(usize, *const *const u8, *const *const u8) = unsafe { core::mem::transmute(f) };
     init(argc, argv, envp);
 }
 

@@ -1,0 +1,92 @@
+//! Lazy binding: resolving a PLT slot the first time it is called.
+//!
+//! # Why and how
+//! Most of the functions a program imports are never called in a given run,
+//! so glibc binds `R_X86_64_JUMP_SLOT`s on first use rather than at start-up.
+//! The static linker prepares for this: each PLT entry jumps through its GOT
+//! slot, whose initial content is the address of the entry's own second half,
+//! which pushes the entry's relocation index and jumps to PLT0; PLT0 pushes
+//! GOT[1] and jumps through GOT[2].  At start-up we only add the load bias to
+//! each slot and fill GOT[1] (the object's index in our link map) and GOT[2]
+//! (`arch::ldrs_lazy_trampoline`).  The trampoline saves the argument
+//! registers and calls `lazy_fixup`, which resolves the symbol, writes the
+//! slot — so later calls go straight to the function — and returns its
+//! address for the trampoline to jump to.
+//!
+//! `LD_BIND_NOW`, `-z now` (`DF_BIND_NOW`, `DF_1_NOW`) turn this off: every
+//! slot is resolved at start-up and an undefined function is an error before
+//! the program runs, instead of when it is first called.
+
+use elf::consts::*;
+use elf::Rela;
+
+use crate::arch;
+use crate::dso::DsoId;
+use crate::lookup::Class;
+use crate::rtld::{self, Linker};
+
+impl Linker {
+    /// Prepares the PLT slots of object `id` for lazy binding: relocates the
+    /// slots' initial values and fills GOT[1] and GOT[2].
+    pub fn prepare_lazy(&mut self, id: DsoId, plts: &[Rela]) -> bool {
+        let dso = &self.objs[id];
+        let Some(pltgot) = dso.dynamic.get(DT_PLTGOT) else {
+            return false;
+        };
+        let got = dso.base.wrapping_add(pltgot as usize);
+        if !dso.writable(got, 24)
+            || !plts
+                .iter()
+                .all(|r| dso.writable(dso.base.wrapping_add(r.r_offset as usize), 8))
+        {
+            return false;
+        }
+        for r in plts.iter().filter(|r| r.r_type() == R_X86_64_JUMP_SLOT) {
+            let slot = dso.base.wrapping_add(r.r_offset as usize) as *mut usize;
+            // SAFETY: the slot lies in a writable segment of this object (checked above).
+            unsafe { slot.write(slot.read().wrapping_add(dso.base)) };
+        }
+        let got = got as *mut usize;
+        // SAFETY: GOT[0..3] lie in a writable segment of this object (checked above).
+        unsafe {
+            got.add(1).write(id);
+            got.add(2).write(arch::lazy_trampoline());
+        }
+        true
+    }
+
+    /// Binds PLT relocation `index` of object `id` and returns the target.
+    fn fixup(&mut self, id: DsoId, index: usize) -> usize {
+        let dso = &self.objs[id];
+        let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
+        let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
+        let r = match dso.image.slice::<Rela>(jmprel, count).ok().and_then(|t| t.get(index)) {
+            Some(r) if r.r_type() == R_X86_64_JUMP_SLOT => *r,
+            _ => crate::diag::LoadError::new(
+                crate::diag::LOADING,
+                dso.display_name(),
+                b"lazy binding of an invalid PLT relocation",
+            )
+            .die(),
+        };
+        let scope = self.global.clone();
+        let value = self
+            .resolve(id, r.r_sym(), Class::Plt, &scope)
+            .unwrap_or_else(|e| e.die());
+        if !self.config.bind_not {
+            let slot = self.objs[id].base.wrapping_add(r.r_offset as usize) as *mut usize;
+            // SAFETY: `prepare_lazy` checked that every PLT slot is writable.
+            unsafe { slot.write(value) };
+        }
+        value
+    }
+}
+
+/// Called by the trampoline with the two words PLT0 and the PLT entry pushed.
+pub extern "C" fn lazy_fixup(id: usize, index: usize) -> usize {
+    let Some(ld) = rtld::linker() else {
+        crate::sys::write_all(2, b"ld-rs.so: lazy binding before start-up finished\n");
+        crate::sys::exit(127)
+    };
+    ld.fixup(id, index)
+}
