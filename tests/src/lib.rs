@@ -71,6 +71,28 @@ pub fn ld_rs() -> PathBuf {
 /// calling [`Run::compare`] with its way.
 #[macro_export]
 macro_rules! both_ways {
+    // `both_ways! { #[ignore = "why"] ... }`: every test below is ignored, with the reason.
+    (#[ignore = $why:literal] $($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run() -> $crate::Run $body
+
+            #[test]
+            #[ignore = $why]
+            fn explicit() {
+                run().compare($crate::Way::Explicit);
+            }
+
+            #[test]
+            #[ignore = $why]
+            fn interp() {
+                run().compare($crate::Way::Interp);
+            }
+        }
+    )*};
     ($($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
         $(#[$doc])*
         mod $name {

@@ -28,21 +28,6 @@ impl Msg {
         self
     }
 
-    pub fn dec(mut self, mut n: u64) -> Msg {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.buf.extend_from_slice(&digits[i..]);
-        self
-    }
-
     /// `n` in lower-case hexadecimal, zero-padded to `width` digits.
     pub fn hex(mut self, n: u64, width: usize) -> Msg {
         let mut digits = [0u8; 16];
@@ -107,7 +92,6 @@ pub struct LoadError {
 
 pub const LOADING: &[u8] = b"error while loading shared libraries";
 pub const SYMBOL_LOOKUP: &[u8] = b"symbol lookup error";
-pub const RELOCATION: &[u8] = b"error while loading shared libraries";
 
 impl LoadError {
     pub fn new(occasion: &'static [u8], object: &[u8], message: &[u8]) -> LoadError {
@@ -143,10 +127,4 @@ impl LoadError {
         m.write_line(2);
         sys::exit(self.status)
     }
-}
-
-/// A plain message on stderr with the `ld-rs.so: ` prefix, then exit 127.
-pub fn die_plain(msg: Msg) -> ! {
-    msg.write_line(2);
-    sys::exit(127)
 }

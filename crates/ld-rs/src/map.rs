@@ -138,7 +138,7 @@ fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
             return Err("ELF load command address/offset not page-aligned");
         }
     }
-    let (Some(first), Some(last)) = (loads().next(), loads().last()) else {
+    let (Some(first), Some(last)) = (loads().next(), loads().next_back()) else {
         return Err("object file has no loadable segments");
     };
     // Segments must not overlap: glibc checks that the first one's file

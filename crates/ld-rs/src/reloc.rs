@@ -89,7 +89,7 @@ impl Linker {
         // PLT slots are bound on first call unless binding now was asked for;
         // IRELATIVEs among the PLT relocations are applied now either way.
         let lazy =
-            !(self.config.bind_now || self.objs[id].bind_now()) && !plts.is_empty() && self.prepare_lazy(id, plts);
+            !(self.config.bind_now || self.objs[id].bind_now() || plts.is_empty()) && self.prepare_lazy(id, plts);
         let (plts, plt_irelative) = if lazy {
             (&[][..], self.objs[id].plt_irelative(jmprel, pltsz))
         } else {

@@ -19,7 +19,7 @@ use crate::{arch, map, sys};
 pub struct Linker {
     pub config: Config,
     /// The link map: the program first, then libraries in load order.
-    pub objs: Vec<Box<Dso>>,
+    pub objs: Vec<Dso>,
     /// The global scope: the program and its dependencies, breadth-first.
     pub global: Vec<DsoId>,
     /// `STB_GNU_UNIQUE` bindings made so far.
@@ -278,7 +278,7 @@ impl Linker {
     }
 
     fn push(&mut self, dso: Dso) -> DsoId {
-        self.objs.push(Box::new(dso));
+        self.objs.push(dso);
         self.objs.len() - 1
     }
 

@@ -122,6 +122,11 @@ impl Linker {
             return Ok(None);
         }
         for dir in split_path(list) {
+            // A privileged program must not load from a directory relative to
+            // a file an attacker may have linked anywhere.
+            if self.config.secure && dir.windows(7).any(|w| w == b"$ORIGIN" || w == b"{ORIGIN") {
+                continue;
+            }
             let dir = self.expand_dst(dir, id);
             if dir.is_empty() {
                 continue;

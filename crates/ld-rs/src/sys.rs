@@ -15,9 +15,6 @@ pub struct Errno(pub i32);
 impl Errno {
     pub const ENOENT: Errno = Errno(2);
     pub const EINTR: Errno = Errno(4);
-    pub const ENOMEM: Errno = Errno(12);
-    pub const EACCES: Errno = Errno(13);
-    pub const ENOEXEC: Errno = Errno(8);
 
     /// glibc's `strerror` text for the errors a loader reports.
     pub fn text(self) -> &'static [u8] {
@@ -44,7 +41,6 @@ impl Errno {
 pub type Result<T> = core::result::Result<T, Errno>;
 
 mod nr {
-    pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const CLOSE: usize = 3;
     pub const FSTAT: usize = 5;
@@ -52,7 +48,6 @@ mod nr {
     pub const MPROTECT: usize = 10;
     pub const MUNMAP: usize = 11;
     pub const PREAD64: usize = 17;
-    pub const GETPID: usize = 39;
     pub const GETCWD: usize = 79;
     pub const READLINK: usize = 89;
     pub const EXIT_GROUP: usize = 231;
@@ -74,10 +69,6 @@ fn call(nr: usize, a: [usize; 6]) -> Result<usize> {
 }
 
 pub const O_RDONLY: usize = 0;
-pub const O_WRONLY: usize = 1;
-pub const O_CREAT: usize = 0o100;
-pub const O_TRUNC: usize = 0o1000;
-pub const O_APPEND: usize = 0o2000;
 pub const O_CLOEXEC: usize = 0o2000000;
 const AT_FDCWD: isize = -100;
 
@@ -187,11 +178,6 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
     }
 }
 
-/// Reads up to `buf.len()` bytes from `fd`.
-pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize> {
-    call(nr::READ, [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0])
-}
-
 /// `readlink(2)` of a NUL-terminated path; returns the length written.
 pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize> {
     let Some(p) = CPath::new(path) else {
@@ -207,10 +193,6 @@ pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize> {
 pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
     let n = call(nr::GETCWD, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0])?;
     Ok(n.saturating_sub(1))
-}
-
-pub fn getpid() -> i32 {
-    call(nr::GETPID, [0; 6]).unwrap_or(0) as i32
 }
 
 /// Ends the process at once, with every thread.
@@ -230,7 +212,6 @@ pub const PROT_EXEC: usize = 4;
 pub const MAP_PRIVATE: usize = 0x02;
 pub const MAP_FIXED: usize = 0x10;
 pub const MAP_ANONYMOUS: usize = 0x20;
-pub const MAP_DENYWRITE: usize = 0x0800;
 pub const MAP_FIXED_NOREPLACE: usize = 0x100000;
 
 /// `mmap(2)`.
