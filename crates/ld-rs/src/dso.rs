@@ -23,6 +23,8 @@ pub enum Kind {
     Library,
     /// ld-rs itself.
     Interpreter,
+    /// The kernel's vDSO (`linux-vdso.so.1`).
+    Vdso,
 }
 
 /// One entry of an object's version table (`versym` index → version):

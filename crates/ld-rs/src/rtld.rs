@@ -132,11 +132,15 @@ pub fn run(mut st: Startup) -> Handover {
     let main = main.unwrap_or_else(|e| e.die());
     // ld-rs itself, so its name is known when a library asks for it.
     ld.add_self(&st);
+    // The vDSO the kernel maps into every process is an object too.
+    ld.add_vdso(&st);
 
     // load: every DT_NEEDED, breadth-first.
     if let Err(e) = ld.load_deps(main) {
         e.die();
     }
+    // stack: a library that needs an executable stack gets one, as in glibc.
+    ld.make_stack_executable_if_needed(st.sp as usize);
     if ld.config.mode == Mode::List {
         ld.print_list();
         sys::exit(0);
@@ -149,7 +153,7 @@ pub fn run(mut st: Startup) -> Handover {
     // relocate: dependencies first, the program last.
     let scope = ld.global.clone();
     for &id in scope.iter().rev() {
-        if ld.objs[id].kind == Kind::Interpreter {
+        if matches!(ld.objs[id].kind, Kind::Interpreter | Kind::Vdso) {
             continue;
         }
         if let Err(e) = ld.relocate(id, &scope) {
@@ -261,6 +265,43 @@ impl Linker {
         let image = Image::new(bytes, lo, phdrs);
         let name = self.interp_name(st);
         if let Ok(mut dso) = Dso::new(Kind::Interpreter, name.clone(), name, base, phdrs, image) {
+            dso.relocated = true;
+            self.push(dso);
+        }
+    }
+
+    /// Records the kernel's vDSO (`AT_SYSINFO_EHDR`), as glibc does: it is in
+    /// the link map (and in `--list`), but in no scope unless asked for.
+    fn add_vdso(&mut self, st: &Startup) {
+        let ehdr_addr = st.aux.sysinfo_ehdr;
+        if ehdr_addr == 0 {
+            return;
+        }
+        // SAFETY: the kernel maps the vDSO image, ELF header first, at AT_SYSINFO_EHDR.
+        let ehdr = unsafe { &*(ehdr_addr as *const elf::Ehdr) };
+        if ehdr.e_phentsize as usize != core::mem::size_of::<Phdr>() {
+            return;
+        }
+        // SAFETY: its program headers are inside the same mapped image.
+        let phdrs: &'static [Phdr] = unsafe {
+            core::slice::from_raw_parts(
+                (ehdr_addr + ehdr.e_phoff as usize) as *const Phdr,
+                ehdr.e_phnum as usize,
+            )
+        };
+        let Some(first) = phdrs.iter().find(|p| p.p_type == PT_LOAD) else {
+            return;
+        };
+        let base = ehdr_addr.wrapping_sub(first.p_vaddr as usize);
+        let (lo, hi) = crate::dso::span(phdrs);
+        // SAFETY: the vDSO is mapped as one readable image covering its PT_LOADs.
+        let bytes: &'static [u8] =
+            unsafe { core::slice::from_raw_parts(base.wrapping_add(lo as usize) as *const u8, (hi - lo) as usize) };
+        let image = Image::new(bytes, lo, phdrs);
+        if let Ok(mut dso) = Dso::new(Kind::Vdso, Vec::new(), Vec::new(), base, phdrs, image) {
+            let soname = dso.soname.unwrap_or(b"linux-vdso.so.1").to_vec();
+            dso.name = soname.clone();
+            dso.requested = soname;
             dso.relocated = true;
             self.push(dso);
         }
@@ -435,10 +476,31 @@ impl Linker {
         }
     }
 
+    /// The kernel made the stack executable or not according to the
+    /// program's `PT_GNU_STACK`; a library may need more.  An object without
+    /// `PT_GNU_STACK` is taken to need an executable stack (the x86_64
+    /// default glibc assumes), one with it needs one if its flags say `X`.
+    fn make_stack_executable_if_needed(&self, sp: usize) {
+        let needs_exec = |d: &Dso| match d.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK) {
+            Some(p) => p.p_flags & PF_X != 0,
+            None => true,
+        };
+        if !self.global.iter().skip(1).any(|&id| needs_exec(&self.objs[id])) {
+            return;
+        }
+        // PROT_GROWSDOWN extends the change from this page down to the start
+        // of the stack mapping, as glibc's `_dl_make_stack_executable` does.
+        const PROT_GROWSDOWN: usize = 0x0100_0000;
+        let page = sp & !(self.page - 1);
+        let prot = sys::PROT_READ | sys::PROT_WRITE | sys::PROT_EXEC | PROT_GROWSDOWN;
+        // SAFETY: only adds execute permission to the stack we are running on.
+        let _ = unsafe { sys::mprotect(page, self.page, prot) };
+    }
+
     /// Makes `PT_GNU_RELRO` read-only.
     fn protect_relro(&self, id: DsoId) {
         let dso = &self.objs[id];
-        if dso.kind == Kind::Interpreter {
+        if matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
             return;
         }
         for p in dso.phdrs.iter().filter(|p| p.p_type == PT_GNU_RELRO) {
@@ -452,18 +514,27 @@ impl Linker {
     }
 
     /// `--list` / `LD_TRACE_LOADED_OBJECTS`: one line per dependency, glibc's format.
+    ///
+    /// Objects are listed in link-map order: the vDSO, then the dependencies
+    /// breadth-first, then the interpreter if anything needs it.  An object
+    /// known by its path alone prints as `\tPATH (0xADDR)`, any other as
+    /// `\tNAME => PATH (0xADDR)`, the address being where its mapping starts.
     fn print_list(&self) {
+        let vdso = self.objs.iter().position(|d| d.kind == Kind::Vdso);
+        let interp = self
+            .objs
+            .iter()
+            .position(|d| d.kind == Kind::Interpreter)
+            .filter(|i| self.global.contains(i));
+        let deps = self.global.iter().copied().skip(1).filter(|&id| Some(id) != interp);
         let mut out = Msg::new();
-        for &id in self.global.iter().skip(1) {
+        for id in vdso.into_iter().chain(deps).chain(interp) {
             let d = &self.objs[id];
-            out = out
-                .s(b"\t")
-                .s(&d.requested)
-                .s(b" => ")
-                .s(&d.name)
-                .s(b" (0x")
-                .hex(d.map_start as u64, 16)
-                .s(b")\n");
+            out = out.s(b"\t").s(&d.requested);
+            if d.requested != d.name {
+                out = out.s(b" => ").s(&d.name);
+            }
+            out = out.s(b" (0x").hex(d.map_start as u64, 16).s(b")\n");
         }
         sys::write_all(1, out.bytes());
     }
