@@ -1,0 +1,56 @@
+//! `cargo xtask`: the project's developer commands, written in Rust so they need nothing but cargo.
+//!
+//! The alias in `.cargo/config.toml` turns `cargo xtask ARGS` into `cargo run -p xtask -- ARGS`.
+//! Each subcommand is one function below; [`demo`] holds the demo, [`cmd`] the helpers that
+//! run other programs.
+
+mod cmd;
+mod demo;
+
+use std::process::ExitCode;
+
+use cmd::{cargo, Failed};
+
+const USAGE: &str = "\
+Usage: cargo xtask [COMMAND]
+
+Commands:
+  demo    build ld-rs and run its main job under ld-rs and glibc's ld.so, compare (the default)
+  test    build everything and run every test
+  check   cargo fmt --check and cargo clippy -D warnings
+  help    print this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] | ["demo"] => demo::run(),
+        ["test"] => test(),
+        ["check"] => check(),
+        ["help" | "-h" | "--help"] => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("xtask: unknown command line {args:?}\n\n{USAGE}");
+            Err(Failed)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed) => ExitCode::FAILURE,
+    }
+}
+
+/// `cargo xtask test`: builds the linker (the tests run the release build) and runs the unit
+/// tests and the differential tests of every package, all of them even if some fail.
+fn test() -> Result<(), Failed> {
+    cargo(&["build", "--release"])?;
+    cargo(&["test", "--workspace", "--release", "--no-fail-fast"])
+}
+
+/// `cargo xtask check`: formatting and lints, as a reviewer would ask for them.
+fn check() -> Result<(), Failed> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+}
