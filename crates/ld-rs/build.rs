@@ -25,8 +25,11 @@ fn main() {
         "-Wl,-z,defs".to_string(),
         // Pack the relative relocations into DT_RELR (smaller, and exercises stage 1's RELR path).
         "-Wl,-z,pack-relative-relocs".to_string(),
-        // The symbols we export (none are needed yet: every other symbol stays local).
+        // The symbols we export, with glibc's version nodes (see ld-rs.map).
         format!("-Wl,--version-script={}", script.display()),
+        // The name libc.so.6's DT_NEEDED and version requirements use for its
+        // dynamic linker, so they resolve to us.
+        "-Wl,-soname,ld-linux-x86-64.so.2".to_string(),
         // GNU hash only: that is what we look symbols up with.
         "-Wl,--hash-style=gnu".to_string(),
         // A build id, so debuggers and `file` can identify the build.

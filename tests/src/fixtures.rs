@@ -133,3 +133,85 @@ case! {
             .exe("main_extra_lazy", &["main_extra.c"], &["-Lextra", "-lgreet", "-Wl,-z,lazy"])
     }
 }
+
+// Programs linked with glibc (libc.so.6, libm, libstdc++): the rung above the foundation.
+// Their libraries are built with `libc_exe` plus `-shared -fPIC`, so that gcc links them
+// with glibc and its start files like any ordinary library; C++ sources are compiled by gcc
+// (by their extension) and linked with `-lstdc++`.
+case! {
+    /// Small glibc programs, one behaviour each: `hello`, `status`, `atexit`, `env`, `auxv`,
+    /// `argv`, `math` (-lm), `jmp`, `signals`, `fork`, `spawn`, `ctor`, `malloc`, `file`,
+    /// `misc` and `strings` (built -fno-builtin, so its string calls reach libc's IFUNCs).
+    fn libc_basic() {
+        let mut fixture = Fixture::new("libc_basic");
+        for name in [
+            "hello", "status", "atexit", "env", "auxv", "argv", "jmp", "signals", "fork", "spawn",
+            "ctor", "malloc", "file", "misc",
+        ] {
+            fixture = fixture.libc_exe(name, &[&format!("{name}.c")], &[]);
+        }
+        fixture
+            .libc_exe("math", &["math.c"], &["-lm"])
+            .libc_exe("strings", &["strings.c"], &["-fno-builtin"])
+    }
+
+    /// `libdata.so` (glibc-linked: constructor, destructor, global data) and its program as
+    /// `main_nopie` (COPY relocations for the data it reads) and `main_pie`.
+    fn libc_dso() {
+        Fixture::new("libc_dso")
+            .libc_exe("libdata.so", &["libdata.c"], &["-shared", "-fPIC"])
+            .libc_exe("main_nopie", &["main.c"], &["-no-pie", "-fno-pic", "-L.", "-ldata"])
+            .libc_exe("main_pie", &["main.c"], &["-pie", "-fPIE", "-L.", "-ldata"])
+    }
+
+    /// Thread-local storage: `exe_tls` (the program's own), and `libtls.so` built three ways
+    /// (`gd/`: -ftls-model=global-dynamic, `desc/`: -mtls-dialect=gnu2, `ie/`:
+    /// -ftls-model=initial-exec), all with soname libtls.so, used by `main` (linked against
+    /// the gd one; pick one with LD_LIBRARY_PATH).
+    fn libc_tls() {
+        let shared = ["-shared", "-fPIC", "-Wl,-soname,libtls.so"];
+        let with = |extra: &'static str| -> Vec<&'static str> {
+            let mut flags = shared.to_vec();
+            flags.push(extra);
+            flags
+        };
+        Fixture::new("libc_tls")
+            .libc_exe("exe_tls", &["exe_tls.c"], &[])
+            .libc_exe("gd/libtls.so", &["libtls.c"], &with("-ftls-model=global-dynamic"))
+            .libc_exe("desc/libtls.so", &["libtls.c"], &with("-mtls-dialect=gnu2"))
+            .libc_exe("ie/libtls.so", &["libtls.c"], &with("-ftls-model=initial-exec"))
+            .libc_exe("main", &["main.c"], &["-Lgd", "-ltls"])
+    }
+
+    /// Threads: `counter`, `keys`, `cancel` (argument `pause` or `sleep`), `exit`, and
+    /// `thrtls` using `libthrtls.so`'s global-dynamic thread-locals.
+    fn libc_threads() {
+        Fixture::new("libc_threads")
+            .libc_exe("counter", &["counter.c"], &["-pthread"])
+            .libc_exe("keys", &["keys.c"], &["-pthread"])
+            .libc_exe("cancel", &["cancel.c"], &["-pthread"])
+            .libc_exe("exit", &["exit.c"], &["-pthread"])
+            .libc_exe(
+                "libthrtls.so",
+                &["libthrtls.c"],
+                &["-shared", "-fPIC", "-ftls-model=global-dynamic", "-pthread"],
+            )
+            .libc_exe("thrtls", &["thrtls.c"], &["-pthread", "-L.", "-lthrtls"])
+    }
+
+    /// C++: `hello` (iostream), `catch` with `libthrow.so`, `thread_local`, `typeinfo` with
+    /// `libshape_a.so` and `libshape_b.so` (inline-only classes: weak typeinfo in both),
+    /// `containers`.
+    fn libc_cxx() {
+        let lib = ["-shared", "-fPIC", "-lstdc++"];
+        Fixture::new("libc_cxx")
+            .libc_exe("hello", &["hello.cpp"], &["-lstdc++"])
+            .libc_exe("libthrow.so", &["libthrow.cpp"], &lib)
+            .libc_exe("catch", &["catch.cpp"], &["-L.", "-lthrow", "-lstdc++"])
+            .libc_exe("thread_local", &["thread_local.cpp"], &["-pthread", "-lstdc++"])
+            .libc_exe("libshape_a.so", &["shape_a.cpp"], &lib)
+            .libc_exe("libshape_b.so", &["shape_b.cpp"], &lib)
+            .libc_exe("typeinfo", &["typeinfo.cpp"], &["-L.", "-lshape_a", "-lshape_b", "-lstdc++"])
+            .libc_exe("containers", &["containers.cpp"], &["-lstdc++"])
+    }
+}

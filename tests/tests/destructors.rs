@@ -4,7 +4,6 @@
 use ld_rs_tests::{both_ways, fixtures, Exit, Run};
 
 both_ways! {
-    #[ignore = "needs libc.so.6 under ld-rs: the glibc issue"]
     /// The dynld program with libc: the library's destructor runs at exit and sees the
     /// program's COPY of `counter`.
     fn library_destructor_at_exit() -> Run {

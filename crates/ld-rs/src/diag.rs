@@ -28,6 +28,22 @@ impl Msg {
         self
     }
 
+    /// `n` in decimal.
+    pub fn dec(mut self, mut n: u64) -> Msg {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&digits[i..]);
+        self
+    }
+
     /// `n` in lower-case hexadecimal, zero-padded to `width` digits.
     pub fn hex(mut self, n: u64, width: usize) -> Msg {
         let mut digits = [0u8; 16];

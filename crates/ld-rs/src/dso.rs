@@ -74,6 +74,8 @@ pub struct Dso {
     /// The mapped range.
     pub map_start: usize,
     pub map_end: usize,
+    /// Its `PT_TLS` segment, as a TLS module (ids and offsets assigned later).
+    pub tls: Option<crate::tls::TlsModule>,
     /// The object has text relocations (`DT_TEXTREL`): read-only segments are
     /// made writable while it is relocated.
     pub textrel: bool,
@@ -163,12 +165,24 @@ impl Dso {
             entry: 0,
             map_start: 0,
             map_end: 0,
+            tls: None,
             textrel: false,
             relocated: false,
             init_called: false,
         };
         dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some() || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
         dso.read_versions()?;
+        dso.tls = phdrs.iter().find(|p| p.p_type == PT_TLS && p.p_memsz > 0).map(|p| {
+            let align = (p.p_align as usize).max(1);
+            crate::tls::TlsModule {
+                image: base.wrapping_add(p.p_vaddr as usize),
+                filesz: p.p_filesz as usize,
+                memsz: p.p_memsz as usize,
+                align,
+                firstbyte_offset: p.p_vaddr as usize & (align - 1),
+                ..Default::default()
+            }
+        });
         let (lo, hi) = span(phdrs);
         dso.map_start = base.wrapping_add(lo as usize);
         dso.map_end = base.wrapping_add(hi as usize);

@@ -17,6 +17,7 @@ mod arch;
 mod config;
 mod diag;
 mod dso;
+mod glibc;
 #[path = "alloc.rs"]
 mod heap;
 mod init;
@@ -28,6 +29,12 @@ mod rtld;
 mod search;
 mod start;
 mod sys;
+mod tls;
+
+/// The C library personality: glibc's private contract.
+fn runtime() -> glibc::Glibc {
+    glibc::Glibc::default()
+}
 
 /// A panic is a bug in ld-rs (input errors are `Result`s): say so in one line
 /// and exit with the loader's failure status, never unwind into the program.

@@ -181,6 +181,32 @@ impl Linker {
                 }
             }
             R_X86_64_COPY => self.copy_reloc(id, r, scope)?,
+            R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => {
+                // TLS: the symbol's module and its offset in that module's block.
+                let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
+                let Some(tls) = self.objs[def].tls else {
+                    return Err(LoadError::new(
+                        diag::LOADING,
+                        self.objs[id].display_name(),
+                        b"TLS relocation against an object without a TLS segment",
+                    ));
+                };
+                let v = match ty {
+                    R_X86_64_DTPMOD64 => tls.modid,
+                    R_X86_64_DTPOFF64 => value.wrapping_add(addend),
+                    _ => {
+                        if tls.offset == 0 {
+                            return Err(LoadError::new(
+                                diag::LOADING,
+                                self.objs[id].display_name(),
+                                b"cannot allocate memory in static TLS block",
+                            ));
+                        }
+                        value.wrapping_add(addend).wrapping_sub(tls.offset)
+                    }
+                };
+                write(v);
+            }
             _ => {
                 let msg = match elf::reloc_type_name(ty) {
                     Some(name) => diag::Msg::new().s(b"unsupported relocation type ").s(name.as_bytes()),
@@ -243,6 +269,28 @@ impl Linker {
         match self.lookup(scope, &q, None) {
             Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
             None if sym.st_bind() == STB_WEAK => Ok(0),
+            None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
+        }
+    }
+
+    /// For a TLS relocation: the object defining symbol `idx` of object `id`
+    /// and the symbol's offset in that object's TLS block (symbol 0 is the
+    /// object's own module).
+    fn resolve_tls(&mut self, id: DsoId, idx: u32, scope: &[DsoId]) -> Result<(DsoId, usize), LoadError> {
+        if idx == 0 {
+            return Ok((id, 0));
+        }
+        let dso = &self.objs[id];
+        let Some(sym) = dso.symtab.get(idx as usize) else {
+            return Err(LoadError::new(diag::LOADING, dso.display_name(), b"relocation refers to a symbol index outside the symbol table"));
+        };
+        if sym.st_bind() == STB_LOCAL {
+            return Ok((id, sym.st_value as usize));
+        }
+        let name = dso.str_at(sym.st_name as u64).unwrap_or(b"");
+        let q = Query { name, gnu_hash: elf::gnu_hash(name), version: self.version_req(id, idx), class: Class::Plt };
+        match self.lookup(scope, &q, None) {
+            Some(f) => Ok((f.dso, f.sym.st_value as usize)),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
     }

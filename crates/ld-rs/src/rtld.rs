@@ -15,6 +15,17 @@ use crate::search::SearchError;
 use crate::start::{Handover, Startup};
 use crate::{arch, map, sys};
 
+/// What a C library needs of its dynamic linker beyond the ELF rules: the
+/// linker calls these at fixed points of start-up (`glibc/` implements them
+/// for glibc's libc).
+pub trait Runtime {
+    /// Every start-up object is loaded and its TLS module placed; nothing is
+    /// relocated yet.  Thread-pointer set-up belongs here.
+    fn before_relocation(&mut self, ld: &mut Linker, st: &Startup, tls: crate::tls::StaticLayout) -> Result<(), LoadError>;
+    /// Everything is relocated; no initializer has run.
+    fn before_init(&mut self, ld: &mut Linker, st: &Startup) -> Result<(), LoadError>;
+}
+
 /// The linker's state: every loaded object, in load order.
 pub struct Linker {
     pub config: Config,
@@ -150,6 +161,13 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // check: every required symbol version exists.
     ld.check_versions();
+    // tls: module ids and static offsets; then the C library's view of
+    // the process (thread pointer, its records of our objects).
+    let tls = ld.layout_static_tls();
+    let mut runtime = crate::runtime();
+    if let Err(e) = runtime.before_relocation(ld, &st, tls) {
+        e.die();
+    }
     // relocate: dependencies first, the program last.
     let scope = ld.global.clone();
     for &id in scope.iter().rev() {
@@ -163,6 +181,9 @@ pub fn run(mut st: Startup) -> Handover {
     // relro: what was writable only for relocation becomes read-only.
     for &id in &scope {
         ld.protect_relro(id);
+    }
+    if let Err(e) = runtime.before_init(ld, &st) {
+        e.die();
     }
     // init: preinit, then every object's initializers, dependencies first.
     let order = crate::init::init_order(ld, &scope);

@@ -1,0 +1,1739 @@
+//! glibc's `struct cpu_features`: what this CPU can do, as libc's IFUNC
+//! resolvers expect ld.so to have measured it.
+//!
+//! # What it is and who reads it
+//! glibc's C library does not ask the CPU which instructions it has.  Every
+//! string, memory and maths function with several implementations (memcpy
+//! in SSE2, AVX2, AVX-512 and ERMS flavours, strlen, `sin` with or without
+//! FMA...) is an IFUNC whose resolver reads one record that the dynamic
+//! linker filled in before it relocated anything:
+//! `_rtld_global_ro._dl_x86_cpu_features`, 480 bytes at offset 112 of
+//! `_rtld_global_ro`.  The record holds the raw CPUID words of nine leaves,
+//! the subset of those bits the operating system lets a program use
+//! ("active"), a word of per-model tuning preferences, the x86-64 ISA level,
+//! the XSAVE area size, and the cache geometry from which libc derives the
+//! sizes at which memcpy switches to `rep movsb` and to non-temporal stores
+//! (`__x86_cacheinfo_ifunc` copies them out; `sysconf(_SC_LEVEL1_DCACHE_SIZE)`
+//! and friends read them too).
+//!
+//! # Why byte for byte
+//! A program run under ld-rs must behave exactly as under glibc's own ld.so,
+//! and the functions libc picks are part of that behaviour: a different
+//! `preferred` bit or cache size silently selects another memcpy, with other
+//! performance, other alignment faults on odd hardware, other results for
+//! overlapping-copy bugs in the program.  Some values are worse than
+//! different: a zero non-temporal threshold makes memcpy crash.  So this
+//! module re-derives every field with the same rules as glibc 2.36 as
+//! shipped by Debian (the upstream `release/2.36/master` branch: it carries
+//! the 2023 non-temporal threshold rework, the leaf-2 fix of BZ #30643 and
+//! BMI1/BMI2 in x86-64-v3), with default tunables, i.e. no `GLIBC_TUNABLES`.
+//! The rules live in glibc's `sysdeps/x86/cpu-features.c`
+//! (`init_cpu_features`, `update_active`), `sysdeps/x86/dl-cacheinfo.h`
+//! (`dl_init_cacheinfo`), `sysdeps/x86/get-isa-level.h` and
+//! `sysdeps/unix/sysv/linux/x86/dl-minsigstacksize.h`; the code below is
+//! written from reading them, and says where each rule comes from.
+//!
+//! Deliberate differences, all about inputs glibc would hang or trap on:
+//! loops over CPUID leaves 4 and 11 are bounded (glibc loops until the CPU
+//! says "no more"), and a CPUID-reported associativity of zero yields 0
+//! instead of a division fault.
+//!
+//! Two side effects of glibc's `init_cpu_features` live outside the record;
+//! [`hwcap_value`], [`platform`] and [`minsigstacksize`] compute them for the
+//! caller to store in `_rtld_global_ro`.
+
+use core::arch::x86_64::__cpuid_count;
+
+/// One CPUID result: the four registers, in glibc's order.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuidRegisters {
+    pub eax: u32,
+    pub ebx: u32,
+    pub ecx: u32,
+    pub edx: u32,
+}
+
+/// `struct cpu_features_basic` (20 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuFeaturesBasic {
+    /// `enum cpu_features_kind`: one of the `KIND_*` constants.
+    pub kind: u32,
+    /// CPUID leaf 0 EAX (a C `int`).
+    pub max_cpuid: i32,
+    pub family: u32,
+    pub model: u32,
+    pub stepping: u32,
+}
+
+/// `struct cpuid_feature_internal` (32 bytes): what CPUID says, then what
+/// may be used.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuidFeature {
+    pub cpuid: CpuidRegisters,
+    pub active: CpuidRegisters,
+}
+
+/// Number of CPUID leaves recorded (`CPUID_INDEX_MAX`).
+pub const CPUID_INDEX_MAX: usize = 9;
+
+/// glibc 2.36's `struct cpu_features` (480 bytes), field for field.  The two
+/// 4-byte holes of the C layout are explicit (`_hole*`, always zero), so the
+/// record has no padding and [`CpuFeatures::as_bytes`] is sound.
+#[repr(C, align(8))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuFeatures {
+    pub basic: CpuFeaturesBasic,
+    /// Indexed by the `INDEX_*` constants.
+    pub features: [CpuidFeature; CPUID_INDEX_MAX],
+    /// The `PREFERRED_*` bits.
+    pub preferred: [u32; 1],
+    /// `GNU_PROPERTY_X86_ISA_1_*` bits: 1 baseline, 2 v2, 4 v3, 8 v4.
+    pub isa_1: u32,
+    _hole0: u32,
+    /// Stack bytes `_dl_runtime_resolve` reserves for XSAVE(C) plus 64 bytes
+    /// of saved integer registers.
+    pub xsave_state_size: u64,
+    /// The same for plain XSAVE.
+    pub xsave_state_full_size: u32,
+    _hole1: u32,
+    pub data_cache_size: u64,
+    pub shared_cache_size: u64,
+    pub non_temporal_threshold: u64,
+    pub rep_movsb_threshold: u64,
+    pub rep_movsb_stop_threshold: u64,
+    pub rep_stosb_threshold: u64,
+    pub level1_icache_size: u64,
+    pub level1_icache_linesize: u64,
+    pub level1_dcache_size: u64,
+    pub level1_dcache_assoc: u64,
+    pub level1_dcache_linesize: u64,
+    pub level2_cache_size: u64,
+    pub level2_cache_assoc: u64,
+    pub level2_cache_linesize: u64,
+    pub level3_cache_size: u64,
+    pub level3_cache_assoc: u64,
+    pub level3_cache_linesize: u64,
+    pub level4_cache_size: u64,
+}
+
+// The layout, checked against `pahole -C cpu_features` on Debian's
+// libc6-dbg 2.36-9+deb12u14 (ld.so build-id 7ebc65e5...).
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<CpuidRegisters>() == 16);
+    assert!(size_of::<CpuFeaturesBasic>() == 20);
+    assert!(size_of::<CpuidFeature>() == 32);
+    assert!(offset_of!(CpuidFeature, active) == 16);
+    assert!(size_of::<CpuFeatures>() == 480);
+    assert!(core::mem::align_of::<CpuFeatures>() == 8);
+    assert!(offset_of!(CpuFeatures, basic) == 0);
+    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, kind) == 0);
+    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, max_cpuid) == 4);
+    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, family) == 8);
+    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, model) == 12);
+    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, stepping) == 16);
+    assert!(offset_of!(CpuFeatures, features) == 20);
+    assert!(offset_of!(CpuFeatures, preferred) == 308);
+    assert!(offset_of!(CpuFeatures, isa_1) == 312);
+    assert!(offset_of!(CpuFeatures, _hole0) == 316);
+    assert!(offset_of!(CpuFeatures, xsave_state_size) == 320);
+    assert!(offset_of!(CpuFeatures, xsave_state_full_size) == 328);
+    assert!(offset_of!(CpuFeatures, _hole1) == 332);
+    assert!(offset_of!(CpuFeatures, data_cache_size) == 336);
+    assert!(offset_of!(CpuFeatures, shared_cache_size) == 344);
+    assert!(offset_of!(CpuFeatures, non_temporal_threshold) == 352);
+    assert!(offset_of!(CpuFeatures, rep_movsb_threshold) == 360);
+    assert!(offset_of!(CpuFeatures, rep_movsb_stop_threshold) == 368);
+    assert!(offset_of!(CpuFeatures, rep_stosb_threshold) == 376);
+    assert!(offset_of!(CpuFeatures, level1_icache_size) == 384);
+    assert!(offset_of!(CpuFeatures, level1_icache_linesize) == 392);
+    assert!(offset_of!(CpuFeatures, level1_dcache_size) == 400);
+    assert!(offset_of!(CpuFeatures, level1_dcache_assoc) == 408);
+    assert!(offset_of!(CpuFeatures, level1_dcache_linesize) == 416);
+    assert!(offset_of!(CpuFeatures, level2_cache_size) == 424);
+    assert!(offset_of!(CpuFeatures, level2_cache_assoc) == 432);
+    assert!(offset_of!(CpuFeatures, level2_cache_linesize) == 440);
+    assert!(offset_of!(CpuFeatures, level3_cache_size) == 448);
+    assert!(offset_of!(CpuFeatures, level3_cache_assoc) == 456);
+    assert!(offset_of!(CpuFeatures, level3_cache_linesize) == 464);
+    assert!(offset_of!(CpuFeatures, level4_cache_size) == 472);
+};
+
+/// `enum cpu_features_kind` values.
+pub const KIND_UNKNOWN: u32 = 0;
+pub const KIND_INTEL: u32 = 1;
+pub const KIND_AMD: u32 = 2;
+pub const KIND_ZHAOXIN: u32 = 3;
+pub const KIND_OTHER: u32 = 4;
+
+/// Which CPUID leaf each `features[i]` holds (glibc's `CPUID_INDEX_*`,
+/// sysdeps/x86/bits/platform/x86.h).
+pub const INDEX_1: usize = 0;
+pub const INDEX_7: usize = 1;
+pub const INDEX_80000001: usize = 2;
+pub const INDEX_D_ECX_1: usize = 3;
+pub const INDEX_80000007: usize = 4;
+pub const INDEX_80000008: usize = 5;
+pub const INDEX_7_ECX_1: usize = 6;
+pub const INDEX_19: usize = 7;
+pub const INDEX_14_ECX_0: usize = 8;
+
+/// The `preferred[0]` bits, in the order of glibc's
+/// sysdeps/x86/include/cpu-features-preferred_feature_index_1.def.
+pub mod pref {
+    pub const FAST_REP_STRING: u32 = 1 << 0;
+    pub const FAST_COPY_BACKWARD: u32 = 1 << 1;
+    pub const SLOW_BSF: u32 = 1 << 2;
+    pub const FAST_UNALIGNED_LOAD: u32 = 1 << 3;
+    pub const PREFER_PMINUB_FOR_STRINGOP: u32 = 1 << 4;
+    pub const FAST_UNALIGNED_COPY: u32 = 1 << 5;
+    pub const I586: u32 = 1 << 6;
+    pub const I686: u32 = 1 << 7;
+    pub const SLOW_SSE4_2: u32 = 1 << 8;
+    pub const AVX_FAST_UNALIGNED_LOAD: u32 = 1 << 9;
+    pub const PREFER_NO_VZEROUPPER: u32 = 1 << 10;
+    pub const PREFER_ERMS: u32 = 1 << 11;
+    pub const PREFER_NO_AVX512: u32 = 1 << 12;
+    pub const MATHVEC_PREFER_NO_AVX512: u32 = 1 << 13;
+    pub const PREFER_FSRM: u32 = 1 << 14;
+    pub const AVOID_SHORT_DISTANCE_REP_MOVSB: u32 = 1 << 15;
+}
+
+/// `GNU_PROPERTY_X86_ISA_1_*` (elf.h).
+pub const ISA_1_BASELINE: u32 = 1 << 0;
+pub const ISA_1_V2: u32 = 1 << 1;
+pub const ISA_1_V3: u32 = 1 << 2;
+pub const ISA_1_V4: u32 = 1 << 3;
+
+/// One of the four CPUID output registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reg {
+    Eax,
+    Ebx,
+    Ecx,
+    Edx,
+}
+
+impl CpuidRegisters {
+    const ZERO: Self = Self { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+
+    fn reg(&self, r: Reg) -> u32 {
+        match r {
+            Reg::Eax => self.eax,
+            Reg::Ebx => self.ebx,
+            Reg::Ecx => self.ecx,
+            Reg::Edx => self.edx,
+        }
+    }
+
+    fn reg_mut(&mut self, r: Reg) -> &mut u32 {
+        match r {
+            Reg::Eax => &mut self.eax,
+            Reg::Ebx => &mut self.ebx,
+            Reg::Ecx => &mut self.ecx,
+            Reg::Edx => &mut self.edx,
+        }
+    }
+}
+
+/// Where a feature's bit lives: `features[index]`, register `reg`, bit `mask`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Feature {
+    pub index: usize,
+    pub reg: Reg,
+    pub mask: u32,
+}
+
+const fn feat(index: usize, reg: Reg, bit: u32) -> Feature {
+    Feature { index, reg, mask: 1 << bit }
+}
+
+/// The features glibc's start-up code tests or activates (bit positions from
+/// sysdeps/x86/include/cpu-features.h).
+pub mod feature {
+    use super::Reg::{Eax, Ebx, Ecx, Edx};
+    use super::*;
+
+    // Leaf 1 ECX.
+    pub const SSE3: Feature = feat(INDEX_1, Ecx, 0);
+    pub const PCLMULQDQ: Feature = feat(INDEX_1, Ecx, 1);
+    pub const SSSE3: Feature = feat(INDEX_1, Ecx, 9);
+    pub const FMA: Feature = feat(INDEX_1, Ecx, 12);
+    pub const CMPXCHG16B: Feature = feat(INDEX_1, Ecx, 13);
+    pub const SSE4_1: Feature = feat(INDEX_1, Ecx, 19);
+    pub const SSE4_2: Feature = feat(INDEX_1, Ecx, 20);
+    pub const MOVBE: Feature = feat(INDEX_1, Ecx, 22);
+    pub const POPCNT: Feature = feat(INDEX_1, Ecx, 23);
+    pub const AES: Feature = feat(INDEX_1, Ecx, 25);
+    pub const XSAVE: Feature = feat(INDEX_1, Ecx, 26);
+    pub const OSXSAVE: Feature = feat(INDEX_1, Ecx, 27);
+    pub const AVX: Feature = feat(INDEX_1, Ecx, 28);
+    pub const F16C: Feature = feat(INDEX_1, Ecx, 29);
+    pub const RDRAND: Feature = feat(INDEX_1, Ecx, 30);
+    // Leaf 1 EDX.
+    pub const FPU: Feature = feat(INDEX_1, Edx, 0);
+    pub const TSC: Feature = feat(INDEX_1, Edx, 4);
+    pub const CX8: Feature = feat(INDEX_1, Edx, 8);
+    pub const CMOV: Feature = feat(INDEX_1, Edx, 15);
+    pub const CLFSH: Feature = feat(INDEX_1, Edx, 19);
+    pub const MMX: Feature = feat(INDEX_1, Edx, 23);
+    pub const FXSR: Feature = feat(INDEX_1, Edx, 24);
+    pub const SSE: Feature = feat(INDEX_1, Edx, 25);
+    pub const SSE2: Feature = feat(INDEX_1, Edx, 26);
+    pub const HTT: Feature = feat(INDEX_1, Edx, 28);
+    // Leaf 7 EBX.
+    pub const BMI1: Feature = feat(INDEX_7, Ebx, 3);
+    pub const HLE: Feature = feat(INDEX_7, Ebx, 4);
+    pub const AVX2: Feature = feat(INDEX_7, Ebx, 5);
+    pub const BMI2: Feature = feat(INDEX_7, Ebx, 8);
+    pub const ERMS: Feature = feat(INDEX_7, Ebx, 9);
+    pub const RTM: Feature = feat(INDEX_7, Ebx, 11);
+    pub const AVX512F: Feature = feat(INDEX_7, Ebx, 16);
+    pub const AVX512DQ: Feature = feat(INDEX_7, Ebx, 17);
+    pub const RDSEED: Feature = feat(INDEX_7, Ebx, 18);
+    pub const ADX: Feature = feat(INDEX_7, Ebx, 19);
+    pub const AVX512_IFMA: Feature = feat(INDEX_7, Ebx, 21);
+    pub const CLFLUSHOPT: Feature = feat(INDEX_7, Ebx, 23);
+    pub const CLWB: Feature = feat(INDEX_7, Ebx, 24);
+    pub const AVX512PF: Feature = feat(INDEX_7, Ebx, 26);
+    pub const AVX512ER: Feature = feat(INDEX_7, Ebx, 27);
+    pub const AVX512CD: Feature = feat(INDEX_7, Ebx, 28);
+    pub const SHA: Feature = feat(INDEX_7, Ebx, 29);
+    pub const AVX512BW: Feature = feat(INDEX_7, Ebx, 30);
+    pub const AVX512VL: Feature = feat(INDEX_7, Ebx, 31);
+    // Leaf 7 ECX.
+    pub const PREFETCHWT1: Feature = feat(INDEX_7, Ecx, 0);
+    pub const AVX512_VBMI: Feature = feat(INDEX_7, Ecx, 1);
+    pub const PKU: Feature = feat(INDEX_7, Ecx, 3);
+    pub const OSPKE: Feature = feat(INDEX_7, Ecx, 4);
+    pub const WAITPKG: Feature = feat(INDEX_7, Ecx, 5);
+    pub const AVX512_VBMI2: Feature = feat(INDEX_7, Ecx, 6);
+    pub const SHSTK: Feature = feat(INDEX_7, Ecx, 7);
+    pub const GFNI: Feature = feat(INDEX_7, Ecx, 8);
+    pub const VAES: Feature = feat(INDEX_7, Ecx, 9);
+    pub const VPCLMULQDQ: Feature = feat(INDEX_7, Ecx, 10);
+    pub const AVX512_VNNI: Feature = feat(INDEX_7, Ecx, 11);
+    pub const AVX512_BITALG: Feature = feat(INDEX_7, Ecx, 12);
+    pub const AVX512_VPOPCNTDQ: Feature = feat(INDEX_7, Ecx, 14);
+    pub const RDPID: Feature = feat(INDEX_7, Ecx, 22);
+    pub const KL: Feature = feat(INDEX_7, Ecx, 23);
+    pub const CLDEMOTE: Feature = feat(INDEX_7, Ecx, 25);
+    pub const MOVDIRI: Feature = feat(INDEX_7, Ecx, 27);
+    pub const MOVDIR64B: Feature = feat(INDEX_7, Ecx, 28);
+    // Leaf 7 EDX.
+    pub const AVX512_4VNNIW: Feature = feat(INDEX_7, Edx, 2);
+    pub const AVX512_4FMAPS: Feature = feat(INDEX_7, Edx, 3);
+    pub const FSRM: Feature = feat(INDEX_7, Edx, 4);
+    pub const AVX512_VP2INTERSECT: Feature = feat(INDEX_7, Edx, 8);
+    pub const RTM_ALWAYS_ABORT: Feature = feat(INDEX_7, Edx, 11);
+    pub const SERIALIZE: Feature = feat(INDEX_7, Edx, 14);
+    pub const TSXLDTRK: Feature = feat(INDEX_7, Edx, 16);
+    pub const IBT: Feature = feat(INDEX_7, Edx, 20);
+    pub const AMX_BF16: Feature = feat(INDEX_7, Edx, 22);
+    pub const AVX512_FP16: Feature = feat(INDEX_7, Edx, 23);
+    pub const AMX_TILE: Feature = feat(INDEX_7, Edx, 24);
+    pub const AMX_INT8: Feature = feat(INDEX_7, Edx, 25);
+    // Leaf 0x80000001 ECX and EDX.
+    pub const LAHF64_SAHF64: Feature = feat(INDEX_80000001, Ecx, 0);
+    pub const LZCNT: Feature = feat(INDEX_80000001, Ecx, 5);
+    pub const SSE4A: Feature = feat(INDEX_80000001, Ecx, 6);
+    pub const PREFETCHW: Feature = feat(INDEX_80000001, Ecx, 8);
+    pub const XOP: Feature = feat(INDEX_80000001, Ecx, 11);
+    pub const FMA4: Feature = feat(INDEX_80000001, Ecx, 16);
+    pub const TBM: Feature = feat(INDEX_80000001, Ecx, 21);
+    pub const RDTSCP: Feature = feat(INDEX_80000001, Edx, 27);
+    // Leaf 0xd subleaf 1 EAX.
+    pub const XSAVEOPT: Feature = feat(INDEX_D_ECX_1, Eax, 0);
+    pub const XSAVEC: Feature = feat(INDEX_D_ECX_1, Eax, 1);
+    pub const XGETBV_ECX_1: Feature = feat(INDEX_D_ECX_1, Eax, 2);
+    pub const XSAVES: Feature = feat(INDEX_D_ECX_1, Eax, 3);
+    pub const XFD: Feature = feat(INDEX_D_ECX_1, Eax, 4);
+    // Leaf 0x80000008 EBX.
+    pub const WBNOINVD: Feature = feat(INDEX_80000008, Ebx, 9);
+    // Leaf 7 subleaf 1 EAX.
+    pub const AVX_VNNI: Feature = feat(INDEX_7_ECX_1, Eax, 4);
+    pub const AVX512_BF16: Feature = feat(INDEX_7_ECX_1, Eax, 5);
+    pub const FZLRM: Feature = feat(INDEX_7_ECX_1, Eax, 10);
+    pub const FSRS: Feature = feat(INDEX_7_ECX_1, Eax, 11);
+    pub const FSRCS: Feature = feat(INDEX_7_ECX_1, Eax, 12);
+    // Leaf 0x19 EBX.
+    pub const AESKLE: Feature = feat(INDEX_19, Ebx, 0);
+    pub const WIDE_KL: Feature = feat(INDEX_19, Ebx, 2);
+    // Leaf 0x14 subleaf 0 EBX.
+    pub const PTWRITE: Feature = feat(INDEX_14_ECX_0, Ebx, 4);
+}
+
+use feature as f;
+
+impl CpuFeatures {
+    /// The all-zero record (`kind` = unknown), as `_rtld_global_ro` starts.
+    pub const fn zeroed() -> Self {
+        const E: CpuidFeature = CpuidFeature { cpuid: CpuidRegisters::ZERO, active: CpuidRegisters::ZERO };
+        Self {
+            basic: CpuFeaturesBasic { kind: KIND_UNKNOWN, max_cpuid: 0, family: 0, model: 0, stepping: 0 },
+            features: [E; CPUID_INDEX_MAX],
+            preferred: [0],
+            isa_1: 0,
+            _hole0: 0,
+            xsave_state_size: 0,
+            xsave_state_full_size: 0,
+            _hole1: 0,
+            data_cache_size: 0,
+            shared_cache_size: 0,
+            non_temporal_threshold: 0,
+            rep_movsb_threshold: 0,
+            rep_movsb_stop_threshold: 0,
+            rep_stosb_threshold: 0,
+            level1_icache_size: 0,
+            level1_icache_linesize: 0,
+            level1_dcache_size: 0,
+            level1_dcache_assoc: 0,
+            level1_dcache_linesize: 0,
+            level2_cache_size: 0,
+            level2_cache_assoc: 0,
+            level2_cache_linesize: 0,
+            level3_cache_size: 0,
+            level3_cache_assoc: 0,
+            level3_cache_linesize: 0,
+            level4_cache_size: 0,
+        }
+    }
+
+    /// The record exactly as glibc lays it out, for copying into
+    /// `_rtld_global_ro`.
+    pub fn as_bytes(&self) -> &[u8; 480] {
+        // SAFETY: CpuFeatures is repr(C), 480 bytes (asserted above) and has
+        // no padding (the C holes are explicit fields), so all 480 bytes are
+        // initialised integers; u8 has no alignment requirement.
+        unsafe { &*(self as *const Self as *const [u8; 480]) }
+    }
+
+    /// `CPU_FEATURE_CPU_P`: CPUID reports the feature.
+    pub fn has(&self, ft: Feature) -> bool {
+        self.features.get(ft.index).is_some_and(|e| e.cpuid.reg(ft.reg) & ft.mask != 0)
+    }
+
+    /// `CPU_FEATURE_USABLE_P`: the feature's active bit is set.
+    pub fn usable(&self, ft: Feature) -> bool {
+        self.features.get(ft.index).is_some_and(|e| e.active.reg(ft.reg) & ft.mask != 0)
+    }
+
+    /// `CPU_FEATURE_PREFERRED_P` for a `pref::*` bit.
+    pub fn prefers(&self, bit: u32) -> bool {
+        self.preferred[0] & bit != 0
+    }
+
+    /// glibc's `CPU_FEATURE_SET_ACTIVE`: copy the CPUID bit into `active`.
+    fn activate(&mut self, ft: Feature) {
+        if let Some(e) = self.features.get_mut(ft.index) {
+            let bit = e.cpuid.reg(ft.reg) & ft.mask;
+            *e.active.reg_mut(ft.reg) |= bit;
+        }
+    }
+
+    /// glibc's `CPU_FEATURE_SET`: set the active bit whatever CPUID says.
+    fn force(&mut self, ft: Feature) {
+        if let Some(e) = self.features.get_mut(ft.index) {
+            *e.active.reg_mut(ft.reg) |= ft.mask;
+        }
+    }
+
+    /// glibc's `CPU_FEATURE_UNSET`.
+    fn clear(&mut self, ft: Feature) {
+        if let Some(e) = self.features.get_mut(ft.index) {
+            *e.active.reg_mut(ft.reg) &= !ft.mask;
+        }
+    }
+
+    fn leaf_mut(&mut self, index: usize) -> Option<&mut CpuidRegisters> {
+        self.features.get_mut(index).map(|e| &mut e.cpuid)
+    }
+}
+
+impl Default for CpuFeatures {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+/// Where CPUID and XGETBV answers come from: the real CPU ([`HostCpu`]), or
+/// a recorded one in tests.
+pub trait CpuidSource {
+    /// CPUID with EAX = `leaf`, ECX = `subleaf`.
+    fn cpuid(&mut self, leaf: u32, subleaf: u32) -> CpuidRegisters;
+    /// XCR0 (XGETBV with ECX = 0).  Only asked for after CPUID.1:ECX.OSXSAVE
+    /// was seen set.
+    fn xgetbv0(&mut self) -> u64;
+}
+
+/// The CPU this code runs on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostCpu;
+
+impl CpuidSource for HostCpu {
+    // `__cpuid_count` saves and restores RBX around the instruction, which
+    // LLVM reserves (inline asm could not name it).  It is an unsafe fn in
+    // older Rust releases and safe in newer ones, hence the allow.
+    #[allow(unused_unsafe)]
+    fn cpuid(&mut self, leaf: u32, subleaf: u32) -> CpuidRegisters {
+        // SAFETY: CPUID exists on every x86_64 CPU, takes any leaf (unknown
+        // leaves return zeros or the highest basic leaf) and only writes
+        // the four registers the intrinsic declares.
+        let r = unsafe { __cpuid_count(leaf, subleaf) };
+        CpuidRegisters { eax: r.eax, ebx: r.ebx, ecx: r.ecx, edx: r.edx }
+    }
+
+    fn xgetbv0(&mut self) -> u64 {
+        // XGETBV faults (#UD) unless the OS set CR4.OSXSAVE, which CPUID
+        // reports as leaf 1 ECX bit 27: check it here so this stays safe.
+        if self.cpuid(1, 0).ecx & f::OSXSAVE.mask == 0 {
+            return 0;
+        }
+        let (lo, hi): (u32, u32);
+        // SAFETY: CR4.OSXSAVE is set (checked above), so XGETBV with ECX = 0
+        // (XCR0, always readable) cannot fault; it reads no memory and
+        // writes only EAX and EDX.
+        unsafe {
+            core::arch::asm!(
+                "xgetbv",
+                in("ecx") 0u32,
+                out("eax") lo,
+                out("edx") hi,
+                options(nomem, nostack, preserves_flags),
+            );
+        }
+        (u64::from(hi) << 32) | u64::from(lo)
+    }
+}
+
+/// glibc's `init_cpu_features` + `dl_init_cacheinfo` for the CPU we run on,
+/// with default tunables: the record `_rtld_global_ro._dl_x86_cpu_features`
+/// must hold.
+pub fn init_cpu_features() -> CpuFeatures {
+    init_cpu_features_with(&mut HostCpu)
+}
+
+// XCR0 state-component bits (cpu-features.h, "XCR0 Feature flags").
+const XSTATE_XMM: u64 = 1 << 1;
+const XSTATE_YMM: u64 = 1 << 2;
+const XSTATE_OPMASK: u64 = 1 << 5;
+const XSTATE_ZMM0_15: u64 = 1 << 6;
+const XSTATE_ZMM16_31: u64 = 1 << 7;
+const XSTATE_XTILECFG: u64 = 1 << 17;
+const XSTATE_XTILEDATA: u64 = 1 << 18;
+
+/// The vendor strings of leaf 0, as (EBX, ECX, EDX).
+const GENUINE_INTEL: (u32, u32, u32) = (0x756e_6547, 0x6c65_746e, 0x4965_6e69);
+const AUTHENTIC_AMD: (u32, u32, u32) = (0x6874_7541, 0x444d_4163, 0x6974_6e65);
+const HYGON_GENUINE: (u32, u32, u32) = (0x6f67_7948, 0x656e_6975, 0x6e65_476e);
+const CENTAUR_HAULS: (u32, u32, u32) = (0x746e_6543, 0x736c_7561, 0x4872_7561);
+const SHANGHAI: (u32, u32, u32) = (0x6853_2020, 0x2020_6961, 0x6867_6e61);
+
+/// Family, model, extended model (already shifted into bits 4-7) and
+/// stepping, decoded from leaf 1 EAX the way glibc does: the extended family
+/// and model count only for family 0xf; Intel and Zhaoxin add the extended
+/// model for family 6 themselves.
+struct Signature {
+    family: u32,
+    model: u32,
+    extended_model: u32,
+    stepping: u32,
+}
+
+/// `init_cpu_features` (sysdeps/x86/cpu-features.c), then
+/// `dl_init_cacheinfo`, with CPUID and XGETBV answered by `cpu`.
+pub fn init_cpu_features_with<C: CpuidSource>(cpu: &mut C) -> CpuFeatures {
+    let mut cf = CpuFeatures::zeroed();
+    let l0 = cpu.cpuid(0, 0);
+    cf.basic.max_cpuid = l0.eax as i32;
+    let vendor = (l0.ebx, l0.ecx, l0.edx);
+
+    let kind;
+    let mut family = 0;
+    let mut model = 0;
+    let mut stepping = 0;
+    if vendor == GENUINE_INTEL {
+        kind = KIND_INTEL;
+        let sig = read_common_leaves(&mut cf, cpu, true);
+        read_extended_leaves(&mut cf, cpu);
+        update_active(&mut cf, cpu);
+        family = sig.family;
+        model = sig.model;
+        stepping = sig.stepping;
+        if family == 6 {
+            model += sig.extended_model;
+            intel_model_quirks(&mut cf, model, stepping);
+        }
+        intel_avx512_preferences(&mut cf);
+    } else if vendor == AUTHENTIC_AMD || vendor == HYGON_GENUINE {
+        kind = KIND_AMD;
+        let sig = read_common_leaves(&mut cf, cpu, true);
+        read_extended_leaves(&mut cf, cpu);
+        update_active(&mut cf, cpu);
+        family = sig.family;
+        model = sig.model;
+        stepping = sig.stepping;
+        // FMA4 lives in leaf 0x80000001 but needs the AVX state.
+        if cf.usable(f::AVX) {
+            cf.activate(f::FMA4);
+        }
+        // Excavator: unaligned loads are fast, 256-bit ones are not.
+        if family == 0x15 && (0x60..=0x7f).contains(&model) {
+            cf.preferred[0] |= pref::FAST_UNALIGNED_LOAD | pref::FAST_COPY_BACKWARD;
+            cf.preferred[0] &= !pref::AVX_FAST_UNALIGNED_LOAD;
+        }
+    } else if vendor == CENTAUR_HAULS || vendor == SHANGHAI {
+        kind = KIND_ZHAOXIN;
+        let sig = read_common_leaves(&mut cf, cpu, true);
+        read_extended_leaves(&mut cf, cpu);
+        update_active(&mut cf, cpu);
+        family = sig.family;
+        // glibc adds the extended model unconditionally here (on top of the
+        // family-0xf rule), and its Zhaoxin branch declares a local
+        // `stepping` that shadows the one stored in `basic`: the recorded
+        // stepping stays 0.
+        model = sig.model + sig.extended_model;
+        zhaoxin_model_quirks(&mut cf, family, model);
+    } else {
+        // Unknown vendor: glibc reads neither leaf 1 nor the extended
+        // leaves, so their words stay zero.
+        kind = KIND_OTHER;
+        read_common_leaves(&mut cf, cpu, false);
+        update_active(&mut cf, cpu);
+    }
+
+    if cf.has(f::CX8) {
+        cf.preferred[0] |= pref::I586;
+    }
+    if cf.has(f::CMOV) {
+        cf.preferred[0] |= pref::I686;
+    }
+
+    cf.basic.kind = kind;
+    cf.basic.family = family;
+    cf.basic.model = model;
+    cf.basic.stepping = stepping;
+
+    init_cacheinfo(&mut cf, cpu);
+    drop_unsupported_xsave_features(&mut cf);
+    cf
+}
+
+/// glibc's `get_common_indices`: leaf 1 (only if `with_leaf1`), 7.0, 7.1,
+/// 0xd.1, 0x14.0 and 0x19, each only if leaf 0 says it exists.
+fn read_common_leaves<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, with_leaf1: bool) -> Signature {
+    let mut sig = Signature { family: 0, model: 0, extended_model: 0, stepping: 0 };
+    if with_leaf1 {
+        let r = cpu.cpuid(1, 0);
+        if let Some(l) = cf.leaf_mut(INDEX_1) {
+            *l = r;
+        }
+        sig.family = (r.eax >> 8) & 0x0f;
+        sig.model = (r.eax >> 4) & 0x0f;
+        sig.extended_model = (r.eax >> 12) & 0xf0;
+        sig.stepping = r.eax & 0x0f;
+        if sig.family == 0x0f {
+            sig.family += (r.eax >> 20) & 0xff;
+            sig.model += sig.extended_model;
+        }
+    }
+    let max = cf.basic.max_cpuid;
+    let leaves: [(i32, u32, u32, usize); 5] = [
+        (7, 7, 0, INDEX_7),
+        (7, 7, 1, INDEX_7_ECX_1),
+        (0xd, 0xd, 1, INDEX_D_ECX_1),
+        (0x14, 0x14, 0, INDEX_14_ECX_0),
+        (0x19, 0x19, 0, INDEX_19),
+    ];
+    for (needed, leaf, sub, index) in leaves {
+        if max >= needed {
+            let r = cpu.cpuid(leaf, sub);
+            if let Some(l) = cf.leaf_mut(index) {
+                *l = r;
+            }
+        }
+    }
+    sig
+}
+
+/// glibc's `get_extended_indices`: 0x80000001, 0x80000007 and 0x80000008,
+/// as far as leaf 0x80000000 says they exist.
+fn read_extended_leaves<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+    let max = cpu.cpuid(0x8000_0000, 0).eax;
+    for (leaf, index) in [(0x8000_0001, INDEX_80000001), (0x8000_0007, INDEX_80000007), (0x8000_0008, INDEX_80000008)] {
+        if max >= leaf {
+            let r = cpu.cpuid(leaf, 0);
+            if let Some(l) = cf.leaf_mut(index) {
+                *l = r;
+            }
+        }
+    }
+}
+
+/// Features usable as soon as CPUID reports them: no register state for the
+/// OS to save (`update_active`'s first list).
+const ALWAYS_USABLE: [Feature; 52] = [
+    f::SSE3,
+    f::PCLMULQDQ,
+    f::SSSE3,
+    f::CMPXCHG16B,
+    f::SSE4_1,
+    f::SSE4_2,
+    f::MOVBE,
+    f::POPCNT,
+    f::AES,
+    f::OSXSAVE,
+    f::TSC,
+    f::CX8,
+    f::CMOV,
+    f::CLFSH,
+    f::MMX,
+    f::FXSR,
+    f::SSE,
+    f::SSE2,
+    f::HTT,
+    f::BMI1,
+    f::HLE,
+    f::BMI2,
+    f::ERMS,
+    f::RDSEED,
+    f::ADX,
+    f::CLFLUSHOPT,
+    f::CLWB,
+    f::SHA,
+    f::PREFETCHWT1,
+    f::OSPKE,
+    f::WAITPKG,
+    f::GFNI,
+    f::RDPID,
+    f::RDRAND,
+    f::CLDEMOTE,
+    f::MOVDIRI,
+    f::MOVDIR64B,
+    f::FSRM,
+    f::RTM_ALWAYS_ABORT,
+    f::SERIALIZE,
+    f::TSXLDTRK,
+    f::LAHF64_SAHF64,
+    f::LZCNT,
+    f::SSE4A,
+    f::PREFETCHW,
+    f::TBM,
+    f::RDTSCP,
+    f::WBNOINVD,
+    f::FZLRM,
+    f::FSRS,
+    f::FSRCS,
+    f::PTWRITE,
+];
+
+/// Usable once AVX is (the YMM state is enabled and CPUID has AVX).
+const NEED_AVX: [Feature; 6] = [f::AVX_VNNI, f::FMA, f::VAES, f::VPCLMULQDQ, f::XOP, f::F16C];
+
+/// Usable once AVX512F is (opmask and both ZMM halves enabled too).
+const NEED_AVX512F: [Feature; 17] = [
+    f::AVX512CD,
+    f::AVX512ER,
+    f::AVX512PF,
+    f::AVX512VL,
+    f::AVX512DQ,
+    f::AVX512BW,
+    f::AVX512_4FMAPS,
+    f::AVX512_4VNNIW,
+    f::AVX512_BITALG,
+    f::AVX512_IFMA,
+    f::AVX512_VBMI,
+    f::AVX512_VBMI2,
+    f::AVX512_VNNI,
+    f::AVX512_VPOPCNTDQ,
+    f::AVX512_VP2INTERSECT,
+    f::AVX512_BF16,
+    f::AVX512_FP16,
+];
+
+/// Usable once the tile state is enabled.
+const NEED_AMX_STATE: [Feature; 3] = [f::AMX_BF16, f::AMX_TILE, f::AMX_INT8];
+
+/// Usable once OSXSAVE is (besides XSAVE itself, which is forced on).
+const NEED_OSXSAVE: [Feature; 4] = [f::XSAVEOPT, f::XSAVEC, f::XGETBV_ECX_1, f::XFD];
+
+/// Cleared when neither XSAVE nor XSAVEC is usable: without them
+/// `_dl_runtime_resolve` could not preserve the vector registers
+/// (cpu-features.c, the `disable_xsave_features` block).
+const NEED_XSAVE: [Feature; 30] = [
+    f::AVX,
+    f::AVX2,
+    f::AVX_VNNI,
+    f::FMA,
+    f::VAES,
+    f::VPCLMULQDQ,
+    f::XOP,
+    f::F16C,
+    f::AVX512F,
+    f::AVX512CD,
+    f::AVX512ER,
+    f::AVX512PF,
+    f::AVX512VL,
+    f::AVX512DQ,
+    f::AVX512BW,
+    f::AVX512_4FMAPS,
+    f::AVX512_4VNNIW,
+    f::AVX512_BITALG,
+    f::AVX512_IFMA,
+    f::AVX512_VBMI,
+    f::AVX512_VBMI2,
+    f::AVX512_VNNI,
+    f::AVX512_VPOPCNTDQ,
+    f::AVX512_VP2INTERSECT,
+    f::AVX512_BF16,
+    f::AVX512_FP16,
+    f::AMX_BF16,
+    f::AMX_TILE,
+    f::AMX_INT8,
+    f::FMA4,
+];
+
+/// The 64 bytes `_dl_runtime_resolve` keeps below the XSAVE area for the
+/// seven argument/return registers, rounded to 16 (sysdeps/x86/sysdep.h
+/// `STATE_SAVE_OFFSET`).
+const STATE_SAVE_OFFSET: u32 = 8 * 7 + 8;
+/// The XSAVE components the trampoline saves: SSE, AVX, MPX bounds, opmask
+/// and both ZMM halves (sysdeps/x86/sysdep.h `STATE_SAVE_MASK`).
+const STATE_SAVE_MASK: u32 = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7);
+
+/// `ALIGN_UP` in C `unsigned int` arithmetic.
+fn align_up_u32(x: u32, a: u32) -> u32 {
+    x.wrapping_add(a - 1) & !(a - 1)
+}
+
+/// glibc's `update_active` (cpu-features.c): which reported features the OS
+/// lets us use, the XSAVE sizes, and the ISA level.
+fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+    for ft in ALWAYS_USABLE {
+        cf.activate(ft);
+    }
+    // RTM is usable unless the CPU says every transaction aborts.
+    if !cf.has(f::RTM_ALWAYS_ABORT) {
+        cf.activate(f::RTM);
+    }
+    // IBT and SHSTK: glibc (built with CET) activates them here and clears
+    // them again at the end of init_cpu_features unless the kernel reports
+    // CET enabled through arch_prctl(ARCH_CET_STATUS), which no upstream
+    // kernel implements; the net effect is that they are never active.
+
+    if cf.has(f::OSXSAVE) {
+        let xcr0 = cpu.xgetbv0();
+        if xcr0 & (XSTATE_YMM | XSTATE_XMM) == XSTATE_YMM | XSTATE_XMM {
+            if cf.has(f::AVX) {
+                cf.force(f::AVX);
+                if cf.has(f::AVX2) {
+                    cf.force(f::AVX2);
+                    // 256-bit unaligned loads are fast on every CPU with AVX2.
+                    cf.preferred[0] |= pref::AVX_FAST_UNALIGNED_LOAD;
+                }
+                for ft in NEED_AVX {
+                    cf.activate(ft);
+                }
+            }
+            let zmm = XSTATE_OPMASK | XSTATE_ZMM0_15 | XSTATE_ZMM16_31;
+            if xcr0 & zmm == zmm && cf.has(f::AVX512F) {
+                cf.force(f::AVX512F);
+                for ft in NEED_AVX512F {
+                    cf.activate(ft);
+                }
+            }
+        }
+        let tiles = XSTATE_XTILECFG | XSTATE_XTILEDATA;
+        if xcr0 & tiles == tiles {
+            for ft in NEED_AMX_STATE {
+                cf.activate(ft);
+            }
+        }
+        cf.force(f::XSAVE);
+        for ft in NEED_OSXSAVE {
+            cf.activate(ft);
+        }
+        if cf.basic.max_cpuid >= 0xd {
+            compute_xsave_sizes(cf, cpu);
+        }
+    }
+
+    if cf.has(f::OSPKE) {
+        cf.force(f::PKU);
+    }
+    // Key Locker.
+    if cf.has(f::AESKLE) {
+        cf.force(f::AESKLE);
+        cf.activate(f::KL);
+        cf.activate(f::WIDE_KL);
+    }
+    cf.isa_1 = isa_level(cf);
+}
+
+/// The stack space `_dl_runtime_resolve` needs to save the vector state:
+/// the standard XSAVE layout size from leaf 0xd.0 EBX, and, with XSAVEC,
+/// the compacted size of the components in `STATE_SAVE_MASK`, each
+/// 64-aligned where leaf 0xd.i ECX bit 1 asks for it.  All in C `unsigned
+/// int` arithmetic, as glibc does.
+fn compute_xsave_sizes<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+    let standard = cpu.cpuid(0xd, 0).ebx;
+    if standard == 0 {
+        return;
+    }
+    let full = align_up_u32(standard.wrapping_add(STATE_SAVE_OFFSET), 64);
+    cf.xsave_state_size = u64::from(full);
+    cf.xsave_state_full_size = full;
+    if !cf.has(f::XSAVEC) {
+        return;
+    }
+    // Component 0 (x87, 160 bytes) and 1 (SSE, 256) sit in the legacy
+    // area; component 2 starts after the 512-byte legacy area and the
+    // 64-byte header.
+    let mut prev_offset: u32 = 576;
+    let mut prev_size: u32 = 0;
+    for i in 2..32u32 {
+        let (size, aligned) = if STATE_SAVE_MASK & (1 << i) != 0 {
+            let r = cpu.cpuid(0xd, i);
+            (r.eax, r.ecx & (1 << 1) != 0)
+        } else {
+            (0, false)
+        };
+        let offset = if i > 2 {
+            let o = prev_offset.wrapping_add(prev_size);
+            if aligned {
+                align_up_u32(o, 64)
+            } else {
+                o
+            }
+        } else {
+            576
+        };
+        prev_offset = offset;
+        prev_size = size;
+    }
+    let compacted = prev_offset.wrapping_add(prev_size);
+    if compacted != 0 {
+        cf.xsave_state_size = u64::from(align_up_u32(compacted.wrapping_add(STATE_SAVE_OFFSET), 64));
+        cf.force(f::XSAVEC);
+    }
+}
+
+/// glibc's `get_isa_level` (sysdeps/x86/get-isa-level.h, with the 2.36
+/// branch's BMI1/BMI2 requirement for v3).
+fn isa_level(cf: &CpuFeatures) -> u32 {
+    let all = |fs: &[Feature]| fs.iter().all(|&ft| cf.usable(ft));
+    // FPU is tested on the CPUID word, the rest on the active one.
+    if !(cf.has(f::FPU) && all(&[f::CMOV, f::CX8, f::FXSR, f::MMX, f::SSE, f::SSE2])) {
+        return 0;
+    }
+    let mut level = ISA_1_BASELINE;
+    if !all(&[f::CMPXCHG16B, f::LAHF64_SAHF64, f::POPCNT, f::SSE3, f::SSSE3, f::SSE4_1, f::SSE4_2]) {
+        return level;
+    }
+    level |= ISA_1_V2;
+    if !all(&[f::AVX, f::AVX2, f::BMI1, f::BMI2, f::F16C, f::FMA, f::LZCNT, f::MOVBE]) {
+        return level;
+    }
+    level |= ISA_1_V3;
+    if all(&[f::AVX512F, f::AVX512BW, f::AVX512CD, f::AVX512DQ, f::AVX512VL]) {
+        level |= ISA_1_V4;
+    }
+    level
+}
+
+/// Intel family 6 tuning by model (cpu-features.c): Atom's slow BSF, the
+/// Silvermont/Goldmont/Tremont string preferences, the Core i3/i5/i7 ones
+/// (assumed for any unknown model with AVX), and the TSX errata.
+fn intel_model_quirks(cf: &mut CpuFeatures, model: u32, stepping: u32) {
+    const CORE: u32 =
+        pref::FAST_REP_STRING | pref::FAST_UNALIGNED_LOAD | pref::FAST_UNALIGNED_COPY | pref::PREFER_PMINUB_FOR_STRINGOP;
+    const SILVERMONT: u32 = pref::FAST_UNALIGNED_LOAD
+        | pref::FAST_UNALIGNED_COPY
+        | pref::PREFER_PMINUB_FOR_STRINGOP
+        | pref::SLOW_SSE4_2;
+    match model {
+        // Atom (Bonnell/Saltwell).
+        0x1c | 0x26 => cf.preferred[0] |= pref::SLOW_BSF,
+        // Knights Landing, Goldmont (Plus), Airmont, Silvermont.
+        0x57 | 0x7a | 0x5c | 0x5f | 0x4c | 0x5a | 0x75 | 0x37 | 0x4a | 0x4d | 0x5d => cf.preferred[0] |= SILVERMONT,
+        // Tremont.
+        0x86 | 0x96 | 0x9c => cf.preferred[0] |= SILVERMONT | pref::FAST_REP_STRING,
+        // Nehalem/Westmere.
+        0x1a | 0x1e | 0x1f | 0x25 | 0x2c | 0x2e | 0x2f => cf.preferred[0] |= CORE,
+        _ => {
+            if cf.has(f::AVX) {
+                cf.preferred[0] |= CORE;
+            }
+        }
+    }
+
+    // Processors whose TSX microcode fix may be missing.
+    let disable_tsx = match model {
+        0x55 => stepping <= 5,
+        0x8e | 0x9e => stepping <= 0xc,
+        0x4e | 0x5e => true,
+        _ => false,
+    };
+    if disable_tsx {
+        cf.clear(f::HLE);
+        cf.clear(f::RTM);
+        cf.force(f::RTM_ALWAYS_ABORT);
+    }
+    // Haswell's broken RTM (Xeon E7 v3 from stepping 4 is fine).
+    let haswell_rtm = match model {
+        0x3f => stepping < 4,
+        0x3c | 0x45 | 0x46 => true,
+        _ => false,
+    };
+    if haswell_rtm {
+        cf.clear(f::RTM);
+    }
+}
+
+/// Intel (any family): vzeroupper and AVX-512 preferences, and the short
+/// `rep movsb` avoidance on FSRM parts (cpu-features.c).
+fn intel_avx512_preferences(cf: &mut CpuFeatures) {
+    if cf.has(f::AVX512ER) {
+        // Xeon Phi.
+        cf.preferred[0] |= pref::PREFER_NO_VZEROUPPER;
+    } else {
+        // 512-bit stores lower the clock except on parts that also have
+        // AVX-VNNI.
+        if !cf.has(f::AVX_VNNI) {
+            cf.preferred[0] |= pref::PREFER_NO_AVX512;
+        }
+        // VZEROUPPER aborts RTM transactions.
+        if cf.usable(f::RTM) {
+            cf.preferred[0] |= pref::PREFER_NO_VZEROUPPER;
+        }
+    }
+    if cf.has(f::FSRM) {
+        cf.preferred[0] |= pref::AVOID_SHORT_DISTANCE_REP_MOVSB;
+    }
+}
+
+/// Zhaoxin models on which AVX is slower than SSE (cpu-features.c).
+fn zhaoxin_model_quirks(cf: &mut CpuFeatures, family: u32, model: u32) {
+    let (no_avx, slow_sse42) = match (family, model) {
+        (6, 0xf) | (6, 0x19) | (7, 0x1b) => (true, true),
+        (7, 0x3b) => (true, false),
+        _ => (false, false),
+    };
+    if no_avx {
+        cf.clear(f::AVX);
+        cf.clear(f::AVX2);
+        if slow_sse42 {
+            cf.preferred[0] |= pref::SLOW_SSE4_2;
+        }
+        cf.preferred[0] &= !pref::AVX_FAST_UNALIGNED_LOAD;
+    }
+}
+
+/// The tail of `init_cpu_features` under `HAVE_TUNABLES`: without OSXSAVE
+/// the XSAVE family is unusable, and without XSAVE or XSAVEC nothing with
+/// wide register state is.  Runs after the cache sizes, as in glibc.
+fn drop_unsupported_xsave_features(cf: &mut CpuFeatures) {
+    let mut disable = false;
+    if !cf.usable(f::OSXSAVE) {
+        for ft in [f::XSAVE, f::XSAVEOPT, f::XSAVEC, f::XGETBV_ECX_1, f::XFD] {
+            cf.clear(ft);
+        }
+        disable = true;
+    }
+    if disable || (!cf.usable(f::XSAVE) && !cf.usable(f::XSAVEC)) {
+        cf.xsave_state_size = 0;
+        for ft in NEED_XSAVE {
+            cf.clear(ft);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Cache geometry (sysdeps/x86/dl-cacheinfo.h).
+// ---------------------------------------------------------------------------
+
+/// A cache parameter, as its `_SC_LEVEL*` name minus `_SC_LEVEL1_ICACHE_SIZE`
+/// (glibc's `M(name)`): names come in (size, assoc, linesize) triples per
+/// cache, and the code relies on that order.
+type CacheParam = u32;
+const L1I_SIZE: CacheParam = 0;
+const L1I_LINESIZE: CacheParam = 2;
+const L1D_SIZE: CacheParam = 3;
+const L1D_ASSOC: CacheParam = 4;
+const L1D_LINESIZE: CacheParam = 5;
+const L2_SIZE: CacheParam = 6;
+const L2_ASSOC: CacheParam = 7;
+const L2_LINESIZE: CacheParam = 8;
+const L3_SIZE: CacheParam = 9;
+const L3_ASSOC: CacheParam = 10;
+const L3_LINESIZE: CacheParam = 11;
+const L4_SIZE: CacheParam = 12;
+
+/// The first parameter of the triple `p` belongs to.
+fn cache_of(p: CacheParam) -> CacheParam {
+    p / 3 * 3
+}
+
+/// An entry of Intel's CPUID leaf 2 descriptor table: descriptor byte,
+/// associativity, line size, which cache (`L*_SIZE`), size in bytes.
+struct Leaf2Descriptor {
+    byte: u8,
+    assoc: u8,
+    linesize: u8,
+    cache: u8,
+    size: u32,
+}
+
+const fn d(byte: u8, assoc: u8, linesize: u8, cache: CacheParam, size: u32) -> Leaf2Descriptor {
+    Leaf2Descriptor { byte, assoc, linesize, cache: cache as u8, size }
+}
+
+/// The leaf 2 cache descriptors glibc knows (Intel SDM, CPUID leaf 2),
+/// sorted by descriptor byte.
+static LEAF2_DESCRIPTORS: [Leaf2Descriptor; 68] = [
+    d(0x06, 4, 32, L1I_SIZE, 8192),
+    d(0x08, 4, 32, L1I_SIZE, 16384),
+    d(0x09, 4, 32, L1I_SIZE, 32768),
+    d(0x0a, 2, 32, L1D_SIZE, 8192),
+    d(0x0c, 4, 32, L1D_SIZE, 16384),
+    d(0x0d, 4, 64, L1D_SIZE, 16384),
+    d(0x0e, 6, 64, L1D_SIZE, 24576),
+    d(0x21, 8, 64, L2_SIZE, 262144),
+    d(0x22, 4, 64, L3_SIZE, 524288),
+    d(0x23, 8, 64, L3_SIZE, 1048576),
+    d(0x25, 8, 64, L3_SIZE, 2097152),
+    d(0x29, 8, 64, L3_SIZE, 4194304),
+    d(0x2c, 8, 64, L1D_SIZE, 32768),
+    d(0x30, 8, 64, L1I_SIZE, 32768),
+    d(0x39, 4, 64, L2_SIZE, 131072),
+    d(0x3a, 6, 64, L2_SIZE, 196608),
+    d(0x3b, 2, 64, L2_SIZE, 131072),
+    d(0x3c, 4, 64, L2_SIZE, 262144),
+    d(0x3d, 6, 64, L2_SIZE, 393216),
+    d(0x3e, 4, 64, L2_SIZE, 524288),
+    d(0x3f, 2, 64, L2_SIZE, 262144),
+    d(0x41, 4, 32, L2_SIZE, 131072),
+    d(0x42, 4, 32, L2_SIZE, 262144),
+    d(0x43, 4, 32, L2_SIZE, 524288),
+    d(0x44, 4, 32, L2_SIZE, 1048576),
+    d(0x45, 4, 32, L2_SIZE, 2097152),
+    d(0x46, 4, 64, L3_SIZE, 4194304),
+    d(0x47, 8, 64, L3_SIZE, 8388608),
+    d(0x48, 12, 64, L2_SIZE, 3145728),
+    d(0x49, 16, 64, L2_SIZE, 4194304),
+    d(0x4a, 12, 64, L3_SIZE, 6291456),
+    d(0x4b, 16, 64, L3_SIZE, 8388608),
+    d(0x4c, 12, 64, L3_SIZE, 12582912),
+    d(0x4d, 16, 64, L3_SIZE, 16777216),
+    d(0x4e, 24, 64, L2_SIZE, 6291456),
+    d(0x60, 8, 64, L1D_SIZE, 16384),
+    d(0x66, 4, 64, L1D_SIZE, 8192),
+    d(0x67, 4, 64, L1D_SIZE, 16384),
+    d(0x68, 4, 64, L1D_SIZE, 32768),
+    d(0x78, 8, 64, L2_SIZE, 1048576),
+    d(0x79, 8, 64, L2_SIZE, 131072),
+    d(0x7a, 8, 64, L2_SIZE, 262144),
+    d(0x7b, 8, 64, L2_SIZE, 524288),
+    d(0x7c, 8, 64, L2_SIZE, 1048576),
+    d(0x7d, 8, 64, L2_SIZE, 2097152),
+    d(0x7f, 2, 64, L2_SIZE, 524288),
+    d(0x80, 8, 64, L2_SIZE, 524288),
+    d(0x82, 8, 32, L2_SIZE, 262144),
+    d(0x83, 8, 32, L2_SIZE, 524288),
+    d(0x84, 8, 32, L2_SIZE, 1048576),
+    d(0x85, 8, 32, L2_SIZE, 2097152),
+    d(0x86, 4, 64, L2_SIZE, 524288),
+    d(0x87, 8, 64, L2_SIZE, 1048576),
+    d(0xd0, 4, 64, L3_SIZE, 524288),
+    d(0xd1, 4, 64, L3_SIZE, 1048576),
+    d(0xd2, 4, 64, L3_SIZE, 2097152),
+    d(0xd6, 8, 64, L3_SIZE, 1048576),
+    d(0xd7, 8, 64, L3_SIZE, 2097152),
+    d(0xd8, 8, 64, L3_SIZE, 4194304),
+    d(0xdc, 12, 64, L3_SIZE, 2097152),
+    d(0xdd, 12, 64, L3_SIZE, 4194304),
+    d(0xde, 12, 64, L3_SIZE, 8388608),
+    d(0xe2, 16, 64, L3_SIZE, 2097152),
+    d(0xe3, 16, 64, L3_SIZE, 4194304),
+    d(0xe4, 16, 64, L3_SIZE, 8388608),
+    d(0xea, 24, 64, L3_SIZE, 12582912),
+    d(0xeb, 24, 64, L3_SIZE, 18874368),
+    d(0xec, 24, 64, L3_SIZE, 25165824),
+];
+
+/// More subleaves than any CPU has caches or topology levels: glibc walks
+/// leaves 4 and 11 until the CPU says stop, we stop here at the latest.
+const SUBLEAF_LIMIT: u32 = 64;
+
+/// Walks CPUID leaf 4 (deterministic cache parameters) for `p`.  `None` if
+/// the list ends without the cache; level 4 is considered only for Intel.
+fn leaf4_lookup<C: CpuidSource>(cpu: &mut C, p: CacheParam, with_level4: bool) -> Option<i64> {
+    let cache = cache_of(p);
+    for sub in 0..SUBLEAF_LIMIT {
+        let r = cpu.cpuid(4, sub);
+        let ty = r.eax & 0x1f; // 0 none, 1 data, 2 instruction, 3 unified
+        if ty == 0 {
+            return None;
+        }
+        let level = (r.eax >> 5) & 0x7;
+        let hit = (level == 1 && ty == 1 && cache == L1D_SIZE)
+            || (level == 1 && ty == 2 && cache == L1I_SIZE)
+            || (level == 2 && cache == L2_SIZE)
+            || (level == 3 && cache == L3_SIZE)
+            || (with_level4 && level == 4 && cache == L4_SIZE);
+        if hit {
+            // The size is ways * partitions * line size * sets, computed in
+            // 32 bits as glibc does.
+            let ways = (r.ebx >> 22) + 1;
+            let linesize = (r.ebx & 0xfff) + 1;
+            let v = match p - cache {
+                0 => ways
+                    .wrapping_mul(((r.ebx >> 12) & 0x3ff) + 1)
+                    .wrapping_mul(linesize)
+                    .wrapping_mul(r.ecx.wrapping_add(1)),
+                1 => ways,
+                _ => linesize,
+            };
+            return Some(i64::from(v));
+        }
+    }
+    None
+}
+
+/// State shared by the four register scans of one `handle_intel` call.
+struct Leaf2Scan {
+    no_level_2_or_3: bool,
+}
+
+/// glibc's `intel_check_word`: look for `p` in the four descriptor bytes of
+/// one leaf 2 register.  Descriptor 0xff means "see leaf 4".
+fn intel_check_word<C: CpuidSource>(
+    cpu: &mut C,
+    cf: &CpuFeatures,
+    mut p: CacheParam,
+    mut value: u32,
+    scan: &mut Leaf2Scan,
+) -> i64 {
+    // Bit 31 set: the register holds no descriptors.
+    if value & 0x8000_0000 != 0 {
+        return 0;
+    }
+    let mut cache = cache_of(p);
+    while value != 0 {
+        let byte = (value & 0xff) as u8;
+        if byte == 0x40 {
+            // "No L2, or no L3 if there is an L2."
+            scan.no_level_2_or_3 = true;
+            if cache == L3_SIZE {
+                break;
+            }
+        } else if byte == 0xff {
+            // Leaf 4 describes everything; nothing else to look at.
+            return leaf4_lookup(cpu, p, true).unwrap_or(-1);
+        } else {
+            // Descriptor 0x49 is the L3 on family 15 model 6 and the L2
+            // elsewhere: there, ask the table for the L2 entry (and keep
+            // asking about L2 for the following bytes, as glibc does).
+            if byte == 0x49 && cache == L3_SIZE && cf.basic.family == 15 && cf.basic.model == 6 {
+                p = L2_SIZE + (p - L3_SIZE);
+                cache = L2_SIZE;
+            }
+            if let Ok(i) = LEAF2_DESCRIPTORS.binary_search_by_key(&byte, |e| e.byte) {
+                if let Some(e) = LEAF2_DESCRIPTORS.get(i) {
+                    if u32::from(e.cache) == cache {
+                        return match p - cache {
+                            0 => i64::from(e.size),
+                            1 => i64::from(e.assoc),
+                            _ => i64::from(e.linesize),
+                        };
+                    }
+                }
+            }
+        }
+        value >>= 8;
+    }
+    0
+}
+
+/// glibc's `handle_intel`: one cache parameter from leaf 2, or leaf 4 when
+/// leaf 2's first byte is not the expected 1 (BZ #30643).
+fn handle_intel<C: CpuidSource>(cpu: &mut C, cf: &CpuFeatures, p: CacheParam) -> i64 {
+    if (cf.basic.max_cpuid as u32) < 2 {
+        return -1;
+    }
+    let mut scan = Leaf2Scan { no_level_2_or_3: false };
+    let r = cpu.cpuid(2, 0);
+    if r.eax & 0xff != 1 {
+        return intel_check_word(cpu, cf, p, 0xff, &mut scan);
+    }
+    for word in [r.eax & 0xffff_ff00, r.ebx, r.ecx, r.edx] {
+        let v = intel_check_word(cpu, cf, p, word, &mut scan);
+        if v != 0 {
+            return v;
+        }
+    }
+    if (L2_SIZE..=L3_LINESIZE).contains(&p) && scan.no_level_2_or_3 {
+        return -1;
+    }
+    0
+}
+
+/// The associativity code of AMD leaf 0x80000006 (bits 12-15) as a way
+/// count; 15 means "compute from size / line size" (`size_and_line`).
+fn amd_assoc(code: u32, size: u32, line: u32) -> i64 {
+    let v = match code {
+        0 | 1 | 2 | 4 => code,
+        6 => 8,
+        8 => 16,
+        10 => 32,
+        11 => 48,
+        12 => 64,
+        13 => 96,
+        14 => 128,
+        15 => size.checked_div(line).unwrap_or(0),
+        _ => 0,
+    };
+    i64::from(v)
+}
+
+/// glibc's `handle_amd`: one cache parameter from leaves 0x80000005 (L1)
+/// and 0x80000006 (L2, L3).  There is no L4.
+fn handle_amd<C: CpuidSource>(cpu: &mut C, p: CacheParam) -> i64 {
+    let max_ext = cpu.cpuid(0x8000_0000, 0).eax;
+    if p > L3_LINESIZE {
+        return 0;
+    }
+    let leaf = if p >= L2_SIZE { 0x8000_0006 } else { 0x8000_0005 };
+    if max_ext < leaf {
+        return 0;
+    }
+    let r = cpu.cpuid(leaf, 0);
+    amd_cache_value(p, r.ecx, r.edx)
+}
+
+/// Decodes an AMD cache parameter from ECX/EDX of leaf 0x80000005 (L1:
+/// ECX data, EDX instruction) or 0x80000006 (ECX L2, EDX L3).
+fn amd_cache_value(p: CacheParam, ecx: u32, edx: u32) -> i64 {
+    // The instruction cache uses the data-cache decoding on EDX.
+    let (p, ecx) = if p < L1D_SIZE { (p + 3, edx) } else { (p, ecx) };
+    let v = match p {
+        L1D_SIZE => (ecx >> 14) & 0x3fc00,
+        L1D_ASSOC => {
+            let a = ecx >> 16;
+            if a & 0xff == 0xff {
+                // Fully associative.
+                (a << 2) & 0x3fc00
+            } else {
+                a & 0xff
+            }
+        }
+        L1D_LINESIZE => ecx & 0xff,
+        L2_SIZE if ecx & 0xf000 == 0 => 0,
+        L2_SIZE => (ecx >> 6) & 0x3ff_fc00,
+        L2_ASSOC => return amd_assoc((ecx >> 12) & 0xf, (ecx >> 6) & 0x3ff_fc00, ecx & 0xff),
+        L2_LINESIZE if ecx & 0xf000 == 0 => 0,
+        L2_LINESIZE => ecx & 0xff,
+        L3_SIZE if edx & 0xf000 == 0 => 0,
+        L3_SIZE => (edx & 0x3ffc_0000) << 1,
+        L3_ASSOC => return amd_assoc((edx >> 12) & 0xf, (edx & 0x3ffc_0000) << 1, edx & 0xff),
+        L3_LINESIZE if edx & 0xf000 == 0 => 0,
+        L3_LINESIZE => edx & 0xff,
+        _ => 0,
+    };
+    i64::from(v)
+}
+
+/// glibc's `handle_zhaoxin`: leaf 4 only, no L4.
+fn handle_zhaoxin<C: CpuidSource>(cpu: &mut C, p: CacheParam) -> i64 {
+    leaf4_lookup(cpu, p, false).unwrap_or(0)
+}
+
+/// `bsr`-based mask glibc applies to leaf 4 sharing counts: all bits up to
+/// and including the highest set bit of `x`.
+fn count_mask(x: i32) -> i32 {
+    if x == 0 {
+        return 0;
+    }
+    let top = 31 - (x as u32).leading_zeros();
+    if top >= 31 {
+        -1
+    } else {
+        !(-1i32 << (top + 1))
+    }
+}
+
+/// glibc's `get_common_cache_info` (Intel and Zhaoxin): how many threads
+/// share the highest cache level, from leaf 4 (and leaf 11 to turn
+/// "addressable IDs" into real counts), giving the per-thread share of it.
+/// Takes and returns (shared, shared_per_thread, threads).
+fn common_cache_info<C: CpuidSource>(
+    cpu: &mut C,
+    cf: &CpuFeatures,
+    shared_in: i64,
+    shared_per_thread_in: i64,
+    threads_in: u32,
+    core: i64,
+) -> (i64, i64, u32) {
+    let max_cpuid = cf.basic.max_cpuid;
+    let family = cf.basic.family;
+    let model = cf.basic.model;
+    let intel = cf.basic.kind == KIND_INTEL;
+    let mut shared = shared_in;
+    let mut shared_per_thread = shared_per_thread_in;
+    let mut threads = threads_in;
+    let mut inclusive_cache = true;
+    // Zhaoxin family 6 leaf 4 counts are real counts already.
+    let support_count_mask = !(cf.basic.kind == KIND_ZHAOXIN && family == 6);
+
+    // Use the L3; without one, the L2.
+    let (level, mut threads_l2, mut threads_l3): (u32, i32, i32) = if shared <= 0 {
+        shared = core;
+        shared_per_thread = core;
+        (2, 0, -1)
+    } else {
+        (3, 0, 0)
+    };
+
+    // Without HTT there is a single logical processor: nothing to share.
+    if cf.has(f::HTT) {
+        // Some Pentium D stop enumerating leaf 4 early; glibc then assumes
+        // all logical processors share the cache (`intel_bug_no_cache_info`).
+        let mut no_cache_info = max_cpuid < 4;
+        if !no_cache_info {
+            let mut check: u32 = 0x1 | (u32::from(threads_l3 == 0) << 1);
+            let mut sub = 0;
+            while check != 0 && sub < SUBLEAF_LIMIT {
+                let r = cpu.cpuid(4, sub);
+                sub += 1;
+                if intel && r.eax & 0x1f == 0 {
+                    no_cache_info = true;
+                    break;
+                }
+                match (r.eax >> 5) & 0x7 {
+                    2 if check & 0x1 != 0 => {
+                        threads_l2 = ((r.eax >> 14) & 0x3ff) as i32;
+                        check &= !0x1;
+                    }
+                    3 if check & 0x2 != 0 => {
+                        threads_l3 = ((r.eax >> 14) & 0x3ff) as i32;
+                        inclusive_cache = r.edx & 0x2 != 0;
+                        check &= !0x2;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !no_cache_info {
+            // With leaf 11, leaf 4's numbers are counts of addressable IDs:
+            // mask them with the logical processors really shipped per core
+            // (SMT level) or per package (core level).
+            if max_cpuid >= 11 && support_count_mask {
+                let mut count: u32 = u32::from(threads_l2 > 0 && level == 3)
+                    | (u32::from(threads_l3 > 0 || (threads_l2 > 0 && level == 2)) << 1);
+                let mut sub = 0;
+                while count != 0 && sub < SUBLEAF_LIMIT {
+                    let r = cpu.cpuid(11, sub);
+                    sub += 1;
+                    let shipped = (r.ebx & 0xff) as i32;
+                    let ty = r.ecx & 0xff00;
+                    if shipped == 0 || ty == 0 {
+                        break;
+                    } else if ty == 0x100 {
+                        if count & 0x1 != 0 {
+                            threads_l2 = (shipped - 1) & count_mask(threads_l2);
+                            count &= !0x1;
+                        }
+                    } else if ty == 0x200 && count & 0x2 != 0 {
+                        if level == 2 {
+                            threads_l2 = (shipped - 1) & count_mask(threads_l2);
+                        } else {
+                            threads_l3 = (shipped - 1) & count_mask(threads_l3);
+                        }
+                        count &= !0x2;
+                    }
+                }
+            }
+            if threads_l2 > 0 {
+                threads_l2 += 1;
+            }
+            if threads_l3 > 0 {
+                threads_l3 += 1;
+            }
+            if level == 2 {
+                if threads_l2 != 0 {
+                    threads = threads_l2 as u32;
+                    // Silvermont's L2 is shared by two cores.
+                    if intel && threads > 2 && family == 6 && matches!(model, 0x37 | 0x4a | 0x4d | 0x5a | 0x5d) {
+                        threads = 2;
+                    }
+                }
+            } else if threads_l3 != 0 {
+                threads = threads_l3 as u32;
+            }
+        } else {
+            threads = (cf.features[INDEX_1].cpuid.ebx >> 16) & 0xff;
+        }
+        if shared_per_thread > 0 && threads > 0 {
+            shared_per_thread /= i64::from(threads);
+        }
+    }
+
+    // A non-inclusive L3 adds the L2 to what a thread can use.
+    if !inclusive_cache {
+        let core_per_thread = if threads_l2 > 0 { core / i64::from(threads_l2) } else { core };
+        shared_per_thread = shared_per_thread.wrapping_add(core_per_thread);
+        shared = shared.wrapping_add(core);
+    }
+    (shared, shared_per_thread, threads)
+}
+
+/// glibc's `dl_init_cacheinfo` with default tunables: the cache geometry
+/// fields and the memcpy/memset thresholds derived from them.
+fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+    // glibc keeps these as C `long` with -1 meaning "unknown"; the record
+    // stores them as `unsigned long`.
+    let mut data: i64 = -1;
+    let mut shared: i64 = -1;
+    let mut shared_per_thread: i64 = -1;
+    let mut core: i64 = -1;
+    let mut threads: u32 = 0;
+    // L1I size, L1I line, L1D size, L1D assoc, L1D line, L2 size, assoc,
+    // line, L3 size, assoc, line, L4 size.
+    let mut levels: [i64; 12] = [-1; 12];
+    const ORDER: [CacheParam; 12] = [
+        L1I_SIZE,
+        L1I_LINESIZE,
+        L1D_SIZE,
+        L1D_ASSOC,
+        L1D_LINESIZE,
+        L2_SIZE,
+        L2_ASSOC,
+        L2_LINESIZE,
+        L3_SIZE,
+        L3_ASSOC,
+        L3_LINESIZE,
+        L4_SIZE,
+    ];
+
+    match cf.basic.kind {
+        KIND_INTEL => {
+            data = handle_intel(cpu, cf, L1D_SIZE);
+            core = handle_intel(cpu, cf, L2_SIZE);
+            shared = handle_intel(cpu, cf, L3_SIZE);
+            shared_per_thread = shared;
+            for (slot, p) in levels.iter_mut().zip(ORDER) {
+                *slot = match p {
+                    L1D_SIZE => data,
+                    L2_SIZE => core,
+                    L3_SIZE => shared,
+                    _ => handle_intel(cpu, cf, p),
+                };
+            }
+            (shared, shared_per_thread, threads) =
+                common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
+        }
+        KIND_ZHAOXIN => {
+            data = handle_zhaoxin(cpu, L1D_SIZE);
+            core = handle_zhaoxin(cpu, L2_SIZE);
+            shared = handle_zhaoxin(cpu, L3_SIZE);
+            shared_per_thread = shared;
+            for (slot, p) in levels.iter_mut().zip(ORDER) {
+                *slot = match p {
+                    L1D_SIZE => data,
+                    L2_SIZE => core,
+                    L3_SIZE => shared,
+                    // glibc does not ask Zhaoxin about an L4.
+                    L4_SIZE => -1,
+                    _ => handle_zhaoxin(cpu, p),
+                };
+            }
+            (shared, shared_per_thread, threads) =
+                common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
+        }
+        KIND_AMD => {
+            data = handle_amd(cpu, L1D_SIZE);
+            core = handle_amd(cpu, L2_SIZE);
+            shared = handle_amd(cpu, L3_SIZE);
+            shared_per_thread = shared;
+            for (slot, p) in levels.iter_mut().zip(ORDER) {
+                *slot = match p {
+                    L1D_SIZE => data,
+                    L2_SIZE => core,
+                    L3_SIZE => shared,
+                    // glibc does not ask AMD about an L4.
+                    L4_SIZE => -1,
+                    _ => handle_amd(cpu, p),
+                };
+            }
+            let max_ext = cpu.cpuid(0x8000_0000, 0).eax;
+            if shared <= 0 {
+                // No L3: the L2 is all there is.
+                shared = core;
+                shared_per_thread = core;
+            } else {
+                // Threads sharing the L3: 2^(APIC ID width) from 0x80000008,
+                // or, when that is absent or on Zen (family 0x17 and later),
+                // the logical processor count of leaf 1.
+                if max_ext >= 0x8000_0008 {
+                    let r = cpu.cpuid(0x8000_0008, 0);
+                    threads = 1 << ((r.ecx >> 12) & 0x0f);
+                }
+                if threads == 0 || cf.basic.family >= 0x17 {
+                    let r = cpu.cpuid(1, 0);
+                    if r.edx & (1 << 28) != 0 {
+                        threads = (r.ebx >> 16) & 0xff;
+                    }
+                }
+                if threads > 0 {
+                    shared_per_thread /= i64::from(threads);
+                }
+                if cf.basic.family >= 0x17 {
+                    // Zen: the L3 is per CCX; leaf 0x8000001D subleaf 3 says
+                    // how many threads share it.
+                    let r = cpu.cpuid(0x8000_001d, 3);
+                    let threads_per_ccx = ((r.eax >> 14) & 0xfff) + 1;
+                    shared_per_thread = shared_per_thread.wrapping_mul(i64::from(threads_per_ccx));
+                } else {
+                    // Older AMD caches are exclusive: L2 and L3 add up.
+                    shared = shared.wrapping_add(core);
+                    shared_per_thread = shared_per_thread.wrapping_add(core);
+                }
+            }
+        }
+        _ => {}
+    }
+    let _ = threads;
+
+    let [l1i_size, l1i_line, l1d_size, l1d_assoc, l1d_line, l2_size, l2_assoc, l2_line, l3_size, l3_assoc, l3_line, l4_size] =
+        levels;
+    cf.level1_icache_size = l1i_size as u64;
+    cf.level1_icache_linesize = l1i_line as u64;
+    cf.level1_dcache_size = l1d_size as u64;
+    cf.level1_dcache_assoc = l1d_assoc as u64;
+    cf.level1_dcache_linesize = l1d_line as u64;
+    cf.level2_cache_size = l2_size as u64;
+    cf.level2_cache_assoc = l2_assoc as u64;
+    cf.level2_cache_linesize = l2_line as u64;
+    cf.level3_cache_size = l3_size as u64;
+    cf.level3_cache_assoc = l3_assoc as u64;
+    cf.level3_cache_linesize = l3_line as u64;
+    cf.level4_cache_size = l4_size as u64;
+
+    // Non-temporal stores from a quarter of the whole shared cache, but not
+    // below 3/4 of one thread's share (the pre-2023 rule, kept as a floor
+    // for doubtful cache data), and only the latter without ERMS.  Signed
+    // C `long` arithmetic, then `unsigned long`.
+    let mut non_temporal_threshold = (shared / 4) as u64;
+    let lowbound = (shared_per_thread.wrapping_mul(3) / 4) as u64;
+    if non_temporal_threshold < lowbound {
+        non_temporal_threshold = lowbound;
+    }
+    if !cf.usable(f::ERMS) {
+        non_temporal_threshold = lowbound;
+    }
+    // memmove shifts the threshold left by 4; the 4x-unrolled large loops
+    // need at least 0x4040 bytes.
+    if non_temporal_threshold < 0x4040 {
+        non_temporal_threshold = 0x4040;
+    } else if non_temporal_threshold > u64::MAX >> 4 {
+        non_temporal_threshold = u64::MAX >> 4;
+    }
+
+    // `rep movsb` from 4096 * (vector size / 16) bytes (2048 for SSE2), or
+    // 2112 with fast short rep movsb.
+    let mut rep_movsb_threshold: u64 = if cf.usable(f::AVX512F) && !cf.prefers(pref::PREFER_NO_AVX512) {
+        4096 * (64 / 16)
+    } else if cf.prefers(pref::AVX_FAST_UNALIGNED_LOAD) {
+        4096 * (32 / 16)
+    } else {
+        2048
+    };
+    if cf.usable(f::FSRM) {
+        rep_movsb_threshold = 2112;
+    }
+    // The default of the glibc.cpu.x86_rep_stosb_threshold tunable.
+    let rep_stosb_threshold: u64 = 2048;
+
+    // On AMD (Zen 3 and later) `rep movsb` is slow beyond the L2.
+    let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD { core as u64 } else { non_temporal_threshold };
+
+    cf.data_cache_size = data as u64;
+    cf.shared_cache_size = shared as u64;
+    cf.non_temporal_threshold = non_temporal_threshold;
+    cf.rep_movsb_threshold = rep_movsb_threshold;
+    cf.rep_stosb_threshold = rep_stosb_threshold;
+    cf.rep_movsb_stop_threshold = rep_movsb_stop_threshold;
+}
+
+// ---------------------------------------------------------------------------
+// Side effects of init_cpu_features outside the record.
+// ---------------------------------------------------------------------------
+
+/// `HWCAP_X86_64` (sysdeps/x86/dl-hwcap.h).
+pub const HWCAP_X86_64: u64 = 1 << 1;
+/// `HWCAP_X86_AVX512_1`.
+pub const HWCAP_X86_AVX512_1: u64 = 1 << 2;
+
+/// What glibc stores in `GLRO(dl_hwcap)` (and so what `getauxval(AT_HWCAP)`
+/// returns): not the kernel's AT_HWCAP but `HWCAP_X86_64`, plus
+/// `HWCAP_X86_AVX512_1` on Intel CPUs with usable AVX512CD, BW, DQ and VL
+/// and no AVX512ER.
+pub fn hwcap_value(cf: &CpuFeatures) -> u64 {
+    let mut hwcap = HWCAP_X86_64;
+    if cf.basic.kind == KIND_INTEL
+        && cf.usable(f::AVX512CD)
+        && !cf.usable(f::AVX512ER)
+        && cf.usable(f::AVX512BW)
+        && cf.usable(f::AVX512DQ)
+        && cf.usable(f::AVX512VL)
+    {
+        hwcap |= HWCAP_X86_AVX512_1;
+    }
+    hwcap
+}
+
+/// The `GLRO(dl_platform)` glibc substitutes for AT_PLATFORM, as a
+/// NUL-terminated string: "xeon_phi" or "haswell" on Intel CPUs with the
+/// matching features, otherwise `None` (keep AT_PLATFORM, "x86_64").
+/// glibc's rtld then sets `dl_platformlen` to its `strlen`.
+pub fn platform(cf: &CpuFeatures) -> Option<&'static [u8]> {
+    if cf.basic.kind != KIND_INTEL {
+        return None;
+    }
+    if cf.usable(f::AVX512CD) && cf.usable(f::AVX512ER) && cf.usable(f::AVX512PF) {
+        return Some(b"xeon_phi\0");
+    }
+    let haswell = [f::AVX2, f::FMA, f::BMI1, f::BMI2, f::LZCNT, f::MOVBE, f::POPCNT];
+    if haswell.iter().all(|&ft| cf.usable(ft)) {
+        return Some(b"haswell\0");
+    }
+    None
+}
+
+/// `MINSIGSTKSZ` for x86_64 (<bits/sigstack.h>).
+pub const MINSIGSTKSZ: usize = 2048;
+
+/// `GLRO(dl_minsigstacksize)` when the kernel passed no AT_MINSIGSTKSZ
+/// (sysdeps/unix/sysv/linux/x86/dl-minsigstacksize.h): the kernel's signal
+/// frame (`rt_sigframe` + return address, 448 bytes, 16-aligned after 15
+/// bytes of alignment slack, plus 48 to 64-align the XSAVE buffer), the
+/// XSAVE buffer for the enabled state (leaf 0xd.0 EBX) and the 4-byte
+/// `FP_XSTATE_MAGIC2`.  Without XSAVE, the constant `MINSIGSTKSZ`.
+/// When AT_MINSIGSTKSZ is present glibc uses it unchanged.
+pub fn minsigstacksize(cf: &CpuFeatures) -> usize {
+    minsigstacksize_with(cf, &mut HostCpu)
+}
+
+/// [`minsigstacksize`] with CPUID answered by `cpu`.
+pub fn minsigstacksize_with<C: CpuidSource>(cf: &CpuFeatures, cpu: &mut C) -> usize {
+    if cf.basic.max_cpuid >= 0xd && cf.has(f::OSXSAVE) {
+        let frame = align_up_u32(440 + 8 + 15, 16) + (64 - 16);
+        let xsave = cpu.cpuid(0xd, 0).ebx;
+        frame.wrapping_add(xsave).wrapping_add(4) as usize
+    } else {
+        MINSIGSTKSZ
+    }
+}

@@ -1,0 +1,398 @@
+//! The functions ld-rs exports because libc imports them from
+//! `ld-linux-x86-64.so.2` (contract §1.1), and the function pointers it
+//! publishes in `_rtld_global_ro` for libc's `dl*` entry points.
+//!
+//! Their names are glibc's, so each keeps the C name (`#[no_mangle]`); the
+//! version script `ld-rs.map` assigns each its version node.
+//!
+//! # Safety
+//! These functions are called by C code with C's contracts: each states what
+//! the caller guarantees about its pointer arguments.
+
+use core::arch::global_asm;
+
+use super::layout::{DlException, DlFindObject, LinkMap};
+use crate::sys;
+
+/// A block from our heap that C code frees through `dl_error_free`: the
+/// size lives in the word before the returned pointer, so freeing needs no
+/// layout from the caller.
+fn alloc_c(len: usize) -> *mut u8 {
+    let Ok(layout) = core::alloc::Layout::from_size_align(len + 8, 8) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: a non-zero-sized layout.
+    let p = unsafe { alloc::alloc::alloc(layout) };
+    if p.is_null() {
+        return p;
+    }
+    // SAFETY: the block has room for the size word, then `len` bytes.
+    unsafe {
+        (p as *mut usize).write(len + 8);
+        p.add(8)
+    }
+}
+
+/// Frees a block from `alloc_c` (NULL is ignored).
+///
+/// # Safety
+/// `p` is NULL or came from `alloc_c` and is not used again.
+pub unsafe extern "C" fn dl_error_free(p: *mut u8) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: `p` came from alloc_c, so the size word precedes it.
+    unsafe {
+        let base = p.sub(8);
+        let size = (base as *const usize).read();
+        alloc::alloc::dealloc(base, core::alloc::Layout::from_size_align_unchecked(size, 8));
+    }
+}
+
+/// # Safety
+/// `s` is a NUL-terminated string.
+unsafe fn c_bytes<'a>(s: *const u8) -> &'a [u8] {
+    if s.is_null() {
+        return b"";
+    }
+    // SAFETY: the caller's contract; the string outlives this call.
+    unsafe { crate::start::cstr(s) }
+}
+
+/// `_dl_exception_create(exc, objname, errstring)`: one buffer holding
+/// "errstring\0objname\0", which libc frees through `GLRO(dl_error_free)`.
+///
+/// # Safety
+/// `exc` points at a writable `struct dl_exception`; the strings are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_exception_create(exc: *mut DlException, objname: *const u8, errstring: *const u8) {
+    // SAFETY: the caller's contract.
+    let (obj, msg) = unsafe { (c_bytes(objname), c_bytes(errstring)) };
+    let buf = alloc_c(msg.len() + obj.len() + 2);
+    // SAFETY: `exc` is writable (caller); `buf` has room for both strings and NULs.
+    unsafe {
+        if buf.is_null() {
+            (*exc).objname = b"\0".as_ptr();
+            (*exc).errstring = b"out of memory\0".as_ptr();
+            (*exc).message_buffer = core::ptr::null_mut();
+            return;
+        }
+        core::ptr::copy_nonoverlapping(msg.as_ptr(), buf, msg.len());
+        *buf.add(msg.len()) = 0;
+        let o = buf.add(msg.len() + 1);
+        core::ptr::copy_nonoverlapping(obj.as_ptr(), o, obj.len());
+        *o.add(obj.len()) = 0;
+        (*exc).errstring = buf;
+        (*exc).objname = o;
+        (*exc).message_buffer = buf;
+    }
+}
+
+/// `_dl_exception_create_format`: libc does not import it; the format is
+/// taken as the message itself.
+///
+/// # Safety
+/// As `_dl_exception_create`.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_exception_create_format(exc: *mut DlException, objname: *const u8, fmt: *const u8) {
+    // SAFETY: same contract.
+    unsafe { _dl_exception_create(exc, objname, fmt) }
+}
+
+/// `_dl_exception_free`: releases the message and clears the record.
+///
+/// # Safety
+/// `exc` points at a record filled by `_dl_exception_create`.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_exception_free(exc: *mut DlException) {
+    // SAFETY: the caller's contract; message_buffer came from alloc_c or is NULL.
+    unsafe {
+        dl_error_free((*exc).message_buffer);
+        (*exc).objname = core::ptr::null();
+        (*exc).errstring = core::ptr::null();
+        (*exc).message_buffer = core::ptr::null_mut();
+    }
+}
+
+// `_dl_fatal_printf(fmt, ...)` is variadic, which stable Rust cannot define:
+// this shim spills the five register arguments after the format into an
+// array and hands the array to Rust.  libc passes only `%s` conversions.
+global_asm!(
+    ".globl _dl_fatal_printf",
+    ".type _dl_fatal_printf, @function",
+    "_dl_fatal_printf:",
+    "    sub $56, %rsp",
+    "    mov %rsi, 0(%rsp)",
+    "    mov %rdx, 8(%rsp)",
+    "    mov %rcx, 16(%rsp)",
+    "    mov %r8, 24(%rsp)",
+    "    mov %r9, 32(%rsp)",
+    "    mov %rsp, %rsi",
+    "    call {imp}",
+    "    ud2",
+    ".size _dl_fatal_printf, . - _dl_fatal_printf",
+    imp = sym fatal_printf,
+    options(att_syntax)
+);
+
+/// The Rust half of `_dl_fatal_printf`: formats `%s`, `%d`, `%u`, `%x`,
+/// `%p` (with an optional `l`/`z`), prints to stderr and exits 127.
+///
+/// # Safety
+/// `fmt` is NUL-terminated; `args` holds five words, the `%s` ones pointing
+/// at NUL-terminated strings.
+unsafe extern "C" fn fatal_printf(fmt: *const u8, args: *const usize) -> ! {
+    // SAFETY: the caller's contract.
+    let fmt = unsafe { c_bytes(fmt) };
+    let mut out = crate::diag::Msg::new();
+    let mut next = 0usize;
+    let mut arg = || {
+        // SAFETY: `args` has five words; beyond them we print nothing.
+        let v = if next < 5 { unsafe { *args.add(next) } } else { 0 };
+        next += 1;
+        v
+    };
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        i += 1;
+        if c != b'%' || i >= fmt.len() {
+            out = out.s(&[c]);
+            continue;
+        }
+        while i < fmt.len() && matches!(fmt[i], b'l' | b'z' | b'0'..=b'9' | b'.' | b'*') {
+            i += 1;
+        }
+        let Some(&conv) = fmt.get(i) else { break };
+        i += 1;
+        out = match conv {
+            // SAFETY: a %s argument is a NUL-terminated string (caller's contract).
+            b's' => out.s(unsafe { c_bytes(arg() as *const u8) }),
+            b'd' | b'i' => {
+                let v = arg() as i64;
+                if v < 0 {
+                    out.s(b"-").dec(v.unsigned_abs())
+                } else {
+                    out.dec(v as u64)
+                }
+            }
+            b'u' => out.dec(arg() as u64),
+            b'x' | b'p' => out.hex(arg() as u64, 0),
+            b'%' => out.s(b"%"),
+            other => out.s(&[b'%', other]),
+        };
+    }
+    sys::write_all(2, out.bytes());
+    sys::exit(127)
+}
+
+/// `_dl_signal_error`: libc's own copy interposes ld.so's; this one is
+/// reached only if something calls ld.so's directly — report and exit.
+///
+/// # Safety
+/// The strings are NUL-terminated or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_signal_error(_errcode: i32, objname: *const u8, occasion: *const u8, errstring: *const u8) -> ! {
+    // SAFETY: the caller's contract.
+    let (obj, occ, msg) = unsafe { (c_bytes(objname), c_bytes(occasion), c_bytes(errstring)) };
+    let occ: &[u8] = if occ.is_empty() { crate::diag::LOADING } else { occ };
+    let mut m = crate::diag::Msg::new().s(crate::diag::progname()).s(b": ").s(occ).s(b": ").s(obj);
+    if !obj.is_empty() {
+        m = m.s(b": ");
+    }
+    m.s(msg).write_line(2);
+    sys::exit(127)
+}
+
+/// `_dl_signal_exception`: as `_dl_signal_error`, with the message in a record.
+///
+/// # Safety
+/// `exc` points at a filled `struct dl_exception`.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_signal_exception(errcode: i32, exc: *const DlException, occasion: *const u8) -> ! {
+    // SAFETY: the caller's contract.
+    unsafe { _dl_signal_error(errcode, (*exc).objname, occasion, (*exc).errstring) }
+}
+
+/// `_dl_catch_error`: runs `operate(args)`; nothing raised through ld.so's
+/// copy of the signal functions returns, so success is the only outcome.
+///
+/// # Safety
+/// `operate` is a valid function; the out-pointers are writable.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_catch_error(
+    objname: *mut *const u8,
+    errstring: *mut *const u8,
+    malloced: *mut bool,
+    operate: extern "C" fn(*mut u8),
+    args: *mut u8,
+) -> i32 {
+    operate(args);
+    // SAFETY: the caller's out-pointers are writable.
+    unsafe {
+        *objname = core::ptr::null();
+        *errstring = core::ptr::null();
+        *malloced = false;
+    }
+    0
+}
+
+/// `_dl_catch_exception`: as `_dl_catch_error`.
+///
+/// # Safety
+/// `operate` is a valid function; `exc` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_catch_exception(exc: *mut DlException, operate: extern "C" fn(*mut u8), args: *mut u8) -> i32 {
+    operate(args);
+    if !exc.is_null() {
+        // SAFETY: the caller's out-pointer is writable.
+        unsafe {
+            (*exc).objname = core::ptr::null();
+            (*exc).errstring = core::ptr::null();
+            (*exc).message_buffer = core::ptr::null_mut();
+        }
+    }
+    0
+}
+
+/// The type of a tunable, which decides how many bytes `__tunable_get_val` writes.
+#[derive(Clone, Copy)]
+enum Tunable {
+    I32(i32),
+    U64(u64),
+    Str,
+}
+
+/// glibc 2.36's tunables by id, with their defaults (this build's
+/// `dl-tunable-list.h`; contract §10.1).
+const TUNABLES: [Tunable; 37] = {
+    use Tunable::*;
+    [
+        U64(4),          // 0 rtld.nns
+        I32(3),          // 1 elision.skip_lock_after_retries
+        U64(0),          // 2 malloc.trim_threshold
+        I32(0),          // 3 malloc.perturb
+        U64(0),          // 4 cpu.x86_shared_cache_size
+        I32(1),          // 5 pthread.rseq
+        I32(0),          // 6 mem.tagging
+        I32(3),          // 7 elision.tries
+        I32(0),          // 8 elision.enable
+        U64(0),          // 9 malloc.hugetlb
+        U64(0),          // 10 cpu.x86_rep_movsb_threshold
+        U64(0),          // 11 malloc.mxfast
+        I32(2),          // 12 rtld.dynamic_sort
+        I32(3),          // 13 elision.skip_lock_busy
+        U64(0),          // 14 malloc.top_pad
+        U64(0x800),      // 15 cpu.x86_rep_stosb_threshold
+        U64(0),          // 16 cpu.x86_non_temporal_threshold
+        Str,             // 17 cpu.x86_shstk
+        U64(0x280_0000), // 18 pthread.stack_cache_size
+        I32(50),         // 19 gmon.minarcs
+        U64(6),          // 20 cpu.hwcap_mask
+        I32(0),          // 21 malloc.mmap_max
+        I32(3),          // 22 elision.skip_trylock_internal_abort
+        U64(0),          // 23 malloc.tcache_unsorted_limit
+        Str,             // 24 cpu.x86_ibt
+        Str,             // 25 cpu.hwcaps
+        I32(3),          // 26 elision.skip_lock_internal_abort
+        U64(0),          // 27 malloc.arena_max
+        U64(0),          // 28 malloc.mmap_threshold
+        U64(0),          // 29 cpu.x86_data_cache_size
+        U64(0),          // 30 malloc.tcache_count
+        U64(0),          // 31 malloc.arena_test
+        I32(100),        // 32 pthread.mutex_spin_count
+        I32(0x10_0000),  // 33 gmon.maxarcs
+        U64(0x200),      // 34 rtld.optional_static_tls
+        U64(0),          // 35 malloc.tcache_max
+        I32(0),          // 36 malloc.check
+    ]
+};
+
+/// `__tunable_get_val(id, valp, callback)`: stores the default of tunable
+/// `id` into `*valp` with the tunable's width.  The callback runs only for
+/// tunables set through `GLIBC_TUNABLES`, which ld-rs does not read yet.
+///
+/// # Safety
+/// `valp` points at storage of the tunable's type.
+#[no_mangle]
+pub unsafe extern "C" fn __tunable_get_val(id: u32, valp: *mut u8, _cb: usize) {
+    let Some(t) = TUNABLES.get(id as usize) else { return };
+    // SAFETY: the caller passes storage of the tunable's own type.
+    unsafe {
+        match *t {
+            Tunable::I32(v) => (valp as *mut i32).write_unaligned(v),
+            Tunable::U64(v) => (valp as *mut u64).write_unaligned(v),
+            Tunable::Str => (valp as *mut usize).write_unaligned(0),
+        }
+    }
+}
+
+/// `_dl_find_dso_for_object(addr)`: the link map of the object containing `addr`.
+#[no_mangle]
+pub extern "C" fn _dl_find_dso_for_object(addr: usize) -> *mut LinkMap {
+    super::map_containing(addr).map_or(core::ptr::null_mut(), |(map, _)| map)
+}
+
+/// `_dl_find_object(pc, result)` behind `GLRO(dl_find_object)`: the object
+/// containing `pc` and its `PT_GNU_EH_FRAME`, for the unwinder.
+///
+/// # Safety
+/// `result` points at a writable `struct dl_find_object`.
+pub unsafe extern "C" fn dl_find_object(pc: usize, result: *mut DlFindObject) -> i32 {
+    let Some((map, eh_frame)) = super::map_containing(pc) else { return -1 };
+    // SAFETY: `map` is one of our live records; `result` is writable (caller).
+    unsafe {
+        (*result).dlfo_flags = 0;
+        (*result).dlfo_map_start = (*map).l_map_start;
+        (*result).dlfo_map_end = (*map).l_map_end;
+        (*result).dlfo_link_map = map;
+        (*result).dlfo_eh_frame = eh_frame;
+    }
+    0
+}
+
+/// `_dl_rtld_di_serinfo` (dlinfo's search-path query): not supported yet;
+/// reports an empty path list.
+#[no_mangle]
+pub extern "C" fn _dl_rtld_di_serinfo(_map: *mut LinkMap, _info: *mut u8, _counting: bool) {}
+
+/// `_dl_audit_preinit`: auditing is not supported, so there is nobody to tell.
+#[no_mangle]
+pub extern "C" fn _dl_audit_preinit(_main: *mut LinkMap) {}
+
+/// `_dl_audit_symbind_alt`: likewise.
+#[no_mangle]
+pub extern "C" fn _dl_audit_symbind_alt(_l: *mut LinkMap, _ref: usize, _value: *mut usize, _result: usize) {}
+
+/// `_dl_debug_state`: an empty function debuggers put a breakpoint on
+/// (`r_brk`), called after each change to the link map.
+#[no_mangle]
+#[inline(never)]
+pub extern "C" fn _dl_debug_state() {
+    // SAFETY: an empty asm statement: it keeps this function's body distinct.
+    unsafe { core::arch::asm!("", options(nomem, nostack, preserves_flags)) };
+}
+
+/// `_dl_mcount`: profiling is not supported.
+#[no_mangle]
+pub extern "C" fn _dl_mcount(_from: usize, _to: usize) {}
+
+/// `_dl_x86_get_cpu_features`: the CPU features record in `_rtld_global_ro`.
+#[no_mangle]
+pub extern "C" fn _dl_x86_get_cpu_features() -> *const u8 {
+    // SAFETY: only the field's address is taken.
+    unsafe { core::ptr::addr_of!(super::_rtld_global_ro.dl_x86_cpu_features) as *const u8 }
+}
+
+/// `__rtld_version_placeholder@GLIBC_2.34`: gives that version node a symbol.
+#[no_mangle]
+pub extern "C" fn __rtld_version_placeholder() {}
+
+/// `GLRO(dl_debug_printf)`: debug output is not routed through libc.
+pub extern "C" fn dl_debug_printf(_fmt: *const u8) {}
+
+/// `GLRO(dl_libc_freeres)`: nothing to free at `__libc_freeres`.
+pub extern "C" fn dl_libc_freeres() {}
+
+/// `GLRO(dl_close)`: objects are never unloaded yet.
+pub extern "C" fn dl_close(_map: *mut u8) {}

@@ -1,0 +1,186 @@
+//! glibc-shaped `struct link_map` records for ld-rs's objects, and the
+//! namespace list libc walks (`dl_iterate_phdr`, `dladdr`, `__libc_start_main`).
+//!
+//! Each object ld-rs loads gets one zeroed 1192-byte record that mirrors
+//! what libc reads of glibc's own: the public head (`l_addr`, `l_name`,
+//! `l_ld`, `l_next`, `l_prev`, as `<link.h>` and debuggers know it), `l_real`
+//! pointing at itself, the `l_info` table of pointers into the object's
+//! dynamic section, program headers, scopes, the GNU hash geometry `dladdr`
+//! walks, and the TLS fields.  The records are chained in glibc's order:
+//! the program, the vDSO, the libraries breadth-first, ld.so last.
+//!
+//! We never rewrite an object's dynamic section in place, so every record is
+//! marked `l_ld_readonly`: libc then adds `l_addr` to the `d_ptr` values it
+//! reads, as it does for glibc's own read-only dynamic sections.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use elf::consts::*;
+
+use super::layout::{lbits, LinkMap, ScopeElem, L_INFO_GNU_HASH};
+use crate::dso::{DsoId, Kind};
+use crate::rtld::Linker;
+
+/// glibc's `struct libname_list`: the names an object answers to.
+#[repr(C)]
+struct LibName {
+    name: *const u8,
+    next: *mut LibName,
+    dont_free: i32,
+}
+
+/// A NUL-terminated copy of `s` that lives for the rest of the process.
+pub fn leak_cstr(s: &[u8]) -> *const u8 {
+    let mut v = Vec::with_capacity(s.len() + 1);
+    v.extend_from_slice(s);
+    v.push(0);
+    Vec::leak(v).as_ptr()
+}
+
+/// Where a dynamic tag's entry goes in `l_info`, if glibc keeps it there.
+fn l_info_index(tag: i64) -> Option<usize> {
+    match tag {
+        0..=37 => Some(tag as usize),
+        0x6fff_fff0..=0x6fff_ffff => Some(super::layout::l_info_versym_range(tag)),
+        0x6fff_fe00..=0x6fff_feff => Some(super::layout::l_info_addrrng(tag)),
+        _ => None,
+    }
+}
+
+/// Builds one record per object and links them in glibc's order.  Returns the
+/// records indexed by `DsoId`, and the list order.
+pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
+    let mut maps: Vec<*mut LinkMap> = Vec::with_capacity(ld.objs.len());
+    for (id, dso) in ld.objs.iter().enumerate() {
+        // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
+        let map: &'static mut LinkMap = Box::leak(Box::new(unsafe { core::mem::zeroed::<LinkMap>() }));
+        map.l_addr = dso.base;
+        map.l_name = if dso.kind == Kind::Main { leak_cstr(b"") } else { leak_cstr(&dso.name) };
+        map.l_ld = dso.dynv.as_ptr() as usize;
+        map.l_real = map;
+        for d in dso.dynv {
+            if d.d_tag == DT_NULL {
+                break;
+            }
+            if let Some(i) = l_info_index(d.d_tag) {
+                map.l_info[i] = d as *const elf::Dyn as usize;
+            }
+        }
+        let phdr_vaddr = dso.phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr);
+        map.l_phdr = match phdr_vaddr {
+            Some(v) => dso.base.wrapping_add(v as usize),
+            None => dso.phdrs.as_ptr() as usize,
+        };
+        map.l_phnum = dso.phdrs.len() as u16;
+        map.l_ldnum = dso.dynv.len() as u16;
+        map.l_entry = dso.entry;
+        map.l_map_start = dso.map_start;
+        map.l_map_end = dso.map_end;
+        map.l_text_end = dso.map_end;
+        map.l_origin = match &dso.origin {
+            Some(o) => leak_cstr(o),
+            None => usize::MAX as *const u8,
+        };
+        let names = Box::leak(Box::new(LibName { name: leak_cstr(&dso.requested), next: core::ptr::null_mut(), dont_free: 1 }));
+        map.l_libname = names as *mut LibName as usize;
+        let kind = match dso.kind {
+            Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
+            _ => lbits::TYPE_LIBRARY,
+        };
+        map.l_bits = kind | lbits::CONTIGUOUS | lbits::LD_READONLY | lbits::GLOBAL;
+        map.l_flags = dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32;
+        map.l_flags_1 = dso.dynamic.flags_1 as u32;
+        map.l_versyms = dso.versym.map_or(0, |v| v.as_ptr() as usize);
+        fill_gnu_hash(map, dso);
+        if let Some(tls) = dso.tls {
+            map.l_tls_initimage = tls.image;
+            map.l_tls_initimage_size = tls.filesz;
+            map.l_tls_blocksize = tls.memsz;
+            map.l_tls_align = tls.align;
+            map.l_tls_firstbyte_offset = tls.firstbyte_offset;
+            map.l_tls_offset = tls.offset as isize;
+            map.l_tls_modid = tls.modid;
+        }
+        if let Some(p) = dso.phdrs.iter().find(|p| p.p_type == PT_GNU_RELRO) {
+            map.l_relro_addr = dso.base.wrapping_add(p.p_vaddr as usize);
+            map.l_relro_size = p.p_memsz as usize;
+        }
+        map.l_file_id = [dso.dev, dso.ino];
+        map.l_serial = id as u64;
+        maps.push(map);
+    }
+
+    // The list: program, vDSO, libraries in load (breadth-first) order, ld.so last.
+    let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter);
+    let vdso = ld.objs.iter().position(|d| d.kind == Kind::Vdso);
+    let mut order: Vec<DsoId> = Vec::with_capacity(ld.objs.len());
+    order.push(ld.global[0]);
+    order.extend(vdso);
+    order.extend(ld.global.iter().copied().skip(1).filter(|&id| Some(id) != interp));
+    order.extend(interp);
+    for (i, &id) in order.iter().enumerate() {
+        // SAFETY: the records were just leaked and are exclusively ours during start-up.
+        let map = unsafe { &mut *maps[id] };
+        map.l_prev = if i == 0 { core::ptr::null_mut() } else { maps[order[i - 1]] };
+        map.l_next = order.get(i + 1).map_or(core::ptr::null_mut(), |&n| maps[n]);
+        map.l_idx = i as i32;
+    }
+
+    // Scopes: every start-up object looks symbols up in the global scope,
+    // which is the program's search list.
+    let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).collect();
+    let global_len = global.len() as u32;
+    let global_list = Vec::leak(global).as_mut_ptr();
+    let main_map = maps[ld.global[0]];
+    for (id, dso) in ld.objs.iter().enumerate() {
+        // SAFETY: as above.
+        let map = unsafe { &mut *maps[id] };
+        if id == ld.global[0] {
+            map.l_searchlist = ScopeElem { r_list: global_list, r_nlist: global_len, _pad: 0 };
+        } else {
+            let own: Vec<*mut LinkMap> = core::iter::once(maps[id]).chain(dso.needed.iter().map(|&d| maps[d])).collect();
+            let n = own.len() as u32;
+            map.l_searchlist = ScopeElem { r_list: Vec::leak(own).as_mut_ptr(), r_nlist: n, _pad: 0 };
+        }
+        map.l_local_scope[0] = &mut map.l_searchlist;
+        // SAFETY: the program's record lives for the process; we take the address of its searchlist.
+        map.l_scope_mem[0] = unsafe { core::ptr::addr_of_mut!((*main_map).l_searchlist) };
+        map.l_scope_max = 4;
+        map.l_scope = map.l_scope_mem.as_mut_ptr();
+        map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]);
+    }
+    (maps, order)
+}
+
+/// The GNU hash geometry `dladdr` walks on its own.
+fn fill_gnu_hash(map: &mut LinkMap, dso: &crate::dso::Dso) {
+    let Some(addr) = dso.dynamic.gnu_hash else { return };
+    let Ok(head) = dso.image.slice::<u32>(addr, 4) else { return };
+    let (nbuckets, symoffset, bloom_size, shift) = (head[0], head[1], head[2], head[3]);
+    let start = dso.base.wrapping_add(addr as usize);
+    let bloom = start + 16;
+    let buckets = bloom + 8 * bloom_size as usize;
+    let chains = buckets + 4 * nbuckets as usize;
+    map.l_nbuckets = nbuckets;
+    map.l_gnu_bitmask_idxbits = bloom_size.wrapping_sub(1);
+    map.l_gnu_shift = shift;
+    map.l_gnu_bitmask = bloom;
+    map.l_gnu_buckets = buckets;
+    map.l_gnu_chain_zero = chains.wrapping_sub(4 * symoffset as usize);
+    let _ = L_INFO_GNU_HASH;
+}
+
+/// Marks records as relocated and initialized to match the linker's state.
+pub fn sync_state(ld: &Linker, maps: &[*mut LinkMap]) {
+    for (id, dso) in ld.objs.iter().enumerate() {
+        let Some(&m) = maps.get(id) else { continue };
+        // SAFETY: our own records; libc does not run concurrently during start-up.
+        let map = unsafe { &mut *m };
+        if dso.relocated || matches!(dso.kind, Kind::Main | Kind::Vdso) {
+            map.l_bits |= lbits::RELOCATED;
+        }
+        if dso.init_called {
+            map.l_bits |= lbits::INIT_CALLED;
+        }
+    }
+}

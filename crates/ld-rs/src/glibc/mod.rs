@@ -1,0 +1,315 @@
+//! Everything that exists only because glibc's `libc.so.6` expects it.
+//!
+//! # The private contract
+//! glibc's C library and its dynamic linker are built together and share
+//! state that no standard describes: libc imports `GLIBC_PRIVATE` symbols
+//! from `ld-linux-x86-64.so.2` — the `_rtld_global` and `_rtld_global_ro`
+//! structures, TLS allocation functions, error hooks — and reads fields of
+//! those structures at fixed offsets: the CPU features its IFUNC resolvers
+//! choose string functions by, the TLS sizes `pthread_create` allocates,
+//! the list of loaded objects `dl_iterate_phdr` walks, the function
+//! pointers behind `dlopen`.  To run unmodified glibc programs, ld-rs plays
+//! that part: it exports the same symbols under the same version nodes and
+//! keeps glibc-shaped records of its own state.
+//!
+//! The rest of the linker knows nothing of this module's shapes: it calls
+//! the hooks in `hooks.rs` at fixed points of start-up, and this module
+//! translates the linker's state (objects, TLS modules, scopes) into glibc's.
+//! `layout.rs` is the table of offsets for glibc 2.36; another glibc build
+//! means another table.
+//!
+//! # Safety
+//! The exported statics are shared with C code that reads and writes them
+//! without Rust's knowledge.  ld-rs writes them during single-threaded
+//! start-up, before any libc code runs, and afterwards only under the locks
+//! libc itself uses, or not at all.
+
+pub mod cpu_features;
+pub mod layout;
+
+use layout::{RDebug, RtldGlobal, RtldGlobalRo};
+
+/// `_rtld_global@@GLIBC_PRIVATE`.
+#[no_mangle]
+pub static mut _rtld_global: RtldGlobal = unsafe_zeroed_gl();
+/// `_rtld_global_ro@@GLIBC_PRIVATE`.
+#[no_mangle]
+pub static mut _rtld_global_ro: RtldGlobalRo = unsafe_zeroed_glro();
+/// `__libc_stack_end@@GLIBC_2.2.5`: the initial stack pointer (&argc).
+#[no_mangle]
+pub static mut __libc_stack_end: usize = 0;
+/// `__libc_enable_secure@@GLIBC_PRIVATE`: the `AT_SECURE` value.
+#[no_mangle]
+pub static mut __libc_enable_secure: i32 = 0;
+/// `_dl_argv@@GLIBC_PRIVATE`: argv after ld.so's own options are removed.
+#[no_mangle]
+pub static mut _dl_argv: usize = 0;
+/// `__rseq_size@@GLIBC_2.35`: 0 — ld-rs does not register rseq areas.
+#[no_mangle]
+pub static mut __rseq_size: u32 = 0;
+/// `__rseq_offset@@GLIBC_2.35`: where the rseq area is from the thread pointer.
+#[no_mangle]
+pub static mut __rseq_offset: i64 = layout::pthread::RSEQ_AREA as i64;
+/// `__rseq_flags@@GLIBC_2.35`.
+#[no_mangle]
+pub static mut __rseq_flags: u32 = 0;
+/// `_r_debug@@GLIBC_2.2.5`: the debugger's view of the link map (`<link.h>`).
+#[no_mangle]
+pub static mut _r_debug: RDebug = unsafe_zeroed_rdebug();
+/// `__nptl_initial_report_events@@GLIBC_PRIVATE` (libthread_db sets it).
+#[no_mangle]
+pub static mut __nptl_initial_report_events: u8 = 0;
+
+const fn unsafe_zeroed_gl() -> RtldGlobal {
+    // SAFETY: every field is an integer, an array of them or a raw pointer: all-zero is valid.
+    unsafe { core::mem::zeroed() }
+}
+const fn unsafe_zeroed_glro() -> RtldGlobalRo {
+    // SAFETY: as above.
+    unsafe { core::mem::zeroed() }
+}
+const fn unsafe_zeroed_rdebug() -> RDebug {
+    // SAFETY: as above.
+    unsafe { core::mem::zeroed() }
+}
+
+/// `_rtld_global`, for code in this module.
+///
+/// # Safety
+/// Start-up only (single-threaded), or under the lock that guards the field used.
+pub unsafe fn gl() -> &'static mut RtldGlobal {
+    // SAFETY: the caller upholds exclusivity (see above).
+    unsafe { &mut *core::ptr::addr_of_mut!(_rtld_global) }
+}
+
+/// `_rtld_global_ro`, for code in this module.
+///
+/// # Safety
+/// Writes only during single-threaded start-up.
+pub unsafe fn glro() -> &'static mut RtldGlobalRo {
+    // SAFETY: the caller upholds exclusivity (see above).
+    unsafe { &mut *core::ptr::addr_of_mut!(_rtld_global_ro) }
+}
+
+pub mod exports;
+pub mod link_map;
+pub mod tls;
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicPtr, Ordering};
+use elf::consts::*;
+
+use crate::diag::LoadError;
+use crate::dso::{DsoId, Kind};
+use crate::lookup::{Class, Query, VersionReq};
+use crate::rtld::{Linker, Runtime};
+use crate::start::Startup;
+use crate::tls::StaticLayout;
+use layout::LinkMap;
+
+/// What the glibc layer keeps after start-up: the link-map records, and
+/// the address ranges run-time queries (`_dl_find_object`, `dladdr`) search.
+struct State {
+    maps: Vec<*mut LinkMap>,
+    /// (map start, map end, record, run-time address of PT_GNU_EH_FRAME or 0)
+    ranges: Vec<(usize, usize, *mut LinkMap, usize)>,
+}
+
+static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The record and eh_frame of the object whose mapping contains `addr`.
+pub fn map_containing(addr: usize) -> Option<(*mut LinkMap, usize)> {
+    // SAFETY: STATE is published once, fully built, and never freed or changed.
+    let state = unsafe { STATE.load(Ordering::Acquire).as_ref()? };
+    state.ranges.iter().find(|r| r.0 <= addr && addr < r.1).map(|r| (r.2, r.3))
+}
+
+/// The glibc personality of the linker: start-up hooks that build glibc's
+/// view of the process.
+#[derive(Default)]
+pub struct Glibc {
+    tp: usize,
+}
+
+impl Runtime for Glibc {
+    fn before_relocation(&mut self, ld: &mut Linker, st: &Startup, tls_layout: StaticLayout) -> Result<(), LoadError> {
+        // SAFETY: single-threaded start-up; no libc code has run.
+        unsafe {
+            __libc_stack_end = st.sp as usize;
+            __libc_enable_secure = (st.aux.secure != 0) as i32;
+            _dl_argv = st.argv as usize;
+            fill_glro(ld, st);
+        }
+        let (maps, order) = link_map::build(ld);
+        // SAFETY: as above.
+        unsafe { fill_namespace(ld, &maps, &order) };
+
+        let modules: Vec<crate::tls::TlsModule> = ld.tls_modules().collect();
+        // SAFETY: single-threaded start-up; nothing uses %fs yet.
+        self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random) }
+            .map_err(|e| LoadError::new(crate::diag::LOADING, b"", e.as_bytes()))?;
+        for (id, dso) in ld.objs.iter().enumerate() {
+            if let Some(t) = dso.tls {
+                // SAFETY: start-up; the slot table was built by setup_initial_thread.
+                unsafe { tls::set_slot_map(t.modid, maps[id]) };
+            }
+        }
+
+        let ranges = ld
+            .objs
+            .iter()
+            .enumerate()
+            .map(|(id, d)| {
+                let eh = d.phdrs.iter().find(|p| p.p_type == PT_GNU_EH_FRAME).map_or(0, |p| d.base.wrapping_add(p.p_vaddr as usize));
+                (d.map_start, d.map_end, maps[id], eh)
+            })
+            .collect();
+        let state = alloc::boxed::Box::leak(alloc::boxed::Box::new(State { maps, ranges }));
+        STATE.store(state, Ordering::Release);
+        Ok(())
+    }
+
+    fn before_init(&mut self, ld: &mut Linker, _st: &Startup) -> Result<(), LoadError> {
+        // SAFETY: STATE was published in before_relocation.
+        let state = unsafe { &*STATE.load(Ordering::Acquire) };
+        link_map::sync_state(ld, &state.maps);
+        // SAFETY: every object is relocated, so the TLS images hold final values.
+        unsafe { tls::init_static_blocks(self.tp) };
+
+        let Some(libc) = ld.objs.iter().position(|d| d.soname == Some(b"libc.so.6")) else {
+            return Ok(());
+        };
+        // SAFETY: start-up; libc is relocated.
+        unsafe {
+            gl().dl_ns[0].libc_map = state.maps[libc];
+            // dlerror's catch: libc's own `_dl_catch_error` (contract §8.1).
+            if let Some(f) = private_function(ld, libc, b"_dl_catch_error") {
+                glro().dl_catch_error = f;
+            }
+        }
+        // libc's own start-up hook, run before any initializer (contract §7 step 9).
+        if let Some(f) = private_function(ld, libc, b"__libc_early_init") {
+            // SAFETY: `__libc_early_init(_Bool initial)` of the relocated libc.
+            let early_init: extern "C" fn(bool) = unsafe { core::mem::transmute(f) };
+            early_init(true);
+        }
+        // SAFETY: start-up; the debugger interface now describes a consistent map.
+        unsafe {
+            let r = &mut *core::ptr::addr_of_mut!(_r_debug);
+            r.r_state = 0;
+        }
+        exports::_dl_debug_state();
+        Ok(())
+    }
+}
+
+/// The address of `name@GLIBC_PRIVATE` defined in object `id`.
+fn private_function(ld: &Linker, id: DsoId, name: &[u8]) -> Option<usize> {
+    let version = VersionReq { name: b"GLIBC_PRIVATE", hash: elf::sysv_hash(b"GLIBC_PRIVATE"), hidden: false };
+    let q = Query { name, gnu_hash: elf::gnu_hash(name), version: Some(version), class: Class::Plt };
+    let sym = ld.objs[id].find_symbol(&q)?;
+    Some(ld.symbol_address(id, sym))
+}
+
+/// Fills `_rtld_global_ro` from the auxiliary vector and the CPU.
+///
+/// # Safety
+/// Single-threaded start-up.
+unsafe fn fill_glro(ld: &Linker, st: &Startup) {
+    // SAFETY: the caller's contract.
+    let ro = unsafe { glro() };
+    ro.dl_debug_mask = 0;
+    if st.aux.platform != 0 {
+        ro.dl_platform = st.aux.platform as *const u8;
+        // SAFETY: AT_PLATFORM is a NUL-terminated string on the stack.
+        ro.dl_platformlen = unsafe { crate::start::cstr(ro.dl_platform) }.len();
+    }
+    ro.dl_pagesize = st.aux.pagesz;
+    ro.dl_clktck = st.aux.clktck as i32;
+    ro.dl_debug_fd = 2;
+    ro.dl_lazy = (!ld.config.bind_now) as i32;
+    ro.dl_bind_not = ld.config.bind_not as i32;
+    ro.dl_fpu_control = 0x37f;
+    // glibc's x86 code reports HWCAP_X86_64 rather than the kernel's AT_HWCAP.
+    ro.dl_hwcap = 2;
+    ro.dl_hwcap2 = st.aux.hwcap2 as u64;
+    ro.dl_auxv = st.auxv as usize;
+    let features = cpu_features::init_cpu_features();
+    // SAFETY: both are 480-byte plain-data records; the layout asserts pin the size.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            &features as *const cpu_features::CpuFeatures as *const u8,
+            ro.dl_x86_cpu_features.as_mut_ptr() as *mut u8,
+            480,
+        );
+    }
+    ro.dl_minsigstacksize = if st.aux.minsigstksz != 0 { st.aux.minsigstksz } else { 2048 };
+    ro.dl_x86_hwcap_flags = [*b"sse2\0\0\0\0\0", *b"x86_64\0\0\0", *b"avx512_1\0"];
+    ro.dl_x86_platforms = [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"];
+    // libc only checks that this is not NULL (`rtld_active()`).
+    ro.dl_init_all_dirs = core::ptr::addr_of!(INIT_ALL_DIRS) as usize;
+    ro.dl_dso_sort_algo = 2;
+    ro.dl_debug_printf = exports::dl_debug_printf as usize;
+    ro.dl_mcount = exports::_dl_mcount as usize;
+    ro.dl_close = exports::dl_close as usize;
+    ro.dl_catch_error = exports::_dl_catch_error as usize;
+    ro.dl_error_free = exports::dl_error_free as usize;
+    ro.dl_tls_get_addr_soft = tls::tls_get_addr_soft as usize;
+    ro.dl_libc_freeres = exports::dl_libc_freeres as usize;
+    ro.dl_find_object = exports::dl_find_object as usize;
+    if st.aux.sysinfo_ehdr != 0 {
+        ro.dl_sysinfo_dso = st.aux.sysinfo_ehdr;
+    }
+}
+
+/// A stand-in for glibc's list of search directories: libc only tests it for NULL.
+static INIT_ALL_DIRS: [usize; 4] = [0; 4];
+
+/// Fills namespace 0 of `_rtld_global` and the debugger's `_r_debug`.
+///
+/// # Safety
+/// Single-threaded start-up.
+unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
+    // SAFETY: the caller's contract.
+    let (g, ro) = unsafe { (gl(), glro()) };
+    let main = maps[order[0]];
+    g.dl_nns = 1;
+    g.dl_ns[0].ns_loaded = main;
+    g.dl_ns[0].ns_nloaded = order.len() as u32;
+    // SAFETY: `main` is a live record; only a field address is taken.
+    g.dl_ns[0].ns_main_searchlist = unsafe { core::ptr::addr_of_mut!((*main).l_searchlist) };
+    g.dl_load_adds = order.len() as u64;
+    g.dl_load_lock = layout::RecursiveLock::new();
+    g.dl_load_write_lock = layout::RecursiveLock::new();
+    g.dl_load_tls_lock = layout::RecursiveLock::new();
+    // PF_R|PF_W, plus PF_X if the program asked for an executable stack.
+    let exec = ld.objs[order[0]].phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).is_none_or(|p| p.p_flags & PF_X != 0);
+    g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
+    // SAFETY: `main` is a live record.
+    ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
+    if let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) {
+        ro.dl_sysinfo_map = maps[v];
+    }
+    // The debugger interface (`<link.h>`): r_brk is where gdb breaks.
+    // SAFETY: the caller's contract.
+    let r = unsafe { &mut *core::ptr::addr_of_mut!(_r_debug) };
+    r.r_version = 1;
+    r.r_map = main;
+    r.r_brk = exports::_dl_debug_state as usize;
+    r.r_state = 0;
+    r.r_ldbase = crate::arch::own_ehdr();
+    // DT_DEBUG in the program's dynamic section points debuggers at `_r_debug`.
+    let prog = &ld.objs[order[0]];
+    for d in prog.dynv {
+        if d.d_tag == DT_NULL {
+            break;
+        }
+        if d.d_tag == DT_DEBUG {
+            let slot = core::ptr::addr_of!(d.d_val) as usize;
+            if prog.writable(slot, 8) {
+                // SAFETY: the entry lies in a writable segment of the program (checked).
+                unsafe { (slot as *mut usize).write(r as *mut layout::RDebug as usize) };
+            }
+        }
+    }
+}

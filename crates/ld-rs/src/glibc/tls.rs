@@ -1,0 +1,1290 @@
+//! The TLS run-time glibc's libc expects from its dynamic linker: the initial
+//! thread's TCB, static TLS area and DTV, the slotinfo list, `__tls_get_addr`,
+//! and the allocation hooks `pthread_create` calls (`_dl_allocate_tls` & co.).
+//!
+//! # Variant II, from the thread pointer down
+//! On x86_64 the thread pointer (`%fs` base, "tp") points at the thread's
+//! control block, and the static TLS blocks of the modules loaded at start-up
+//! lie just *below* it (psABI "variant II"; Drepper, "ELF Handling For
+//! Thread-Local Storage", §3.4.2).  glibc makes the control block its whole
+//! thread descriptor, `struct pthread` (2368 bytes, 64-aligned), so one
+//! allocation holds both:
+//!
+//! ```text
+//!   low                                                       high
+//!   | surplus ... | block m | ... | block 1 |  struct pthread  |
+//!                 ^ tp - off[m]   ^ tp - off[1]  ^ tp = pd = %fs base
+//!   |<------------- dl_tls_static_size ------------------------>|
+//! ```
+//!
+//! `dl_tls_static_size` is `roundup(used + surplus, align) + 2368`: the
+//! blocks in use, a *surplus* for libraries `dlopen`ed later that use the
+//! initial-exec model (glibc 2.36 reserves 1664 bytes with default tunables,
+//! of which 512 are "optional", see `_dl_tls_static_surplus_init`), then the
+//! descriptor.  libc's `pthread_create` carves exactly that much from the top
+//! of every new stack and puts `pd` at the top minus 2368, so new threads get
+//! the same layout without asking us where things go.
+//!
+//! The first words of `struct pthread` are glibc's `tcbhead_t`: `tcb` (tp
+//! itself: `%fs:0` is how code learns the thread pointer), `dtv`, `self`
+//! (`pthread_self()` reads `%fs:0x10`), then the stack-protector canary at
+//! `%fs:0x28` and the pointer-mangling guard at `%fs:0x30`, which compiled
+//! code reads at those fixed offsets.
+//!
+//! # The DTV and generations
+//! Code in the general- and local-dynamic models does not know where a
+//! module's block is: it calls `__tls_get_addr(&{module id, offset})`, which
+//! looks the block up in the thread's *dynamic thread vector*.  glibc's DTV
+//! is an array of 16-byte entries whose address, one entry in, is stored at
+//! `%fs:8`: `dtv[-1]` holds the capacity, `dtv[0]` the *generation* the
+//! vector is up to date with, and `dtv[m] = {val, to_free}` module m's block
+//! (`val == -1`: not allocated yet; `to_free`: what to pass to `free`).
+//!
+//! Every `dlopen` that adds a TLS module stamps its slot in the global
+//! *slotinfo list* with the next generation and bumps
+//! `GL(dl_tls_generation)`.  A thread's DTV is brought up to date lazily:
+//! `__tls_get_addr`'s fast path only checks `dtv[0] == GL(dl_tls_generation)`
+//! and `dtv[m] != -1`; otherwise the slow path walks the slotinfo list,
+//! resets the entries of modules newer than `dtv[0]`, grows the vector if
+//! needed, and allocates the block (a copy of the module's init image, the
+//! rest zeroed).  Start-up modules get generation 1 and static blocks, so for
+//! them the fast path always hits.
+//!
+//! libc reads and writes these structures itself (contract §6.4/6.5): when it
+//! reuses a cached thread stack it `free()`s every `dtv[1..=cap].to_free`
+//! with *its* `free`, zeroes the vector and calls `_dl_allocate_tls_init`.
+//! Hence the invariant kept here: **a non-NULL `to_free` always came from
+//! libc's `malloc`**.  Blocks taken from ld-rs's own heap (before
+//! [`set_libc_allocator`] is called) keep `to_free = NULL` and are never
+//! freed; the DTVs themselves come from our heap, which is sound because only
+//! our `_dl_deallocate_tls` ever frees or resizes them (glibc `elf/dl-tls.c`,
+//! `nptl/allocatestack.c`).
+//!
+//! # Why `__tls_get_addr` realigns the stack
+//! The x86_64 psABI requires `%rsp` to be 16-byte aligned at every call, but
+//! GCC emitted general-dynamic TLS sequences (`data16 lea; data16 data16 rex64
+//! call __tls_get_addr`) without making sure of it, because it did not treat
+//! the sequence as a call when laying out the frame (GCC PR58066).  Binaries
+//! built that way are still around, so glibc's `__tls_get_addr` keeps its fast
+//! path in assembly that needs no alignment and realigns `%rsp` before calling
+//! the C slow path, which may use aligned SSE spills and calls `malloc`.
+//! ld-rs does the same: `__tls_get_addr` below is a small `global_asm!`
+//! function (fast path, then `and $-16, %rsp` around a call to the Rust slow
+//! path).  It lives here rather than in `arch/x86_64.rs` because its fast path
+//! hard-codes glibc's DTV layout and the offset of `_dl_tls_generation`.
+//!
+//! # Locking
+//! glibc takes `GL(dl_load_tls_lock)` around slotinfo/DTV updates in
+//! `_dl_allocate_tls_init` and in the slow path's static-vs-dynamic decision.
+//! That lock is a pthread mutex only libc can take.  ld-rs has no `dlopen`
+//! yet, so the slotinfo list, `dl_tls_max_dtv_idx` and the generation never
+//! change after start-up and every reader sees constant data; when `dlopen`
+//! arrives, these paths must lock it through libc's `pthread_mutex_lock`.
+//!
+//! # Safety
+//! The exported functions are called by libc with the arguments glibc's own
+//! ld.so would receive (a `struct pthread *` for the TCB, a `tls_index *`);
+//! they trust those pointers as glibc does.  Start-up functions run
+//! single-threaded before any libc code.  Run-time paths read the shared
+//! `_rtld_global` fields through raw pointers (relaxed atomic loads), never
+//! through a `&mut` that another thread could alias, and touch only the
+//! calling thread's DTV or a thread that is not running yet.
+
+use core::alloc::Layout;
+use core::arch::{asm, global_asm};
+use core::mem::offset_of;
+use core::ptr::{self, addr_of, addr_of_mut, null_mut};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use super::layout::{pthread, LinkMap, ListHead, RtldGlobal, RtldGlobalRo, MUTEX_RECURSIVE};
+use super::{gl, glro};
+use crate::arch::syscall6;
+use crate::sys;
+use crate::tls::{StaticLayout, TlsModule};
+
+/// `TLS_TCB_SIZE`: `sizeof (struct pthread)`.
+const TLS_TCB_SIZE: usize = pthread::SIZE;
+/// `TCB_ALIGNMENT`: the least static TLS alignment (sysdeps/x86_64/nptl/tls.h).
+const TCB_ALIGNMENT: usize = pthread::ALIGN;
+/// Spare DTV entries allocated beyond the highest module id (ldsodefs.h).
+const DTV_SURPLUS: usize = 14;
+/// Spare slotinfo entries allocated at start-up (ldsodefs.h).
+const TLS_SLOTINFO_SURPLUS: usize = 62;
+/// `TLS_DTV_UNALLOCATED`: a DTV entry whose block is not allocated yet.
+const UNALLOCATED: usize = usize::MAX;
+/// `l_tls_offset` of a module with no static block (yet).
+const NO_TLS_OFFSET: isize = 0;
+/// `l_tls_offset` of a module forced to dynamic TLS for good.
+const FORCED_DYNAMIC_TLS_OFFSET: isize = -1;
+
+// The static TLS surplus, as elf/dl-tls.c computes it with default tunables
+// (rtld.nns = 4, rtld.optional_static_tls = 512): room for libc's
+// initial-exec TLS in every extra namespace, for other initial-exec TLS in
+// every namespace, the optional part, and a legacy remainder that keeps the
+// historic total of 1664.
+const LIBC_IE_TLS: usize = 144;
+const OTHER_IE_TLS: usize = 144;
+const DEFAULT_NNS: usize = 4;
+const OPTIONAL_TLS: usize = 512;
+const fn tls_static_surplus(nns: usize, opt_tls: usize) -> usize {
+    (nns - 1) * LIBC_IE_TLS + nns * OTHER_IE_TLS + opt_tls
+}
+const LEGACY_TLS: usize = 1664 - tls_static_surplus(DEFAULT_NNS, OPTIONAL_TLS);
+const STATIC_SURPLUS: usize = tls_static_surplus(DEFAULT_NNS, OPTIONAL_TLS) + LEGACY_TLS;
+const _: () = assert!(STATIC_SURPLUS == 1664);
+
+/// `struct pthread` fields not listed in `layout::pthread` (pahole, this build).
+const PD_RSEQ_CPU_ID: usize = pthread::RSEQ_CPU_ID;
+const PD_GUARDSIZE: usize = 1696;
+const PD_ROBUST_LIST_PENDING: usize = 752;
+/// `RSEQ_CPU_ID_REGISTRATION_FAILED`: tells libc (and `pthread_create`) that
+/// the thread has no rseq area.
+const RSEQ_CPU_ID_REGISTRATION_FAILED: u32 = -2i32 as u32;
+/// `sizeof (struct robust_list_head)`.
+const ROBUST_LIST_HEAD_SIZE: usize = 24;
+/// `offsetof(pthread_mutex_t, __data.__lock) - offsetof(.., __data.__list.__next)`.
+const ROBUST_FUTEX_OFFSET: i64 = -32;
+
+mod nr {
+    pub const ARCH_PRCTL: usize = 158;
+    pub const SET_TID_ADDRESS: usize = 218;
+    pub const SET_ROBUST_LIST: usize = 273;
+}
+const ARCH_SET_FS: usize = 0x1002;
+
+/// A DTV entry (`dtv_t`): `{val, to_free}`, or `counter` in `val`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Dtv {
+    val: usize,
+    to_free: usize,
+}
+
+/// `struct dtv_slotinfo`.
+#[repr(C)]
+struct SlotInfo {
+    gen: usize,
+    map: *mut LinkMap,
+}
+
+/// `struct dtv_slotinfo_list`; `len` `SlotInfo`s follow the header.
+#[repr(C)]
+struct SlotInfoList {
+    len: usize,
+    next: *mut SlotInfoList,
+}
+
+/// `tls_index`, the argument of `__tls_get_addr`.
+#[repr(C)]
+pub struct TlsIndex {
+    pub module: usize,
+    pub offset: usize,
+}
+
+/// What a DTV needs to know about one module, from its link map or, until
+/// the maps are registered, from the start-up table.
+struct Block {
+    image: usize,
+    filesz: usize,
+    memsz: usize,
+    align: usize,
+    /// `l_tls_offset`: > 0 static (block at tp - offset), or one of
+    /// `NO_TLS_OFFSET` / `FORCED_DYNAMIC_TLS_OFFSET`.
+    offset: isize,
+    ns: i64,
+}
+
+/// The start-up modules, kept so that blocks can be set up even for a
+/// module whose link map has not been registered with [`set_slot_map`].
+struct Startup {
+    modules: Vec<TlsModule>,
+}
+static STARTUP: AtomicPtr<Startup> = AtomicPtr::new(null_mut());
+
+/// libc's `malloc` and `free`, once libc can serve them (0 before).
+static LIBC_MALLOC: AtomicUsize = AtomicUsize::new(0);
+static LIBC_FREE: AtomicUsize = AtomicUsize::new(0);
+
+// ---------------------------------------------------------------------------
+// The exported function `__tls_get_addr`.
+//
+// Fast path (no stack use, so alignment does not matter):
+//     dtv = %fs:8; if dtv[0] == GL(dl_tls_generation) && dtv[m].val != -1
+//         return dtv[m].val + ti->offset
+// Slow path: save %rbp, align %rsp to 16, call `tls_get_addr_slow(ti)`
+// (%rdi is still `ti`), restore %rsp and return its result.  The CFI
+// directives let unwinders and debuggers walk through the realigned frame.
+// ---------------------------------------------------------------------------
+global_asm!(
+    ".globl __tls_get_addr",
+    ".type __tls_get_addr, @function",
+    ".p2align 4",
+    "__tls_get_addr:",
+    ".cfi_startproc",
+    "    mov %fs:{dtv}, %rdx",
+    "    mov {gl}+{gen}(%rip), %rax",
+    "    cmp %rax, (%rdx)",
+    "    jne 1f",
+    "    mov (%rdi), %rax",
+    "    shl $4, %rax",
+    "    mov (%rdx,%rax), %rax",
+    "    cmp $-1, %rax",
+    "    je 1f",
+    "    add 8(%rdi), %rax",
+    "    ret",
+    "1:",
+    "    push %rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset %rbp, -16",
+    "    mov %rsp, %rbp",
+    ".cfi_def_cfa_register %rbp",
+    "    and $-16, %rsp",
+    "    call {slow}",
+    "    mov %rbp, %rsp",
+    "    pop %rbp",
+    ".cfi_def_cfa %rsp, 8",
+    "    ret",
+    ".cfi_endproc",
+    ".size __tls_get_addr, . - __tls_get_addr",
+    dtv = const pthread::HEADER_DTV,
+    gl = sym super::_rtld_global,
+    gen = const offset_of!(RtldGlobal, dl_tls_generation),
+    slow = sym tls_get_addr_slow,
+    options(att_syntax)
+);
+
+// `_dl_tlsdesc_return` (sysdeps/x86_64/dl-tlsdesc.S): the TLS-descriptor
+// resolver for a module with a static block.  Code compiled with
+// `-mtls-dialect=gnu2` calls `*desc` with %rax = desc = &{resolver, arg} and
+// expects the variable's offset from the thread pointer back in %rax, every
+// other register preserved; for a static block that offset is a constant,
+// stored in `arg` when the R_X86_64_TLSDESC relocation is applied.
+global_asm!(
+    ".globl ldrs_tlsdesc_return",
+    ".hidden ldrs_tlsdesc_return",
+    ".type ldrs_tlsdesc_return, @function",
+    ".p2align 4",
+    "ldrs_tlsdesc_return:",
+    ".cfi_startproc",
+    "    mov 8(%rax), %rax",
+    "    ret",
+    ".cfi_endproc",
+    ".size ldrs_tlsdesc_return, . - ldrs_tlsdesc_return",
+    options(att_syntax)
+);
+
+extern "C" {
+    fn ldrs_tlsdesc_return();
+}
+
+/// The resolver to store in the first word of an `R_X86_64_TLSDESC` pair
+/// whose module has a static block; the second word gets
+/// `st_value + addend - l_tls_offset` (the variable's offset from tp).
+#[allow(dead_code, reason = "the relocation code uses it once it handles R_X86_64_TLSDESC")]
+pub fn tlsdesc_static_resolver() -> usize {
+    ldrs_tlsdesc_return as *const () as usize
+}
+
+// ---------------------------------------------------------------------------
+// Start-up
+// ---------------------------------------------------------------------------
+
+/// Builds the TLS state glibc's ld.so builds in `init_tls` and
+/// `__tls_init_tp`: the static TLS sizes in `_rtld_global(_ro)`, the slotinfo
+/// list, the initial thread's static TLS area, `struct pthread` and DTV,
+/// `%fs`, the thread's kernel registrations and the stack lists.  Returns the
+/// thread pointer.
+///
+/// Start-up modules are stamped with generation 1 and
+/// `GL(dl_tls_generation)` is set to 1, the values glibc has once it has
+/// relocated the start-up objects.  The blocks themselves are filled by
+/// [`init_static_blocks`] after relocation.
+///
+/// # Safety
+/// Single-threaded start-up, before any libc code runs and before anything
+/// uses `%fs`.  `__libc_stack_end` must already be set (it becomes the
+/// thread's `stackblock_size`).  `at_random` is `AT_RANDOM`: 16 readable bytes.
+pub unsafe fn setup_initial_thread(
+    modules: &[TlsModule],
+    layout: StaticLayout,
+    at_random: usize,
+) -> Result<usize, &'static str> {
+    if at_random == 0 {
+        return Err("the kernel passed no AT_RANDOM bytes for the stack guard");
+    }
+    check_layout(modules, &layout)?;
+    const NO_MEMORY: &str = "cannot allocate TLS data structures for initial thread";
+    let max_modid = layout.max_modid;
+    let align = layout.max_align.max(TCB_ALIGNMENT);
+    let static_size = layout
+        .used
+        .checked_add(STATIC_SURPLUS)
+        .and_then(|n| checked_round_up(n, align))
+        .and_then(|n| n.checked_add(TLS_TCB_SIZE))
+        .ok_or("static TLS too large")?;
+    let generation = if max_modid > 0 { 1 } else { 0 };
+
+    // The slotinfo list: one element, room for every start-up module and
+    // TLS_SLOTINFO_SURPLUS more (slot 0 is never used).
+    let nelem = max_modid
+        .checked_add(1 + TLS_SLOTINFO_SURPLUS)
+        .ok_or("too many TLS modules")?;
+    let list = alloc_slotinfo_list(nelem).ok_or(NO_MEMORY)?;
+
+    // SAFETY: single-threaded start-up (the caller's contract); nothing else
+    // holds references into `_rtld_global(_ro)` now.
+    let (g, ro) = unsafe { (gl(), glro()) };
+    g.dl_tls_dtv_slotinfo_list = list as usize;
+    g.dl_tls_dtv_gaps = 0;
+    g.dl_tls_max_dtv_idx = max_modid;
+    g.dl_tls_static_nelem = max_modid;
+    g.dl_tls_static_used = layout.used;
+    g.dl_tls_static_optional = OPTIONAL_TLS;
+    g.dl_tls_generation = generation;
+    ro.dl_tls_static_surplus = STATIC_SURPLUS;
+    ro.dl_tls_static_size = static_size;
+    ro.dl_tls_static_align = align;
+    for m in modules {
+        // SAFETY: the list was just published in GL and holds slots up to
+        // max_modid + 62 (check_layout bounds every modid by max_modid).
+        if let Some(slot) = unsafe { find_slot(m.modid) } {
+            // SAFETY: `slot` points into the list allocated above.
+            unsafe { (*slot).gen = generation };
+        }
+    }
+    let startup = Box::new(Startup {
+        modules: modules.to_vec(),
+    });
+    STARTUP.store(Box::leak(startup), Ordering::Release);
+
+    // One mapping, never freed: alignment slack, the static area ending with
+    // struct pthread, the word glibc keeps after it (the pointer to free),
+    // then the initial DTV: capacity + 2 entries.
+    let capacity = max_modid.checked_add(DTV_SURPLUS).ok_or("too many TLS modules")?;
+    let dtv_bytes = capacity
+        .checked_add(2)
+        .and_then(|n| n.checked_mul(16))
+        .ok_or("too many TLS modules")?;
+    let total = align
+        .checked_add(static_size)
+        .and_then(|n| n.checked_add(16))
+        .and_then(|n| n.checked_add(dtv_bytes))
+        .ok_or("static TLS too large")?;
+    // SAFETY: a fresh anonymous mapping at an address the kernel chooses.
+    let mem = unsafe {
+        sys::mmap(
+            0,
+            total,
+            sys::PROT_READ | sys::PROT_WRITE,
+            sys::MAP_PRIVATE | sys::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    }
+    .map_err(|_| NO_MEMORY)?;
+    let aligned = checked_round_up(mem, align).ok_or(NO_MEMORY)?;
+    // In bounds: aligned - mem < align, and static_size + 16 + dtv_bytes follow.
+    let pd = aligned + static_size - TLS_TCB_SIZE;
+    let dtv_array = (pd + TLS_TCB_SIZE + 16) as *mut Dtv;
+    // SAFETY: every address written below lies in the fresh, zero-filled,
+    // writable mapping [mem, mem + total) (see the size computation above);
+    // pd is `align`-aligned, so each static block (offset <= used, checked)
+    // lies inside the static area below it.
+    unsafe {
+        put(pd, TLS_TCB_SIZE, mem);
+        (*dtv_array).val = capacity;
+        let dtv = dtv_array.add(1);
+        (*dtv).val = generation;
+        for m in modules {
+            *dtv.add(m.modid) = Dtv {
+                val: pd - m.offset,
+                to_free: 0,
+            };
+        }
+        g.dl_initial_dtv = dtv as usize;
+        put(pd, pthread::HEADER_TCB, pd);
+        put(pd, pthread::HEADER_DTV, dtv as usize);
+        put(pd, pthread::HEADER_SELF, pd);
+    }
+
+    // SAFETY: pd is a complete, 64-aligned TCB that lives for the process;
+    // nothing in ld-rs uses %fs before this point.
+    let r = unsafe { syscall6(nr::ARCH_PRCTL, [ARCH_SET_FS, pd, 0, 0, 0, 0]) };
+    if r < 0 {
+        return Err("cannot set %fs base address for thread-local storage");
+    }
+    // SAFETY: start-up; pd is the live descriptor of this thread, and
+    // at_random points at 16 bytes (the caller's contract).
+    unsafe {
+        init_stack_lists(g, pd);
+        init_thread_pointer_fields(pd);
+        init_guards(pd, at_random);
+    }
+    for lock in [&mut g.dl_load_lock, &mut g.dl_load_write_lock, &mut g.dl_load_tls_lock] {
+        if lock.kind == 0 {
+            lock.kind = MUTEX_RECURSIVE;
+        }
+    }
+    Ok(pd)
+}
+
+/// Rejects a layout whose blocks would not fit where the DTV says they are.
+fn check_layout(modules: &[TlsModule], layout: &StaticLayout) -> Result<(), &'static str> {
+    if !layout.max_align.is_power_of_two() {
+        return Err("TLS alignment is not a power of two");
+    }
+    for m in modules {
+        let ok = m.modid >= 1
+            && m.modid <= layout.max_modid
+            && m.align.is_power_of_two()
+            && m.filesz <= m.memsz
+            && m.offset >= m.memsz
+            && m.offset <= layout.used;
+        if !ok {
+            return Err("inconsistent static TLS layout");
+        }
+    }
+    Ok(())
+}
+
+/// `__tls_pre_init_tp` + the list part of `__tls_init_tp`: the three
+/// stack lists empty, then the initial thread in `dl_stack_user`.
+///
+/// # Safety
+/// Start-up; `pd + pthread::LIST` is writable.
+unsafe fn init_stack_lists(g: &mut RtldGlobal, pd: usize) {
+    for head in [
+        addr_of_mut!(g.dl_stack_used),
+        addr_of_mut!(g.dl_stack_user),
+        addr_of_mut!(g.dl_stack_cache),
+    ] {
+        // SAFETY: `head` points into `_rtld_global`, borrowed exclusively by `g`.
+        unsafe { *head = ListHead { next: head, prev: head } };
+    }
+    let head = addr_of_mut!(g.dl_stack_user);
+    let node = (pd + pthread::LIST) as *mut ListHead;
+    // SAFETY: list_add(node, head) on an empty list; both are writable.
+    unsafe { *node = ListHead { next: head, prev: head } };
+    // SAFETY: as above.
+    unsafe { *head = ListHead { next: node, prev: node } };
+}
+
+/// The rest of `__tls_init_tp` for the initial thread (contract §6.1, §6.2).
+///
+/// # Safety
+/// Start-up; `pd` is this thread's descriptor and `%fs` points at it.
+unsafe fn init_thread_pointer_fields(pd: usize) {
+    // SAFETY: every offset is inside the 2368-byte descriptor (layout.rs,
+    // pahole), which is writable; the syscalls receive addresses inside it
+    // that stay valid for the life of the thread.
+    unsafe {
+        // The kernel clears and wakes `tid` at thread exit; its return value is the tid.
+        let tid = syscall6(nr::SET_TID_ADDRESS, [pd + pthread::TID, 0, 0, 0, 0, 0]);
+        put(pd, pthread::TID, tid as i32);
+        put(pd, pthread::SPECIFIC, pd + pthread::SPECIFIC_1STBLOCK);
+        put(pd, pthread::USER_STACK, 1u8);
+        put(
+            pd,
+            pthread::REPORT_EVENTS,
+            *addr_of!(super::__nptl_initial_report_events),
+        );
+
+        let head = pd + pthread::ROBUST_HEAD;
+        put(pd, pthread::ROBUST_PREV, head);
+        put(pd, pthread::ROBUST_HEAD, head);
+        put(pd, pthread::ROBUST_FUTEX_OFFSET, ROBUST_FUTEX_OFFSET);
+        put(pd, PD_ROBUST_LIST_PENDING, 0usize);
+        // A failure only means robust mutexes are not cleaned up by the kernel.
+        let _ = syscall6(nr::SET_ROBUST_LIST, [head, ROBUST_LIST_HEAD_SIZE, 0, 0, 0, 0]);
+
+        // No rseq registration: cpu_id = -2 says so to libc and makes
+        // pthread_create skip it in new threads; __rseq_size = 0 says so to
+        // applications.
+        put(pd, PD_RSEQ_CPU_ID, RSEQ_CPU_ID_REGISTRATION_FAILED);
+        *addr_of_mut!(super::__rseq_size) = 0;
+        *addr_of_mut!(super::__rseq_offset) = pthread::RSEQ_AREA as i64;
+
+        // The initial thread's "stack block" runs from 0 up to __libc_stack_end.
+        put(pd, pthread::STACKBLOCK, 0usize);
+        put(pd, pthread::STACKBLOCK_SIZE, *addr_of!(super::__libc_stack_end));
+    }
+}
+
+/// `security_init`: the canary at `%fs:0x28` (AT_RANDOM bytes 0-7, low byte
+/// zeroed so string overflows stop at it) and the pointer guard at `%fs:0x30`
+/// (bytes 8-15); glibc's `_dl_setup_stack_chk_guard`/`_dl_setup_pointer_guard`.
+///
+/// # Safety
+/// `pd` is a writable descriptor; `at_random` points at 16 readable bytes.
+unsafe fn init_guards(pd: usize, at_random: usize) {
+    // SAFETY: the caller's contract; AT_RANDOM has no alignment guarantee.
+    let (lo, hi) = unsafe {
+        (
+            (at_random as *const u64).read_unaligned(),
+            ((at_random + 8) as *const u64).read_unaligned(),
+        )
+    };
+    // SAFETY: both fields are inside the descriptor.
+    unsafe {
+        put(pd, pthread::STACK_GUARD, lo & !0xff);
+        put(pd, pthread::POINTER_GUARD, hi);
+    }
+}
+
+/// Records the link map of module `modid` in the slotinfo list (glibc's
+/// `_dl_add_to_slotinfo` for start-up objects, generation already stamped).
+///
+/// # Safety
+/// Start-up, after [`setup_initial_thread`]; `map` is a live link map whose
+/// `l_tls_*` fields describe module `modid`.
+pub unsafe fn set_slot_map(modid: usize, map: *mut LinkMap) {
+    // SAFETY: the caller's contract: the list exists and nobody reads it concurrently.
+    if let Some(slot) = unsafe { find_slot(modid) } {
+        // SAFETY: `slot` points into the list.
+        unsafe { (*slot).map = map };
+    }
+}
+
+/// Copies every start-up module's init image into the initial thread's
+/// static block and zeroes the rest: glibc's `_dl_allocate_tls_init(tcbp,
+/// false)` after relocation, when the images hold their final values.
+///
+/// # Safety
+/// Start-up, after relocation; `tp` is what [`setup_initial_thread`] returned.
+pub unsafe fn init_static_blocks(tp: usize) {
+    // SAFETY: the caller's contract; tp's DTV holds every start-up module.
+    unsafe { allocate_tls_init(tp, false) };
+}
+
+/// From now on, TLS blocks allocated on demand come from libc's `malloc`
+/// and are freed with its `free` (contract §10.3).  Until this is called
+/// they come from ld-rs's heap and are never freed.
+///
+/// # Safety
+/// `malloc` and `free` are libc's, relocated and callable from any thread.
+#[allow(
+    dead_code,
+    reason = "start-up wires it once libc's malloc is looked up (contract §10.3)"
+)]
+pub unsafe fn set_libc_allocator(malloc: usize, free: usize) {
+    LIBC_FREE.store(free, Ordering::Release);
+    LIBC_MALLOC.store(malloc, Ordering::Release);
+}
+
+// ---------------------------------------------------------------------------
+// Exported to libc
+// ---------------------------------------------------------------------------
+
+/// The slow path of `__tls_get_addr`, entered from the assembly above with a
+/// 16-byte aligned stack (glibc's `__tls_get_addr_slow`).
+///
+/// # Safety
+/// `ti` is a valid `tls_index`; called on a thread whose TCB and DTV were
+/// set up here or by libc through `_dl_allocate_tls`.
+unsafe extern "C" fn tls_get_addr_slow(ti: *const TlsIndex) -> *mut u8 {
+    // SAFETY: the caller's contract; %fs is this thread's TCB.
+    unsafe {
+        let dtv = thread_dtv();
+        if (*dtv).val != generation() {
+            return update_get_addr(ti);
+        }
+        tls_get_addr_tail(ti, dtv, null_mut())
+    }
+}
+
+/// Brings the DTV up to date, then finds or allocates the block.
+///
+/// # Safety
+/// As `tls_get_addr_slow`.
+unsafe fn update_get_addr(ti: *const TlsIndex) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let module = (*ti).module;
+        let map = update_slotinfo(module);
+        let dtv = thread_dtv();
+        if module == 0 || capacity(dtv) < module {
+            fatal(b"__tls_get_addr: the DTV does not cover this module");
+        }
+        let p = (*dtv.add(module)).val;
+        if p == UNALLOCATED {
+            return tls_get_addr_tail(ti, dtv, map);
+        }
+        p.wrapping_add((*ti).offset) as *mut u8
+    }
+}
+
+/// glibc's `_dl_update_slotinfo`: resets the DTV entries of every module
+/// newer than the DTV and not newer than `req_modid`'s slot, growing the
+/// DTV if needed.  Returns `req_modid`'s map if its entry was reset.
+///
+/// # Safety
+/// As `tls_get_addr_slow`.
+unsafe fn update_slotinfo(req_modid: usize) -> *mut LinkMap {
+    let mut the_map = null_mut();
+    // SAFETY: the caller's contract: this thread's DTV, the live slotinfo list.
+    unsafe {
+        let mut dtv = thread_dtv();
+        let max_modid = max_dtv_idx();
+        let Some(req_slot) = find_slot(req_modid).filter(|_| req_modid <= max_modid && req_modid != 0) else {
+            fatal(b"__tls_get_addr: no TLS module with this id");
+        };
+        let new_gen = load_relaxed(addr_of!((*req_slot).gen));
+        if (*dtv).val >= new_gen {
+            return the_map;
+        }
+        for modid in 1..=max_modid {
+            let Some(slot) = find_slot(modid) else { break };
+            let gen = load_relaxed(addr_of!((*slot).gen));
+            if gen > new_gen || gen <= (*dtv).val {
+                continue;
+            }
+            let map = load_relaxed(addr_of!((*slot).map) as *const usize) as *mut LinkMap;
+            if capacity(dtv) < modid {
+                if map.is_null() {
+                    continue;
+                }
+                dtv = resize_dtv(dtv, max_modid);
+                put(thread_self(), pthread::HEADER_DTV, dtv as usize);
+            }
+            let entry = dtv.add(modid);
+            libc_free((*entry).to_free);
+            *entry = Dtv {
+                val: UNALLOCATED,
+                to_free: 0,
+            };
+            if modid == req_modid {
+                the_map = map;
+            }
+        }
+        (*dtv).val = new_gen;
+    }
+    the_map
+}
+
+/// glibc's `tls_get_addr_tail`: the module's block is not allocated in this
+/// thread.  A module with a static block gets it; others get a fresh block.
+///
+/// # Safety
+/// As `tls_get_addr_slow`; `dtv` is this thread's current DTV.
+unsafe fn tls_get_addr_tail(ti: *const TlsIndex, dtv: *mut Dtv, the_map: *mut LinkMap) -> *mut u8 {
+    // SAFETY: the caller's contract; link maps in the slotinfo list are live.
+    unsafe {
+        let (module, offset) = ((*ti).module, (*ti).offset);
+        let map = if the_map.is_null() {
+            find_slot(module).map_or(null_mut(), |s| (*s).map)
+        } else {
+            the_map
+        };
+        let Some(block) = block_of(module, map) else {
+            fatal(b"__tls_get_addr: no TLS module with this id");
+        };
+        if module == 0 || capacity(dtv) < module {
+            fatal(b"__tls_get_addr: the DTV does not cover this module");
+        }
+        let entry = dtv.add(module);
+        // (glibc decides static vs dynamic under dl_load_tls_lock; see "Locking".)
+        if block.offset != FORCED_DYNAMIC_TLS_OFFSET {
+            if block.offset == NO_TLS_OFFSET {
+                if !map.is_null() {
+                    (*map).l_tls_offset = FORCED_DYNAMIC_TLS_OFFSET;
+                }
+            } else {
+                let p = thread_self().wrapping_sub(block.offset as usize);
+                *entry = Dtv { val: p, to_free: 0 };
+                return p.wrapping_add(offset) as *mut u8;
+            }
+        }
+        let Some((val, to_free)) = allocate_block(&block) else {
+            fatal(b"cannot allocate memory for thread-local data: ABORT");
+        };
+        *entry = Dtv { val, to_free };
+        val.wrapping_add(offset) as *mut u8
+    }
+}
+
+/// `_dl_tls_get_addr_soft` (GLRO(dl_tls_get_addr_soft)): the calling
+/// thread's block of `map`'s module, or NULL if it has none or it is not
+/// allocated yet.  Never allocates, never locks.
+///
+/// # Safety
+/// `map` is NULL or a live link map; %fs is a TCB set up here or by libc.
+pub unsafe extern "C" fn tls_get_addr_soft(map: *mut LinkMap) -> *mut u8 {
+    if map.is_null() {
+        return null_mut();
+    }
+    // SAFETY: the caller's contract; only this thread's DTV is read.
+    unsafe {
+        let modid = (*map).l_tls_modid;
+        if modid == 0 {
+            return null_mut();
+        }
+        let dtv = thread_dtv();
+        if modid > capacity(dtv) {
+            return null_mut();
+        }
+        if (*dtv).val != generation() {
+            // The DTV is behind; it may still cover this module.
+            let Some(slot) = find_slot(modid) else {
+                return null_mut();
+            };
+            if (*dtv).val < load_relaxed(addr_of!((*slot).gen)) {
+                return null_mut();
+            }
+        }
+        match (*dtv.add(modid)).val {
+            UNALLOCATED => null_mut(),
+            p => p as *mut u8,
+        }
+    }
+}
+
+/// `_dl_allocate_tls`: with `mem` (libc's case: a `struct pthread` at the
+/// top of a new stack, static blocks below it) install a fresh DTV and
+/// initialize the blocks; with NULL also allocate the static area + TCB.
+/// Returns the TCB, or NULL when out of memory.
+///
+/// # Safety
+/// `mem` is NULL or a zeroed, writable `struct pthread` preceded by
+/// `dl_tls_static_size - 2368` writable bytes, not in use by a running thread.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_allocate_tls(mem: *mut u8) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let tcb = if mem.is_null() {
+            allocate_tls_storage()
+        } else if allocate_dtv(mem as usize) {
+            mem as usize
+        } else {
+            0
+        };
+        if tcb == 0 {
+            return null_mut();
+        }
+        allocate_tls_init(tcb, true) as *mut u8
+    }
+}
+
+/// `_dl_allocate_tls_init`: resets `tcb`'s DTV for the current module set
+/// and copies the init images into its static blocks.  libc calls it when it
+/// reuses a cached stack, after freeing the old blocks and zeroing the DTV.
+///
+/// # Safety
+/// `tcb` is NULL or a TCB with a DTV from `_dl_allocate_tls`, whose thread is
+/// not running.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_allocate_tls_init(tcb: *mut u8, init_tls: bool) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe { allocate_tls_init(tcb as usize, init_tls) as *mut u8 }
+}
+
+/// `_dl_deallocate_tls`: frees the dynamic blocks (libc's `free`), the DTV
+/// unless it is the initial one, and with `dealloc_tcb` the storage that
+/// `_dl_allocate_tls(NULL)` allocated.
+///
+/// # Safety
+/// `tcb` is a TCB set up by `_dl_allocate_tls` whose thread has exited
+/// (libc passes `dealloc_tcb = false` for its stacks).
+#[no_mangle]
+pub unsafe extern "C" fn _dl_deallocate_tls(tcb: *mut u8, dealloc_tcb: bool) {
+    if tcb.is_null() {
+        return;
+    }
+    let tcb = tcb as usize;
+    // SAFETY: the caller's contract: the DTV and storage are ours and unused.
+    unsafe {
+        let dtv = get_dtv(tcb);
+        if !dtv.is_null() {
+            let cap = capacity(dtv);
+            for m in 1..=cap {
+                libc_free((*dtv.add(m)).to_free);
+            }
+            if dtv as usize != load_relaxed(addr_of!((*gl_ptr()).dl_initial_dtv)) {
+                if let Some(layout) = dtv_layout(cap) {
+                    alloc::alloc::dealloc(dtv.sub(1) as *mut u8, layout);
+                }
+            }
+        }
+        if dealloc_tcb {
+            let original: usize = get(tcb, TLS_TCB_SIZE);
+            if let Some(layout) = storage_layout() {
+                if original != 0 {
+                    alloc::alloc::dealloc(original as *mut u8, layout);
+                }
+            }
+        }
+    }
+}
+
+/// `_dl_get_tls_static_info`: the static TLS size and alignment (used by
+/// GCC's sanitizers).
+///
+/// # Safety
+/// Each pointer is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_get_tls_static_info(size: *mut usize, align: *mut usize) {
+    let ro = glro_ptr();
+    // SAFETY: the fields are written only at start-up; the caller's contract.
+    unsafe {
+        if !size.is_null() {
+            *size = (*ro).dl_tls_static_size;
+        }
+        if !align.is_null() {
+            *align = (*ro).dl_tls_static_align;
+        }
+    }
+}
+
+/// `__nptl_change_stack_perm`: makes a thread's stack (above its guard)
+/// executable, for `pthread_create` when a loaded object needs an executable
+/// stack.  Returns 0 or an errno value.
+///
+/// # Safety
+/// `pd` is a `struct pthread` whose `stackblock`/`guardsize` describe a
+/// mapping libc owns.
+#[no_mangle]
+pub unsafe extern "C" fn __nptl_change_stack_perm(pd: *mut u8) -> i32 {
+    let pd = pd as usize;
+    // SAFETY: the caller's contract; adding permissions breaks no reference.
+    unsafe {
+        let block: usize = get(pd, pthread::STACKBLOCK);
+        let size: usize = get(pd, pthread::STACKBLOCK_SIZE);
+        let guard: usize = get(pd, PD_GUARDSIZE);
+        let prot = sys::PROT_READ | sys::PROT_WRITE | sys::PROT_EXEC;
+        match sys::mprotect(block.wrapping_add(guard), size.saturating_sub(guard), prot) {
+            Ok(_) => 0,
+            Err(e) => e.0,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// DTV and static blocks
+// ---------------------------------------------------------------------------
+
+/// The common part of `_dl_allocate_tls_init` and start-up: one DTV entry
+/// per module in the slotinfo list, static blocks pointed at and filled.
+/// Returns `tcb`, or 0 if `tcb` is 0.
+///
+/// # Safety
+/// `tcb` is 0 or a TCB with a DTV installed, whose thread is the caller or
+/// not running; its static area is writable.
+unsafe fn allocate_tls_init(tcb: usize, init_tls: bool) -> usize {
+    if tcb == 0 {
+        return 0;
+    }
+    // SAFETY: the caller's contract.
+    unsafe {
+        let mut dtv = get_dtv(tcb);
+        if dtv.is_null() {
+            return 0;
+        }
+        let max_modid = max_dtv_idx();
+        if capacity(dtv) < max_modid {
+            dtv = resize_dtv(dtv, max_modid);
+            put(tcb, pthread::HEADER_DTV, dtv as usize);
+        }
+        let mut maxgen = 0;
+        for modid in 1..=max_modid {
+            let Some(slot) = find_slot(modid) else { break };
+            let Some(block) = block_of(modid, (*slot).map) else {
+                continue;
+            };
+            maxgen = maxgen.max((*slot).gen);
+            let entry = dtv.add(modid);
+            *entry = Dtv {
+                val: UNALLOCATED,
+                to_free: 0,
+            };
+            if block.offset <= 0 || (block.offset as usize) < block.memsz {
+                continue;
+            }
+            let dest = tcb.wrapping_sub(block.offset as usize);
+            (*entry).val = dest;
+            if block.ns != 0 && !init_tls {
+                continue;
+            }
+            fill_block(dest, &block);
+        }
+        (*dtv).val = maxgen;
+    }
+    tcb
+}
+
+/// Copies a module's init image to `dest` and zeroes the rest of the block.
+///
+/// # Safety
+/// `dest` has `block.memsz` writable bytes; the image is readable.
+unsafe fn fill_block(dest: usize, block: &Block) {
+    let filesz = block.filesz.min(block.memsz);
+    // SAFETY: the caller's contract.
+    unsafe {
+        ptr::copy_nonoverlapping(block.image as *const u8, dest as *mut u8, filesz);
+        ptr::write_bytes(dest.wrapping_add(filesz) as *mut u8, 0, block.memsz - filesz);
+    }
+}
+
+/// A module's TLS parameters: from its link map when registered, else from
+/// the start-up table.  None for an unused slot.
+///
+/// # Safety
+/// `map` is NULL or a live link map.
+unsafe fn block_of(modid: usize, map: *mut LinkMap) -> Option<Block> {
+    if !map.is_null() {
+        // SAFETY: the caller's contract.
+        let m = unsafe { &*map };
+        return Some(Block {
+            image: m.l_tls_initimage,
+            filesz: m.l_tls_initimage_size,
+            memsz: m.l_tls_blocksize,
+            align: m.l_tls_align.max(1),
+            offset: m.l_tls_offset,
+            ns: m.l_ns,
+        });
+    }
+    // SAFETY: STARTUP is published once, fully built, and never freed.
+    let startup = unsafe { STARTUP.load(Ordering::Acquire).as_ref()? };
+    let m = startup.modules.iter().find(|m| m.modid == modid)?;
+    Some(Block {
+        image: m.image,
+        filesz: m.filesz,
+        memsz: m.memsz,
+        align: m.align.max(1),
+        offset: m.offset as isize,
+        ns: 0,
+    })
+}
+
+/// A dynamic block for `block`: `(val, to_free)`.  From libc's `malloc`
+/// once known (to_free set, as libc will `free` it), else from our heap
+/// (to_free NULL: never freed).  The block is initialized.
+///
+/// # Safety
+/// The module's image is readable.
+unsafe fn allocate_block(block: &Block) -> Option<(usize, usize)> {
+    let (size, align) = (block.memsz, block.align);
+    if !align.is_power_of_two() {
+        return None;
+    }
+    let malloc = LIBC_MALLOC.load(Ordering::Acquire);
+    // Blocks aligned beyond malloc's 16 get `align` extra bytes (glibc's
+    // `allocate_dtv_entry`).
+    let extra = if align <= 16 { 0 } else { align };
+    let total = size.checked_add(extra)?;
+    let (start, to_free) = if malloc != 0 {
+        // SAFETY: set_libc_allocator's contract: libc's `malloc`.
+        let malloc: unsafe extern "C" fn(usize) -> *mut u8 = unsafe { core::mem::transmute(malloc) };
+        // SAFETY: plain call.
+        let p = unsafe { malloc(total) } as usize;
+        (p, p)
+    } else {
+        let layout = Layout::from_size_align(total.max(1), 16).ok()?;
+        // SAFETY: the layout has a non-zero size.
+        (unsafe { alloc::alloc::alloc(layout) } as usize, 0)
+    };
+    if start == 0 {
+        return None;
+    }
+    let val = checked_round_up(start, align)?;
+    // SAFETY: [val, val + size) lies in the fresh allocation of size + extra bytes.
+    unsafe { fill_block(val, block) };
+    Some((val, to_free))
+}
+
+/// glibc's `allocate_dtv`: a zeroed DTV of capacity `max_modid + 14`,
+/// installed in `tcb`.  False when out of memory.
+///
+/// # Safety
+/// `tcb` is a writable TCB.
+unsafe fn allocate_dtv(tcb: usize) -> bool {
+    // SAFETY: GL is only read.
+    let cap = unsafe { max_dtv_idx() }.saturating_add(DTV_SURPLUS);
+    let Some(layout) = dtv_layout(cap) else { return false };
+    // SAFETY: the layout has a non-zero size.
+    let a = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut Dtv;
+    if a.is_null() {
+        return false;
+    }
+    // SAFETY: `a` has cap + 2 entries; tcb is writable (the caller's contract).
+    unsafe {
+        (*a).val = cap;
+        put(tcb, pthread::HEADER_DTV, a.add(1) as usize);
+    }
+    true
+}
+
+/// glibc's `_dl_resize_dtv`: a DTV with capacity `max_modid + 14` holding
+/// the old entries (the initial DTV is copied and abandoned, others are
+/// reallocated).  Returns the new `&dtv[0]`; out of memory is fatal, as in
+/// glibc.
+///
+/// # Safety
+/// `dtv` is a live DTV not used concurrently.
+unsafe fn resize_dtv(dtv: *mut Dtv, max_modid: usize) -> *mut Dtv {
+    // SAFETY: the caller's contract.
+    let old = unsafe { capacity(dtv) };
+    let new = max_modid.saturating_add(DTV_SURPLUS).max(old);
+    let (Some(old_layout), Some(new_layout)) = (dtv_layout(old), dtv_layout(new)) else {
+        fatal(b"cannot allocate memory for thread-local data: ABORT");
+    };
+    // SAFETY: GL is only read.
+    let initial = unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_initial_dtv)) };
+    // SAFETY: the old array spans old + 2 entries from dtv - 1; a
+    // non-initial DTV was allocated from our heap with `old_layout`.
+    let p = unsafe {
+        if dtv as usize == initial {
+            let p = alloc::alloc::alloc(new_layout);
+            if !p.is_null() {
+                ptr::copy_nonoverlapping(dtv.sub(1) as *const u8, p, old_layout.size());
+            }
+            p
+        } else {
+            alloc::alloc::realloc(dtv.sub(1) as *mut u8, old_layout, new_layout.size())
+        }
+    } as *mut Dtv;
+    if p.is_null() {
+        fatal(b"cannot allocate memory for thread-local data: ABORT");
+    }
+    // SAFETY: p has new + 2 entries, of which old + 2 were copied.
+    unsafe {
+        (*p).val = new;
+        ptr::write_bytes(p.add(2 + old), 0, new - old);
+        p.add(1)
+    }
+}
+
+/// glibc's `_dl_allocate_tls_storage`: static area + TCB from our heap,
+/// aligned, the TCB zeroed, the original pointer after it, and a DTV.
+///
+/// # Safety
+/// Start-up is complete (GLRO's static size and alignment are set).
+unsafe fn allocate_tls_storage() -> usize {
+    let ro = glro_ptr();
+    // SAFETY: written only at start-up.
+    let (size, align) = unsafe { ((*ro).dl_tls_static_size, (*ro).dl_tls_static_align) };
+    if size < TLS_TCB_SIZE {
+        return 0;
+    }
+    let Some(layout) = storage_layout() else { return 0 };
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc::alloc::alloc(layout) } as usize;
+    if p == 0 {
+        return 0;
+    }
+    let Some(aligned) = checked_round_up(p, align) else {
+        return 0;
+    };
+    let tcb = aligned + size - TLS_TCB_SIZE;
+    // SAFETY: [aligned, tcb + TLS_TCB_SIZE + 8) lies in the allocation of
+    // size + align + 8 bytes (aligned - p < align).
+    unsafe {
+        ptr::write_bytes(tcb as *mut u8, 0, TLS_TCB_SIZE);
+        put(tcb, TLS_TCB_SIZE, p);
+        if !allocate_dtv(tcb) {
+            alloc::alloc::dealloc(p as *mut u8, layout);
+            return 0;
+        }
+    }
+    tcb
+}
+
+/// The layout `allocate_tls_storage` allocates with.
+fn storage_layout() -> Option<Layout> {
+    let ro = glro_ptr();
+    // SAFETY: written only at start-up.
+    let (size, align) = unsafe { ((*ro).dl_tls_static_size, (*ro).dl_tls_static_align) };
+    Layout::from_size_align(size.checked_add(align)?.checked_add(8)?, 16).ok()
+}
+
+/// The layout of a DTV array of capacity `cap` (cap + 2 entries).
+fn dtv_layout(cap: usize) -> Option<Layout> {
+    Layout::from_size_align(cap.checked_add(2)?.checked_mul(16)?, 16).ok()
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------
+
+/// The slot of module `modid` in the slotinfo list.
+///
+/// # Safety
+/// The list in GL is NULL or well formed.
+unsafe fn find_slot(modid: usize) -> Option<*mut SlotInfo> {
+    let mut idx = modid;
+    // SAFETY: the caller's contract.
+    let mut list = unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_dtv_slotinfo_list)) } as *mut SlotInfoList;
+    // Bounded: each element holds at least one slot, so no valid id needs
+    // more elements than its own value.
+    for _ in 0..=modid.min(1 << 20) {
+        if list.is_null() {
+            return None;
+        }
+        // SAFETY: a list element: a header followed by `len` slots.
+        unsafe {
+            let len = (*list).len;
+            if idx < len {
+                return Some((list.add(1) as *mut SlotInfo).add(idx));
+            }
+            idx -= len;
+            list = load_acquire(addr_of!((*list).next) as *const usize) as *mut SlotInfoList;
+        }
+    }
+    None
+}
+
+/// A zeroed slotinfo list element with `nelem` slots, from our heap (libc's
+/// `free_mem` frees only the elements after the first).
+fn alloc_slotinfo_list(nelem: usize) -> Option<*mut SlotInfoList> {
+    let size = nelem.checked_mul(16)?.checked_add(16)?;
+    let layout = Layout::from_size_align(size, 16).ok()?;
+    // SAFETY: the layout has a non-zero size.
+    let list = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut SlotInfoList;
+    if list.is_null() {
+        return None;
+    }
+    // SAFETY: freshly allocated, large enough for the header.
+    unsafe { (*list).len = nelem };
+    Some(list)
+}
+
+/// `_rtld_global`, as a raw pointer for run-time readers.
+fn gl_ptr() -> *mut RtldGlobal {
+    addr_of_mut!(super::_rtld_global)
+}
+
+/// `_rtld_global_ro`, as a raw pointer for run-time readers.
+fn glro_ptr() -> *const RtldGlobalRo {
+    addr_of!(super::_rtld_global_ro)
+}
+
+/// `GL(dl_tls_generation)`.
+///
+/// # Safety
+/// None beyond the module's: the field is only written at start-up (and,
+/// later, under the TLS lock).
+unsafe fn generation() -> usize {
+    // SAFETY: see above.
+    unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_generation)) }
+}
+
+/// `GL(dl_tls_max_dtv_idx)`.
+///
+/// # Safety
+/// As `generation`.
+unsafe fn max_dtv_idx() -> usize {
+    // SAFETY: see above.
+    unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_max_dtv_idx)) }
+}
+
+/// A relaxed atomic load of a word shared with other threads.
+///
+/// # Safety
+/// `p` is valid and aligned; concurrent writers use atomic stores.
+unsafe fn load_relaxed(p: *const usize) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { AtomicUsize::from_ptr(p as *mut usize).load(Ordering::Relaxed) }
+}
+
+/// An acquire load (the slotinfo `next` links, published with release).
+///
+/// # Safety
+/// As `load_relaxed`.
+unsafe fn load_acquire(p: *const usize) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { AtomicUsize::from_ptr(p as *mut usize).load(Ordering::Acquire) }
+}
+
+/// `THREAD_SELF`: the calling thread's descriptor (`%fs:0x10`).
+///
+/// # Safety
+/// `%fs` has been set up (after `setup_initial_thread`, or in a libc thread).
+unsafe fn thread_self() -> usize {
+    let pd: usize;
+    // SAFETY: the caller's contract: %fs:16 is the descriptor's `self` field.
+    unsafe {
+        asm!("mov %fs:16, {}", out(reg) pd, options(att_syntax, nostack, readonly, preserves_flags));
+    }
+    pd
+}
+
+/// `THREAD_DTV()`: the calling thread's `&dtv[0]` (`%fs:8`).
+///
+/// # Safety
+/// As `thread_self`.
+unsafe fn thread_dtv() -> *mut Dtv {
+    let dtv: usize;
+    // SAFETY: the caller's contract: %fs:8 is the descriptor's `dtv` field.
+    unsafe {
+        asm!("mov %fs:8, {}", out(reg) dtv, options(att_syntax, nostack, readonly, preserves_flags));
+    }
+    dtv as *mut Dtv
+}
+
+/// `GET_DTV(tcb)`.
+///
+/// # Safety
+/// `tcb` is a readable TCB.
+unsafe fn get_dtv(tcb: usize) -> *mut Dtv {
+    // SAFETY: the caller's contract.
+    unsafe { get::<usize>(tcb, pthread::HEADER_DTV) as *mut Dtv }
+}
+
+/// `dtv[-1].counter`: how many module entries the DTV has.
+///
+/// # Safety
+/// `dtv` is a live DTV.
+unsafe fn capacity(dtv: *mut Dtv) -> usize {
+    // SAFETY: the caller's contract: the array starts one entry before dtv.
+    unsafe { (*dtv.sub(1)).val }
+}
+
+/// Frees a `to_free` pointer with libc's `free` (every non-NULL one came
+/// from libc's `malloc`).
+///
+/// # Safety
+/// `p` is 0 or a block from libc's `malloc` not in use any more.
+unsafe fn libc_free(p: usize) {
+    let free = LIBC_FREE.load(Ordering::Acquire);
+    if p == 0 || free == 0 {
+        return;
+    }
+    // SAFETY: set_libc_allocator's contract: libc's `free`.
+    let free: unsafe extern "C" fn(*mut u8) = unsafe { core::mem::transmute(free) };
+    // SAFETY: the caller's contract.
+    unsafe { free(p as *mut u8) };
+}
+
+/// Writes a field of a descriptor at `base + off`.
+///
+/// # Safety
+/// The address is writable and aligned for `T`.
+unsafe fn put<T>(base: usize, off: usize, v: T) {
+    // SAFETY: the caller's contract.
+    unsafe { ((base + off) as *mut T).write(v) }
+}
+
+/// Reads a field of a descriptor at `base + off`.
+///
+/// # Safety
+/// The address is readable and aligned for `T`.
+unsafe fn get<T: Copy>(base: usize, off: usize) -> T {
+    // SAFETY: the caller's contract.
+    unsafe { ((base + off) as *const T).read() }
+}
+
+/// `n` rounded up to a power-of-two `align`, or None on overflow.
+fn checked_round_up(n: usize, align: usize) -> Option<usize> {
+    if !align.is_power_of_two() {
+        return None;
+    }
+    Some(n.checked_add(align - 1)? & !(align - 1))
+}
+
+/// Ends the process with one of glibc's fatal TLS messages.
+fn fatal(msg: &[u8]) -> ! {
+    sys::write_all(2, msg);
+    sys::write_all(2, b"\n");
+    sys::exit(127)
+}
