@@ -281,18 +281,6 @@ impl Dso {
         self.segment_of(addr, len, 0)
     }
 
-    /// The PLT relocations, if lazy binding leaves the JUMP_SLOTs for later
-    /// the IRELATIVEs among them still have to be applied now.
-    pub fn plt_irelative(&self, jmprel: u64, size: u64) -> &'static [elf::Rela] {
-        let count = size / core::mem::size_of::<elf::Rela>() as u64;
-        let all: &'static [elf::Rela] = self.image.slice(jmprel, count).unwrap_or(&[]);
-        let first = all
-            .iter()
-            .position(|r| r.r_type() == R_X86_64_IRELATIVE)
-            .unwrap_or(all.len());
-        &all[first..]
-    }
-
     /// True for `DF_BIND_NOW` / `DF_1_NOW` objects.
     pub fn bind_now(&self) -> bool {
         self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0 || self.dynamic.flags_1 & DF_1_NOW != 0

@@ -59,6 +59,9 @@ pub struct Query<'a> {
     pub gnu_hash: u32,
     pub version: Option<VersionReq<'a>>,
     pub class: Class,
+    /// For an unversioned query, prefer the default (newest) version over
+    /// the oldest, as `dlsym` does (glibc's `DL_LOOKUP_RETURN_NEWEST`).
+    pub newest: bool,
 }
 
 /// A definition found.
@@ -88,7 +91,7 @@ impl Dso {
             if !self.strtab.matches(sym.st_name, q.name) {
                 return None;
             }
-            match self.version_ok(idx, q.version) {
+            match self.version_ok(idx, q.version, q.newest) {
                 Verdict::Yes => Some(sym),
                 Verdict::No => None,
                 Verdict::OnlyIfUnique => {
@@ -119,7 +122,7 @@ impl Dso {
 
     /// Decides whether symbol `idx` of this object satisfies the version a
     /// reference asks for (glibc's rules; the contract doc §1.4).
-    fn version_ok(&self, idx: u32, want: Option<VersionReq>) -> Verdict {
+    fn version_ok(&self, idx: u32, want: Option<VersionReq>, newest: bool) -> Verdict {
         let Some(versym) = self.versym else {
             return Verdict::Yes;
         };
@@ -143,7 +146,7 @@ impl Dso {
                 // An unversioned reference (an old binary, or dlsym) takes the
                 // base or oldest definition at once; a newer versioned one only
                 // if it is the only one.
-                if ndx >= 3 {
+                if ndx >= if newest { 2 } else { 3 } {
                     if hidden {
                         Verdict::No
                     } else {

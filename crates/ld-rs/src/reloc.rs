@@ -86,15 +86,9 @@ impl Linker {
         if textrel {
             self.set_text_writable(id, true);
         }
-        // PLT slots are bound on first call unless binding now was asked for;
-        // IRELATIVEs among the PLT relocations are applied now either way.
+        // PLT slots are bound on first call unless binding now was asked for.
         let lazy =
             !(self.config.bind_now || self.objs[id].bind_now() || plts.is_empty()) && self.prepare_lazy(id, plts);
-        let (plts, plt_irelative) = if lazy {
-            (&[][..], self.objs[id].plt_irelative(jmprel, pltsz))
-        } else {
-            (plts, &[][..])
-        };
 
         let mut cache = Cache {
             sym: 0,
@@ -102,7 +96,10 @@ impl Linker {
             value: None,
         };
         let mut irelative: Vec<&Rela> = Vec::new();
-        for r in relas.iter().chain(plts.iter()).chain(plt_irelative.iter()) {
+        // A lazily bound PLT leaves its JUMP_SLOTs to `lazy.rs`; its other
+        // relocations (IRELATIVE, TLSDESC) are applied now all the same.
+        let deferred = |r: &&Rela| lazy && r.r_type() == R_X86_64_JUMP_SLOT;
+        for r in relas.iter().chain(plts.iter().filter(|r| !deferred(r))) {
             if r.r_type() == R_X86_64_IRELATIVE {
                 irelative.push(r);
                 continue;
@@ -181,6 +178,23 @@ impl Linker {
                 }
             }
             R_X86_64_COPY => self.copy_reloc(id, r, scope)?,
+            R_X86_64_TLSDESC => {
+                // A TLS descriptor: {resolver, argument}.  Start-up modules have
+                // static blocks, so the argument is the variable's fixed offset
+                // from the thread pointer.
+                let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
+                let offset = self.objs[def].tls.map_or(0, |t| t.offset);
+                if offset == 0 || !self.objs[id].writable(place, 16) {
+                    return Err(LoadError::new(
+                        diag::LOADING,
+                        self.objs[id].display_name(),
+                        b"cannot allocate memory in static TLS block",
+                    ));
+                }
+                write(arch::tlsdesc_return());
+                // SAFETY: the descriptor's second word is inside the writable range checked above.
+                unsafe { ((place + 8) as *mut usize).write_unaligned(value.wrapping_add(addend).wrapping_sub(offset)) };
+            }
             R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => {
                 // TLS: the symbol's module and its offset in that module's block.
                 let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
@@ -265,6 +279,7 @@ impl Linker {
             gnu_hash: elf::gnu_hash(name),
             version: self.version_req(id, idx),
             class,
+            newest: false,
         };
         match self.lookup(scope, &q, None) {
             Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
@@ -282,13 +297,23 @@ impl Linker {
         }
         let dso = &self.objs[id];
         let Some(sym) = dso.symtab.get(idx as usize) else {
-            return Err(LoadError::new(diag::LOADING, dso.display_name(), b"relocation refers to a symbol index outside the symbol table"));
+            return Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation refers to a symbol index outside the symbol table",
+            ));
         };
         if sym.st_bind() == STB_LOCAL {
             return Ok((id, sym.st_value as usize));
         }
         let name = dso.str_at(sym.st_name as u64).unwrap_or(b"");
-        let q = Query { name, gnu_hash: elf::gnu_hash(name), version: self.version_req(id, idx), class: Class::Plt };
+        let q = Query {
+            name,
+            gnu_hash: elf::gnu_hash(name),
+            version: self.version_req(id, idx),
+            class: Class::Plt,
+            newest: false,
+        };
         match self.lookup(scope, &q, None) {
             Some(f) => Ok((f.dso, f.sym.st_value as usize)),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
@@ -338,6 +363,7 @@ impl Linker {
             gnu_hash: elf::gnu_hash(name),
             version: self.version_req(id, r.r_sym()),
             class: Class::Copy,
+            newest: false,
         };
         let Some(f) = self.lookup(scope, &q, Some(id)) else {
             return Err(self.undefined(id, name, q.version.map(|v| v.name)));

@@ -21,7 +21,12 @@ use crate::{arch, map, sys};
 pub trait Runtime {
     /// Every start-up object is loaded and its TLS module placed; nothing is
     /// relocated yet.  Thread-pointer set-up belongs here.
-    fn before_relocation(&mut self, ld: &mut Linker, st: &Startup, tls: crate::tls::StaticLayout) -> Result<(), LoadError>;
+    fn before_relocation(
+        &mut self,
+        ld: &mut Linker,
+        st: &Startup,
+        tls: crate::tls::StaticLayout,
+    ) -> Result<(), LoadError>;
     /// Everything is relocated; no initializer has run.
     fn before_init(&mut self, ld: &mut Linker, st: &Startup) -> Result<(), LoadError>;
 }

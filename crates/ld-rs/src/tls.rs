@@ -57,7 +57,11 @@ impl Linker {
     /// Numbers the TLS modules among the loaded objects and gives each a
     /// static offset.
     pub fn layout_static_tls(&mut self) -> StaticLayout {
-        let mut layout = StaticLayout { used: 0, max_align: 1, max_modid: 0 };
+        let mut layout = StaticLayout {
+            used: 0,
+            max_align: 1,
+            max_modid: 0,
+        };
         // Space freed by alignment gaps: [free_top, free_bottom) in offsets.
         let (mut free_top, mut free_bottom) = (0usize, 0usize);
         let mut offset = 0usize;

@@ -100,6 +100,35 @@ global_asm!(
     options(att_syntax)
 );
 
+// The TLS-descriptor resolver for a variable in a static TLS block
+// (psABI §"TLS descriptors"; glibc's `_dl_tlsdesc_return`).  Code compiled with
+// `-mtls-dialect=gnu2` calls the descriptor's first word with %rax pointing
+// at the descriptor and expects the variable's offset from the thread pointer
+// back in %rax, every other register preserved.  For a static block that
+// offset is a constant, kept in the descriptor's second word.
+global_asm!(
+    ".globl ldrs_tlsdesc_return",
+    ".hidden ldrs_tlsdesc_return",
+    ".type ldrs_tlsdesc_return, @function",
+    "ldrs_tlsdesc_return:",
+    ".cfi_startproc",
+    "    mov 8(%rax), %rax",
+    "    ret",
+    ".cfi_endproc",
+    ".size ldrs_tlsdesc_return, . - ldrs_tlsdesc_return",
+    options(att_syntax)
+);
+
+/// The address of the static-block TLS-descriptor resolver.
+pub fn tlsdesc_return() -> usize {
+    let addr: usize;
+    // SAFETY: `lea` only computes an address.
+    unsafe {
+        asm!("lea ldrs_tlsdesc_return(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags));
+    }
+    addr
+}
+
 /// The address of the lazy-binding trampoline, for GOT[2].
 pub fn lazy_trampoline() -> usize {
     let addr: usize;

@@ -42,6 +42,11 @@
 //! [`hwcap_value`], [`platform`] and [`minsigstacksize`] compute them for the
 //! caller to store in `_rtld_global_ro`.
 
+// The module spells out glibc's full vocabulary (every preferred bit, every
+// feature the start-up code names, the hwcap/platform/minsigstacksize side
+// effects) so it can be read against glibc's source; ld-rs uses a subset.
+#![allow(dead_code)]
+
 use core::arch::x86_64::__cpuid_count;
 
 /// One CPUID result: the four registers, in glibc's order.
@@ -218,7 +223,12 @@ pub enum Reg {
 }
 
 impl CpuidRegisters {
-    const ZERO: Self = Self { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+    const ZERO: Self = Self {
+        eax: 0,
+        ebx: 0,
+        ecx: 0,
+        edx: 0,
+    };
 
     fn reg(&self, r: Reg) -> u32 {
         match r {
@@ -248,7 +258,11 @@ pub struct Feature {
 }
 
 const fn feat(index: usize, reg: Reg, bit: u32) -> Feature {
-    Feature { index, reg, mask: 1 << bit }
+    Feature {
+        index,
+        reg,
+        mask: 1 << bit,
+    }
 }
 
 /// The features glibc's start-up code tests or activates (bit positions from
@@ -371,9 +385,18 @@ use feature as f;
 impl CpuFeatures {
     /// The all-zero record (`kind` = unknown), as `_rtld_global_ro` starts.
     pub const fn zeroed() -> Self {
-        const E: CpuidFeature = CpuidFeature { cpuid: CpuidRegisters::ZERO, active: CpuidRegisters::ZERO };
+        const E: CpuidFeature = CpuidFeature {
+            cpuid: CpuidRegisters::ZERO,
+            active: CpuidRegisters::ZERO,
+        };
         Self {
-            basic: CpuFeaturesBasic { kind: KIND_UNKNOWN, max_cpuid: 0, family: 0, model: 0, stepping: 0 },
+            basic: CpuFeaturesBasic {
+                kind: KIND_UNKNOWN,
+                max_cpuid: 0,
+                family: 0,
+                model: 0,
+                stepping: 0,
+            },
             features: [E; CPUID_INDEX_MAX],
             preferred: [0],
             isa_1: 0,
@@ -413,12 +436,16 @@ impl CpuFeatures {
 
     /// `CPU_FEATURE_CPU_P`: CPUID reports the feature.
     pub fn has(&self, ft: Feature) -> bool {
-        self.features.get(ft.index).is_some_and(|e| e.cpuid.reg(ft.reg) & ft.mask != 0)
+        self.features
+            .get(ft.index)
+            .is_some_and(|e| e.cpuid.reg(ft.reg) & ft.mask != 0)
     }
 
     /// `CPU_FEATURE_USABLE_P`: the feature's active bit is set.
     pub fn usable(&self, ft: Feature) -> bool {
-        self.features.get(ft.index).is_some_and(|e| e.active.reg(ft.reg) & ft.mask != 0)
+        self.features
+            .get(ft.index)
+            .is_some_and(|e| e.active.reg(ft.reg) & ft.mask != 0)
     }
 
     /// `CPU_FEATURE_PREFERRED_P` for a `pref::*` bit.
@@ -483,7 +510,12 @@ impl CpuidSource for HostCpu {
         // leaves return zeros or the highest basic leaf) and only writes
         // the four registers the intrinsic declares.
         let r = unsafe { __cpuid_count(leaf, subleaf) };
-        CpuidRegisters { eax: r.eax, ebx: r.ebx, ecx: r.ecx, edx: r.edx }
+        CpuidRegisters {
+            eax: r.eax,
+            ebx: r.ebx,
+            ecx: r.ecx,
+            edx: r.edx,
+        }
     }
 
     fn xgetbv0(&mut self) -> u64 {
@@ -625,7 +657,12 @@ pub fn init_cpu_features_with<C: CpuidSource>(cpu: &mut C) -> CpuFeatures {
 /// glibc's `get_common_indices`: leaf 1 (only if `with_leaf1`), 7.0, 7.1,
 /// 0xd.1, 0x14.0 and 0x19, each only if leaf 0 says it exists.
 fn read_common_leaves<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, with_leaf1: bool) -> Signature {
-    let mut sig = Signature { family: 0, model: 0, extended_model: 0, stepping: 0 };
+    let mut sig = Signature {
+        family: 0,
+        model: 0,
+        extended_model: 0,
+        stepping: 0,
+    };
     if with_leaf1 {
         let r = cpu.cpuid(1, 0);
         if let Some(l) = cf.leaf_mut(INDEX_1) {
@@ -663,7 +700,11 @@ fn read_common_leaves<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, with_le
 /// as far as leaf 0x80000000 says they exist.
 fn read_extended_leaves<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
     let max = cpu.cpuid(0x8000_0000, 0).eax;
-    for (leaf, index) in [(0x8000_0001, INDEX_80000001), (0x8000_0007, INDEX_80000007), (0x8000_0008, INDEX_80000008)] {
+    for (leaf, index) in [
+        (0x8000_0001, INDEX_80000001),
+        (0x8000_0007, INDEX_80000007),
+        (0x8000_0008, INDEX_80000008),
+    ] {
         if max >= leaf {
             let r = cpu.cpuid(leaf, 0);
             if let Some(l) = cf.leaf_mut(index) {
@@ -930,7 +971,15 @@ fn isa_level(cf: &CpuFeatures) -> u32 {
         return 0;
     }
     let mut level = ISA_1_BASELINE;
-    if !all(&[f::CMPXCHG16B, f::LAHF64_SAHF64, f::POPCNT, f::SSE3, f::SSSE3, f::SSE4_1, f::SSE4_2]) {
+    if !all(&[
+        f::CMPXCHG16B,
+        f::LAHF64_SAHF64,
+        f::POPCNT,
+        f::SSE3,
+        f::SSSE3,
+        f::SSE4_1,
+        f::SSE4_2,
+    ]) {
         return level;
     }
     level |= ISA_1_V2;
@@ -948,12 +997,12 @@ fn isa_level(cf: &CpuFeatures) -> u32 {
 /// Silvermont/Goldmont/Tremont string preferences, the Core i3/i5/i7 ones
 /// (assumed for any unknown model with AVX), and the TSX errata.
 fn intel_model_quirks(cf: &mut CpuFeatures, model: u32, stepping: u32) {
-    const CORE: u32 =
-        pref::FAST_REP_STRING | pref::FAST_UNALIGNED_LOAD | pref::FAST_UNALIGNED_COPY | pref::PREFER_PMINUB_FOR_STRINGOP;
-    const SILVERMONT: u32 = pref::FAST_UNALIGNED_LOAD
+    const CORE: u32 = pref::FAST_REP_STRING
+        | pref::FAST_UNALIGNED_LOAD
         | pref::FAST_UNALIGNED_COPY
-        | pref::PREFER_PMINUB_FOR_STRINGOP
-        | pref::SLOW_SSE4_2;
+        | pref::PREFER_PMINUB_FOR_STRINGOP;
+    const SILVERMONT: u32 =
+        pref::FAST_UNALIGNED_LOAD | pref::FAST_UNALIGNED_COPY | pref::PREFER_PMINUB_FOR_STRINGOP | pref::SLOW_SSE4_2;
     match model {
         // Atom (Bonnell/Saltwell).
         0x1c | 0x26 => cf.preferred[0] |= pref::SLOW_BSF,
@@ -1088,7 +1137,13 @@ struct Leaf2Descriptor {
 }
 
 const fn d(byte: u8, assoc: u8, linesize: u8, cache: CacheParam, size: u32) -> Leaf2Descriptor {
-    Leaf2Descriptor { byte, assoc, linesize, cache: cache as u8, size }
+    Leaf2Descriptor {
+        byte,
+        assoc,
+        linesize,
+        cache: cache as u8,
+        size,
+    }
 }
 
 /// The leaf 2 cache descriptors glibc knows (Intel SDM, CPUID leaf 2),
@@ -1483,7 +1538,11 @@ fn common_cache_info<C: CpuidSource>(
 
     // A non-inclusive L3 adds the L2 to what a thread can use.
     if !inclusive_cache {
-        let core_per_thread = if threads_l2 > 0 { core / i64::from(threads_l2) } else { core };
+        let core_per_thread = if threads_l2 > 0 {
+            core / i64::from(threads_l2)
+        } else {
+            core
+        };
         shared_per_thread = shared_per_thread.wrapping_add(core_per_thread);
         shared = shared.wrapping_add(core);
     }
@@ -1532,8 +1591,7 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
                     _ => handle_intel(cpu, cf, p),
                 };
             }
-            (shared, shared_per_thread, threads) =
-                common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
+            (shared, shared_per_thread, threads) = common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
         }
         KIND_ZHAOXIN => {
             data = handle_zhaoxin(cpu, L1D_SIZE);
@@ -1550,8 +1608,7 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
                     _ => handle_zhaoxin(cpu, p),
                 };
             }
-            (shared, shared_per_thread, threads) =
-                common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
+            (shared, shared_per_thread, threads) = common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
         }
         KIND_AMD => {
             data = handle_amd(cpu, L1D_SIZE);
@@ -1635,7 +1692,8 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
         non_temporal_threshold = lowbound;
     }
     // memmove shifts the threshold left by 4; the 4x-unrolled large loops
-    // need at least 0x4040 bytes.
+    // need at least 0x4040 bytes.  (Not `clamp`, which carries a panic path.)
+    #[allow(clippy::manual_clamp)]
     if non_temporal_threshold < 0x4040 {
         non_temporal_threshold = 0x4040;
     } else if non_temporal_threshold > u64::MAX >> 4 {
@@ -1658,7 +1716,11 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
     let rep_stosb_threshold: u64 = 2048;
 
     // On AMD (Zen 3 and later) `rep movsb` is slow beyond the L2.
-    let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD { core as u64 } else { non_temporal_threshold };
+    let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD {
+        core as u64
+    } else {
+        non_temporal_threshold
+    };
 
     cf.data_cache_size = data as u64;
     cf.shared_cache_size = shared as u64;

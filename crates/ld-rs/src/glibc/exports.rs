@@ -192,11 +192,21 @@ unsafe extern "C" fn fatal_printf(fmt: *const u8, args: *const usize) -> ! {
 /// # Safety
 /// The strings are NUL-terminated or NULL.
 #[no_mangle]
-pub unsafe extern "C" fn _dl_signal_error(_errcode: i32, objname: *const u8, occasion: *const u8, errstring: *const u8) -> ! {
+pub unsafe extern "C" fn _dl_signal_error(
+    _errcode: i32,
+    objname: *const u8,
+    occasion: *const u8,
+    errstring: *const u8,
+) -> ! {
     // SAFETY: the caller's contract.
     let (obj, occ, msg) = unsafe { (c_bytes(objname), c_bytes(occasion), c_bytes(errstring)) };
     let occ: &[u8] = if occ.is_empty() { crate::diag::LOADING } else { occ };
-    let mut m = crate::diag::Msg::new().s(crate::diag::progname()).s(b": ").s(occ).s(b": ").s(obj);
+    let mut m = crate::diag::Msg::new()
+        .s(crate::diag::progname())
+        .s(b": ")
+        .s(occ)
+        .s(b": ")
+        .s(obj);
     if !obj.is_empty() {
         m = m.s(b": ");
     }
@@ -242,7 +252,11 @@ pub unsafe extern "C" fn _dl_catch_error(
 /// # Safety
 /// `operate` is a valid function; `exc` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn _dl_catch_exception(exc: *mut DlException, operate: extern "C" fn(*mut u8), args: *mut u8) -> i32 {
+pub unsafe extern "C" fn _dl_catch_exception(
+    exc: *mut DlException,
+    operate: extern "C" fn(*mut u8),
+    args: *mut u8,
+) -> i32 {
     operate(args);
     if !exc.is_null() {
         // SAFETY: the caller's out-pointer is writable.
@@ -339,7 +353,9 @@ pub extern "C" fn _dl_find_dso_for_object(addr: usize) -> *mut LinkMap {
 /// # Safety
 /// `result` points at a writable `struct dl_find_object`.
 pub unsafe extern "C" fn dl_find_object(pc: usize, result: *mut DlFindObject) -> i32 {
-    let Some((map, eh_frame)) = super::map_containing(pc) else { return -1 };
+    let Some((map, eh_frame)) = super::map_containing(pc) else {
+        return -1;
+    };
     // SAFETY: `map` is one of our live records; `result` is writable (caller).
     unsafe {
         (*result).dlfo_flags = 0;

@@ -47,7 +47,15 @@ pub const MUTEX_RECURSIVE: i32 = 1;
 
 impl RecursiveLock {
     pub const fn new() -> Self {
-        RecursiveLock { lock: 0, count: 0, owner: 0, nusers: 0, kind: MUTEX_RECURSIVE, spins: 0, list: [0; 2] }
+        RecursiveLock {
+            lock: 0,
+            count: 0,
+            owner: 0,
+            nusers: 0,
+            kind: MUTEX_RECURSIVE,
+            spins: 0,
+            list: [0; 2],
+        }
     }
 }
 

@@ -55,7 +55,11 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
         // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
         let map: &'static mut LinkMap = Box::leak(Box::new(unsafe { core::mem::zeroed::<LinkMap>() }));
         map.l_addr = dso.base;
-        map.l_name = if dso.kind == Kind::Main { leak_cstr(b"") } else { leak_cstr(&dso.name) };
+        map.l_name = if dso.kind == Kind::Main {
+            leak_cstr(b"")
+        } else {
+            leak_cstr(&dso.name)
+        };
         map.l_ld = dso.dynv.as_ptr() as usize;
         map.l_real = map;
         for d in dso.dynv {
@@ -81,7 +85,11 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
             Some(o) => leak_cstr(o),
             None => usize::MAX as *const u8,
         };
-        let names = Box::leak(Box::new(LibName { name: leak_cstr(&dso.requested), next: core::ptr::null_mut(), dont_free: 1 }));
+        let names = Box::leak(Box::new(LibName {
+            name: leak_cstr(&dso.requested),
+            next: core::ptr::null_mut(),
+            dont_free: 1,
+        }));
         map.l_libname = names as *mut LibName as usize;
         let kind = match dso.kind {
             Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
@@ -121,7 +129,11 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
     for (i, &id) in order.iter().enumerate() {
         // SAFETY: the records were just leaked and are exclusively ours during start-up.
         let map = unsafe { &mut *maps[id] };
-        map.l_prev = if i == 0 { core::ptr::null_mut() } else { maps[order[i - 1]] };
+        map.l_prev = if i == 0 {
+            core::ptr::null_mut()
+        } else {
+            maps[order[i - 1]]
+        };
         map.l_next = order.get(i + 1).map_or(core::ptr::null_mut(), |&n| maps[n]);
         map.l_idx = i as i32;
     }
@@ -136,11 +148,21 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
         // SAFETY: as above.
         let map = unsafe { &mut *maps[id] };
         if id == ld.global[0] {
-            map.l_searchlist = ScopeElem { r_list: global_list, r_nlist: global_len, _pad: 0 };
+            map.l_searchlist = ScopeElem {
+                r_list: global_list,
+                r_nlist: global_len,
+                _pad: 0,
+            };
         } else {
-            let own: Vec<*mut LinkMap> = core::iter::once(maps[id]).chain(dso.needed.iter().map(|&d| maps[d])).collect();
+            let own: Vec<*mut LinkMap> = core::iter::once(maps[id])
+                .chain(dso.needed.iter().map(|&d| maps[d]))
+                .collect();
             let n = own.len() as u32;
-            map.l_searchlist = ScopeElem { r_list: Vec::leak(own).as_mut_ptr(), r_nlist: n, _pad: 0 };
+            map.l_searchlist = ScopeElem {
+                r_list: Vec::leak(own).as_mut_ptr(),
+                r_nlist: n,
+                _pad: 0,
+            };
         }
         map.l_local_scope[0] = &mut map.l_searchlist;
         // SAFETY: the program's record lives for the process; we take the address of its searchlist.
@@ -155,7 +177,9 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
 /// The GNU hash geometry `dladdr` walks on its own.
 fn fill_gnu_hash(map: &mut LinkMap, dso: &crate::dso::Dso) {
     let Some(addr) = dso.dynamic.gnu_hash else { return };
-    let Ok(head) = dso.image.slice::<u32>(addr, 4) else { return };
+    let Ok(head) = dso.image.slice::<u32>(addr, 4) else {
+        return;
+    };
     let (nbuckets, symoffset, bloom_size, shift) = (head[0], head[1], head[2], head[3]);
     let start = dso.base.wrapping_add(addr as usize);
     let bloom = start + 16;

@@ -91,6 +91,7 @@ pub unsafe fn glro() -> &'static mut RtldGlobalRo {
     unsafe { &mut *core::ptr::addr_of_mut!(_rtld_global_ro) }
 }
 
+pub mod dl;
 pub mod exports;
 pub mod link_map;
 pub mod tls;
@@ -117,11 +118,24 @@ struct State {
 
 static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
 
+/// Our link-map record for object `id` (NULL before start-up built them).
+pub fn map_of(id: DsoId) -> *mut LinkMap {
+    // SAFETY: STATE is published once, fully built, and never freed or changed.
+    let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
+        return core::ptr::null_mut();
+    };
+    state.maps.get(id).copied().unwrap_or(core::ptr::null_mut())
+}
+
 /// The record and eh_frame of the object whose mapping contains `addr`.
 pub fn map_containing(addr: usize) -> Option<(*mut LinkMap, usize)> {
     // SAFETY: STATE is published once, fully built, and never freed or changed.
     let state = unsafe { STATE.load(Ordering::Acquire).as_ref()? };
-    state.ranges.iter().find(|r| r.0 <= addr && addr < r.1).map(|r| (r.2, r.3))
+    state
+        .ranges
+        .iter()
+        .find(|r| r.0 <= addr && addr < r.1)
+        .map(|r| (r.2, r.3))
 }
 
 /// The glibc personality of the linker: start-up hooks that build glibc's
@@ -160,7 +174,11 @@ impl Runtime for Glibc {
             .iter()
             .enumerate()
             .map(|(id, d)| {
-                let eh = d.phdrs.iter().find(|p| p.p_type == PT_GNU_EH_FRAME).map_or(0, |p| d.base.wrapping_add(p.p_vaddr as usize));
+                let eh = d
+                    .phdrs
+                    .iter()
+                    .find(|p| p.p_type == PT_GNU_EH_FRAME)
+                    .map_or(0, |p| d.base.wrapping_add(p.p_vaddr as usize));
                 (d.map_start, d.map_end, maps[id], eh)
             })
             .collect();
@@ -205,8 +223,18 @@ impl Runtime for Glibc {
 
 /// The address of `name@GLIBC_PRIVATE` defined in object `id`.
 fn private_function(ld: &Linker, id: DsoId, name: &[u8]) -> Option<usize> {
-    let version = VersionReq { name: b"GLIBC_PRIVATE", hash: elf::sysv_hash(b"GLIBC_PRIVATE"), hidden: false };
-    let q = Query { name, gnu_hash: elf::gnu_hash(name), version: Some(version), class: Class::Plt };
+    let version = VersionReq {
+        name: b"GLIBC_PRIVATE",
+        hash: elf::sysv_hash(b"GLIBC_PRIVATE"),
+        hidden: false,
+    };
+    let q = Query {
+        name,
+        gnu_hash: elf::gnu_hash(name),
+        version: Some(version),
+        class: Class::Plt,
+        newest: false,
+    };
     let sym = ld.objs[id].find_symbol(&q)?;
     Some(ld.symbol_address(id, sym))
 }
@@ -243,7 +271,11 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
             480,
         );
     }
-    ro.dl_minsigstacksize = if st.aux.minsigstksz != 0 { st.aux.minsigstksz } else { 2048 };
+    ro.dl_minsigstacksize = if st.aux.minsigstksz != 0 {
+        st.aux.minsigstksz
+    } else {
+        2048
+    };
     ro.dl_x86_hwcap_flags = [*b"sse2\0\0\0\0\0", *b"x86_64\0\0\0", *b"avx512_1\0"];
     ro.dl_x86_platforms = [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"];
     // libc only checks that this is not NULL (`rtld_active()`).
@@ -251,6 +283,7 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_dso_sort_algo = 2;
     ro.dl_debug_printf = exports::dl_debug_printf as usize;
     ro.dl_mcount = exports::_dl_mcount as usize;
+    ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as usize;
     ro.dl_close = exports::dl_close as usize;
     ro.dl_catch_error = exports::_dl_catch_error as usize;
     ro.dl_error_free = exports::dl_error_free as usize;
@@ -283,7 +316,11 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     g.dl_load_write_lock = layout::RecursiveLock::new();
     g.dl_load_tls_lock = layout::RecursiveLock::new();
     // PF_R|PF_W, plus PF_X if the program asked for an executable stack.
-    let exec = ld.objs[order[0]].phdrs.iter().find(|p| p.p_type == PT_GNU_STACK).is_none_or(|p| p.p_flags & PF_X != 0);
+    let exec = ld.objs[order[0]]
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == PT_GNU_STACK)
+        .is_none_or(|p| p.p_flags & PF_X != 0);
     g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
     // SAFETY: `main` is a live record.
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };

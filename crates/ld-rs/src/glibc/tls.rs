@@ -256,38 +256,6 @@ global_asm!(
     options(att_syntax)
 );
 
-// `_dl_tlsdesc_return` (sysdeps/x86_64/dl-tlsdesc.S): the TLS-descriptor
-// resolver for a module with a static block.  Code compiled with
-// `-mtls-dialect=gnu2` calls `*desc` with %rax = desc = &{resolver, arg} and
-// expects the variable's offset from the thread pointer back in %rax, every
-// other register preserved; for a static block that offset is a constant,
-// stored in `arg` when the R_X86_64_TLSDESC relocation is applied.
-global_asm!(
-    ".globl ldrs_tlsdesc_return",
-    ".hidden ldrs_tlsdesc_return",
-    ".type ldrs_tlsdesc_return, @function",
-    ".p2align 4",
-    "ldrs_tlsdesc_return:",
-    ".cfi_startproc",
-    "    mov 8(%rax), %rax",
-    "    ret",
-    ".cfi_endproc",
-    ".size ldrs_tlsdesc_return, . - ldrs_tlsdesc_return",
-    options(att_syntax)
-);
-
-extern "C" {
-    fn ldrs_tlsdesc_return();
-}
-
-/// The resolver to store in the first word of an `R_X86_64_TLSDESC` pair
-/// whose module has a static block; the second word gets
-/// `st_value + addend - l_tls_offset` (the variable's offset from tp).
-#[allow(dead_code, reason = "the relocation code uses it once it handles R_X86_64_TLSDESC")]
-pub fn tlsdesc_static_resolver() -> usize {
-    ldrs_tlsdesc_return as *const () as usize
-}
-
 // ---------------------------------------------------------------------------
 // Start-up
 // ---------------------------------------------------------------------------
