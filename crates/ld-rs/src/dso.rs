@@ -64,6 +64,9 @@ pub struct Dso {
     pub origin: Option<Vec<u8>>,
     /// Its `DT_NEEDED` dependencies, resolved, in order.
     pub needed: Vec<DsoId>,
+    /// For an object loaded by `dlopen`: its local scope (the opened object
+    /// and its dependencies, breadth-first), searched after the global scope.
+    pub local_scope: Vec<DsoId>,
     /// The object whose `DT_NEEDED` brought it in (for the `DT_RPATH` chain).
     pub loader: Option<DsoId>,
     /// Identity of the file, to load each file once.
@@ -159,6 +162,7 @@ impl Dso {
             soname,
             origin: None,
             needed: Vec::new(),
+            local_scope: Vec::new(),
             loader: None,
             dev: 0,
             ino: 0,

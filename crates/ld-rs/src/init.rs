@@ -60,19 +60,24 @@ pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
 }
 
 impl Linker {
-    /// Runs the initializers of the objects in `order`.
+    /// Runs the program's `DT_PREINIT_ARRAY`, which comes before every other initializer.
     ///
     /// # Safety
-    /// Every object in `order` must be mapped and relocated.
-    pub unsafe fn run_inits(&mut self, order: &[DsoId], argc: usize, argv: *const *const u8, envp: *const *const u8) {
-        // The executable's DT_PREINIT_ARRAY comes first of all.
+    /// The program must be mapped and relocated.
+    pub unsafe fn run_preinit(&mut self, argc: usize, argv: *const *const u8, envp: *const *const u8) {
         if let Some(main) = self.objs.iter().position(|d| d.kind == Kind::Main) {
-            let preinit = self.array(main, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ);
-            for f in preinit {
+            for f in self.array(main, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ) {
                 // SAFETY: relocated pointers to the program's pre-initializers (caller's contract).
                 unsafe { arch::call_init(f, argc, argv, envp) };
             }
         }
+    }
+
+    /// Runs the initializers of the objects in `order` that have not run yet.
+    ///
+    /// # Safety
+    /// Every object in `order` must be mapped and relocated.
+    pub unsafe fn run_inits(&mut self, order: &[DsoId], argc: usize, argv: *const *const u8, envp: *const *const u8) {
         for &id in order {
             if self.objs[id].init_called {
                 continue;

@@ -69,7 +69,7 @@ impl Linker {
             )
             .die(),
         };
-        let scope = self.global.clone();
+        let scope = self.scope_of(id);
         let value = self
             .resolve(id, r.r_sym(), Class::Plt, &scope)
             .unwrap_or_else(|e| e.die());

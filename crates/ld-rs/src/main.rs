@@ -16,6 +16,7 @@ extern crate alloc;
 mod arch;
 mod config;
 mod diag;
+mod dl;
 mod dso;
 mod glibc;
 #[path = "alloc.rs"]

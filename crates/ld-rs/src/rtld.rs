@@ -42,6 +42,10 @@ pub struct Linker {
     pub unique: UniqueTable,
     /// Initialization order, kept for the finalizers.
     pub fini_order: Vec<DsoId>,
+    /// Start-up is over: errors go to the caller (`dlopen`), not to stderr.
+    pub started: bool,
+    /// (argc, argv, envp), for the initializers of objects loaded later.
+    pub argv: (usize, usize, usize),
     /// The page size (`AT_PAGESZ`).
     pub page: usize,
     /// `/etc/ld.so.cache`, mapped on first use (`None` inside: absent or unreadable).
@@ -132,6 +136,8 @@ pub fn run(mut st: Startup) -> Handover {
         global: Vec::new(),
         unique: Vec::new(),
         fini_order: Vec::new(),
+        started: false,
+        argv: (0, 0, 0),
         page,
         cache: None,
     }));
@@ -194,8 +200,13 @@ pub fn run(mut st: Startup) -> Handover {
     let order = crate::init::init_order(ld, &scope);
     ld.fini_order = order.clone();
     let entry = ld.objs[main].entry;
+    ld.started = true;
+    ld.argv = (st.argc, st.argv as usize, st.envp as usize);
     // SAFETY: every object in `order` is mapped and relocated.
-    unsafe { ld.run_inits(&order, st.argc, st.argv, st.envp) };
+    unsafe {
+        ld.run_preinit(st.argc, st.argv, st.envp);
+        ld.run_inits(&order, st.argc, st.argv, st.envp);
+    }
     Handover {
         entry,
         sp: st.sp as usize,
@@ -352,19 +363,36 @@ impl Linker {
     /// Loads the dependencies of `root` breadth-first: each object's
     /// `DT_NEEDED` entries in order, every file once.
     fn load_deps(&mut self, root: DsoId) -> Result<(), LoadError> {
-        self.global.push(root);
+        let mut list = alloc::vec![root];
+        self.load_closure(&mut list)?;
+        self.global = list;
+        Ok(())
+    }
+
+    /// Extends `list` (which starts with a root object) breadth-first with
+    /// every object its members need, loading what is not loaded yet.
+    pub fn load_closure(&mut self, list: &mut Vec<DsoId>) -> Result<(), LoadError> {
         let mut next = 0;
-        while next < self.global.len() {
-            let id = self.global[next];
+        while next < list.len() {
+            let id = list[next];
             next += 1;
+            if !self.objs[id].needed.is_empty() {
+                // Already loaded earlier with its dependencies: add them as they are.
+                for dep in self.objs[id].needed.clone() {
+                    if !list.contains(&dep) {
+                        list.push(dep);
+                    }
+                }
+                continue;
+            }
             let names: Vec<&'static [u8]> = self.objs[id].needed_names().collect();
             for name in names {
                 let dep = self.load_one(name, id)?;
                 if !self.objs[id].needed.contains(&dep) {
                     self.objs[id].needed.push(dep);
                 }
-                if !self.global.contains(&dep) {
-                    self.global.push(dep);
+                if !list.contains(&dep) {
+                    list.push(dep);
                 }
             }
         }
@@ -373,7 +401,7 @@ impl Linker {
 
     /// Finds, maps and records the library `name` needed by `from` (or
     /// returns the object already loaded under that name or file).
-    fn load_one(&mut self, name: &'static [u8], from: DsoId) -> Result<DsoId, LoadError> {
+    pub fn load_one(&mut self, name: &'static [u8], from: DsoId) -> Result<DsoId, LoadError> {
         if let Some(id) = self.find_loaded(name) {
             return Ok(id);
         }
@@ -429,7 +457,7 @@ impl Linker {
 
     /// An object already loaded that answers to `name`: by the name it was
     /// asked for, its path, or its `DT_SONAME`.
-    fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
+    pub fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
         self.objs
             .iter()
             .position(|d| d.kind != Kind::Main && (d.requested == name || d.name == name || d.soname == Some(name)))
@@ -453,8 +481,18 @@ impl Linker {
     /// line each, `PROGRAM: LIBRARY: version `V' not found (required by X)`)
     /// and then the process exits with status 1.
     fn check_versions(&self) {
-        let mut missing = false;
-        for &id in &self.global {
+        if let Err(e) = self.check_versions_of(&self.global) {
+            // Every missing version was reported; glibc exits with status 1.
+            let _ = e;
+            sys::exit(1);
+        }
+    }
+
+    /// Checks the version requirements of the objects in `list`, printing
+    /// each missing one at start-up; returns the first as an error.
+    pub fn check_versions_of(&self, list: &[DsoId]) -> Result<(), LoadError> {
+        let mut first: Option<LoadError> = None;
+        for &id in list {
             let dso = &self.objs[id];
             let mut warned: Vec<DsoId> = Vec::new();
             for v in dso.versions.iter().filter(|v| !v.file.is_empty()) {
@@ -487,18 +525,26 @@ impl Linker {
                     .iter()
                     .any(|d| d.file.is_empty() && d.hash == v.hash && d.name == v.name)
                 {
-                    missing = true;
-                    line.s(b"version `")
+                    let msg = Msg::new()
+                        .s(b"version `")
                         .s(v.name)
                         .s(b"' not found (required by ")
                         .s(dso.display_name())
-                        .s(b")")
-                        .write_line(2);
+                        .s(b")");
+                    if !self.started {
+                        line.s(msg.bytes()).write_line(2);
+                    }
+                    if first.is_none() {
+                        let mut e = LoadError::new(b"", target.display_name(), msg.bytes());
+                        e.status = 1;
+                        first = Some(e);
+                    }
                 }
             }
         }
-        if missing {
-            sys::exit(1);
+        match first {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -524,7 +570,7 @@ impl Linker {
     }
 
     /// Makes `PT_GNU_RELRO` read-only.
-    fn protect_relro(&self, id: DsoId) {
+    pub fn protect_relro(&self, id: DsoId) {
         let dso = &self.objs[id];
         if matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
             return;

@@ -427,6 +427,17 @@ impl CpuFeatures {
 
     /// The record exactly as glibc lays it out, for copying into
     /// `_rtld_global_ro`.
+    /// The record as the 60 words `_rtld_global_ro` stores it in.
+    pub fn as_words(&self) -> [u64; 60] {
+        let mut words = [0u64; 60];
+        for (w, chunk) in words.iter_mut().zip(self.as_bytes().chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *w = u64::from_ne_bytes(b);
+        }
+        words
+    }
+
     pub fn as_bytes(&self) -> &[u8; 480] {
         // SAFETY: CpuFeatures is repr(C), 480 bytes (asserted above) and has
         // no padding (the C holes are explicit fields), so all 480 bytes are
@@ -1662,6 +1673,8 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
         }
         _ => {}
     }
+    // glibc works out the sharing thread count only to divide by it; the
+    // record keeps the sizes, not the count.
     let _ = threads;
 
     let [l1i_size, l1i_line, l1d_size, l1d_assoc, l1d_line, l2_size, l2_assoc, l2_line, l3_size, l3_assoc, l3_line, l4_size] =

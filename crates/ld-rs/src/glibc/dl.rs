@@ -97,3 +97,101 @@ pub unsafe extern "C" fn dl_lookup_symbol_x(
         }
     }
 }
+
+/// libc's `_dl_signal_error`, through which a failed `dlopen` is reported
+/// (contract §8.1): it long-jumps to the catch frame libc set up around the
+/// call, so it must be called with no Rust value left to drop.
+pub static SIGNAL_ERROR: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// A loader error as the C strings `_dl_signal_error` takes.
+struct Raised {
+    errcode: i32,
+    objname: *const u8,
+    errstring: *const u8,
+}
+
+impl Raised {
+    fn from(e: crate::diag::LoadError) -> Raised {
+        Raised {
+            errcode: e.errno.map_or(0, |n| n.0),
+            objname: super::link_map::leak_cstr(&e.object),
+            errstring: super::link_map::leak_cstr(&e.message),
+        }
+    }
+}
+
+/// `GLRO(dl_open)`: `dlopen(file, mode)` and libc's internal
+/// `__libc_dlopen_mode`.  Returns the object's record, NULL for
+/// `RTLD_NOLOAD` of an object not loaded, or raises the error through libc.
+///
+/// # Safety
+/// `file` is NUL-terminated; called by libc with its dlopen contract.
+pub unsafe extern "C" fn dl_open(
+    file: *const u8,
+    mode: i32,
+    caller: usize,
+    _nsid: i64,
+    _argc: i32,
+    _argv: *mut *mut u8,
+    _env: *mut *mut u8,
+) -> *mut LinkMap {
+    // SAFETY: the caller's contract.
+    let result = unsafe { open(file, mode, caller) };
+    match result {
+        Ok(map) => map,
+        Err(raised) => {
+            let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
+            if f == 0 {
+                return core::ptr::null_mut();
+            }
+            // SAFETY: libc's `_dl_signal_error(int, const char *, const char *, const char *)`,
+            // which does not return; every Rust value of this call has been dropped.
+            let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
+            signal(raised.errcode, raised.objname, core::ptr::null(), raised.errstring)
+        }
+    }
+}
+
+/// The body of `dl_open`, with every error returned rather than raised.
+///
+/// # Safety
+/// As `dl_open`.
+unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMap, Raised> {
+    let Some(ld) = crate::rtld::linker() else {
+        return Ok(core::ptr::null_mut());
+    };
+    // SAFETY: the caller's contract.
+    let name = unsafe { crate::start::cstr(file) };
+    if name.is_empty() {
+        // dlopen(NULL) / dlopen(""): the program itself.
+        return Ok(super::map_of(ld.global[0]));
+    }
+    let name: &'static [u8] = alloc::vec::Vec::leak(name.to_vec());
+    let caller = super::map_containing(caller)
+        // SAFETY: records from our table.
+        .and_then(|(m, _)| unsafe { dso_of(m) })
+        .unwrap_or(ld.global[0]);
+    let opened = match ld.dl_load(name, flags, caller) {
+        Ok(Some(o)) => o,
+        Ok(None) => return Ok(core::ptr::null_mut()),
+        Err(e) => return Err(Raised::from(e)),
+    };
+    let bind_now = ld.config.bind_now;
+    if flags & crate::dl::mode::RTLD_NOW != 0 {
+        ld.config.bind_now = true;
+    }
+    let relocated = ld.dl_relocate(&opened.new);
+    ld.config.bind_now = bind_now;
+    if let Err(e) = relocated {
+        ld.forget_from(opened.new.first().copied().unwrap_or(ld.objs.len()));
+        return Err(Raised::from(e));
+    }
+    super::register_new(ld, opened.root, &opened.new);
+    // SAFETY: the new objects are relocated.
+    unsafe { ld.dl_init(opened.root) };
+    super::sync(ld);
+    let map = super::map_of(opened.root);
+    // SAFETY: one of our records.
+    unsafe { (*map).l_direct_opencount += 1 };
+    Ok(map)
+}

@@ -72,8 +72,8 @@ pub unsafe extern "C" fn _dl_exception_create(exc: *mut DlException, objname: *c
     // SAFETY: `exc` is writable (caller); `buf` has room for both strings and NULs.
     unsafe {
         if buf.is_null() {
-            (*exc).objname = b"\0".as_ptr();
-            (*exc).errstring = b"out of memory\0".as_ptr();
+            (*exc).objname = c"".as_ptr() as *const u8;
+            (*exc).errstring = c"out of memory".as_ptr() as *const u8;
             (*exc).message_buffer = core::ptr::null_mut();
             return;
         }

@@ -47,76 +47,79 @@ fn l_info_index(tag: i64) -> Option<usize> {
     }
 }
 
+/// A new record for object `id`: everything but the list links and scopes.
+fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
+    let dso = &ld.objs[id];
+    // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
+    let map: &'static mut LinkMap = Box::leak(Box::new(unsafe { core::mem::zeroed::<LinkMap>() }));
+    map.l_addr = dso.base;
+    map.l_name = if dso.kind == Kind::Main {
+        leak_cstr(b"")
+    } else {
+        leak_cstr(&dso.name)
+    };
+    map.l_ld = dso.dynv.as_ptr() as usize;
+    map.l_real = map;
+    for d in dso.dynv {
+        if d.d_tag == DT_NULL {
+            break;
+        }
+        if let Some(i) = l_info_index(d.d_tag) {
+            map.l_info[i] = d as *const elf::Dyn as usize;
+        }
+    }
+    let phdr_vaddr = dso.phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr);
+    map.l_phdr = match phdr_vaddr {
+        Some(v) => dso.base.wrapping_add(v as usize),
+        None => dso.phdrs.as_ptr() as usize,
+    };
+    map.l_phnum = dso.phdrs.len() as u16;
+    map.l_ldnum = dso.dynv.len() as u16;
+    map.l_entry = dso.entry;
+    map.l_map_start = dso.map_start;
+    map.l_map_end = dso.map_end;
+    map.l_text_end = dso.map_end;
+    map.l_origin = match &dso.origin {
+        Some(o) => leak_cstr(o),
+        None => usize::MAX as *const u8,
+    };
+    let names = Box::leak(Box::new(LibName {
+        name: leak_cstr(&dso.requested),
+        next: core::ptr::null_mut(),
+        dont_free: 1,
+    }));
+    map.l_libname = names as *mut LibName as usize;
+    let kind = match dso.kind {
+        Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
+        _ => lbits::TYPE_LIBRARY,
+    };
+    map.l_bits = kind | lbits::CONTIGUOUS | lbits::LD_READONLY | lbits::GLOBAL;
+    map.l_flags = dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32;
+    map.l_flags_1 = dso.dynamic.flags_1 as u32;
+    map.l_versyms = dso.versym.map_or(0, |v| v.as_ptr() as usize);
+    fill_gnu_hash(map, dso);
+    if let Some(tls) = dso.tls {
+        map.l_tls_initimage = tls.image;
+        map.l_tls_initimage_size = tls.filesz;
+        map.l_tls_blocksize = tls.memsz;
+        map.l_tls_align = tls.align;
+        map.l_tls_firstbyte_offset = tls.firstbyte_offset;
+        map.l_tls_offset = tls.offset as isize;
+        map.l_tls_modid = tls.modid;
+    }
+    if let Some(p) = dso.phdrs.iter().find(|p| p.p_type == PT_GNU_RELRO) {
+        map.l_relro_addr = dso.base.wrapping_add(p.p_vaddr as usize);
+        map.l_relro_size = p.p_memsz as usize;
+    }
+    map.l_file_id = [dso.dev, dso.ino];
+    map.l_serial = id as u64;
+    map
+}
+
 /// Builds one record per object and links them in glibc's order.  Returns the
 /// records indexed by `DsoId`, and the list order.
 pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
-    let mut maps: Vec<*mut LinkMap> = Vec::with_capacity(ld.objs.len());
-    for (id, dso) in ld.objs.iter().enumerate() {
-        // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
-        let map: &'static mut LinkMap = Box::leak(Box::new(unsafe { core::mem::zeroed::<LinkMap>() }));
-        map.l_addr = dso.base;
-        map.l_name = if dso.kind == Kind::Main {
-            leak_cstr(b"")
-        } else {
-            leak_cstr(&dso.name)
-        };
-        map.l_ld = dso.dynv.as_ptr() as usize;
-        map.l_real = map;
-        for d in dso.dynv {
-            if d.d_tag == DT_NULL {
-                break;
-            }
-            if let Some(i) = l_info_index(d.d_tag) {
-                map.l_info[i] = d as *const elf::Dyn as usize;
-            }
-        }
-        let phdr_vaddr = dso.phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr);
-        map.l_phdr = match phdr_vaddr {
-            Some(v) => dso.base.wrapping_add(v as usize),
-            None => dso.phdrs.as_ptr() as usize,
-        };
-        map.l_phnum = dso.phdrs.len() as u16;
-        map.l_ldnum = dso.dynv.len() as u16;
-        map.l_entry = dso.entry;
-        map.l_map_start = dso.map_start;
-        map.l_map_end = dso.map_end;
-        map.l_text_end = dso.map_end;
-        map.l_origin = match &dso.origin {
-            Some(o) => leak_cstr(o),
-            None => usize::MAX as *const u8,
-        };
-        let names = Box::leak(Box::new(LibName {
-            name: leak_cstr(&dso.requested),
-            next: core::ptr::null_mut(),
-            dont_free: 1,
-        }));
-        map.l_libname = names as *mut LibName as usize;
-        let kind = match dso.kind {
-            Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
-            _ => lbits::TYPE_LIBRARY,
-        };
-        map.l_bits = kind | lbits::CONTIGUOUS | lbits::LD_READONLY | lbits::GLOBAL;
-        map.l_flags = dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32;
-        map.l_flags_1 = dso.dynamic.flags_1 as u32;
-        map.l_versyms = dso.versym.map_or(0, |v| v.as_ptr() as usize);
-        fill_gnu_hash(map, dso);
-        if let Some(tls) = dso.tls {
-            map.l_tls_initimage = tls.image;
-            map.l_tls_initimage_size = tls.filesz;
-            map.l_tls_blocksize = tls.memsz;
-            map.l_tls_align = tls.align;
-            map.l_tls_firstbyte_offset = tls.firstbyte_offset;
-            map.l_tls_offset = tls.offset as isize;
-            map.l_tls_modid = tls.modid;
-        }
-        if let Some(p) = dso.phdrs.iter().find(|p| p.p_type == PT_GNU_RELRO) {
-            map.l_relro_addr = dso.base.wrapping_add(p.p_vaddr as usize);
-            map.l_relro_size = p.p_memsz as usize;
-        }
-        map.l_file_id = [dso.dev, dso.ino];
-        map.l_serial = id as u64;
-        maps.push(map);
-    }
+    let mut maps: Vec<*mut LinkMap> = (0..ld.objs.len()).map(|id| record(ld, id)).collect();
 
     // The list: program, vDSO, libraries in load (breadth-first) order, ld.so last.
     let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter);
@@ -172,6 +175,66 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
         map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]);
     }
     (maps, order)
+}
+
+/// Records for objects `new` loaded by `dlopen` with root `root`, appended
+/// to the end of the namespace list; returns the extended record table.
+pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Vec<*mut LinkMap> {
+    let mut maps = maps.to_vec();
+    for &id in new {
+        while maps.len() <= id {
+            maps.push(core::ptr::null_mut());
+        }
+        maps[id] = record(ld, id);
+    }
+    // SAFETY: our records; the list is only changed here, under the caller's lock.
+    unsafe {
+        let mut last = maps[ld.global[0]];
+        while !(*last).l_next.is_null() {
+            last = (*last).l_next;
+        }
+        for &id in new {
+            let map = &mut *maps[id];
+            map.l_bits = (map.l_bits & !3) | lbits::TYPE_LOADED;
+            map.l_prev = last;
+            (*last).l_next = map;
+            map.l_idx = (*last).l_idx + 1;
+            last = map;
+        }
+        let main_map = maps[ld.global[0]];
+        for &id in new {
+            let dso = &ld.objs[id];
+            let map = &mut *maps[id];
+            let list: Vec<*mut LinkMap> = if id == root {
+                dso.local_scope.iter().map(|&d| maps[d]).collect()
+            } else {
+                core::iter::once(maps[id])
+                    .chain(dso.needed.iter().map(|&d| maps[d]))
+                    .collect()
+            };
+            let n = list.len() as u32;
+            map.l_searchlist = ScopeElem {
+                r_list: Vec::leak(list).as_mut_ptr(),
+                r_nlist: n,
+                _pad: 0,
+            };
+            map.l_local_scope[0] = &mut map.l_searchlist;
+            map.l_scope_mem[0] = core::ptr::addr_of_mut!((*main_map).l_searchlist);
+            map.l_scope_mem[1] = core::ptr::addr_of_mut!((*maps[root]).l_searchlist);
+            map.l_scope_max = 4;
+            map.l_scope = map.l_scope_mem.as_mut_ptr();
+            map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]);
+        }
+        // The global scope may have grown (RTLD_GLOBAL): the program's search list is it.
+        let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).collect();
+        let n = global.len() as u32;
+        (*main_map).l_searchlist = ScopeElem {
+            r_list: Vec::leak(global).as_mut_ptr(),
+            r_nlist: n,
+            _pad: 0,
+        };
+    }
+    maps
 }
 
 /// The GNU hash geometry `dladdr` walks on its own.

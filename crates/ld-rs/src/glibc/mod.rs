@@ -118,6 +118,63 @@ struct State {
 
 static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
 
+/// Publishes a new table of records and address ranges.  The old one is
+/// leaked, not freed: a reader on another thread may still hold it.
+fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
+    let ranges = ld
+        .objs
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| maps.get(*id).is_some_and(|m| !m.is_null()))
+        .map(|(id, d)| {
+            let eh = d
+                .phdrs
+                .iter()
+                .find(|p| p.p_type == PT_GNU_EH_FRAME)
+                .map_or(0, |p| d.base.wrapping_add(p.p_vaddr as usize));
+            (d.map_start, d.map_end, maps[id], eh)
+        })
+        .collect();
+    let state = alloc::boxed::Box::leak(alloc::boxed::Box::new(State { maps, ranges }));
+    STATE.store(state, Ordering::Release);
+}
+
+/// After a `dlopen` relocated objects `new`: records for them, their TLS
+/// modules, the namespace counters, and the debugger told.
+pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
+    // SAFETY: STATE is published at start-up and only replaced here.
+    let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
+        return;
+    };
+    let maps = link_map::add(ld, &state.maps, root, new);
+    for &id in new {
+        if let Some(t) = ld.objs[id].tls {
+            // SAFETY: the record describes module t.modid; dlopen runs under libc's load lock.
+            unsafe { tls::add_dynamic_module(t.modid, maps[id]) };
+        }
+    }
+    // SAFETY: namespace counters, changed under libc's load lock.
+    unsafe {
+        let g = gl();
+        g.dl_ns[0].ns_nloaded += new.len() as u32;
+        g.dl_load_adds += new.len() as u64;
+        let r = &mut *core::ptr::addr_of_mut!(_r_debug);
+        r.r_state = 1; // RT_ADD
+        exports::_dl_debug_state();
+        r.r_state = 0; // RT_CONSISTENT
+    }
+    publish(ld, maps);
+    exports::_dl_debug_state();
+}
+
+/// Brings the records' state bits up to date with the linker's.
+pub fn sync(ld: &Linker) {
+    // SAFETY: STATE is published once start-up built the records.
+    if let Some(state) = unsafe { STATE.load(Ordering::Acquire).as_ref() } {
+        link_map::sync_state(ld, &state.maps);
+    }
+}
+
 /// Our link-map record for object `id` (NULL before start-up built them).
 pub fn map_of(id: DsoId) -> *mut LinkMap {
     // SAFETY: STATE is published once, fully built, and never freed or changed.
@@ -169,21 +226,7 @@ impl Runtime for Glibc {
             }
         }
 
-        let ranges = ld
-            .objs
-            .iter()
-            .enumerate()
-            .map(|(id, d)| {
-                let eh = d
-                    .phdrs
-                    .iter()
-                    .find(|p| p.p_type == PT_GNU_EH_FRAME)
-                    .map_or(0, |p| d.base.wrapping_add(p.p_vaddr as usize));
-                (d.map_start, d.map_end, maps[id], eh)
-            })
-            .collect();
-        let state = alloc::boxed::Box::leak(alloc::boxed::Box::new(State { maps, ranges }));
-        STATE.store(state, Ordering::Release);
+        publish(ld, maps);
         Ok(())
     }
 
@@ -203,6 +246,9 @@ impl Runtime for Glibc {
             // dlerror's catch: libc's own `_dl_catch_error` (contract §8.1).
             if let Some(f) = private_function(ld, libc, b"_dl_catch_error") {
                 glro().dl_catch_error = f;
+            }
+            if let Some(f) = private_function(ld, libc, b"_dl_signal_error") {
+                dl::SIGNAL_ERROR.store(f, Ordering::Release);
             }
         }
         // libc's own start-up hook, run before any initializer (contract §7 step 9).
@@ -258,38 +304,36 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_lazy = (!ld.config.bind_now) as i32;
     ro.dl_bind_not = ld.config.bind_not as i32;
     ro.dl_fpu_control = 0x37f;
-    // glibc's x86 code reports HWCAP_X86_64 rather than the kernel's AT_HWCAP.
-    ro.dl_hwcap = 2;
     ro.dl_hwcap2 = st.aux.hwcap2 as u64;
     ro.dl_auxv = st.auxv as usize;
     let features = cpu_features::init_cpu_features();
-    // SAFETY: both are 480-byte plain-data records; the layout asserts pin the size.
-    unsafe {
-        core::ptr::copy_nonoverlapping(
-            &features as *const cpu_features::CpuFeatures as *const u8,
-            ro.dl_x86_cpu_features.as_mut_ptr() as *mut u8,
-            480,
-        );
+    // glibc's x86 code reports its own HWCAP_X86_* bits rather than the kernel's AT_HWCAP.
+    ro.dl_hwcap = cpu_features::hwcap_value(&features);
+    if let Some(platform) = cpu_features::platform(&features) {
+        ro.dl_platform = platform.as_ptr();
+        ro.dl_platformlen = platform.len().saturating_sub(1);
     }
+    ro.dl_x86_cpu_features = features.as_words();
     ro.dl_minsigstacksize = if st.aux.minsigstksz != 0 {
         st.aux.minsigstksz
     } else {
-        2048
+        cpu_features::minsigstacksize(&features)
     };
     ro.dl_x86_hwcap_flags = [*b"sse2\0\0\0\0\0", *b"x86_64\0\0\0", *b"avx512_1\0"];
     ro.dl_x86_platforms = [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"];
     // libc only checks that this is not NULL (`rtld_active()`).
     ro.dl_init_all_dirs = core::ptr::addr_of!(INIT_ALL_DIRS) as usize;
     ro.dl_dso_sort_algo = 2;
-    ro.dl_debug_printf = exports::dl_debug_printf as usize;
-    ro.dl_mcount = exports::_dl_mcount as usize;
-    ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as usize;
-    ro.dl_close = exports::dl_close as usize;
-    ro.dl_catch_error = exports::_dl_catch_error as usize;
-    ro.dl_error_free = exports::dl_error_free as usize;
-    ro.dl_tls_get_addr_soft = tls::tls_get_addr_soft as usize;
-    ro.dl_libc_freeres = exports::dl_libc_freeres as usize;
-    ro.dl_find_object = exports::dl_find_object as usize;
+    ro.dl_debug_printf = exports::dl_debug_printf as *const () as usize;
+    ro.dl_mcount = exports::_dl_mcount as *const () as usize;
+    ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as *const () as usize;
+    ro.dl_open = dl::dl_open as *const () as usize;
+    ro.dl_close = exports::dl_close as *const () as usize;
+    ro.dl_catch_error = exports::_dl_catch_error as *const () as usize;
+    ro.dl_error_free = exports::dl_error_free as *const () as usize;
+    ro.dl_tls_get_addr_soft = tls::tls_get_addr_soft as *const () as usize;
+    ro.dl_libc_freeres = exports::dl_libc_freeres as *const () as usize;
+    ro.dl_find_object = exports::dl_find_object as *const () as usize;
     if st.aux.sysinfo_ehdr != 0 {
         ro.dl_sysinfo_dso = st.aux.sysinfo_ehdr;
     }
@@ -332,7 +376,7 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     let r = unsafe { &mut *core::ptr::addr_of_mut!(_r_debug) };
     r.r_version = 1;
     r.r_map = main;
-    r.r_brk = exports::_dl_debug_state as usize;
+    r.r_brk = exports::_dl_debug_state as *const () as usize;
     r.r_state = 0;
     r.r_ldbase = crate::arch::own_ehdr();
     // DT_DEBUG in the program's dynamic section points debuggers at `_r_debug`.

@@ -516,6 +516,32 @@ pub unsafe fn set_slot_map(modid: usize, map: *mut LinkMap) {
     }
 }
 
+/// Registers a module loaded by `dlopen`: its slot gets the record and a new
+/// generation, so each thread's DTV learns of it on its next
+/// `__tls_get_addr` and allocates its block then (glibc's
+/// `_dl_add_to_slotinfo` plus the generation bump of `dl_open_worker`).
+/// Returns false when the slot table is full.
+///
+/// # Safety
+/// Under libc's load lock; `map` is a live record whose `l_tls_*` fields
+/// describe module `modid`, with `l_tls_offset` 0 (no static block).
+pub unsafe fn add_dynamic_module(modid: usize, map: *mut LinkMap) -> bool {
+    // SAFETY: the caller's contract: the slot list exists and we hold the lock.
+    unsafe {
+        let Some(slot) = find_slot(modid) else { return false };
+        let g = gl_ptr();
+        let gen = generation() + 1;
+        (*slot).map = map;
+        (*slot).gen = gen;
+        if modid > (*g).dl_tls_max_dtv_idx {
+            (*g).dl_tls_max_dtv_idx = modid;
+        }
+        core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
+        (*g).dl_tls_generation = gen;
+    }
+    true
+}
+
 /// Copies every start-up module's init image into the initial thread's
 /// static block and zeroes the rest: glibc's `_dl_allocate_tls_init(tcbp,
 /// false)` after relocation, when the images hold their final values.

@@ -1,0 +1,136 @@
+//! Loading objects at run time (`dlopen`): the same phases as start-up —
+//! load the closure, check versions, relocate dependencies first, protect
+//! RELRO, initialize — applied to the objects a call brings in.
+//!
+//! # Scopes
+//! An object loaded at start-up resolves its symbols in the global scope.
+//! One loaded by `dlopen` resolves them in the global scope and then in its
+//! own *local* scope: itself and its dependencies, breadth-first.  With
+//! `RTLD_GLOBAL` its local scope is also appended to the global scope, so
+//! objects loaded later (and `dlsym(RTLD_DEFAULT)`) see its symbols.
+
+use alloc::vec::Vec;
+
+use crate::diag::LoadError;
+use crate::dso::DsoId;
+use crate::rtld::Linker;
+
+/// `dlopen` mode bits (`<dlfcn.h>`).
+pub mod mode {
+    pub const RTLD_NOW: i32 = 0x2;
+    pub const RTLD_NOLOAD: i32 = 0x4;
+    pub const RTLD_GLOBAL: i32 = 0x100;
+}
+
+/// What a `dlopen` loaded.
+pub struct Opened {
+    /// The object asked for.
+    pub root: DsoId,
+    /// The objects this call loaded, in load order (empty if `root` was loaded already).
+    pub new: Vec<DsoId>,
+}
+
+impl Linker {
+    /// Loads `name` (and what it needs) on behalf of object `caller`; does
+    /// not relocate or initialize.  `Ok(None)` for `RTLD_NOLOAD` of an
+    /// object that is not loaded.
+    pub fn dl_load(&mut self, name: &'static [u8], flags: i32, caller: DsoId) -> Result<Option<Opened>, LoadError> {
+        let before = self.objs.len();
+        let root = match self.find_loaded(name) {
+            Some(id) => id,
+            None if flags & mode::RTLD_NOLOAD != 0 => return Ok(None),
+            None => self.load_one(name, caller)?,
+        };
+        let mut local = alloc::vec![root];
+        if let Err(e) = self.load_closure(&mut local) {
+            self.forget_from(before);
+            return Err(e);
+        }
+        let new: Vec<DsoId> = (before..self.objs.len()).collect();
+        if let Err(e) = self.check_versions_of(&new) {
+            self.forget_from(before);
+            return Err(e);
+        }
+        for &id in &new {
+            self.objs[id].local_scope = local.clone();
+        }
+        if flags & mode::RTLD_GLOBAL != 0 {
+            for &id in &local {
+                if !self.global.contains(&id) {
+                    self.global.push(id);
+                }
+            }
+        }
+        self.assign_dynamic_tls(&new);
+        Ok(Some(Opened { root, new }))
+    }
+
+    /// Relocates the objects a `dl_load` brought in, dependencies first.
+    pub fn dl_relocate(&mut self, new: &[DsoId]) -> Result<(), LoadError> {
+        let bind_now = self.config.bind_now;
+        for &id in new.iter().rev() {
+            let scope = self.scope_of(id);
+            self.relocate(id, &scope)?;
+        }
+        self.config.bind_now = bind_now;
+        for &id in new {
+            self.protect_relro(id);
+        }
+        Ok(())
+    }
+
+    /// Runs the initializers of the objects a `dlopen` brought in.
+    ///
+    /// # Safety
+    /// The objects are relocated.
+    pub unsafe fn dl_init(&mut self, root: DsoId) {
+        let mut closure = alloc::vec![root];
+        closure.extend(self.objs[root].local_scope.iter().copied().filter(|&d| d != root));
+        let order = crate::init::init_order(self, &closure);
+        let fresh: Vec<DsoId> = order.iter().copied().filter(|&d| !self.objs[d].init_called).collect();
+        self.fini_order.extend(fresh.iter().copied());
+        let (argc, argv, envp) = self.argv;
+        // SAFETY: the caller's contract.
+        unsafe { self.run_inits(&fresh, argc, argv as *const *const u8, envp as *const *const u8) };
+    }
+
+    /// The scope object `id`'s symbol references are resolved in.
+    pub fn scope_of(&self, id: DsoId) -> Vec<DsoId> {
+        let mut scope = self.global.clone();
+        for &d in &self.objs[id].local_scope {
+            if !scope.contains(&d) {
+                scope.push(d);
+            }
+        }
+        scope
+    }
+
+    /// Drops the records of objects from index `from` on, after a failed load.
+    /// Their mappings are left in place: nothing refers to them, and an
+    /// unmap would need every record to remember its exact mapping.
+    pub fn forget_from(&mut self, from: usize) {
+        self.objs.truncate(from);
+        for d in self.objs.iter_mut() {
+            d.needed.retain(|&n| n < from);
+        }
+        self.global.retain(|&g| g < from);
+    }
+
+    /// Gives TLS module ids to newly loaded objects.  Their blocks are
+    /// allocated per thread on first use (`__tls_get_addr`), not statically.
+    fn assign_dynamic_tls(&mut self, new: &[DsoId]) {
+        let mut max = self
+            .objs
+            .iter()
+            .filter_map(|d| d.tls.map(|t| t.modid))
+            .max()
+            .unwrap_or(0);
+        for &id in new {
+            if let Some(t) = self.objs[id].tls.as_mut() {
+                max += 1;
+                t.modid = max;
+                t.offset = 0;
+            }
+        }
+    }
+}
