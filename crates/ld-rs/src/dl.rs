@@ -20,6 +20,7 @@ pub mod mode {
     pub const RTLD_NOW: i32 = 0x2;
     pub const RTLD_NOLOAD: i32 = 0x4;
     pub const RTLD_GLOBAL: i32 = 0x100;
+    pub const RTLD_NODELETE: i32 = 0x1000;
 }
 
 /// What a `dlopen` loaded.
@@ -52,7 +53,15 @@ impl Linker {
             return Err(e);
         }
         for &id in &new {
-            self.objs[id].local_scope = local.clone();
+            let dso = &mut self.objs[id];
+            dso.local_scope = local.clone();
+            dso.dlopened = true;
+            dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
+        }
+        let root_dso = &mut self.objs[root];
+        root_dso.open_count += 1;
+        if flags & mode::RTLD_NODELETE != 0 {
+            root_dso.nodelete = true;
         }
         if flags & mode::RTLD_GLOBAL != 0 {
             for &id in &local {
@@ -92,6 +101,64 @@ impl Linker {
         let (argc, argv, envp) = self.argv;
         // SAFETY: the caller's contract.
         unsafe { self.run_inits(&fresh, argc, argv as *const *const u8, envp as *const *const u8) };
+    }
+
+    /// `dlclose` of object `root`: one reference fewer; when none is left,
+    /// unloads it and every dependency nothing else holds — running their
+    /// finalizers, then unmapping them.  Returns the objects unloaded, in
+    /// finalizer order.  `Err` if the object is not open.
+    pub fn dl_close(&mut self, root: DsoId) -> Result<Vec<DsoId>, ()> {
+        let dso = &mut self.objs[root];
+        if dso.open_count == 0 {
+            return Err(());
+        }
+        dso.open_count -= 1;
+        if dso.open_count > 0 || !dso.dlopened || dso.nodelete {
+            return Ok(Vec::new());
+        }
+        // What the other open objects still hold: their local scopes.
+        let mut held = alloc::vec![false; self.objs.len()];
+        for (id, d) in self.objs.iter().enumerate() {
+            if d.unloaded || id == root {
+                continue;
+            }
+            if !d.dlopened || d.open_count > 0 || d.nodelete {
+                held[id] = true;
+                for &n in &d.local_scope {
+                    held[n] = true;
+                }
+                for &n in &d.needed {
+                    held[n] = true;
+                }
+            }
+        }
+        let candidates: Vec<DsoId> = self.objs[root].local_scope.clone();
+        let doomed: Vec<DsoId> = candidates
+            .into_iter()
+            .filter(|&d| !held[d] && self.objs[d].dlopened && !self.objs[d].nodelete)
+            .collect();
+        // Finalizers in the reverse of the initialization order.
+        let order: Vec<DsoId> = self
+            .fini_order
+            .iter()
+            .rev()
+            .copied()
+            .filter(|d| doomed.contains(d))
+            .collect();
+        for &id in &order {
+            self.run_fini_of(id);
+        }
+        for &id in &doomed {
+            let d = &mut self.objs[id];
+            d.unloaded = true;
+            let (start, end) = (d.map_start & !(self.page - 1), d.map_end);
+            // SAFETY: the object's own mapping; nothing refers into it any more
+            // (its finalizers ran and no open object holds it).
+            let _ = unsafe { crate::sys::munmap(start, end - start) };
+        }
+        self.fini_order.retain(|d| !doomed.contains(d));
+        self.global.retain(|d| !doomed.contains(d));
+        Ok(order)
     }
 
     /// The scope object `id`'s symbol references are resolved in.

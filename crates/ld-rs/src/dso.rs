@@ -79,6 +79,15 @@ pub struct Dso {
     pub map_end: usize,
     /// Its `PT_TLS` segment, as a TLS module (ids and offsets assigned later).
     pub tls: Option<crate::tls::TlsModule>,
+    /// Loaded by `dlopen` (not at start-up), so `dlclose` may unload it.
+    pub dlopened: bool,
+    /// `dlopen` calls not yet matched by `dlclose`.
+    pub open_count: usize,
+    /// Never unloaded (`DF_1_NODELETE`, `RTLD_NODELETE`, or start-up).
+    pub nodelete: bool,
+    /// Unloaded by `dlclose`: the record stays (ids are indices) but the
+    /// mapping is gone and no lookup or search finds it.
+    pub unloaded: bool,
     /// The object has text relocations (`DT_TEXTREL`): read-only segments are
     /// made writable while it is relocated.
     pub textrel: bool,
@@ -170,6 +179,10 @@ impl Dso {
             map_start: 0,
             map_end: 0,
             tls: None,
+            dlopened: false,
+            open_count: 0,
+            nodelete: false,
+            unloaded: false,
             textrel: false,
             relocated: false,
             init_called: false,

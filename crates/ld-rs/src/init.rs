@@ -118,19 +118,24 @@ impl Linker {
     fn run_finis(&mut self) {
         let order = core::mem::take(&mut self.fini_order);
         for &id in order.iter().rev() {
-            if !self.objs[id].init_called {
-                continue;
-            }
-            self.objs[id].init_called = false;
-            for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {
-                // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.
-                unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
-            }
-            if let Some(fini) = self.objs[id].dynamic.get(DT_FINI) {
-                let f = self.objs[id].base.wrapping_add(fini as usize);
-                // SAFETY: DT_FINI of a still-mapped, relocated object.
-                unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
-            }
+            self.run_fini_of(id);
+        }
+    }
+
+    /// Runs object `id`'s `DT_FINI_ARRAY` (backwards) and `DT_FINI`, once.
+    pub fn run_fini_of(&mut self, id: DsoId) {
+        if !self.objs[id].init_called || self.objs[id].unloaded {
+            return;
+        }
+        self.objs[id].init_called = false;
+        for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {
+            // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.
+            unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
+        }
+        if let Some(fini) = self.objs[id].dynamic.get(DT_FINI) {
+            let f = self.objs[id].base.wrapping_add(fini as usize);
+            // SAFETY: DT_FINI of a still-mapped, relocated object.
+            unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };
         }
     }
 }

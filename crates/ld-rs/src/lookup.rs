@@ -171,7 +171,7 @@ impl Linker {
     /// `skip` (the executable, for COPY relocations).
     pub fn lookup(&mut self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
         for &id in scope {
-            if Some(id) == skip {
+            if Some(id) == skip || self.objs[id].unloaded {
                 continue;
             }
             let Some(sym) = self.objs[id].find_symbol(q) else {

@@ -415,11 +415,9 @@ impl Linker {
             }
             Err(SearchError::Bad(path, why)) => return Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
         };
-        if let Some(id) = self
-            .objs
-            .iter()
-            .position(|d| d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter)
-        {
+        if let Some(id) = self.objs.iter().position(|d| {
+            d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter && !d.unloaded
+        }) {
             return Ok(id);
         }
         // Errors past this point name the object as it was asked for, as glibc's do.
@@ -458,9 +456,9 @@ impl Linker {
     /// An object already loaded that answers to `name`: by the name it was
     /// asked for, its path, or its `DT_SONAME`.
     pub fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
-        self.objs
-            .iter()
-            .position(|d| d.kind != Kind::Main && (d.requested == name || d.name == name || d.soname == Some(name)))
+        self.objs.iter().position(|d| {
+            d.kind != Kind::Main && !d.unloaded && (d.requested == name || d.name == name || d.soname == Some(name))
+        })
     }
 
     /// `$ORIGIN` of object `id`.

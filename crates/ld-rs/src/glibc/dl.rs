@@ -192,6 +192,39 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
     super::sync(ld);
     let map = super::map_of(opened.root);
     // SAFETY: one of our records.
-    unsafe { (*map).l_direct_opencount += 1 };
+    unsafe { (*map).l_direct_opencount = ld.objs[opened.root].open_count as u32 };
     Ok(map)
+}
+
+/// `GLRO(dl_close)`: `dlclose(handle)`.  Raises "shared object not open"
+/// through libc for a handle with no open reference left.
+///
+/// # Safety
+/// `map` is a handle `dl_open` returned.
+pub unsafe extern "C" fn dl_close(map: *mut u8) {
+    let map = map as *mut LinkMap;
+    let Some(ld) = crate::rtld::linker() else { return };
+    // SAFETY: the caller's contract.
+    let Some(id) = (unsafe { dso_of(map) }) else { return };
+    let Ok(unloaded) = ld.dl_close(id) else {
+        // SAFETY: one of our records; its name is a C string.
+        let name = unsafe { (*map).l_name };
+        let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
+        if f != 0 {
+            // SAFETY: libc's `_dl_signal_error`; nothing of ours needs dropping.
+            let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
+            signal(
+                0,
+                name,
+                core::ptr::null(),
+                c"shared object not open".as_ptr() as *const u8,
+            );
+        }
+        return;
+    };
+    // SAFETY: one of our records.
+    unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
+    if !unloaded.is_empty() {
+        super::unregister(ld, &unloaded);
+    }
 }

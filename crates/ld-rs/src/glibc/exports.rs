@@ -409,6 +409,3 @@ pub extern "C" fn dl_debug_printf(_fmt: *const u8) {}
 
 /// `GLRO(dl_libc_freeres)`: nothing to free at `__libc_freeres`.
 pub extern "C" fn dl_libc_freeres() {}
-
-/// `GLRO(dl_close)`: objects are never unloaded yet.
-pub extern "C" fn dl_close(_map: *mut u8) {}

@@ -260,7 +260,9 @@ fn fill_gnu_hash(map: &mut LinkMap, dso: &crate::dso::Dso) {
 /// Marks records as relocated and initialized to match the linker's state.
 pub fn sync_state(ld: &Linker, maps: &[*mut LinkMap]) {
     for (id, dso) in ld.objs.iter().enumerate() {
-        let Some(&m) = maps.get(id) else { continue };
+        let Some(&m) = maps.get(id).filter(|m| !m.is_null()) else {
+            continue;
+        };
         // SAFETY: our own records; libc does not run concurrently during start-up.
         let map = unsafe { &mut *m };
         if dso.relocated || matches!(dso.kind, Kind::Main | Kind::Vdso) {

@@ -167,6 +167,50 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     exports::_dl_debug_state();
 }
 
+/// After `dlclose` unloaded objects `gone`: their records leave the
+/// namespace list and the address table, and the debugger is told.
+pub fn unregister(ld: &Linker, gone: &[DsoId]) {
+    // SAFETY: STATE is published at start-up and only replaced under libc's load lock.
+    let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
+        return;
+    };
+    let mut maps = state.maps.clone();
+    // SAFETY: our records; the list is changed only here and in `register_new`.
+    unsafe {
+        let r = &mut *core::ptr::addr_of_mut!(_r_debug);
+        r.r_state = 2; // RT_DELETE
+        exports::_dl_debug_state();
+        for &id in gone {
+            let Some(&m) = maps.get(id) else { continue };
+            if m.is_null() {
+                continue;
+            }
+            let (prev, next) = ((*m).l_prev, (*m).l_next);
+            if !prev.is_null() {
+                (*prev).l_next = next;
+            }
+            if !next.is_null() {
+                (*next).l_prev = prev;
+            }
+            maps[id] = core::ptr::null_mut();
+            let g = gl();
+            g.dl_ns[0].ns_nloaded = g.dl_ns[0].ns_nloaded.saturating_sub(1);
+        }
+        // The global scope may have shrunk: rebuild the program's search list.
+        let main_map = maps[ld.global[0]];
+        let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).filter(|m| !m.is_null()).collect();
+        let n = global.len() as u32;
+        (*main_map).l_searchlist = layout::ScopeElem {
+            r_list: Vec::leak(global).as_mut_ptr(),
+            r_nlist: n,
+            _pad: 0,
+        };
+        r.r_state = 0; // RT_CONSISTENT
+    }
+    publish(ld, maps);
+    exports::_dl_debug_state();
+}
+
 /// Brings the records' state bits up to date with the linker's.
 pub fn sync(ld: &Linker) {
     // SAFETY: STATE is published once start-up built the records.
@@ -328,7 +372,7 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_mcount = exports::_dl_mcount as *const () as usize;
     ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as *const () as usize;
     ro.dl_open = dl::dl_open as *const () as usize;
-    ro.dl_close = exports::dl_close as *const () as usize;
+    ro.dl_close = dl::dl_close as *const () as usize;
     ro.dl_catch_error = exports::_dl_catch_error as *const () as usize;
     ro.dl_error_free = exports::dl_error_free as *const () as usize;
     ro.dl_tls_get_addr_soft = tls::tls_get_addr_soft as *const () as usize;
