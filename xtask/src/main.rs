@@ -1,11 +1,15 @@
 //! `cargo xtask`: the project's developer commands, written in Rust so they need nothing but cargo.
 //!
 //! The alias in `.cargo/config.toml` turns `cargo xtask ARGS` into `cargo run -p xtask -- ARGS`.
-//! Each subcommand is one function below; [`demo`] holds the demo, [`cmd`] the helpers that
-//! run other programs.
+//! Each subcommand is one function below or a module: [`demo`] is the main demo (python3 under
+//! ld-rs), [`demo_c`] the first one (a `-nostdlib` C program); [`compare`] runs a program
+//! under several loaders and compares the runs; [`cmd`] holds the helpers that run other
+//! programs.
 
 mod cmd;
+mod compare;
 mod demo;
+mod demo_c;
 
 use std::process::ExitCode;
 
@@ -15,7 +19,9 @@ const USAGE: &str = "\
 Usage: cargo xtask [COMMAND]
 
 Commands:
-  demo    build ld-rs and run its main job under ld-rs and glibc's ld.so, compare (the default)
+  demo    build ld-rs, run python3 on a demo script under ld-rs and glibc's ld.so, compare
+          (the default)
+  demo-c  the same with a -nostdlib C program, also started by the kernel as PT_INTERP
   test    build everything and run every test
   check   cargo fmt --check and cargo clippy -D warnings
   help    print this text
@@ -25,6 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] | ["demo"] => demo::run(),
+        ["demo-c"] => demo_c::run(),
         ["test"] => test(),
         ["check"] => check(),
         ["help" | "-h" | "--help"] => {

@@ -60,8 +60,9 @@ static LINKER: AtomicPtr<Linker> = AtomicPtr::new(core::ptr::null_mut());
 /// Run-time callers may be on several threads at once.  What they do with
 /// the state is read it, except for writing values that every thread
 /// computes identically (a PLT slot, the first `STB_GNU_UNIQUE` binding of a
-/// name); a lock arrives with `dlopen`, the first operation that changes the
-/// link map after start-up.
+/// name).  `dlopen` and `dlclose`, which change the link map, run under the
+/// C library's load lock (see `glibc/dl.rs`), as glibc's own do; a lazy
+/// binding racing with them reads a table that is only ever extended.
 pub fn linker() -> Option<&'static mut Linker> {
     let p = LINKER.load(Ordering::Acquire);
     // SAFETY: a non-null pointer comes from `Box::leak` at the end of start-up

@@ -36,15 +36,17 @@ unsafe fn dso_of(map: *const LinkMap) -> Option<DsoId> {
 
 /// `GLRO(dl_lookup_symbol_x)`: looks `name` up in each scope of the
 /// NULL-terminated `scope` array, in order, skipping `skip`; stores the
-/// definition in `*ref_` and returns its object's record, or stores NULL
-/// and returns NULL.
+/// definition in `*ref_` and returns its object's record.  When nothing is
+/// found and the reference is not weak — `dlsym` passes no reference at all
+/// — it raises glibc's "undefined symbol" error through libc, which is how
+/// `dlsym` returns NULL with a `dlerror()` text.
 ///
 /// # Safety
 /// The pointers are libc's: `name` NUL-terminated, `scope` a NULL-terminated
 /// array of our scope records, `version` NULL or a valid record, `ref_` writable.
 pub unsafe extern "C" fn dl_lookup_symbol_x(
     name: *const u8,
-    _undef_map: *mut LinkMap,
+    undef_map: *mut LinkMap,
     ref_: *mut *const Sym,
     scope: *const *const ScopeElem,
     version: *const FoundVersion,
@@ -52,11 +54,36 @@ pub unsafe extern "C" fn dl_lookup_symbol_x(
     flags: i32,
     skip: *mut LinkMap,
 ) -> *mut LinkMap {
+    // SAFETY: the caller's contract.
+    let result = unsafe { lookup(name, undef_map, ref_, scope, version, type_class, flags, skip) };
+    match result {
+        Ok(map) => map,
+        // SAFETY: `raise` long-jumps to libc's catch; nothing of ours is left to drop.
+        Err(raised) => unsafe { raise(raised, c"symbol lookup error".as_ptr() as *const u8) },
+    }
+}
+
+/// The body of `dl_lookup_symbol_x`, with the error returned rather than raised.
+///
+/// # Safety
+/// As `dl_lookup_symbol_x`.
+#[allow(clippy::too_many_arguments, reason = "glibc's signature")]
+unsafe fn lookup(
+    name: *const u8,
+    undef_map: *mut LinkMap,
+    ref_: *mut *const Sym,
+    scope: *const *const ScopeElem,
+    version: *const FoundVersion,
+    type_class: i32,
+    flags: i32,
+    skip: *mut LinkMap,
+) -> Result<*mut LinkMap, Raised> {
     // SAFETY: the caller's contract for every pointer below.
     unsafe {
+        let weak_ref = (*ref_).as_ref().is_some_and(|s| s.st_bind() == elf::consts::STB_WEAK);
         *ref_ = core::ptr::null();
         let Some(ld) = crate::rtld::linker() else {
-            return core::ptr::null_mut();
+            return Ok(core::ptr::null_mut());
         };
         let name = crate::start::cstr(name);
         let version = version.as_ref().filter(|v| !v.name.is_null()).map(|v| VersionReq {
@@ -88,20 +115,71 @@ pub unsafe extern "C" fn dl_lookup_symbol_x(
             }
             s = s.add(1);
         }
-        match ld.lookup(&ids, &q, skip) {
-            Some(found) => {
-                *ref_ = found.sym;
-                super::map_of(found.dso)
-            }
-            None => core::ptr::null_mut(),
+        if let Some(found) = ld.lookup(&ids, &q, skip) {
+            *ref_ = found.sym;
+            return Ok(super::map_of(found.dso));
         }
+        if weak_ref {
+            return Ok(core::ptr::null_mut());
+        }
+        let referrer = match undef_map.as_ref() {
+            Some(m) if !m.l_name.is_null() && *m.l_name != 0 => crate::start::cstr(m.l_name),
+            _ => crate::diag::progname(),
+        };
+        let mut msg = crate::diag::Msg::new().s(b"undefined symbol: ").s(name);
+        if let Some(v) = q.version {
+            msg = msg.s(b", version ").s(v.name);
+        }
+        Err(Raised {
+            errcode: 0,
+            objname: super::link_map::leak_cstr(referrer),
+            errstring: super::link_map::leak_cstr(msg.bytes()),
+        })
     }
+}
+
+/// Raises an error through libc's `_dl_signal_error`, which long-jumps to
+/// the catch frame libc set up around the `dl*` call; returns only if libc's
+/// function is not known (then the caller gets NULL).
+///
+/// # Safety
+/// No Rust value with a destructor may be live in any frame between here and
+/// libc's catch: the jump skips them.  Callers pass only plain pointers.
+unsafe fn raise(raised: Raised, occasion: *const u8) -> *mut LinkMap {
+    let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
+    if f == 0 {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: libc's `_dl_signal_error(int, const char *, const char *, const char *)`,
+    // which does not return (the caller's contract covers the frames it skips).
+    let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
+    signal(raised.errcode, raised.objname, occasion, raised.errstring)
 }
 
 /// libc's `_dl_signal_error`, through which a failed `dlopen` is reported
 /// (contract §8.1): it long-jumps to the catch frame libc set up around the
 /// call, so it must be called with no Rust value left to drop.
 pub static SIGNAL_ERROR: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// libc's `pthread_mutex_lock` and `pthread_mutex_unlock`, for the load lock.
+pub static MUTEX_LOCK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+pub static MUTEX_UNLOCK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Takes (`true`) or releases `GL(dl_load_lock)`, a recursive pthread mutex,
+/// through libc's own functions, as glibc's ld.so does once libc is relocated:
+/// `dlopen` from a constructor running under `dlopen` re-enters it.
+fn load_lock(take: bool) {
+    let f = if take { &MUTEX_LOCK } else { &MUTEX_UNLOCK }.load(core::sync::atomic::Ordering::Acquire);
+    if f == 0 {
+        return;
+    }
+    // SAFETY: libc's `int pthread_mutex_lock/unlock(pthread_mutex_t *)` on the
+    // lock object in `_rtld_global`, which start-up initialized as recursive.
+    unsafe {
+        let f: extern "C" fn(*mut super::layout::RecursiveLock) -> i32 = core::mem::transmute(f);
+        f(core::ptr::addr_of_mut!(super::_rtld_global.dl_load_lock));
+    }
+}
 
 /// A loader error as the C strings `_dl_signal_error` takes.
 struct Raised {
@@ -135,20 +213,15 @@ pub unsafe extern "C" fn dl_open(
     _argv: *mut *mut u8,
     _env: *mut *mut u8,
 ) -> *mut LinkMap {
+    load_lock(true);
     // SAFETY: the caller's contract.
     let result = unsafe { open(file, mode, caller) };
+    // Released before any error is raised: the long jump must not skip it.
+    load_lock(false);
     match result {
         Ok(map) => map,
-        Err(raised) => {
-            let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
-            if f == 0 {
-                return core::ptr::null_mut();
-            }
-            // SAFETY: libc's `_dl_signal_error(int, const char *, const char *, const char *)`,
-            // which does not return; every Rust value of this call has been dropped.
-            let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
-            signal(raised.errcode, raised.objname, core::ptr::null(), raised.errstring)
-        }
+        // SAFETY: every Rust value of this call has been dropped; `raise` long-jumps to libc.
+        Err(raised) => unsafe { raise(raised, core::ptr::null()) },
     }
 }
 
@@ -206,25 +279,29 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     let Some(ld) = crate::rtld::linker() else { return };
     // SAFETY: the caller's contract.
     let Some(id) = (unsafe { dso_of(map) }) else { return };
-    let Ok(unloaded) = ld.dl_close(id) else {
-        // SAFETY: one of our records; its name is a C string.
-        let name = unsafe { (*map).l_name };
-        let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
-        if f != 0 {
-            // SAFETY: libc's `_dl_signal_error`; nothing of ours needs dropping.
-            let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
-            signal(
-                0,
-                name,
-                core::ptr::null(),
-                c"shared object not open".as_ptr() as *const u8,
-            );
+    load_lock(true);
+    let closed = match ld.dl_close(id) {
+        Ok(unloaded) => {
+            // SAFETY: one of our records.
+            unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
+            if !unloaded.is_empty() {
+                super::unregister(ld, &unloaded);
+            }
+            true
         }
-        return;
+        Err(()) => false,
     };
-    // SAFETY: one of our records.
-    unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
-    if !unloaded.is_empty() {
-        super::unregister(ld, &unloaded);
+    // Released before any error is raised: the long jump must not skip it.
+    load_lock(false);
+    if !closed {
+        // SAFETY: one of our records; its name is a C string.
+        let objname = unsafe { (*map).l_name };
+        let raised = Raised {
+            errcode: 0,
+            objname,
+            errstring: c"shared object not open".as_ptr() as *const u8,
+        };
+        // SAFETY: nothing of ours is left to drop; `raise` long-jumps to libc's catch.
+        unsafe { raise(raised, core::ptr::null()) };
     }
 }

@@ -13,7 +13,7 @@
 //! keeps glibc-shaped records of its own state.
 //!
 //! The rest of the linker knows nothing of this module's shapes: it calls
-//! the hooks in `hooks.rs` at fixed points of start-up, and this module
+//! the `Runtime` hooks (rtld.rs) at fixed points of start-up, and this module
 //! translates the linker's state (objects, TLS modules, scopes) into glibc's.
 //! `layout.rs` is the table of offsets for glibc 2.36; another glibc build
 //! means another table.
@@ -149,11 +149,11 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     let maps = link_map::add(ld, &state.maps, root, new);
     for &id in new {
         if let Some(t) = ld.objs[id].tls {
-            // SAFETY: the record describes module t.modid; dlopen runs under libc's load lock.
+            // SAFETY: the record describes module t.modid; dlopen holds the load lock.
             unsafe { tls::add_dynamic_module(t.modid, maps[id]) };
         }
     }
-    // SAFETY: namespace counters, changed under libc's load lock.
+    // SAFETY: namespace counters, changed under the load lock (dl.rs).
     unsafe {
         let g = gl();
         g.dl_ns[0].ns_nloaded += new.len() as u32;
@@ -170,7 +170,7 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
 /// After `dlclose` unloaded objects `gone`: their records leave the
 /// namespace list and the address table, and the debugger is told.
 pub fn unregister(ld: &Linker, gone: &[DsoId]) {
-    // SAFETY: STATE is published at start-up and only replaced under libc's load lock.
+    // SAFETY: STATE is published at start-up and only replaced under the load lock (dl.rs).
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return;
     };
@@ -294,6 +294,15 @@ impl Runtime for Glibc {
             if let Some(f) = private_function(ld, libc, b"_dl_signal_error") {
                 dl::SIGNAL_ERROR.store(f, Ordering::Release);
             }
+            // The load locks are pthread mutexes, taken through libc (contract §9).
+            for (name, slot) in [
+                (&b"pthread_mutex_lock"[..], &dl::MUTEX_LOCK),
+                (b"pthread_mutex_unlock", &dl::MUTEX_UNLOCK),
+            ] {
+                if let Some(f) = versioned_function(ld, libc, name, b"GLIBC_2.2.5") {
+                    slot.store(f, Ordering::Release);
+                }
+            }
         }
         // libc's own start-up hook, run before any initializer (contract §7 step 9).
         if let Some(f) = private_function(ld, libc, b"__libc_early_init") {
@@ -313,9 +322,14 @@ impl Runtime for Glibc {
 
 /// The address of `name@GLIBC_PRIVATE` defined in object `id`.
 fn private_function(ld: &Linker, id: DsoId, name: &[u8]) -> Option<usize> {
+    versioned_function(ld, id, name, b"GLIBC_PRIVATE")
+}
+
+/// The address of `name@version` defined in object `id`.
+fn versioned_function(ld: &Linker, id: DsoId, name: &[u8], version: &[u8]) -> Option<usize> {
     let version = VersionReq {
-        name: b"GLIBC_PRIVATE",
-        hash: elf::sysv_hash(b"GLIBC_PRIVATE"),
+        name: version,
+        hash: elf::sysv_hash(version),
         hidden: false,
     };
     let q = Query {
