@@ -9,6 +9,8 @@
 //! There are two ways into a loader, and every behaviour is compared in both ([`Way`]):
 //! naming the program on the loader's command line, and the kernel reading `PT_INTERP`.
 //! [`both_ways!`] turns one run description into one test per way.
+//! A third way, [`Way::SystemWide`], replaces the system's loader in a private mount
+//! namespace, so that the processes a program starts run under ld-rs too ([`all_ways!`]).
 
 pub mod build;
 pub mod elf;
@@ -109,6 +111,37 @@ macro_rules! both_ways {
             #[test]
             fn interp() {
                 run().compare($crate::Way::Interp);
+            }
+        }
+    )*};
+}
+
+/// Like [`both_ways!`], with a third test per run description: `system_wide`
+/// ([`Way::SystemWide`], ld-rs bind-mounted over glibc's loader, so child processes run
+/// under ld-rs too).
+#[macro_export]
+macro_rules! all_ways {
+    ($($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn run() -> $crate::Run $body
+
+            #[test]
+            fn explicit() {
+                run().compare($crate::Way::Explicit);
+            }
+
+            #[test]
+            fn interp() {
+                run().compare($crate::Way::Interp);
+            }
+
+            #[test]
+            fn system_wide() {
+                run().compare($crate::Way::SystemWide);
             }
         }
     )*};

@@ -23,15 +23,26 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// loaders get the same one, since glibc prints it in its usage messages.
 pub const EXPLICIT_ARGV0: &str = "ld.so";
 
-/// The two ways a loader is entered.
+/// The ways a loader is entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Way {
     /// `LOADER PROGRAM ARGS…`: the loader is executed and maps the program itself.
     Explicit,
     /// The program is executed; the kernel maps it and starts the loader named in its
-    /// `PT_INTERP` (glibc's as built; ld-rs's in a copy made with `patchelf`).
+    /// `PT_INTERP` (glibc's as built; ld-rs's in a copy made with `patchelf`). With
+    /// [`Run::interp_copies_in`], both loaders run copies of the program kept in a directory
+    /// of the test's choosing.
     Interp,
+    /// The loader replaces the system's: the program runs (unmodified, `PT_INTERP` read by
+    /// the kernel) in a private mount namespace where ld-rs is bind-mounted over glibc's
+    /// `ld-linux-x86-64.so.2`, so every process it starts also runs under ld-rs. glibc's run
+    /// goes through the same wrapper without the mount. Needs root (`unshare -m`, `mount`).
+    SystemWide,
 }
+
+/// The shell wrapper of [`Way::SystemWide`]: `sh -c SCRIPT sh [LD-RS TARGET] PROGRAM ARGS…`.
+const SYSTEM_WIDE_MOUNT: &str = r#"mount --bind "$1" "$2" && shift 2 && exec "$@""#;
+const SYSTEM_WIDE_PLAIN: &str = r#"exec "$@""#;
 
 /// The loader a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +134,7 @@ pub struct Run {
     expect_stdout: Option<Vec<u8>>,
     expect_stderr: Vec<String>,
     normalize_addresses: bool,
+    interp_dir: Option<PathBuf>,
 }
 
 impl Run {
@@ -137,6 +149,7 @@ impl Run {
             expect_stdout: None,
             expect_stderr: Vec::new(),
             normalize_addresses: false,
+            interp_dir: None,
         }
     }
 
@@ -180,6 +193,20 @@ impl Run {
     /// address, which differs from run to run) replaced by `0xADDR`.
     pub fn normalize_addresses(mut self) -> Self {
         self.normalize_addresses = true;
+        self
+    }
+
+    /// For [`Way::Interp`]: instead of `<program>.ld-rs` next to the program (which would
+    /// write into system directories for `/usr/bin` programs), run copies kept in `dir`:
+    /// `dir/glibc/<name>` (a plain copy, glibc's `PT_INTERP`) for glibc's run and
+    /// `dir/ld-rs/<name>` (patched) for ld-rs's. Both are started with the program's own
+    /// path as `argv[0]`, as in the default interp way, so messages that print it (and
+    /// programs that find themselves through it, such as python's `sys.executable`) see
+    /// the same name under both loaders. The copies' `$ORIGIN` differs from the program's, so
+    /// this suits programs that find their libraries by absolute paths (or through the run's
+    /// environment).
+    pub fn interp_copies_in(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.interp_dir = Some(dir.into());
         self
     }
 
@@ -231,14 +258,45 @@ impl Run {
                 let shown = format!("{} (argv[0] {EXPLICIT_ARGV0}) {}", path.display(), program.display());
                 (command, shown)
             }
-            Way::Interp => {
-                let path = match loader {
-                    Loader::Glibc => program.clone(),
-                    Loader::LdRs => interp_copy(&program),
+            Way::Interp => match &self.interp_dir {
+                None => {
+                    let path = match loader {
+                        Loader::Glibc => program.clone(),
+                        Loader::LdRs => interp_copy(&program),
+                    };
+                    let mut command = Command::new(&path);
+                    command.arg0(&program);
+                    let shown = format!("{} (argv[0] {})", path.display(), program.display());
+                    (command, shown)
+                }
+                Some(dir) => {
+                    let path = interp_copy_in(&program, &absolute(dir), loader);
+                    let mut command = Command::new(&path);
+                    command.arg0(&program);
+                    let shown = format!("{} (argv[0] {})", path.display(), program.display());
+                    (command, shown)
+                }
+            },
+            Way::SystemWide => {
+                let mut command = Command::new("unshare");
+                command.arg("-m").arg("sh").arg("-c");
+                let shown = match loader {
+                    Loader::Glibc => {
+                        command.arg(SYSTEM_WIDE_PLAIN).arg("sh");
+                        format!("unshare -m sh -c '{SYSTEM_WIDE_PLAIN}' sh {}", program.display())
+                    }
+                    Loader::LdRs => {
+                        let (ld_rs, target) = system_wide_mount();
+                        command.arg(SYSTEM_WIDE_MOUNT).arg("sh").arg(&ld_rs).arg(&target);
+                        format!(
+                            "unshare -m sh -c '{SYSTEM_WIDE_MOUNT}' sh {} {} {}",
+                            ld_rs.display(),
+                            target.display(),
+                            program.display()
+                        )
+                    }
                 };
-                let mut command = Command::new(&path);
-                command.arg0(&program);
-                let shown = format!("{} (argv[0] {})", path.display(), program.display());
+                command.arg(&program);
                 (command, shown)
             }
         };
@@ -332,6 +390,59 @@ fn interp_copy(program: &Path) -> PathBuf {
     fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
     done.get_or_insert_with(HashSet::new).insert(program.to_owned());
     copy
+}
+
+/// The copy of `program` for `loader` in `dir` ([`Run::interp_copies_in`]): `dir/glibc/<name>`
+/// or `dir/ld-rs/<name>` (patched to name ld-rs). Made once per process, atomically.
+fn interp_copy_in(program: &Path, dir: &Path, loader: Loader) -> PathBuf {
+    static DONE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let name = program
+        .file_name()
+        .unwrap_or_else(|| panic!("{} names no file", program.display()));
+    let sub = match loader {
+        Loader::Glibc => "glibc",
+        Loader::LdRs => "ld-rs",
+    };
+    let copy = dir.join(sub).join(name);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.get_or_insert_with(HashSet::new).contains(&copy) {
+        return copy;
+    }
+    fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("cannot create {}/{sub}: {e}", dir.display()));
+    let mut tmp = copy.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    fs::copy(program, &tmp).unwrap_or_else(|e| panic!("cannot copy {}: {e}", program.display()));
+    if loader == Loader::LdRs {
+        let ld_rs = crate::ld_rs();
+        let output = Command::new("patchelf")
+            .arg("--set-interpreter")
+            .arg(&ld_rs)
+            .arg(&tmp)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run patchelf ({e}): apt-get install -y patchelf"));
+        if !output.status.success() {
+            panic!(
+                "patchelf --set-interpreter {} {} failed:\n{}",
+                ld_rs.display(),
+                tmp.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
+    done.get_or_insert_with(HashSet::new).insert(copy.clone());
+    copy
+}
+
+/// What [`Way::SystemWide`] bind-mounts: the real file of ld-rs (not the `ld-rs.so`
+/// symlink) over the real file of glibc's loader (`/lib64/ld-linux-x86-64.so.2` is a
+/// symlink to it).
+fn system_wide_mount() -> (PathBuf, PathBuf) {
+    let target = Path::new(crate::GLIBC_LOADER)
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("cannot resolve {}: {e}", crate::GLIBC_LOADER));
+    (crate::ld_rs(), target)
 }
 
 /// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.

@@ -34,6 +34,10 @@ pub struct Config {
     pub inhibit_cache: bool,
     /// `--inhibit-rpath LIST`: objects whose RPATH/RUNPATH are ignored.
     pub inhibit_rpath: Option<Vec<u8>>,
+    /// `LD_PRELOAD`: objects loaded before the program's dependencies.
+    pub preload: Option<Vec<u8>>,
+    /// `--preload LIST`, loaded after `LD_PRELOAD`'s.
+    pub preload_arg: Option<Vec<u8>>,
     /// `--argv0 STRING`.
     pub argv0: Option<&'static [u8]>,
     /// What `$PLATFORM` expands to (`AT_PLATFORM`).
@@ -59,6 +63,8 @@ impl Config {
             inhibit_cache: false,
             inhibit_rpath: None,
             argv0: None,
+            preload: None,
+            preload_arg: None,
             platform,
         };
         for entry in st.env() {
@@ -71,6 +77,7 @@ impl Config {
             }
             match name {
                 b"LD_LIBRARY_PATH" if !secure => cfg.library_path = Some(value.to_vec()),
+                b"LD_PRELOAD" if !value.is_empty() => cfg.preload = Some(value.to_vec()),
                 b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
                 b"LD_BIND_NOT" if !value.is_empty() => cfg.bind_not = true,
                 b"LD_TRACE_LOADED_OBJECTS" if !value.is_empty() => cfg.mode = Mode::List,
@@ -123,6 +130,7 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                     b"--library-path" => cfg.library_path = Some(value.to_vec()),
                     b"--inhibit-rpath" => cfg.inhibit_rpath = Some(value.to_vec()),
                     b"--argv0" => cfg.argv0 = Some(value),
+                    b"--preload" => cfg.preload_arg = Some(value.to_vec()),
                     _ => {}
                 }
                 i += 1;

@@ -77,7 +77,13 @@ impl Linker {
     /// Relocates the objects a `dl_load` brought in, dependencies first.
     pub fn dl_relocate(&mut self, new: &[DsoId]) -> Result<(), LoadError> {
         let bind_now = self.config.bind_now;
-        for &id in new.iter().rev() {
+        // Dependencies first; the walk may pass through objects loaded
+        // before, which are relocated already and must not be again.
+        let order: Vec<DsoId> = crate::init::init_order(self, new)
+            .into_iter()
+            .filter(|d| new.contains(d))
+            .collect();
+        for &id in &order {
             let scope = self.scope_of(id);
             self.relocate(id, &scope)?;
         }

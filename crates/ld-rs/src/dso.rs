@@ -219,6 +219,11 @@ impl Dso {
         if let Some(addr) = self.dynamic.verdef {
             for def in elf::VerDefIter::parse(&self.image, addr, self.dynamic.verdefnum) {
                 let def = def?;
+                // The base definition names the file itself; index 1 in a
+                // versym table means "no version", not that name.
+                if def.flags & VER_FLG_BASE != 0 {
+                    continue;
+                }
                 let name = self.strtab.get(def.name as u64)?;
                 put(
                     def.ndx & VERSYM_VERSION,

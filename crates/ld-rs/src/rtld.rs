@@ -180,9 +180,13 @@ pub fn run(mut st: Startup) -> Handover {
     if let Err(e) = runtime.before_relocation(ld, &st, tls) {
         e.die();
     }
-    // relocate: dependencies first, the program last.
+    // relocate: in initialization order — each object after the objects it
+    // needs, the program last — so an IFUNC resolver or a COPY relocation
+    // only ever reads an object that is already relocated (as glibc walks
+    // `l_initfini` backwards).
     let scope = ld.global.clone();
-    for &id in scope.iter().rev() {
+    let order = crate::init::init_order(ld, &scope);
+    for &id in &order {
         if matches!(ld.objs[id].kind, Kind::Interpreter | Kind::Vdso) {
             continue;
         }
@@ -198,7 +202,6 @@ pub fn run(mut st: Startup) -> Handover {
         e.die();
     }
     // init: preinit, then every object's initializers, dependencies first.
-    let order = crate::init::init_order(ld, &scope);
     ld.fini_order = order.clone();
     let entry = ld.objs[main].entry;
     ld.started = true;
@@ -365,6 +368,42 @@ impl Linker {
     /// `DT_NEEDED` entries in order, every file once.
     fn load_deps(&mut self, root: DsoId) -> Result<(), LoadError> {
         let mut list = alloc::vec![root];
+        // Preloaded objects come right after the program, so they interpose
+        // on everything its libraries define.
+        let lists = [
+            (self.config.preload.clone(), &b"LD_PRELOAD"[..]),
+            (self.config.preload_arg.clone(), b"--preload"),
+        ];
+        for (preload, origin) in lists {
+            let Some(preload) = preload else { continue };
+            for name in preload.split(|&c| c == b' ' || c == b':').filter(|n| !n.is_empty()) {
+                // A privileged program takes no preload named by path (ld.so(8)).
+                if self.config.secure && name.contains(&b'/') {
+                    continue;
+                }
+                let name: &'static [u8] = Vec::leak(name.to_vec());
+                match self.load_one(name, root) {
+                    Ok(id) if !list.contains(&id) => list.push(id),
+                    Ok(_) => {}
+                    Err(e) => {
+                        // A missing preload is a warning, as in glibc.
+                        let mut why = Msg::new().s(&e.message);
+                        if e.errno.is_some() && e.message.is_empty() {
+                            why = why.s(b"error");
+                        }
+                        Msg::new()
+                            .s(b"ERROR: ld.so: object '")
+                            .s(name)
+                            .s(b"' from ")
+                            .s(origin)
+                            .s(b" cannot be preloaded (")
+                            .s(why.bytes())
+                            .s(b"): ignored.")
+                            .write_line(2);
+                    }
+                }
+            }
+        }
         self.load_closure(&mut list)?;
         self.global = list;
         Ok(())
