@@ -183,7 +183,7 @@ impl Linker {
                 // static blocks, so the argument is the variable's fixed offset
                 // from the thread pointer.
                 let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
-                let offset = self.objs[def].tls.map_or(0, |t| t.offset);
+                let offset = self.static_tls_offset(def);
                 if offset == 0 || !self.objs[id].writable(place, 16) {
                     return Err(LoadError::new(
                         diag::LOADING,
@@ -209,14 +209,15 @@ impl Linker {
                     R_X86_64_DTPMOD64 => tls.modid,
                     R_X86_64_DTPOFF64 => value.wrapping_add(addend),
                     _ => {
-                        if tls.offset == 0 {
+                        let offset = self.static_tls_offset(def);
+                        if offset == 0 {
                             return Err(LoadError::new(
                                 diag::LOADING,
                                 self.objs[id].display_name(),
                                 b"cannot allocate memory in static TLS block",
                             ));
                         }
-                        value.wrapping_add(addend).wrapping_sub(tls.offset)
+                        value.wrapping_add(addend).wrapping_sub(offset)
                     }
                 };
                 write(v);

@@ -44,6 +44,10 @@ pub struct Linker {
     pub fini_order: Vec<DsoId>,
     /// Start-up is over: errors go to the caller (`dlopen`), not to stderr.
     pub started: bool,
+    /// Static TLS bytes in use below the thread pointer, and how many the C
+    /// library reserved (start-up blocks plus a surplus for `dlopen`).
+    pub tls_static_used: usize,
+    pub tls_static_limit: usize,
     /// (argc, argv, envp), for the initializers of objects loaded later.
     pub argv: (usize, usize, usize),
     /// The page size (`AT_PAGESZ`).
@@ -139,6 +143,8 @@ pub fn run(mut st: Startup) -> Handover {
         fini_order: Vec::new(),
         started: false,
         argv: (0, 0, 0),
+        tls_static_used: 0,
+        tls_static_limit: 0,
         page,
         cache: None,
     }));
@@ -176,6 +182,7 @@ pub fn run(mut st: Startup) -> Handover {
     // tls: module ids and static offsets; then the C library's view of
     // the process (thread pointer, its records of our objects).
     let tls = ld.layout_static_tls();
+    ld.tls_static_used = tls.used;
     let mut runtime = crate::runtime();
     if let Err(e) = runtime.before_relocation(ld, &st, tls) {
         e.die();

@@ -21,6 +21,7 @@
 //! `R_X86_64_DTPOFF64`).  Allocating the blocks and the thread control block
 //! itself is the C library's business; see `glibc/tls.rs`.
 
+use crate::dso::DsoId;
 use crate::rtld::Linker;
 
 /// One TLS module: an object's `PT_TLS`, and where its block goes.
@@ -91,6 +92,30 @@ impl Linker {
         }
         layout.used = offset;
         layout
+    }
+
+    /// The static offset of object `def`'s TLS block, placing a block loaded
+    /// by `dlopen` in the static surplus if it needs one (initial-exec code,
+    /// `DF_STATIC_TLS`, TLS descriptors) and room is left.  0: none.
+    pub fn static_tls_offset(&mut self, def: DsoId) -> usize {
+        let Some(tls) = self.objs[def].tls else { return 0 };
+        if tls.offset != 0 || !self.started {
+            return tls.offset;
+        }
+        let align = tls.align.max(1);
+        let firstbyte = tls.firstbyte_offset.wrapping_neg() & (align - 1);
+        let off = round_up(
+            self.tls_static_used + tls.memsz - firstbyte.min(self.tls_static_used + tls.memsz),
+            align,
+        ) + firstbyte;
+        if off > self.tls_static_limit {
+            return 0;
+        }
+        self.tls_static_used = off;
+        if let Some(t) = self.objs[def].tls.as_mut() {
+            t.offset = off;
+        }
+        off
     }
 
     /// The TLS modules, in module-id order.

@@ -150,7 +150,14 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     for &id in new {
         if let Some(t) = ld.objs[id].tls {
             // SAFETY: the record describes module t.modid; dlopen holds the load lock.
-            unsafe { tls::add_dynamic_module(t.modid, maps[id]) };
+            unsafe {
+                if t.offset != 0 {
+                    // A block in the static surplus: every live thread has the
+                    // space already, and needs it initialized now.
+                    tls::init_static_block_in_all_threads(&t);
+                }
+                tls::add_dynamic_module(t.modid, maps[id]);
+            }
         }
     }
     // SAFETY: namespace counters, changed under the load lock (dl.rs).
@@ -263,6 +270,10 @@ impl Runtime for Glibc {
         // SAFETY: single-threaded start-up; nothing uses %fs yet.
         self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random) }
             .map_err(|e| LoadError::new(crate::diag::LOADING, b"", e.as_bytes()))?;
+        // The static TLS area libc reserves per thread, less the TCB: what
+        // `dlopen`ed initial-exec code may still get a block in.
+        // SAFETY: start-up; setup_initial_thread filled the field.
+        ld.tls_static_limit = unsafe { glro().dl_tls_static_size }.saturating_sub(layout::pthread::SIZE);
         for (id, dso) in ld.objs.iter().enumerate() {
             if let Some(t) = dso.tls {
                 // SAFETY: start-up; the slot table was built by setup_initial_thread.

@@ -516,6 +516,36 @@ pub unsafe fn set_slot_map(modid: usize, map: *mut LinkMap) {
     }
 }
 
+/// Copies a module's initialization image into its static block in every
+/// thread libc knows of (the `dl_stack_used` and `dl_stack_user` lists),
+/// for a module `dlopen` placed in the static surplus (glibc's
+/// `_dl_init_static_tls`).
+///
+/// # Safety
+/// Under the load lock, after the module is relocated.
+pub unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
+    // SAFETY: the caller's contract; list nodes are embedded in live `struct pthread`s.
+    unsafe {
+        let g = gl_ptr();
+        for head in [addr_of_mut!((*g).dl_stack_used), addr_of_mut!((*g).dl_stack_user)] {
+            let mut node = (*head).next;
+            let mut guard = 0usize;
+            while !node.is_null() && node != head && guard < 1 << 20 {
+                let pd = (node as usize).wrapping_sub(pthread::LIST);
+                let dest = pd.wrapping_sub(module.offset);
+                core::ptr::copy_nonoverlapping(module.image as *const u8, dest as *mut u8, module.filesz);
+                core::ptr::write_bytes(
+                    (dest + module.filesz) as *mut u8,
+                    0,
+                    module.memsz.saturating_sub(module.filesz),
+                );
+                node = (*node).next;
+                guard += 1;
+            }
+        }
+    }
+}
+
 /// Registers a module loaded by `dlopen`: its slot gets the record and a new
 /// generation, so each thread's DTV learns of it on its next
 /// `__tls_get_addr` and allocates its block then (glibc's
