@@ -38,6 +38,10 @@ pub struct Config {
     pub preload: Option<Vec<u8>>,
     /// `--preload LIST`, loaded after `LD_PRELOAD`'s.
     pub preload_arg: Option<Vec<u8>>,
+    /// `LD_SHOW_AUXV`: print the auxiliary vector before running the program.
+    pub show_auxv: bool,
+    /// `LD_DEBUG=help`: print the list of debugging options and exit.
+    pub debug_help: bool,
     /// `--argv0 STRING`.
     pub argv0: Option<&'static [u8]>,
     /// What `$PLATFORM` expands to (`AT_PLATFORM`).
@@ -64,6 +68,8 @@ impl Config {
             inhibit_rpath: None,
             argv0: None,
             preload: None,
+            show_auxv: false,
+            debug_help: false,
             preload_arg: None,
             platform,
         };
@@ -81,6 +87,15 @@ impl Config {
                 b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
                 b"LD_BIND_NOT" if !value.is_empty() => cfg.bind_not = true,
                 b"LD_TRACE_LOADED_OBJECTS" if !value.is_empty() => cfg.mode = Mode::List,
+                b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
+                b"LD_DEBUG"
+                    if !value.is_empty()
+                        && value
+                            .split(|&c| c == b',' || c == b':' || c == b' ')
+                            .any(|w| w == b"help") =>
+                {
+                    cfg.debug_help = true
+                }
                 _ => {}
             }
         }

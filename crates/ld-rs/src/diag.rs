@@ -144,3 +144,81 @@ impl LoadError {
         sys::exit(self.status)
     }
 }
+
+/// `LD_SHOW_AUXV`: the auxiliary vector, one entry a line, in glibc's format
+/// (a label padded to 22 columns, the value in the entry's own base).
+pub fn show_auxv(st: &crate::start::Startup) {
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Dec,
+        Hex,
+        /// Hexadecimal without the `0x` (glibc prints AT_HWCAP this way).
+        HexBare,
+        Str,
+    }
+    use Kind::*;
+    let describe = |key: usize| -> Option<(&'static [u8], Kind)> {
+        Some(match key {
+            2 => (b"EXECFD:", Dec),
+            3 => (b"PHDR:", Hex),
+            4 => (b"PHENT:", Dec),
+            5 => (b"PHNUM:", Dec),
+            6 => (b"PAGESZ:", Dec),
+            7 => (b"BASE:", Hex),
+            8 => (b"FLAGS:", Hex),
+            9 => (b"ENTRY:", Hex),
+            10 => (b"NOTELF:", HexBare),
+            11 => (b"UID:", Dec),
+            12 => (b"EUID:", Dec),
+            13 => (b"GID:", Dec),
+            14 => (b"EGID:", Dec),
+            15 => (b"PLATFORM:", Str),
+            16 => (b"HWCAP:", HexBare),
+            17 => (b"CLKTCK:", Dec),
+            18 => (b"FPUCW:", HexBare),
+            19 => (b"DCACHEBSIZE:", Hex),
+            20 => (b"ICACHEBSIZE:", Hex),
+            21 => (b"UCACHEBSIZE:", Hex),
+            23 => (b"SECURE:", Dec),
+            24 => (b"BASE_PLATFORM:", Str),
+            25 => (b"RANDOM:", Hex),
+            26 => (b"HWCAP2:", Hex),
+            31 => (b"EXECFN:", Str),
+            32 => (b"SYSINFO:", Hex),
+            33 => (b"SYSINFO_EHDR:", Hex),
+            51 => (b"MINSIGSTKSZ:", Dec),
+            _ => return None,
+        })
+    };
+    let mut out = Msg::new();
+    let mut p = st.auxv;
+    // SAFETY: the auxiliary vector on the initial stack, terminated by AT_NULL.
+    unsafe {
+        while (*p)[0] != 0 {
+            let [key, val] = *p;
+            p = p.add(1);
+            let Some((label, kind)) = describe(key) else {
+                out = out
+                    .s(b"AT_??? (0x")
+                    .hex(key as u64, 0)
+                    .s(b"): 0x")
+                    .hex(val as u64, 0)
+                    .s(b"\n");
+                continue;
+            };
+            out = out.s(b"AT_").s(label);
+            for _ in 3 + label.len()..22 {
+                out = out.s(b" ");
+            }
+            out = match kind {
+                Dec => out.dec(val as u64),
+                Hex => out.s(b"0x").hex(val as u64, 0),
+                HexBare => out.hex(val as u64, 0),
+                Str if val != 0 => out.s(crate::start::cstr(val as *const u8)),
+                Str => out,
+            };
+            out = out.s(b"\n");
+        }
+    }
+    crate::sys::write_all(1, out.bytes());
+}

@@ -74,6 +74,27 @@ pub fn linker() -> Option<&'static mut Linker> {
     unsafe { p.as_mut() }
 }
 
+/// `LD_DEBUG=help`, in glibc's words (only help is implemented yet).
+pub const DEBUG_HELP: &[u8] = concat!(
+    "Valid options for the LD_DEBUG environment variable are:\n",
+    "\n",
+    "  libs        display library search paths\n",
+    "  reloc       display relocation processing\n",
+    "  files       display progress for input file\n",
+    "  symbols     display symbol table processing\n",
+    "  bindings    display information about symbol binding\n",
+    "  versions    display version dependencies\n",
+    "  scopes      display scope information\n",
+    "  all         all previous options combined\n",
+    "  statistics  display relocation statistics\n",
+    "  unused      determined unused DSOs\n",
+    "  help        display this help message and exit\n",
+    "\n",
+    "To direct the debugging output into a file instead of standard output\n",
+    "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n",
+)
+.as_bytes();
+
 pub const VERSION: &[u8] = b"ld-rs.so (ld-rs) version 0.1.0, a dynamic linker for x86_64 Linux.\n";
 pub const HELP: &[u8] = b"Usage: ld-rs.so [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n\
 You have invoked 'ld-rs.so', a program interpreter for dynamically-linked\n\
@@ -167,6 +188,13 @@ pub fn run(mut st: Startup) -> Handover {
     // load: every DT_NEEDED, breadth-first.
     if let Err(e) = ld.load_deps(main) {
         e.die();
+    }
+    if ld.config.debug_help {
+        sys::write_all(1, DEBUG_HELP);
+        sys::exit(0);
+    }
+    if ld.config.show_auxv {
+        crate::diag::show_auxv(&st);
     }
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize);
