@@ -215,3 +215,142 @@ case! {
             .libc_exe("containers", &["containers.cpp"], &["-lstdc++"])
     }
 }
+
+// The dl* family (dlopen, dlsym, dlclose, dladdr, dlinfo, dl_iterate_phdr) and libc's own
+// run-time loading (NSS, iconv). Every program takes the case's output directory as its
+// first argument and changes into it, so it opens libraries as `./libX.so` and the object
+// names in dlerror() texts are the same under both loaders.
+case! {
+    /// Libraries: `libplain.so` (constructor, destructor, data, a counter), `liblazy.so`
+    /// (-z lazy, an unresolvable PLT call never made), `libprovider.so` and `libuser.so`
+    /// (-z lazy, uses provider_value without needing libprovider.so), the diamond
+    /// `libdep_top.so` -> `libdep_left.so`, `libdep_right.so` -> `libdep_base.so` (sonames,
+    /// RUNPATH $ORIGIN), `libnext_a.so` and `libnext_b.so` (RTLD_NEXT chain), `libdltls.so`
+    /// (TLS), `libdlifunc.so` (an IFUNC), `libdlver.so` (ver_foo@V1, ver_foo@@V2) and
+    /// `libdlthrow.so` (C++ exceptions). Programs, each with modes: `open`, `scope`, `deps`,
+    /// `sym`, `next`, `next_malloc`, `close`, `errors`, `addr`, `phdr`, `throw` (C++),
+    /// `throw_c`, `nss`, `iconv`.
+    fn libc_dl() {
+        let lib = ["-shared", "-fPIC"];
+        let lazy_lib = ["-shared", "-fPIC", "-Wl,-z,lazy"];
+        let dep = "-Wl,-rpath,$ORIGIN";
+        Fixture::new("libc_dl")
+            .libc_exe("libplain.so", &["plain.c"], &lib)
+            .libc_exe("liblazy.so", &["lazy.c"], &lazy_lib)
+            .libc_exe("libprovider.so", &["provider.c"], &lib)
+            .libc_exe("libuser.so", &["user.c"], &lazy_lib)
+            .libc_exe("libdep_base.so", &["dep_base.c"], &[lib[0], lib[1], dep, "-Wl,-soname,libdep_base.so"])
+            .libc_exe(
+                "libdep_left.so",
+                &["dep_left.c"],
+                &[lib[0], lib[1], dep, "-Wl,-soname,libdep_left.so", "-L.", "-ldep_base"],
+            )
+            .libc_exe(
+                "libdep_right.so",
+                &["dep_right.c"],
+                &[lib[0], lib[1], dep, "-Wl,-soname,libdep_right.so", "-L.", "-ldep_base"],
+            )
+            .libc_exe(
+                "libdep_top.so",
+                &["dep_top.c"],
+                &[lib[0], lib[1], dep, "-Wl,-soname,libdep_top.so", "-L.", "-ldep_left", "-ldep_right"],
+            )
+            .libc_exe("libnext_a.so", &["next_a.c"], &lib)
+            .libc_exe("libnext_b.so", &["next_b.c"], &lib)
+            .libc_exe("libdltls.so", &["dltls.c"], &["-shared", "-fPIC", "-ftls-model=global-dynamic"])
+            .libc_exe("libdlifunc.so", &["dlifunc.c"], &lib)
+            .libc_exe("libdlver.so", &["dlver.c"], &["-shared", "-fPIC", "-Wl,--version-script={src}/dlver.map"])
+            .libc_exe("libdlthrow.so", &["dlthrow.cpp"], &["-shared", "-fPIC", "-lstdc++"])
+            .libc_exe("open", &["open.c"], &["-rdynamic"])
+            .libc_exe("scope", &["scope.c"], &[])
+            .libc_exe("deps", &["deps.c"], &[])
+            .libc_exe("sym", &["sym.c"], &["-rdynamic", "-pthread", "-fno-builtin"])
+            .libc_exe(
+                "next",
+                &["next.c"],
+                &["-rdynamic", "-Wl,--no-as-needed", "-L.", "-lnext_a", "-lnext_b", "-Wl,-rpath,$ORIGIN"],
+            )
+            .libc_exe("next_malloc", &["next_malloc.c"], &["-rdynamic", "-fno-builtin"])
+            .libc_exe("close", &["close.c"], &[])
+            .libc_exe("errors", &["errors.c"], &[])
+            .libc_exe("addr", &["addr.c"], &["-rdynamic"])
+            .libc_exe("phdr", &["phdr.c"], &[])
+            .libc_exe("throw", &["throw.cpp"], &["-lstdc++"])
+            .libc_exe("throw_c", &["throw_c.c"], &[])
+            .libc_exe("nss", &["nss.c"], &[])
+            .libc_exe("iconv", &["iconv.c"], &[])
+    }
+}
+
+// Which implementations glibc's IFUNCs select under each loader.
+case! {
+    /// `resolve` (PIE) and `resolve_nopie` (-no-pie -fno-pic), built -fno-builtin with -lm,
+    /// print where libc's and libm's IFUNC symbols resolved (offsets from the defining
+    /// object's base) and where libc's and libm's IRELATIVE slots point.
+    fn libc_ifunc() {
+        Fixture::new("libc_ifunc")
+            .libc_exe("resolve", &["resolve.c"], &["-fno-builtin", "-lm"])
+            .libc_exe("resolve_nopie", &["resolve.c"], &["-fno-builtin", "-no-pie", "-fno-pic", "-lm"])
+    }
+}
+
+// The user's interface: ld.so's options, the LD_* variables, secure mode, lazy binding.
+case! {
+    /// `libiface.so` (soname libiface.so; `iface_name` says "libiface", `iface_where` says
+    /// where it was built) at the top ("top"), in `a/` ("a") and in `b/` ("b");
+    /// `libpre1.so` and `libpre2.so` (interpose `iface_name`: "pre1"/"pre2", and print from
+    /// a constructor). Programs (argument `argv0`: also print argv[0]): `main` (linked
+    /// against `a/`, no RPATH/RUNPATH), `main_rpath` (DT_RPATH `$ORIGIN/b`), `main_abs`
+    /// (DT_RUNPATH `<out>/b`, absolute, so it holds in secure mode too), `main_mid` (needs
+    /// only `mid/libmid.so`, which needs libiface.so and has DT_RPATH `$ORIGIN/../b`; its
+    /// `mid_report` prints what it sees) and `static` (-static).
+    fn iface_basic() {
+        let lib = |where_: &str| -> Vec<String> {
+            vec![
+                "-shared".into(),
+                "-fPIC".into(),
+                format!("-DWHERE=\"{where_}\""),
+                "-Wl,-soname,libiface.so".into(),
+            ]
+        };
+        let (top, a, b) = (lib("top"), lib("a"), lib("b"));
+        let abs_runpath = format!(
+            "-Wl,--enable-new-dtags,-rpath,{}",
+            crate::target_dir().join("fixtures").join("iface_basic").join("b").display()
+        );
+        fn strs(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        Fixture::new("iface_basic")
+            .libc_exe("libiface.so", &["libiface.c"], &strs(&top))
+            .libc_exe("a/libiface.so", &["libiface.c"], &strs(&a))
+            .libc_exe("b/libiface.so", &["libiface.c"], &strs(&b))
+            .libc_exe("libpre1.so", &["pre.c"], &["-shared", "-fPIC", "-DNAME=\"pre1\""])
+            .libc_exe("libpre2.so", &["pre.c"], &["-shared", "-fPIC", "-DNAME=\"pre2\""])
+            .libc_exe("main", &["main.c"], &["-La", "-liface"])
+            .libc_exe("main_rpath", &["main.c"], &["-La", "-liface", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/b"])
+            .libc_exe("main_abs", &["main.c"], &["-La", "-liface", &abs_runpath])
+            .libc_exe(
+                "mid/libmid.so",
+                &["mid.c"],
+                &["-shared", "-fPIC", "-Wl,-soname,libmid.so", "-La", "-liface", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../b"],
+            )
+            .libc_exe("main_mid", &["main_mid.c"], &["-Lmid", "-lmid", "-Wl,-rpath-link,a"])
+            .libc_exe("static", &["static.c"], &["-static"])
+    }
+
+    /// Lazy binding under threads: `libregs.so` (regs_0..regs_7: 8 doubles + 6 ints) and
+    /// `regs` (-z lazy, 8 threads making their first calls at once); `libregs_avx.so`
+    /// (avx_0..avx_7: 8 `__m256` + 6 ints, -mavx) and `regs_avx` (-mavx, -z lazy).
+    fn iface_lazy() {
+        Fixture::new("iface_lazy")
+            .libc_exe("libregs.so", &["regs.c"], &["-shared", "-fPIC"])
+            .libc_exe("libregs_avx.so", &["regs_avx.c"], &["-shared", "-fPIC", "-mavx"])
+            .libc_exe("regs", &["main.c"], &["-pthread", "-Wl,-z,lazy", "-L.", "-lregs"])
+            .libc_exe(
+                "regs_avx",
+                &["main.c"],
+                &["-DUSE_AVX", "-mavx", "-pthread", "-Wl,-z,lazy", "-L.", "-lregs_avx"],
+            )
+    }
+}

@@ -114,9 +114,20 @@ impl Linker {
         }
     }
 
-    /// Runs every finalizer, in the reverse of the initialization order.
+    /// Runs every finalizer at exit.  As glibc's `_dl_fini`, the order is
+    /// computed afresh over every object still loaded — the program first,
+    /// then the others in load order — so objects from separate `dlopen`
+    /// calls are finalized by their dependencies, not by when they came.
     fn run_finis(&mut self) {
-        let order = core::mem::take(&mut self.fini_order);
+        let list: Vec<DsoId> = self
+            .global
+            .first()
+            .copied()
+            .into_iter()
+            .chain((0..self.objs.len()).filter(|&id| Some(&id) != self.global.first()))
+            .filter(|&id| !self.objs[id].unloaded)
+            .collect();
+        let order = init_order(self, &list);
         for &id in order.iter().rev() {
             self.run_fini_of(id);
         }

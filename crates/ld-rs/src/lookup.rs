@@ -167,10 +167,14 @@ enum Verdict {
 }
 
 impl Linker {
-    /// Searches `scope` in order for the definition of `q`, skipping object
-    /// `skip` (the executable, for COPY relocations).
+    /// Searches `scope` in order for the definition of `q`.  With `skip`,
+    /// the search starts after that object (the executable, for COPY
+    /// relocations; the caller, for `dlsym(RTLD_NEXT)`).
     pub fn lookup(&mut self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
-        for &id in scope {
+        let start = skip
+            .and_then(|s| scope.iter().position(|&id| id == s))
+            .map_or(0, |i| i + 1);
+        for &id in &scope[start..] {
             if Some(id) == skip || self.objs[id].unloaded {
                 continue;
             }

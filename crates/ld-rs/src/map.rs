@@ -47,6 +47,8 @@ pub enum OpenError {
     WrongMachine,
     /// A 32-bit object: a search skips these too, but remembers it saw one.
     WrongClass,
+    /// The file opened but could not be read ("cannot read file data").
+    Read(sys::Errno),
 }
 
 /// How many bytes of the file head to read first: enough for the ELF header
@@ -64,7 +66,9 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     let fd = sys::open(&c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;
     let st = fd.stat().map_err(OpenError::Sys)?;
     if st.st_mode & sys::S_IFMT == sys::S_IFDIR {
-        return Err(OpenError::Sys(sys::Errno(21)));
+        // Opening a directory succeeds; reading it is what fails, and that
+        // is the error glibc reports.
+        return Err(OpenError::Read(sys::Errno(21)));
     }
     // Read into u64 words: the header views need 8-byte alignment.
     let mut words = [0u64; HEAD / 8];

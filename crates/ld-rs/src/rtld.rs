@@ -283,6 +283,7 @@ impl Linker {
             Ok(f) => f,
             Err(map::OpenError::Sys(e)) => return Err(err(b"cannot open shared object file").with_errno(e)),
             Err(map::OpenError::Bad(why)) => return Err(err(why.as_bytes())),
+            Err(map::OpenError::Read(e)) => return Err(err(b"cannot read file data").with_errno(e)),
             Err(map::OpenError::WrongClass) => return Err(err(b"wrong ELF class: ELFCLASS32")),
             Err(map::OpenError::WrongMachine) => {
                 return Err(err(b"cannot open shared object file").with_errno(sys::Errno::ENOENT))
@@ -489,6 +490,9 @@ impl Linker {
                 return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32"))
             }
             Err(SearchError::Bad(path, why)) => return Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
+            Err(SearchError::Read(path, e)) => {
+                return Err(LoadError::new(diag::LOADING, &path, b"cannot read file data").with_errno(e))
+            }
         };
         if let Some(id) = self.objs.iter().position(|d| {
             d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter && !d.unloaded
@@ -716,10 +720,13 @@ fn self_exe_dir() -> Vec<u8> {
     }
 }
 
-/// The directory part of a path, made absolute against the current directory.
+/// The directory part of a path, made absolute against the current
+/// directory the way glibc does it (`$ORIGIN`, `RTLD_DI_ORIGIN`): the current
+/// directory, a slash, then the path less its last component, not
+/// normalized — so `./lib.so` gives `CWD/.`.
 fn dirname_abs(path: &[u8]) -> Vec<u8> {
     let dir = dirname(path);
-    if dir.starts_with(b"/") {
+    if path.starts_with(b"/") {
         return dir.to_vec();
     }
     let mut buf = [0u8; 4096];
@@ -727,11 +734,9 @@ fn dirname_abs(path: &[u8]) -> Vec<u8> {
         Ok(n) => buf[..n].to_vec(),
         Err(_) => return dir.to_vec(),
     };
-    if dir != b"." {
-        if !out.ends_with(b"/") {
-            out.push(b'/');
-        }
-        out.extend_from_slice(dir.strip_prefix(b"./").unwrap_or(dir));
+    if path.contains(&b'/') {
+        out.push(b'/');
+        out.extend_from_slice(dir);
     }
     out
 }

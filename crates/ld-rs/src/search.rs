@@ -45,6 +45,8 @@ pub enum SearchError {
     NotFound(Errno),
     /// Found only 32-bit objects of that name.
     WrongClass,
+    /// A file was found but could not be read.
+    Read(Vec<u8>, Errno),
     /// A file was found but is not an object we can load.
     Bad(Vec<u8>, &'static str),
 }
@@ -58,6 +60,7 @@ impl Linker {
                 Ok(file) => Ok(Found { path, file }),
                 Err(OpenError::Sys(e)) => Err(SearchError::NotFound(e)),
                 Err(OpenError::Bad(why)) => Err(SearchError::Bad(path, why)),
+                Err(OpenError::Read(e)) => Err(SearchError::Read(path, e)),
                 Err(OpenError::WrongClass) => Err(SearchError::Bad(path, "wrong ELF class: ELFCLASS32")),
                 Err(OpenError::WrongMachine) => Err(SearchError::NotFound(Errno::ENOENT)),
             };
@@ -241,5 +244,6 @@ fn try_path(path: Vec<u8>, state: &mut Attempt) -> Step {
         }
         Err(OpenError::WrongMachine) => Ok(None),
         Err(OpenError::Bad(why)) => Err(SearchError::Bad(path, why)),
+        Err(OpenError::Read(e)) => Err(SearchError::Read(path, e)),
     }
 }

@@ -249,6 +249,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
         Ok(None) => return Ok(core::ptr::null_mut()),
         Err(e) => return Err(Raised::from(e)),
     };
+    super::link_map::relocate_dynamic(ld, &opened.new);
     let bind_now = ld.config.bind_now;
     if flags & crate::dl::mode::RTLD_NOW != 0 {
         ld.config.bind_now = true;

@@ -9,9 +9,10 @@
 //! walks, and the TLS fields.  The records are chained in glibc's order:
 //! the program, the vDSO, the libraries breadth-first, ld.so last.
 //!
-//! We never rewrite an object's dynamic section in place, so every record is
-//! marked `l_ld_readonly`: libc then adds `l_addr` to the `d_ptr` values it
-//! reads, as it does for glibc's own read-only dynamic sections.
+//! As glibc, we add the load bias to the address-valued entries of a
+//! writable dynamic section (programs walk `_DYNAMIC` expecting run-time
+//! addresses) and mark the others `l_ld_readonly`, for which libc adds
+//! `l_addr` itself when it reads them.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -44,6 +45,53 @@ fn l_info_index(tag: i64) -> Option<usize> {
         0x6fff_fff0..=0x6fff_ffff => Some(super::layout::l_info_versym_range(tag)),
         0x6fff_fe00..=0x6fff_feff => Some(super::layout::l_info_addrrng(tag)),
         _ => None,
+    }
+}
+
+/// The dynamic tags whose `d_ptr` glibc rewrites to run-time addresses in
+/// a writable dynamic section (elf/get-dynamic-info.h).
+const REWRITTEN_TAGS: [i64; 10] = [
+    DT_HASH,
+    DT_PLTGOT,
+    DT_STRTAB,
+    DT_SYMTAB,
+    DT_RELA,
+    DT_REL,
+    DT_JMPREL,
+    DT_RELR,
+    DT_VERSYM,
+    DT_GNU_HASH,
+];
+
+/// Whether glibc would have rewritten this object's dynamic section in
+/// place: a program or library whose `PT_DYNAMIC` is in a writable segment.
+fn rewrites_dynamic(dso: &crate::dso::Dso) -> bool {
+    matches!(dso.kind, Kind::Main | Kind::Library)
+        && dso.writable(dso.dynv.as_ptr() as usize, core::mem::size_of_val(dso.dynv))
+}
+
+/// Adds the load bias to the address-valued entries of each object's
+/// dynamic section, as glibc does, because programs that walk `_DYNAMIC`
+/// or `l_ld` expect run-time addresses there.  ld-rs itself has already
+/// decoded the section, so nothing of ours reads these values again.
+/// Must run while the sections are still writable (before RELRO).
+pub fn relocate_dynamic(ld: &Linker, ids: &[DsoId]) {
+    for &id in ids {
+        let dso = &ld.objs[id];
+        if dso.base == 0 || !rewrites_dynamic(dso) {
+            continue;
+        }
+        for d in dso.dynv {
+            if d.d_tag == DT_NULL {
+                break;
+            }
+            if REWRITTEN_TAGS.contains(&d.d_tag) {
+                let slot = core::ptr::addr_of!(d.d_val) as *mut u64;
+                // SAFETY: the entry lies in a writable segment of the object
+                // (checked by rewrites_dynamic), not yet write-protected.
+                unsafe { slot.write(slot.read().wrapping_add(dso.base as u64)) };
+            }
+        }
     }
 }
 
@@ -93,7 +141,10 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
         Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
         _ => lbits::TYPE_LIBRARY,
     };
-    map.l_bits = kind | lbits::CONTIGUOUS | lbits::LD_READONLY | lbits::GLOBAL;
+    // glibc's convention: a writable dynamic section holds run-time
+    // addresses (see `relocate_dynamic`), a read-only one link-time values.
+    let readonly = if rewrites_dynamic(dso) { 0 } else { lbits::LD_READONLY };
+    map.l_bits = kind | lbits::CONTIGUOUS | readonly | lbits::GLOBAL;
     map.l_flags = dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32;
     map.l_flags_1 = dso.dynamic.flags_1 as u32;
     map.l_versyms = dso.versym.map_or(0, |v| v.as_ptr() as usize);

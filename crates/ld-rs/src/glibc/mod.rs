@@ -262,6 +262,8 @@ impl Runtime for Glibc {
             _dl_argv = st.argv as usize;
             fill_glro(ld, st);
         }
+        let everything: Vec<DsoId> = (0..ld.objs.len()).collect();
+        link_map::relocate_dynamic(ld, &everything);
         let (maps, order) = link_map::build(ld);
         // SAFETY: as above.
         unsafe { fill_namespace(ld, &maps, &order) };
