@@ -77,6 +77,9 @@ pub struct Dso {
     /// The mapped range.
     pub map_start: usize,
     pub map_end: usize,
+    /// Its `PT_LOAD` segments as (start, end, `p_flags`) in link-time
+    /// addresses: the relocation bounds check runs for every relocation.
+    pub loads: Vec<(u64, u64, u32)>,
     /// Its `PT_TLS` segment, as a TLS module (ids and offsets assigned later).
     pub tls: Option<crate::tls::TlsModule>,
     /// Loaded by `dlopen` (not at start-up), so `dlclose` may unload it.
@@ -179,6 +182,11 @@ impl Dso {
             map_start: 0,
             map_end: 0,
             tls: None,
+            loads: phdrs
+                .iter()
+                .filter(|p| p.p_type == PT_LOAD)
+                .map(|p| (p.p_vaddr, p.p_vaddr.saturating_add(p.p_memsz), p.p_flags))
+                .collect(),
             dlopened: false,
             open_count: 0,
             nodelete: false,
@@ -286,16 +294,15 @@ impl Dso {
     }
 
     /// True when `[addr, addr+len)` lies inside one `PT_LOAD` with all of `flags`.
+    #[inline]
     fn segment_of(&self, addr: usize, len: usize, flags: u32) -> bool {
         let vaddr = addr.wrapping_sub(self.base) as u64;
-        self.phdrs.iter().any(|p| {
-            p.p_type == PT_LOAD
-                && p.p_flags & flags == flags
-                && vaddr >= p.p_vaddr
-                && vaddr
-                    .checked_add(len as u64)
-                    .is_some_and(|end| end <= p.p_vaddr.saturating_add(p.p_memsz))
-        })
+        let Some(end) = vaddr.checked_add(len as u64) else {
+            return false;
+        };
+        self.loads
+            .iter()
+            .any(|&(start, stop, f)| f & flags == flags && vaddr >= start && end <= stop)
     }
 
     /// True when `[addr, addr+len)` lies inside one `PT_LOAD` (run-time addresses).

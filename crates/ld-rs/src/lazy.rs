@@ -56,7 +56,7 @@ impl Linker {
     }
 
     /// Binds PLT relocation `index` of object `id` and returns the target.
-    fn fixup(&mut self, id: DsoId, index: usize) -> usize {
+    fn fixup(&self, id: DsoId, index: usize) -> usize {
         let dso = &self.objs[id];
         let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
         let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
@@ -69,9 +69,17 @@ impl Linker {
             )
             .die(),
         };
-        let scope = self.scope_of(id);
+        // Start-up objects resolve in the global scope; only objects from
+        // `dlopen` have a local scope to add.
+        let local;
+        let scope: &[DsoId] = if self.objs[id].local_scope.is_empty() {
+            &self.global
+        } else {
+            local = self.scope_of(id);
+            &local
+        };
         let value = self
-            .resolve(id, r.r_sym(), Class::Plt, &scope)
+            .resolve(id, r.r_sym(), Class::Plt, scope)
             .unwrap_or_else(|e| e.die());
         if !self.config.bind_not {
             let slot = self.objs[id].base.wrapping_add(r.r_offset as usize) as *mut usize;

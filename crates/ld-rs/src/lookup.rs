@@ -170,7 +170,7 @@ impl Linker {
     /// Searches `scope` in order for the definition of `q`.  With `skip`,
     /// the search starts after that object (the executable, for COPY
     /// relocations; the caller, for `dlsym(RTLD_NEXT)`).
-    pub fn lookup(&mut self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
+    pub fn lookup(&self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
         let start = skip
             .and_then(|s| scope.iter().position(|&id| id == s))
             .map_or(0, |i| i + 1);
@@ -191,11 +191,12 @@ impl Linker {
     }
 
     /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole process.
-    fn bind_unique(&mut self, name: &[u8], found: Found) -> Found {
-        if let Some((_, f)) = self.unique.iter().find(|(n, _)| n.as_slice() == name) {
+    fn bind_unique(&self, name: &[u8], found: Found) -> Found {
+        let mut unique = self.unique.borrow_mut();
+        if let Some((_, f)) = unique.iter().find(|(n, _)| n.as_slice() == name) {
             return *f;
         }
-        self.unique.push((name.to_vec(), found));
+        unique.push((name.to_vec(), found));
         found
     }
 

@@ -86,15 +86,15 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     let phdrs: Vec<Phdr> = if off.checked_add(len).is_some_and(|end| end <= head.len()) {
         elf::phdrs(head, &ehdr).map_err(|e| OpenError::Bad(e.0))?.to_vec()
     } else {
-        let mut buf = vec![0u64; (off + len).div_ceil(8)];
+        // The headers lie beyond the first read (post-link tools such as
+        // BOLT put them at the end of the file): read just them.
+        let mut buf = vec![0u64; len.div_ceil(8)];
         let bytes = elf::pod::as_bytes_mut(&mut buf);
-        let got = fd
-            .pread_full(&mut bytes[off..off + len], off as u64)
-            .map_err(OpenError::Sys)?;
+        let got = fd.pread_full(&mut bytes[..len], off as u64).map_err(OpenError::Sys)?;
         if got < len {
             return Err(OpenError::Bad("file too short"));
         }
-        elf::phdrs(elf::pod::as_bytes(&buf), &ehdr)
+        elf::pod::read_slice::<Phdr>(elf::pod::as_bytes(&buf), 0, ehdr.e_phnum as usize)
             .map_err(|e| OpenError::Bad(e.0))?
             .to_vec()
     };

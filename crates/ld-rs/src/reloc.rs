@@ -235,7 +235,7 @@ impl Linker {
 
     /// The address symbol `idx` of object `id` resolves to, through the one-entry cache.
     fn symbol_value(
-        &mut self,
+        &self,
         id: DsoId,
         idx: u32,
         class: Class,
@@ -258,7 +258,7 @@ impl Linker {
 
     /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
     /// resolvers; 0 for weak undefined references.
-    pub fn resolve(&mut self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
+    pub fn resolve(&self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
         let dso = &self.objs[id];
         let Some(sym) = dso.symtab.get(idx as usize) else {
             return Err(LoadError::new(

@@ -39,7 +39,7 @@ pub struct Linker {
     /// The global scope: the program and its dependencies, breadth-first.
     pub global: Vec<DsoId>,
     /// `STB_GNU_UNIQUE` bindings made so far.
-    pub unique: UniqueTable,
+    pub unique: core::cell::RefCell<UniqueTable>,
     /// Initialization order, kept for the finalizers.
     pub fini_order: Vec<DsoId>,
     /// Start-up is over: errors go to the caller (`dlopen`), not to stderr.
@@ -160,7 +160,7 @@ pub fn run(mut st: Startup) -> Handover {
         config: cfg,
         objs: Vec::new(),
         global: Vec::new(),
-        unique: Vec::new(),
+        unique: core::cell::RefCell::new(Vec::new()),
         fini_order: Vec::new(),
         started: false,
         argv: (0, 0, 0),
