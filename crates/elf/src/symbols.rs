@@ -45,6 +45,22 @@ impl<'a> StrTab<'a> {
         Ok(&rest[..len])
     }
 
+    /// The name at `offset` and its GNU hash, in one pass over the bytes:
+    /// a symbol lookup needs both, and names (C++ and Rust ones especially)
+    /// are long enough for a second pass to show.
+    #[inline]
+    pub fn get_with_gnu_hash(&self, offset: impl Into<u64>) -> Result<(&'a [u8], u32)> {
+        let rest = self.tail(offset.into()).ok_or(BAD_OFFSET)?;
+        let mut h = 5381u32;
+        for (i, &c) in rest.iter().enumerate() {
+            if c == 0 {
+                return Ok((&rest[..i], h));
+            }
+            h = h.wrapping_mul(33).wrapping_add(u32::from(c));
+        }
+        Err(Error("unterminated string"))
+    }
+
     /// Whether the name at `offset` is exactly `name`. This is the comparison on the lookup
     /// path: it reads `name.len() + 1` bytes at most instead of first measuring the table entry.
     #[inline]
@@ -63,6 +79,16 @@ impl<'a> StrTab<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_and_hash_in_one_pass() {
+        let strtab = StrTab::new(b"\0printf\0tail");
+        assert_eq!(
+            strtab.get_with_gnu_hash(1u32),
+            Ok((&b"printf"[..], crate::gnu_hash(b"printf")))
+        );
+        assert!(strtab.get_with_gnu_hash(8u32).is_err());
+    }
 
     #[test]
     fn names_are_nul_terminated_inside_the_table() {

@@ -305,6 +305,19 @@ impl Dso {
             .any(|&(start, stop, f)| f & flags == flags && vaddr >= start && end <= stop)
     }
 
+    /// The writable `PT_LOAD` containing the 8 bytes at run-time address `addr`.
+    pub fn writable_segment(&self, addr: usize) -> Option<crate::reloc::Segment> {
+        let vaddr = addr.wrapping_sub(self.base) as u64;
+        let end = vaddr.checked_add(8)?;
+        self.loads
+            .iter()
+            .find(|&&(start, stop, f)| f & PF_W != 0 && vaddr >= start && end <= stop)
+            .map(|&(start, stop, _)| crate::reloc::Segment {
+                start: self.base.wrapping_add(start as usize),
+                end: self.base.wrapping_add(stop as usize),
+            })
+    }
+
     /// True when `[addr, addr+len)` lies inside one `PT_LOAD` (run-time addresses).
     pub fn inside_load(&self, addr: usize, len: usize) -> bool {
         self.segment_of(addr, len, 0)

@@ -31,6 +31,32 @@ use crate::dso::DsoId;
 use crate::lookup::{Class, Query};
 use crate::rtld::Linker;
 
+/// A writable range of run-time addresses, `[start, end)`.
+#[derive(Clone, Copy, Default)]
+pub struct Segment {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Segment {
+    /// True when the 8 bytes at `place` lie inside.
+    #[inline(always)]
+    fn holds(&self, place: usize) -> bool {
+        let (lo, span) = self.window();
+        place.wrapping_sub(lo) <= span
+    }
+
+    /// (start, span) such that an 8-byte place `p` lies inside exactly when
+    /// `p - start <= span` in unsigned arithmetic (an empty segment: never).
+    #[inline(always)]
+    fn window(&self) -> (usize, usize) {
+        match self.end.checked_sub(self.start).and_then(|n| n.checked_sub(8)) {
+            Some(span) => (self.start, span),
+            None => (usize::MAX, 0),
+        }
+    }
+}
+
 /// The last symbol resolved, reused when consecutive relocations name the
 /// same symbol (common: a symbol used from several places).
 struct Cache {
@@ -47,17 +73,24 @@ impl Linker {
         let img = dso.image;
         let bad = |what: &[u8]| LoadError::new(diag::LOADING, dso.display_name(), what);
 
-        // DT_RELR: relative relocations, packed.
+        // DT_RELR: relative relocations, packed.  Every place is checked to
+        // lie in a writable segment; the segment last found is remembered,
+        // because consecutive relocations nearly always share one.
+        let mut seg = Segment::default();
         if let Some(addr) = dso.dynamic.get(DT_RELR) {
             let size = dso.dynamic.get(DT_RELRSZ).unwrap_or(0);
             let entries: &[u64] = img.slice(addr, size / 8).map_err(|e| bad(e.0.as_bytes()))?;
             for vaddr in elf::relr(entries) {
                 let place = base.wrapping_add(vaddr as usize);
-                if !dso.writable(place, 8) {
-                    return Err(bad(b"RELR relocation outside a writable segment"));
+                if !seg.holds(place) {
+                    seg = dso
+                        .writable_segment(place)
+                        .ok_or_else(|| bad(b"RELR relocation outside a writable segment"))?;
                 }
-                // SAFETY: `place` is inside a writable PT_LOAD of this object (checked above).
-                unsafe { (place as *mut usize).write(base.wrapping_add((place as *const usize).read())) };
+                // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+                unsafe {
+                    (place as *mut usize).write_unaligned(base.wrapping_add((place as *const usize).read_unaligned()))
+                };
             }
         }
 
@@ -95,12 +128,45 @@ impl Linker {
             class: Class::Data,
             value: None,
         };
+        // DT_RELACOUNT says how many RELATIVE relocations open DT_RELA (the
+        // static linker sorts them first): a loop with nothing but the bounds
+        // check and the store.  A count that lies can only make us store
+        // base + addend at some other writable place, as it would glibc.
+        let relcount = (self.objs[id].dynamic.relacount as usize).min(relas.len());
+        // The bounds check is one comparison: `place - lo <= span` (unsigned)
+        // holds exactly when the 8 bytes at `place` lie in [lo, lo + span + 8).
+        let (mut lo, mut span) = seg.window();
+        for r in &relas[..relcount] {
+            let place = base.wrapping_add(r.r_offset as usize);
+            if place.wrapping_sub(lo) > span {
+                seg = self.relocation_segment(id, place)?;
+                (lo, span) = seg.window();
+            }
+            // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+            unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+        }
+        let relas = &relas[relcount..];
+
         let mut irelative: Vec<&Rela> = Vec::new();
-        // A lazily bound PLT leaves its JUMP_SLOTs to `lazy.rs`; its other
-        // relocations (IRELATIVE, TLSDESC) are applied now all the same.
-        let deferred = |r: &&Rela| lazy && r.r_type() == R_X86_64_JUMP_SLOT;
-        for r in relas.iter().chain(plts.iter().filter(|r| !deferred(r))) {
-            if r.r_type() == R_X86_64_IRELATIVE {
+        for (r, in_plt) in relas.iter().map(|r| (r, false)).chain(plts.iter().map(|r| (r, true))) {
+            let ty = r.r_type();
+            // R_X86_64_RELATIVE is most of an object's relocations (a quarter
+            // million in librustc_driver): it gets the short path.
+            if ty == R_X86_64_RELATIVE {
+                let place = base.wrapping_add(r.r_offset as usize);
+                if !seg.holds(place) {
+                    seg = self.relocation_segment(id, place)?;
+                }
+                // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+                unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+                continue;
+            }
+            // A lazily bound PLT leaves its JUMP_SLOTs to `lazy.rs`; its other
+            // relocations (IRELATIVE, TLSDESC) are applied now all the same.
+            if in_plt && lazy && ty == R_X86_64_JUMP_SLOT {
+                continue;
+            }
+            if ty == R_X86_64_IRELATIVE {
                 irelative.push(r);
                 continue;
             }
@@ -114,6 +180,25 @@ impl Linker {
         }
         self.objs[id].relocated = true;
         Ok(())
+    }
+
+    /// The writable segment of object `id` holding the 8 bytes at `place`
+    /// (any segment, for an object with text relocations).
+    #[cold]
+    fn relocation_segment(&self, id: DsoId, place: usize) -> Result<Segment, LoadError> {
+        let dso = &self.objs[id];
+        match dso.writable_segment(place) {
+            Some(s) => Ok(s),
+            None if dso.textrel && dso.inside_load(place, 8) => Ok(Segment {
+                start: place,
+                end: place + 8,
+            }),
+            None => Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation target outside a writable segment",
+            )),
+        }
     }
 
     /// Applies one relocation.
@@ -274,10 +359,10 @@ impl Linker {
         if sym.st_bind() == STB_LOCAL {
             return Ok(self.symbol_address(id, sym));
         }
-        let name = dso.str_at(sym.st_name as u64).unwrap_or(b"");
+        let (name, gnu_hash) = dso.strtab.get_with_gnu_hash(sym.st_name).unwrap_or((b"", 5381));
         let q = Query {
             name,
-            gnu_hash: elf::gnu_hash(name),
+            gnu_hash,
             version: self.version_req(id, idx),
             class,
             newest: false,

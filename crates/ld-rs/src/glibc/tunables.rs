@@ -1,0 +1,667 @@
+//! glibc's tunables: the `GLIBC_TUNABLES` environment variable, the older
+//! environment aliases (`MALLOC_ARENA_MAX`, `LD_HWCAP_MASK`, ...), and
+//! `__tunable_get_val`, through which libc reads them.
+//!
+//! # What glibc 2.36 does, and so what this module does
+//! ld.so owns a table of 37 tunables (this build's `dl-tunable-list.h`,
+//! contract §10.1): each has a type (32-bit int, 64-bit unsigned, `size_t`
+//! or string), bounds, a default, a security level and maybe an alias.  At
+//! start-up, before anything else reads the environment, `__tunables_init`
+//! (elf/dl-tunables.c) walks `envp`:
+//! * `GLIBC_TUNABLES=name=value:name=value...` is parsed; a name must match a
+//!   tunable exactly, anything else (unknown names, pieces without `=`) is
+//!   skipped.  A number is read by `_dl_strtoul` (decimal, `0x` hex, `0`
+//!   octal, a sign, overflow saturating) and kept only if it lies within the
+//!   tunable's bounds, compared signed for int32 and unsigned otherwise; a
+//!   string is kept as a pointer into the original environment string, which
+//!   is cut with a NUL after each recognised value.  The environment entry
+//!   itself is replaced by a copy of the untouched text (in `AT_SECURE` mode,
+//!   by the text with only the tunables that are not `SXID_ERASE` left), so
+//!   the program still sees the whole variable.  This follows Debian's
+//!   2.36, which carries the CVE-2023-4911 fix (the parse stops at the end of
+//!   the string even after a `name=` with no value).
+//! * `ALIAS=value` initialises a tunable that has that alias unless it was
+//!   already set.
+//! * In `AT_SECURE` mode only `NONE` tunables are read; aliases of
+//!   `SXID_ERASE` tunables are removed from the environment.
+//!   `glibc.malloc.check` becomes `NONE` if `/etc/suid-debug` exists.
+//!
+//! `__tunable_get_val(id, valp, cb)` stores the current value with the
+//! tunable's own width and calls `cb(&val)` only for a tunable that was set
+//! (from the environment, or by ld.so itself: `dl_init_cacheinfo` records the
+//! cache sizes and thresholds it settled on with `TUNABLE_SET_WITH_BOUNDS`,
+//! which [`set_with_bounds`] mirrors).  `tunable_val_t` in 2.36 is the 8-byte
+//! union `{ intmax_t numval; const char *strval; }` (pahole on the libc6-dbg
+//! symbols of this ld.so).
+//!
+//! The x86 CPU tunables are applied by cpu_features.rs (see [`cpu`]).
+//!
+//! # Safety
+//! The table is written only during single-threaded start-up (and by
+//! [`set_with_bounds`], also at start-up) and only read afterwards, as glibc
+//! keeps it in RELRO.  The environment walk rewrites `envp` entries and
+//! string bytes of the kernel's initial stack, as glibc does.
+
+use core::cell::UnsafeCell;
+
+use alloc::vec::Vec;
+
+/// A tunable's type (`tunable_type_code_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    I32,
+    U64,
+    Size,
+    Str,
+}
+
+/// `tunable_seclevel_t`: what `AT_SECURE` mode does with the tunable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Security {
+    /// Not read, and dropped from the environment children inherit.
+    SxidErase,
+    /// Not read, but passed on.
+    SxidIgnore,
+    /// Read.
+    None,
+}
+
+/// The number of tunables in glibc 2.36 for x86_64.
+pub const COUNT: usize = 37;
+
+/// Tunable ids (`tunable_id_t`) of this build, in its `tunable_list` order.
+pub mod id {
+    pub const RTLD_NNS: usize = 0;
+    pub const ELISION_SKIP_LOCK_AFTER_RETRIES: usize = 1;
+    pub const MALLOC_TRIM_THRESHOLD: usize = 2;
+    pub const MALLOC_PERTURB: usize = 3;
+    pub const CPU_X86_SHARED_CACHE_SIZE: usize = 4;
+    pub const PTHREAD_RSEQ: usize = 5;
+    pub const MEM_TAGGING: usize = 6;
+    pub const ELISION_TRIES: usize = 7;
+    pub const ELISION_ENABLE: usize = 8;
+    pub const MALLOC_HUGETLB: usize = 9;
+    pub const CPU_X86_REP_MOVSB_THRESHOLD: usize = 10;
+    pub const MALLOC_MXFAST: usize = 11;
+    pub const RTLD_DYNAMIC_SORT: usize = 12;
+    pub const ELISION_SKIP_LOCK_BUSY: usize = 13;
+    pub const MALLOC_TOP_PAD: usize = 14;
+    pub const CPU_X86_REP_STOSB_THRESHOLD: usize = 15;
+    pub const CPU_X86_NON_TEMPORAL_THRESHOLD: usize = 16;
+    pub const CPU_X86_SHSTK: usize = 17;
+    pub const PTHREAD_STACK_CACHE_SIZE: usize = 18;
+    pub const GMON_MINARCS: usize = 19;
+    pub const CPU_HWCAP_MASK: usize = 20;
+    pub const MALLOC_MMAP_MAX: usize = 21;
+    pub const ELISION_SKIP_TRYLOCK_INTERNAL_ABORT: usize = 22;
+    pub const MALLOC_TCACHE_UNSORTED_LIMIT: usize = 23;
+    pub const CPU_X86_IBT: usize = 24;
+    pub const CPU_HWCAPS: usize = 25;
+    pub const ELISION_SKIP_LOCK_INTERNAL_ABORT: usize = 26;
+    pub const MALLOC_ARENA_MAX: usize = 27;
+    pub const MALLOC_MMAP_THRESHOLD: usize = 28;
+    pub const CPU_X86_DATA_CACHE_SIZE: usize = 29;
+    pub const MALLOC_TCACHE_COUNT: usize = 30;
+    pub const MALLOC_ARENA_TEST: usize = 31;
+    pub const PTHREAD_MUTEX_SPIN_COUNT: usize = 32;
+    pub const GMON_MAXARCS: usize = 33;
+    pub const RTLD_OPTIONAL_STATIC_TLS: usize = 34;
+    pub const MALLOC_TCACHE_MAX: usize = 35;
+    pub const MALLOC_CHECK: usize = 36;
+}
+
+/// One row of glibc's generated `tunable_list`.
+struct Def {
+    name: &'static [u8],
+    ty: Type,
+    min: i64,
+    max: i64,
+    default: i64,
+    security: Security,
+    /// Empty for none.
+    alias: &'static [u8],
+}
+
+const I32_MAX: i64 = i32::MAX as i64;
+/// UINT64_MAX / SIZE_MAX as a `tunable_num_t` (intmax_t).
+const U_MAX: i64 = -1;
+
+const fn def(name: &'static [u8], ty: Type, min: i64, max: i64, default: i64) -> Def {
+    Def {
+        name,
+        ty,
+        min,
+        max,
+        default,
+        security: Security::SxidErase,
+        alias: b"",
+    }
+}
+
+const fn ignore(d: Def, alias: &'static [u8]) -> Def {
+    Def {
+        security: Security::SxidIgnore,
+        alias,
+        ..d
+    }
+}
+
+const fn alias(d: Def, alias: &'static [u8]) -> Def {
+    Def { alias, ..d }
+}
+
+/// glibc 2.36's tunables for x86_64 as Debian builds them, by id, checked
+/// against `ld.so --list-tunables` and gdb's `p tunable_list` on this
+/// machine's ld.so (bounds, defaults, security levels, aliases).
+const DEFS: [Def; COUNT] = {
+    use Type::*;
+    [
+        def(b"glibc.rtld.nns", Size, 1, 16, 4),
+        def(b"glibc.elision.skip_lock_after_retries", I32, 0, I32_MAX, 3),
+        ignore(def(b"glibc.malloc.trim_threshold", Size, 0, U_MAX, 0), b"MALLOC_TRIM_THRESHOLD_"),
+        ignore(def(b"glibc.malloc.perturb", I32, 0, 255, 0), b"MALLOC_PERTURB_"),
+        def(b"glibc.cpu.x86_shared_cache_size", Size, 0, U_MAX, 0),
+        def(b"glibc.pthread.rseq", I32, 0, 1, 1),
+        ignore(def(b"glibc.mem.tagging", I32, 0, 255, 0), b""),
+        def(b"glibc.elision.tries", I32, 0, I32_MAX, 3),
+        def(b"glibc.elision.enable", I32, 0, 1, 0),
+        def(b"glibc.malloc.hugetlb", Size, 0, U_MAX, 0),
+        def(b"glibc.cpu.x86_rep_movsb_threshold", Size, 1, U_MAX, 0),
+        ignore(def(b"glibc.malloc.mxfast", Size, 0, U_MAX, 0), b""),
+        def(b"glibc.rtld.dynamic_sort", I32, 1, 2, 2),
+        def(b"glibc.elision.skip_lock_busy", I32, 0, I32_MAX, 3),
+        ignore(def(b"glibc.malloc.top_pad", Size, 0, U_MAX, 0), b"MALLOC_TOP_PAD_"),
+        def(b"glibc.cpu.x86_rep_stosb_threshold", Size, 1, U_MAX, 2048),
+        def(b"glibc.cpu.x86_non_temporal_threshold", Size, 0, U_MAX, 0),
+        def(b"glibc.cpu.x86_shstk", Str, 0, 0, 0),
+        def(b"glibc.pthread.stack_cache_size", Size, 0, U_MAX, 0x280_0000),
+        def(b"glibc.gmon.minarcs", I32, 50, I32_MAX, 50),
+        alias(def(b"glibc.cpu.hwcap_mask", U64, 0, U_MAX, 6), b"LD_HWCAP_MASK"),
+        ignore(def(b"glibc.malloc.mmap_max", I32, 0, I32_MAX, 0), b"MALLOC_MMAP_MAX_"),
+        def(b"glibc.elision.skip_trylock_internal_abort", I32, 0, I32_MAX, 3),
+        def(b"glibc.malloc.tcache_unsorted_limit", Size, 0, U_MAX, 0),
+        def(b"glibc.cpu.x86_ibt", Str, 0, 0, 0),
+        def(b"glibc.cpu.hwcaps", Str, 0, 0, 0),
+        def(b"glibc.elision.skip_lock_internal_abort", I32, 0, I32_MAX, 3),
+        ignore(def(b"glibc.malloc.arena_max", Size, 1, U_MAX, 0), b"MALLOC_ARENA_MAX"),
+        ignore(def(b"glibc.malloc.mmap_threshold", Size, 0, U_MAX, 0), b"MALLOC_MMAP_THRESHOLD_"),
+        def(b"glibc.cpu.x86_data_cache_size", Size, 0, U_MAX, 0),
+        def(b"glibc.malloc.tcache_count", Size, 0, U_MAX, 0),
+        ignore(def(b"glibc.malloc.arena_test", Size, 1, U_MAX, 0), b"MALLOC_ARENA_TEST"),
+        def(b"glibc.pthread.mutex_spin_count", I32, 0, 32767, 100),
+        def(b"glibc.gmon.maxarcs", I32, 50, I32_MAX, 0x10_0000),
+        def(b"glibc.rtld.optional_static_tls", Size, 0, U_MAX, 0x200),
+        def(b"glibc.malloc.tcache_max", Size, 0, U_MAX, 0),
+        alias(def(b"glibc.malloc.check", I32, 0, 3, 0), b"MALLOC_CHECK_"),
+    ]
+};
+
+/// glibc's `tunable_val_t`: what `__tunable_get_val`'s callback receives.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union TunableVal {
+    pub numval: i64,
+    pub strval: *const u8,
+}
+
+const _: () = assert!(core::mem::size_of::<TunableVal>() == 8);
+
+/// The mutable part of a tunable: its value, current bounds and state.
+struct Entry {
+    val: TunableVal,
+    min: i64,
+    max: i64,
+    initialized: bool,
+    security: Security,
+}
+
+struct Table(UnsafeCell<[Entry; COUNT]>);
+
+// SAFETY: written only during single-threaded start-up, read-only afterwards
+// (module docs).
+unsafe impl Sync for Table {}
+
+static TABLE: Table = Table(UnsafeCell::new(initial_table()));
+
+const fn initial_table() -> [Entry; COUNT] {
+    const E: Entry = Entry {
+        val: TunableVal { numval: 0 },
+        min: 0,
+        max: 0,
+        initialized: false,
+        security: Security::SxidErase,
+    };
+    let mut t = [E; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        let d = &DEFS[i];
+        t[i] = Entry {
+            val: TunableVal { numval: d.default },
+            min: d.min,
+            max: d.max,
+            initialized: false,
+            security: d.security,
+        };
+        i += 1;
+    }
+    t
+}
+
+/// The table, for reading.
+fn table() -> &'static [Entry; COUNT] {
+    // SAFETY: after start-up nothing writes it; during start-up there is one
+    // thread and no `&mut` is held across this call (module docs).
+    unsafe { &*TABLE.0.get() }
+}
+
+/// The table, for writing.
+///
+/// # Safety
+/// Single-threaded start-up, no other reference into the table live.
+unsafe fn table_mut() -> &'static mut [Entry; COUNT] {
+    // SAFETY: the caller's contract.
+    unsafe { &mut *TABLE.0.get() }
+}
+
+/// glibc's `_dl_strtoul` on the NUL-terminated (or slice-ended) text `s`:
+/// blanks, a sign, then decimal, `0x` hex or `0` octal digits up to the
+/// first that does not fit; `UINT64_MAX` on overflow (whatever the sign).
+pub fn strtoul(s: &[u8]) -> u64 {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    while at(i) == b' ' || at(i) == b'\t' {
+        i += 1;
+    }
+    let mut positive = true;
+    if at(i) == b'-' {
+        positive = false;
+        i += 1;
+    } else if at(i) == b'+' {
+        i += 1;
+    }
+    if !at(i).is_ascii_digit() {
+        return 0;
+    }
+    let (mut base, mut max_digit) = (10u64, b'9');
+    if at(i) == b'0' {
+        if at(i + 1) == b'x' || at(i + 1) == b'X' {
+            base = 16;
+            i += 2;
+        } else {
+            base = 8;
+            max_digit = b'7';
+        }
+    }
+    let mut result: u64 = 0;
+    loop {
+        let c = at(i);
+        let digit = if (b'0'..=max_digit).contains(&c) {
+            u64::from(c - b'0')
+        } else if base == 16 && c.is_ascii_hexdigit() {
+            u64::from(c.to_ascii_lowercase() - b'a' + 10)
+        } else {
+            break;
+        };
+        if result >= (u64::MAX - digit) / base {
+            return u64::MAX;
+        }
+        result = result * base + digit;
+        i += 1;
+    }
+    if positive {
+        result
+    } else {
+        result.wrapping_neg()
+    }
+}
+
+fn lt(a: i64, b: i64, unsigned: bool) -> bool {
+    if unsigned {
+        (a as u64) < (b as u64)
+    } else {
+        a < b
+    }
+}
+
+/// glibc's `do_tunable_update_val`: a string is taken as is; a number only
+/// within the bounds, which `minp`/`maxp` may narrow (never widen).
+///
+/// # Safety
+/// As [`table_mut`].
+unsafe fn update_val(i: usize, val: TunableVal, minp: Option<i64>, maxp: Option<i64>) {
+    let ty = DEFS[i].ty;
+    // SAFETY: the caller's contract.
+    let e = unsafe { &mut table_mut()[i] };
+    if ty == Type::Str {
+        e.val = val;
+        e.initialized = true;
+        return;
+    }
+    let unsigned = ty != Type::I32;
+    // SAFETY: numeric tunables always hold `numval`.
+    let v = unsafe { val.numval };
+    let mut min = minp.unwrap_or(e.min);
+    let mut max = maxp.unwrap_or(e.max);
+    if lt(min, e.min, unsigned) {
+        min = e.min;
+    }
+    if lt(e.max, max, unsigned) {
+        max = e.max;
+    }
+    if lt(max, min, unsigned) {
+        min = e.min;
+        max = e.max;
+    }
+    if lt(v, min, unsigned) || lt(max, v, unsigned) {
+        return;
+    }
+    e.val = TunableVal { numval: v };
+    e.min = min;
+    e.max = max;
+    e.initialized = true;
+}
+
+/// glibc's `tunable_initialize`: tunable `i` from the NUL-terminated text at `value`.
+///
+/// # Safety
+/// As [`table_mut`]; `value` is NUL-terminated and lives for the process.
+unsafe fn initialize(i: usize, value: *const u8) {
+    let val = if DEFS[i].ty == Type::Str {
+        TunableVal { strval: value }
+    } else {
+        // SAFETY: the caller's contract.
+        TunableVal {
+            numval: strtoul(unsafe { crate::start::cstr(value) }) as i64,
+        }
+    };
+    // SAFETY: the caller's contract.
+    unsafe { update_val(i, val, None, None) }
+}
+
+/// glibc's `__tunable_set_val` with bounds (`TUNABLE_SET_WITH_BOUNDS`).
+///
+/// # Safety
+/// Single-threaded start-up.
+pub unsafe fn set_with_bounds(i: usize, val: u64, min: u64, max: u64) {
+    if i < COUNT {
+        // SAFETY: the caller's contract.
+        unsafe { update_val(i, TunableVal { numval: val as i64 }, Some(min as i64), Some(max as i64)) }
+    }
+}
+
+/// The tunable whose full name is `name`.
+fn by_name(name: &[u8]) -> Option<usize> {
+    DEFS.iter().position(|d| d.name == name)
+}
+
+/// glibc's `parse_tunables` (release/2.36 branch).  `tunestr` is our copy of
+/// the value, `valstring` the original on the stack; both end with the
+/// value's NUL, so they have the same length.  Recognised values are cut
+/// with a NUL in `valstring` and string tunables point into it.  In secure
+/// mode `tunestr` is rewritten to the tunables children may see.
+///
+/// # Safety
+/// As [`table_mut`]; `valstring` lives for the process.
+unsafe fn parse(tunestr: &mut [u8], valstring: &'static mut [u8], secure: bool) {
+    let at = |t: &[u8], i: usize| t.get(i).copied().unwrap_or(0);
+    if at(tunestr, 0) == 0 {
+        return;
+    }
+    let mut p = 0usize;
+    let mut off = 0usize;
+    loop {
+        let name = p;
+        let mut len = 0;
+        while !matches!(at(tunestr, p + len), b'=' | b':' | 0) {
+            len += 1;
+        }
+        // A name without a value at the end: done.
+        if at(tunestr, p + len) == 0 {
+            break;
+        }
+        // A name without a value before a colon: skip it.
+        if at(tunestr, p + len) == b':' {
+            p += len + 1;
+            continue;
+        }
+        let name_end = p + len;
+        p += len + 1;
+        let value = p;
+        len = 0;
+        while !matches!(at(tunestr, p + len), b':' | 0) {
+            len += 1;
+        }
+        if let Some(i) = by_name(&tunestr[name..name_end]) {
+            // SAFETY: start-up (caller's contract); a copy of two fields.
+            let security = unsafe { table_mut()[i].security };
+            let mut apply = true;
+            if secure {
+                if security != Security::SxidErase {
+                    if off > 0 {
+                        tunestr[off] = b':';
+                        off += 1;
+                    }
+                    // Never past `p + len`: the text written is what was read.
+                    for &b in DEFS[i].name.iter().chain(b"=").chain(&valstring[value..value + len]) {
+                        tunestr[off] = b;
+                        off += 1;
+                    }
+                }
+                apply = security == Security::None;
+            }
+            if apply {
+                valstring[value + len] = 0;
+                // SAFETY: the caller's contract; valstring[value..] is now
+                // NUL-terminated and lives for the process.
+                unsafe { initialize(i, valstring.as_ptr().add(value)) };
+            }
+        }
+        if at(tunestr, p + len) == 0 {
+            break;
+        }
+        p += len + 1;
+    }
+    if secure {
+        if let Some(b) = tunestr.get_mut(off) {
+            *b = 0;
+        }
+    }
+}
+
+/// `faccessat(AT_FDCWD, path, F_OK) == 0`.
+fn exists(path: &core::ffi::CStr) -> bool {
+    const NR_FACCESSAT: usize = 269;
+    const AT_FDCWD: isize = -100;
+    // SAFETY: a path syscall on a NUL-terminated string; it writes no memory.
+    let ret = unsafe {
+        crate::arch::syscall6(
+            NR_FACCESSAT,
+            [AT_FDCWD as usize, path.as_ptr() as usize, 0, 0, 0, 0],
+        )
+    };
+    ret == 0
+}
+
+/// glibc's `__tunables_init`: reads `GLIBC_TUNABLES` and the aliases from
+/// the environment at `envp`, as described in the module docs.
+///
+/// # Safety
+/// Single-threaded start-up, once; `envp` is the process's NULL-terminated
+/// environment array on the initial stack, whose strings live for the process.
+pub unsafe fn init(envp: *mut *const u8, secure: bool) {
+    // SAFETY: the caller's contract throughout: start-up, the kernel's envp.
+    unsafe {
+        if secure && exists(c"/etc/suid-debug") {
+            table_mut()[id::MALLOC_CHECK].security = Security::None;
+        }
+        let mut ep = envp;
+        while !(*ep).is_null() {
+            let prev = ep;
+            let s = *ep;
+            ep = ep.add(1);
+            let line = crate::start::cstr(s);
+            let Some(eq) = line.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            let name = &line[..eq];
+            if name == b"GLIBC_TUNABLES" {
+                // The entry becomes a copy; the original's value is cut up.
+                let mut copy: Vec<u8> = Vec::with_capacity(line.len() + 2);
+                copy.extend_from_slice(line);
+                copy.push(0);
+                let copy = copy.leak();
+                let valstring = core::slice::from_raw_parts_mut(s.add(eq + 1) as *mut u8, line.len() - eq);
+                parse(&mut copy[eq + 1..], valstring, secure);
+                *prev = copy.as_ptr();
+                continue;
+            }
+            for i in 0..COUNT {
+                let d = &DEFS[i];
+                if table()[i].initialized || d.alias.is_empty() || d.alias != name {
+                    continue;
+                }
+                let security = table()[i].security;
+                if secure {
+                    if security == Security::SxidErase {
+                        // Remove every `ALIAS=` entry from here on, and read
+                        // the environment again from this slot.
+                        let mut e = prev;
+                        while !(*e).is_null() {
+                            let l = crate::start::cstr(*e);
+                            if l.len() > d.alias.len() && l.starts_with(d.alias) && l[d.alias.len()] == b'=' {
+                                let mut dp = e;
+                                loop {
+                                    *dp = *dp.add(1);
+                                    if (*dp).is_null() {
+                                        break;
+                                    }
+                                    dp = dp.add(1);
+                                }
+                            } else {
+                                e = e.add(1);
+                            }
+                        }
+                        ep = prev;
+                    }
+                    if security != Security::None {
+                        continue;
+                    }
+                }
+                initialize(i, s.add(eq + 1));
+                break;
+            }
+        }
+    }
+}
+
+/// The current value of numeric tunable `i` (as `__tunable_get_val` would
+/// store it, widened), or 0 for a string or unknown id.
+pub fn num(i: usize) -> i64 {
+    match DEFS.get(i).map(|d| d.ty) {
+        // SAFETY: numeric tunables hold `numval`.
+        Some(Type::I32) => i64::from(unsafe { table()[i].val.numval } as i32),
+        // SAFETY: as above.
+        Some(Type::U64 | Type::Size) => unsafe { table()[i].val.numval },
+        _ => 0,
+    }
+}
+
+/// Whether tunable `i` was set (from the environment or by ld.so).
+pub fn is_set(i: usize) -> bool {
+    table().get(i).is_some_and(|e| e.initialized)
+}
+
+/// The bytes `glibc.cpu.hwcaps`'s callback walks, if the tunable was set:
+/// from the value on through the following strings of the stack until the
+/// callback's loop would stop (glibc's loop steps over each NUL and goes on
+/// while the next byte is not NUL, so it also reads what follows the value).
+pub fn hwcaps_scan() -> Option<&'static [u8]> {
+    let e = &table()[id::CPU_HWCAPS];
+    if !e.initialized {
+        return None;
+    }
+    // SAFETY: a string tunable holds `strval`, set from the environment.
+    let start = unsafe { e.val.strval };
+    if start.is_null() {
+        return None;
+    }
+    let mut q = 0usize;
+    // SAFETY: `start` is in the string area of the initial stack, which ends
+    // with the program's file name and a zero word at the top of the stack:
+    // a NUL follows every byte read here, and the loop stops at a NUL that
+    // follows a terminator at the latest in that zero word.
+    unsafe {
+        loop {
+            while !matches!(*start.add(q), b',' | 0) {
+                q += 1;
+            }
+            q += 1;
+            if *start.add(q) == 0 {
+                break;
+            }
+        }
+        Some(core::slice::from_raw_parts(start, q))
+    }
+}
+
+/// `__tunable_get_val(id, valp, callback)`: stores tunable `id` into `*valp`
+/// with its type's width (int32, uint64, size_t or `const char *`) and, if
+/// the tunable was set, calls `callback(&value)`.
+///
+/// # Safety
+/// `valp` points at storage of the tunable's type; `callback` is NULL or a
+/// function taking a `tunable_val_t *`.
+#[no_mangle]
+pub unsafe extern "C" fn __tunable_get_val(id: u32, valp: *mut u8, callback: Option<unsafe extern "C" fn(*mut TunableVal)>) {
+    let i = id as usize;
+    let Some(d) = DEFS.get(i) else { return };
+    let e = &table()[i];
+    // SAFETY: the caller passes storage of the tunable's own type; the union
+    // field read is the one the type uses.
+    unsafe {
+        match d.ty {
+            Type::I32 => (valp as *mut i32).write_unaligned(e.val.numval as i32),
+            Type::U64 | Type::Size => (valp as *mut u64).write_unaligned(e.val.numval as u64),
+            Type::Str => (valp as *mut *const u8).write_unaligned(e.val.strval),
+        }
+    }
+    if let (true, Some(cb)) = (e.initialized, callback) {
+        // SAFETY: glibc passes its table entry's value; the entry is not
+        // changed after start-up, and callbacks only read it.
+        unsafe { cb(core::ptr::addr_of!(e.val) as *mut TunableVal) };
+    }
+}
+
+/// The `glibc.cpu.*` tunables cpu_features.rs applies.
+pub mod cpu {
+    use super::{id, num};
+
+    /// What `init_cpu_features` reads through `TUNABLE_GET`.
+    pub fn tunables() -> crate::glibc::cpu_features::CpuTunables<'static> {
+        crate::glibc::cpu_features::CpuTunables {
+            hwcaps: super::hwcaps_scan(),
+            x86_data_cache_size: num(id::CPU_X86_DATA_CACHE_SIZE) as u64,
+            x86_shared_cache_size: num(id::CPU_X86_SHARED_CACHE_SIZE) as u64,
+            x86_non_temporal_threshold: num(id::CPU_X86_NON_TEMPORAL_THRESHOLD) as u64,
+            x86_rep_movsb_threshold: num(id::CPU_X86_REP_MOVSB_THRESHOLD) as u64,
+            x86_rep_stosb_threshold: num(id::CPU_X86_REP_STOSB_THRESHOLD) as u64,
+        }
+    }
+
+    /// `dl_init_cacheinfo`'s `TUNABLE_SET_WITH_BOUNDS` calls.
+    ///
+    /// # Safety
+    /// Single-threaded start-up.
+    pub unsafe fn record(c: &crate::glibc::cpu_features::CacheTunables) {
+        for (i, b) in [
+            (id::CPU_X86_DATA_CACHE_SIZE, c.data_cache_size),
+            (id::CPU_X86_SHARED_CACHE_SIZE, c.shared_cache_size),
+            (id::CPU_X86_NON_TEMPORAL_THRESHOLD, c.non_temporal_threshold),
+            (id::CPU_X86_REP_MOVSB_THRESHOLD, c.rep_movsb_threshold),
+            (id::CPU_X86_REP_STOSB_THRESHOLD, c.rep_stosb_threshold),
+        ] {
+            // SAFETY: the caller's contract.
+            unsafe { super::set_with_bounds(i, b.value, b.min, b.max) };
+        }
+    }
+}
