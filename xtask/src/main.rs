@@ -3,11 +3,13 @@
 //! The alias in `.cargo/config.toml` turns `cargo xtask ARGS` into `cargo run -p xtask -- ARGS`.
 //! Each subcommand is one function below or a module: [`demo`] is the main demo (python3 under
 //! ld-rs), [`demo_c`] the first one (a `-nostdlib` C program); [`compare`] runs a program
-//! under several loaders and compares the runs; [`cmd`] holds the helpers that run other
-//! programs.
+//! under several loaders and compares the runs; [`bench`] measures ld-rs against glibc's
+//! ld.so; [`cmd`] holds the helpers that run other programs.
 
+mod bench;
 mod cmd;
 mod compare;
+mod conformance;
 mod demo;
 mod demo_c;
 
@@ -23,7 +25,16 @@ Commands:
           (the default)
   demo-c  the same with a -nostdlib C program, also started by the kernel as PT_INTERP
   test    build everything and run every test
+  list-sweep
+          compare ld-rs --list/--verify with glibc's on every ELF file of /usr/bin,
+          /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
+          target/conformance/list-sweep.txt)
+  programs
+          run ~70 real programs system-wide under ld-rs and plainly, compare (needs root;
+          report in target/conformance/programs.txt)
   check   cargo fmt --check and cargo clippy -D warnings
+  bench   loader instructions (callgrind) and wall time, ld-rs against glibc's ld.so
+          [--quick] [--no-wall] [--pairs N] [--top N]
   help    print this text
 ";
 
@@ -34,6 +45,9 @@ fn main() -> ExitCode {
         ["demo-c"] => demo_c::run(),
         ["test"] => test(),
         ["check"] => check(),
+        ["list-sweep"] => conformance::list_sweep(),
+        ["programs"] => conformance::programs(),
+        ["bench", ref options @ ..] => bench::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())

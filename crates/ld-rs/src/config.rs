@@ -38,6 +38,9 @@ pub struct Config {
     pub preload: Option<Vec<u8>>,
     /// `--preload LIST`, loaded after `LD_PRELOAD`'s.
     pub preload_arg: Option<Vec<u8>>,
+    /// The listing mode came from `LD_TRACE_LOADED_OBJECTS` (`ldd`), where a
+    /// missing library is listed as "not found" rather than fatal.
+    pub trace_env: bool,
     /// `LD_SHOW_AUXV`: print the auxiliary vector before running the program.
     pub show_auxv: bool,
     /// `LD_DEBUG=help`: print the list of debugging options and exit.
@@ -69,6 +72,7 @@ impl Config {
             argv0: None,
             preload: None,
             show_auxv: false,
+            trace_env: false,
             debug_help: false,
             preload_arg: None,
             platform,
@@ -82,19 +86,33 @@ impl Config {
                 continue;
             }
             match name {
-                b"LD_LIBRARY_PATH" if !secure => cfg.library_path = Some(value.to_vec()),
+                // An empty value is no path at all (an empty *entry* is the current directory).
+                b"LD_LIBRARY_PATH" if !secure && !value.is_empty() => cfg.library_path = Some(value.to_vec()),
                 b"LD_PRELOAD" if !value.is_empty() => cfg.preload = Some(value.to_vec()),
                 b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
                 b"LD_BIND_NOT" if !value.is_empty() => cfg.bind_not = true,
-                b"LD_TRACE_LOADED_OBJECTS" if !value.is_empty() => cfg.mode = Mode::List,
+                // Present at all means trace (what `ldd` sets).
+                b"LD_TRACE_LOADED_OBJECTS" => {
+                    cfg.mode = Mode::List;
+                    cfg.trace_env = true;
+                }
                 b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
-                b"LD_DEBUG"
-                    if !value.is_empty()
-                        && value
-                            .split(|&c| c == b',' || c == b':' || c == b' ')
-                            .any(|w| w == b"help") =>
-                {
-                    cfg.debug_help = true
+                b"LD_DEBUG" if !secure => {
+                    for word in value
+                        .split(|&c| c == b',' || c == b':' || c == b' ')
+                        .filter(|w| !w.is_empty())
+                    {
+                        match word {
+                            b"help" => cfg.debug_help = true,
+                            b"libs" | b"reloc" | b"files" | b"symbols" | b"bindings" | b"versions" | b"scopes"
+                            | b"all" | b"statistics" | b"unused" => {}
+                            _ => crate::diag::Msg::new()
+                                .s(b"warning: debug option `")
+                                .s(word)
+                                .s(b"' unknown; try LD_DEBUG=help")
+                                .write_line(2),
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -102,14 +120,13 @@ impl Config {
         cfg
     }
 
-    /// True when `--inhibit-rpath` names the object (by its path's last component or full path).
+    /// True when `--inhibit-rpath` lists the object, by its exact name (the
+    /// path it was loaded from; the program's is empty), as glibc compares.
     pub fn inhibit_rpath(&self, object: &[u8]) -> bool {
-        let Some(list) = &self.inhibit_rpath else {
-            return false;
-        };
-        let base = object.rsplit(|&c| c == b'/').next().unwrap_or(object);
-        list.split(|&c| c == b':' || c == b' ')
-            .any(|n| !n.is_empty() && (n == object || n == base))
+        match &self.inhibit_rpath {
+            Some(list) if !self.secure => list.split(|&c| c == b':').any(|n| n == object),
+            _ => false,
+        }
     }
 }
 
@@ -140,7 +157,13 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
             | b"--audit"
             | b"--glibc-hwcaps-prepend"
             | b"--glibc-hwcaps-mask" => {
-                let Some(value) = next(i) else { break };
+                let Some(value) = next(i) else {
+                    let mut m = Vec::new();
+                    m.extend_from_slice(b"unrecognized option '");
+                    m.extend_from_slice(arg);
+                    m.extend_from_slice(b"'");
+                    return Command::Usage(m);
+                };
                 match arg {
                     b"--library-path" => cfg.library_path = Some(value.to_vec()),
                     b"--inhibit-rpath" => cfg.inhibit_rpath = Some(value.to_vec()),

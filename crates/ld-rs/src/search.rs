@@ -121,7 +121,12 @@ impl Linker {
         let Some(list) = self.objs[id].dynamic.get(tag).and_then(|off| self.objs[id].str_at(off)) else {
             return Ok(None);
         };
-        if self.config.inhibit_rpath(&self.objs[id].name) {
+        let listed_as: &[u8] = if self.objs[id].kind == crate::dso::Kind::Main {
+            b""
+        } else {
+            &self.objs[id].name
+        };
+        if self.config.inhibit_rpath(listed_as) {
             return Ok(None);
         }
         for dir in split_path(list) {

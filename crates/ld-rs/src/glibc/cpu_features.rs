@@ -26,7 +26,9 @@
 //! module re-derives every field with the same rules as glibc 2.36 as
 //! shipped by Debian (the upstream `release/2.36/master` branch: it carries
 //! the 2023 non-temporal threshold rework, the leaf-2 fix of BZ #30643 and
-//! BMI1/BMI2 in x86-64-v3), with default tunables, i.e. no `GLIBC_TUNABLES`.
+//! BMI1/BMI2 in x86-64-v3), including its reading of the `glibc.cpu.*`
+//! tunables (`GLIBC_TUNABLES`, parsed by tunables.rs): `hwcaps`
+//! (sysdeps/x86/cpu-tunables.c) and the cache sizes and thresholds.
 //! The rules live in glibc's `sysdeps/x86/cpu-features.c`
 //! (`init_cpu_features`, `update_active`), `sysdeps/x86/dl-cacheinfo.h`
 //! (`dl_init_cacheinfo`), `sysdeps/x86/get-isa-level.h` and
@@ -553,10 +555,63 @@ impl CpuidSource for HostCpu {
 }
 
 /// glibc's `init_cpu_features` + `dl_init_cacheinfo` for the CPU we run on,
-/// with default tunables: the record `_rtld_global_ro._dl_x86_cpu_features`
-/// must hold.
-pub fn init_cpu_features() -> CpuFeatures {
-    init_cpu_features_with(&mut HostCpu)
+/// with the `glibc.cpu.*` tunables read at start-up (tunables.rs): the record
+/// `_rtld_global_ro._dl_x86_cpu_features` must hold.  Like glibc, it records
+/// the cache sizes and thresholds it settled on back into the tunables.
+///
+/// # Safety
+/// Single-threaded start-up, after `tunables::init`.
+pub unsafe fn init_cpu_features() -> CpuFeatures {
+    let (cf, cache) = init_cpu_features_tuned(&mut HostCpu, &super::tunables::cpu::tunables());
+    // SAFETY: the caller's contract.
+    unsafe { super::tunables::cpu::record(&cache) };
+    cf
+}
+
+/// The `glibc.cpu.*` tunables `init_cpu_features` and `dl_init_cacheinfo`
+/// read, as `TUNABLE_GET` returns them.
+#[derive(Clone, Copy, Debug)]
+pub struct CpuTunables<'a> {
+    /// `glibc.cpu.hwcaps` if it was set: the bytes its callback walks
+    /// (see `tunables::hwcaps_scan`).
+    pub hwcaps: Option<&'a [u8]>,
+    pub x86_data_cache_size: u64,
+    pub x86_shared_cache_size: u64,
+    pub x86_non_temporal_threshold: u64,
+    pub x86_rep_movsb_threshold: u64,
+    pub x86_rep_stosb_threshold: u64,
+}
+
+impl Default for CpuTunables<'_> {
+    /// The defaults of dl-tunables.list.
+    fn default() -> Self {
+        Self {
+            hwcaps: None,
+            x86_data_cache_size: 0,
+            x86_shared_cache_size: 0,
+            x86_non_temporal_threshold: 0,
+            x86_rep_movsb_threshold: 0,
+            x86_rep_stosb_threshold: 2048,
+        }
+    }
+}
+
+/// A value with the bounds `TUNABLE_SET_WITH_BOUNDS` gives it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bounded {
+    pub value: u64,
+    pub min: u64,
+    pub max: u64,
+}
+
+/// What `dl_init_cacheinfo` writes back into the cache tunables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheTunables {
+    pub data_cache_size: Bounded,
+    pub shared_cache_size: Bounded,
+    pub non_temporal_threshold: Bounded,
+    pub rep_movsb_threshold: Bounded,
+    pub rep_stosb_threshold: Bounded,
 }
 
 // XCR0 state-component bits (cpu-features.h, "XCR0 Feature flags").
@@ -587,8 +642,15 @@ struct Signature {
 }
 
 /// `init_cpu_features` (sysdeps/x86/cpu-features.c), then
-/// `dl_init_cacheinfo`, with CPUID and XGETBV answered by `cpu`.
+/// `dl_init_cacheinfo`, with CPUID and XGETBV answered by `cpu` and default
+/// tunables.
 pub fn init_cpu_features_with<C: CpuidSource>(cpu: &mut C) -> CpuFeatures {
+    init_cpu_features_tuned(cpu, &CpuTunables::default()).0
+}
+
+/// `init_cpu_features` with CPUID and XGETBV answered by `cpu` and the
+/// tunables `t`; also what it records back into the cache tunables.
+pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> (CpuFeatures, CacheTunables) {
     let mut cf = CpuFeatures::zeroed();
     let l0 = cpu.cpuid(0, 0);
     cf.basic.max_cpuid = l0.eax as i32;
@@ -660,9 +722,114 @@ pub fn init_cpu_features_with<C: CpuidSource>(cpu: &mut C) -> CpuFeatures {
     cf.basic.model = model;
     cf.basic.stepping = stepping;
 
-    init_cacheinfo(&mut cf, cpu);
+    let cache = init_cacheinfo(&mut cf, cpu, t);
+    // glibc.cpu.hwcaps, after the cache sizes (which it therefore does not
+    // change) and before the XSAVE clean-up (which it may trigger).
+    if let Some(hwcaps) = t.hwcaps {
+        apply_hwcaps(&mut cf, hwcaps);
+    }
     drop_unsupported_xsave_features(&mut cf);
-    cf
+    (cf, cache)
+}
+
+/// The `glibc.cpu.hwcaps` callback (`set_hwcaps`, sysdeps/x86/cpu-tunables.c):
+/// a comma-separated list where `-NAME` makes a CPU feature unusable and
+/// `NAME`/`-NAME` sets/clears a preferred bit (some only when the feature
+/// they need is usable).  Names are case-sensitive and must match exactly;
+/// others are ignored.  Like glibc's loop, this one goes on past the value's
+/// NUL while the next byte is not NUL: `s` is what it walks, and its end
+/// reads as NUL.
+pub fn apply_hwcaps(cf: &mut CpuFeatures, s: &[u8]) {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut p = 0usize;
+    loop {
+        let mut c = p;
+        while at(c) != b',' && at(c) != 0 {
+            c += 1;
+        }
+        let disable = at(p) == b'-';
+        let n = if disable { p + 1 } else { p };
+        let name = s.get(n..c.min(s.len())).unwrap_or(&[]);
+        apply_hwcap(cf, name, disable);
+        p = c + 1;
+        if at(p) == 0 {
+            break;
+        }
+    }
+}
+
+/// One item of `glibc.cpu.hwcaps`.
+fn apply_hwcap(cf: &mut CpuFeatures, name: &[u8], disable: bool) {
+    if disable {
+        let feature = match name {
+            b"AVX" => Some(f::AVX),
+            b"CX8" => Some(f::CX8),
+            b"FMA" => Some(f::FMA),
+            b"HTT" => Some(f::HTT),
+            b"IBT" => Some(f::IBT),
+            b"RTM" => Some(f::RTM),
+            b"AVX2" => Some(f::AVX2),
+            b"BMI1" => Some(f::BMI1),
+            b"BMI2" => Some(f::BMI2),
+            b"CMOV" => Some(f::CMOV),
+            b"ERMS" => Some(f::ERMS),
+            b"FMA4" => Some(f::FMA4),
+            b"SSE2" => Some(f::SSE2),
+            b"LZCNT" => Some(f::LZCNT),
+            b"MOVBE" => Some(f::MOVBE),
+            b"SHSTK" => Some(f::SHSTK),
+            b"SSSE3" => Some(f::SSSE3),
+            b"XSAVE" => Some(f::XSAVE),
+            b"POPCNT" => Some(f::POPCNT),
+            b"SSE4_1" => Some(f::SSE4_1),
+            b"SSE4_2" => Some(f::SSE4_2),
+            b"AVX512F" => Some(f::AVX512F),
+            b"OSXSAVE" => Some(f::OSXSAVE),
+            b"AVX512CD" => Some(f::AVX512CD),
+            b"AVX512BW" => Some(f::AVX512BW),
+            b"AVX512DQ" => Some(f::AVX512DQ),
+            b"AVX512ER" => Some(f::AVX512ER),
+            b"AVX512PF" => Some(f::AVX512PF),
+            b"AVX512VL" => Some(f::AVX512VL),
+            b"I586" | b"I686" => {
+                cf.preferred[0] &= if name == b"I586" { !pref::I586 } else { !pref::I686 };
+                return;
+            }
+            b"XSAVEC" => {
+                // Without XSAVEC, _dl_runtime_resolve saves with XSAVE.
+                cf.xsave_state_size = u64::from(cf.xsave_state_full_size);
+                cf.clear(f::XSAVEC);
+                return;
+            }
+            _ => None,
+        };
+        if let Some(ft) = feature {
+            cf.clear(ft);
+            return;
+        }
+    }
+    // Preferred bits, with the feature (if any) needed to turn them on.
+    let (bit, need) = match name {
+        b"Slow_BSF" => (pref::SLOW_BSF, None),
+        b"Prefer_ERMS" => (pref::PREFER_ERMS, None),
+        b"Prefer_FSRM" => (pref::PREFER_FSRM, None),
+        b"Slow_SSE4_2" => (pref::SLOW_SSE4_2, Some(f::SSE4_2)),
+        b"Fast_Rep_String" => (pref::FAST_REP_STRING, None),
+        b"Prefer_No_AVX512" => (pref::PREFER_NO_AVX512, Some(f::AVX512F)),
+        b"Fast_Copy_Backward" => (pref::FAST_COPY_BACKWARD, None),
+        b"Fast_Unaligned_Load" => (pref::FAST_UNALIGNED_LOAD, None),
+        b"Fast_Unaligned_Copy" => (pref::FAST_UNALIGNED_COPY, None),
+        b"Prefer_No_VZEROUPPER" => (pref::PREFER_NO_VZEROUPPER, Some(f::AVX)),
+        b"AVX_Fast_Unaligned_Load" => (pref::AVX_FAST_UNALIGNED_LOAD, Some(f::AVX)),
+        b"MathVec_Prefer_No_AVX512" => (pref::MATHVEC_PREFER_NO_AVX512, Some(f::AVX512F)),
+        b"Prefer_PMINUB_for_stringop" => (pref::PREFER_PMINUB_FOR_STRINGOP, Some(f::SSE2)),
+        _ => return,
+    };
+    if disable {
+        cf.preferred[0] &= !bit;
+    } else if need.is_none_or(|ft| cf.usable(ft)) {
+        cf.preferred[0] |= bit;
+    }
 }
 
 /// glibc's `get_common_indices`: leaf 1 (only if `with_leaf1`), 7.0, 7.1,
@@ -1560,9 +1727,10 @@ fn common_cache_info<C: CpuidSource>(
     (shared, shared_per_thread, threads)
 }
 
-/// glibc's `dl_init_cacheinfo` with default tunables: the cache geometry
-/// fields and the memcpy/memset thresholds derived from them.
-fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+/// glibc's `dl_init_cacheinfo` with the tunables `t`: the cache geometry
+/// fields and the memcpy/memset thresholds derived from them; returns what
+/// it records back into the tunables.
+fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTunables) -> CacheTunables {
     // glibc keeps these as C `long` with -1 meaning "unknown"; the record
     // stores them as `unsigned long`.
     let mut data: i64 = -1;
@@ -1714,19 +1882,43 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
     }
 
     // `rep movsb` from 4096 * (vector size / 16) bytes (2048 for SSE2), or
-    // 2112 with fast short rep movsb.
-    let mut rep_movsb_threshold: u64 = if cf.usable(f::AVX512F) && !cf.prefers(pref::PREFER_NO_AVX512) {
-        4096 * (64 / 16)
-    } else if cf.prefers(pref::AVX_FAST_UNALIGNED_LOAD) {
-        4096 * (32 / 16)
-    } else {
-        2048
-    };
+    // 2112 with fast short rep movsb; a tunable must exceed 8 vectors.
+    let (mut rep_movsb_threshold, minimum_rep_movsb_threshold): (u64, u64) =
+        if cf.usable(f::AVX512F) && !cf.prefers(pref::PREFER_NO_AVX512) {
+            (4096 * (64 / 16), 64 * 8)
+        } else if cf.prefers(pref::AVX_FAST_UNALIGNED_LOAD) {
+            (4096 * (32 / 16), 32 * 8)
+        } else {
+            (2048, 16 * 8)
+        };
     if cf.usable(f::FSRM) {
         rep_movsb_threshold = 2112;
     }
-    // The default of the glibc.cpu.x86_rep_stosb_threshold tunable.
-    let rep_stosb_threshold: u64 = 2048;
+
+    // The tunables: a cache size of 0 means "not set"; the thresholds count
+    // only within their bounds (compared as C `unsigned long`); the stosb
+    // threshold is the tunable's value, default 2048.
+    if t.x86_data_cache_size != 0 {
+        data = t.x86_data_cache_size as i64;
+    }
+    if t.x86_shared_cache_size != 0 {
+        shared = t.x86_shared_cache_size as i64;
+    }
+    if t.x86_non_temporal_threshold > 0x4040 && t.x86_non_temporal_threshold <= u64::MAX >> 4 {
+        non_temporal_threshold = t.x86_non_temporal_threshold;
+    }
+    if t.x86_rep_movsb_threshold > minimum_rep_movsb_threshold {
+        rep_movsb_threshold = t.x86_rep_movsb_threshold;
+    }
+    let rep_stosb_threshold = t.x86_rep_stosb_threshold;
+    let bounded = |value: u64, min: u64, max: u64| Bounded { value, min, max };
+    let recorded = CacheTunables {
+        data_cache_size: bounded(data as u64, 0, u64::MAX),
+        shared_cache_size: bounded(shared as u64, 0, u64::MAX),
+        non_temporal_threshold: bounded(non_temporal_threshold, 0x4040, u64::MAX >> 4),
+        rep_movsb_threshold: bounded(rep_movsb_threshold, minimum_rep_movsb_threshold, u64::MAX),
+        rep_stosb_threshold: bounded(rep_stosb_threshold, 1, u64::MAX),
+    };
 
     // On AMD (Zen 3 and later) `rep movsb` is slow beyond the L2.
     let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD {
@@ -1741,6 +1933,7 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
     cf.rep_movsb_threshold = rep_movsb_threshold;
     cf.rep_stosb_threshold = rep_stosb_threshold;
     cf.rep_movsb_stop_threshold = rep_movsb_stop_threshold;
+    recorded
 }
 
 // ---------------------------------------------------------------------------

@@ -169,15 +169,34 @@ pub static MUTEX_UNLOCK: core::sync::atomic::AtomicUsize = core::sync::atomic::A
 /// through libc's own functions, as glibc's ld.so does once libc is relocated:
 /// `dlopen` from a constructor running under `dlopen` re-enters it.
 fn load_lock(take: bool) {
+    // SAFETY: only the lock's address is taken.
+    lock(
+        unsafe { core::ptr::addr_of_mut!(super::_rtld_global.dl_load_lock) },
+        take,
+    );
+}
+
+/// Takes or releases `GL(dl_load_write_lock)`, which `dl_iterate_phdr`
+/// holds while it walks the object list: held while records are linked in
+/// or out.
+pub fn write_lock(take: bool) {
+    // SAFETY: only the lock's address is taken.
+    lock(
+        unsafe { core::ptr::addr_of_mut!(super::_rtld_global.dl_load_write_lock) },
+        take,
+    );
+}
+
+fn lock(mutex: *mut super::layout::RecursiveLock, take: bool) {
     let f = if take { &MUTEX_LOCK } else { &MUTEX_UNLOCK }.load(core::sync::atomic::Ordering::Acquire);
     if f == 0 {
         return;
     }
-    // SAFETY: libc's `int pthread_mutex_lock/unlock(pthread_mutex_t *)` on the
+    // SAFETY: libc's `int pthread_mutex_lock/unlock(pthread_mutex_t *)` on a
     // lock object in `_rtld_global`, which start-up initialized as recursive.
     unsafe {
         let f: extern "C" fn(*mut super::layout::RecursiveLock) -> i32 = core::mem::transmute(f);
-        f(core::ptr::addr_of_mut!(super::_rtld_global.dl_load_lock));
+        f(mutex);
     }
 }
 

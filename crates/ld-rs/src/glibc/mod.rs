@@ -95,6 +95,7 @@ pub mod dl;
 pub mod exports;
 pub mod link_map;
 pub mod tls;
+pub mod tunables;
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -146,7 +147,9 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return;
     };
+    dl::write_lock(true);
     let maps = link_map::add(ld, &state.maps, root, new);
+    dl::write_lock(false);
     for &id in new {
         if let Some(t) = ld.objs[id].tls {
             // SAFETY: the record describes module t.modid; dlopen holds the load lock.
@@ -187,6 +190,7 @@ pub fn unregister(ld: &Linker, gone: &[DsoId]) {
         let r = &mut *core::ptr::addr_of_mut!(_r_debug);
         r.r_state = 2; // RT_DELETE
         exports::_dl_debug_state();
+        dl::write_lock(true);
         for &id in gone {
             let Some(&m) = maps.get(id) else { continue };
             if m.is_null() {
@@ -212,6 +216,7 @@ pub fn unregister(ld: &Linker, gone: &[DsoId]) {
             r_nlist: n,
             _pad: 0,
         };
+        dl::write_lock(false);
         r.r_state = 0; // RT_CONSISTENT
     }
     publish(ld, maps);
@@ -255,6 +260,7 @@ pub struct Glibc {
 
 impl Runtime for Glibc {
     fn before_relocation(&mut self, ld: &mut Linker, st: &Startup, tls_layout: StaticLayout) -> Result<(), LoadError> {
+        check_libc_version(ld)?;
         // SAFETY: single-threaded start-up; no libc code has run.
         unsafe {
             __libc_stack_end = st.sp as usize;
@@ -333,6 +339,49 @@ impl Runtime for Glibc {
     }
 }
 
+/// The glibc release whose private layouts `layout.rs` describes.  libc's
+/// newest version node names its release, so a libc from another release
+/// is refused with a clear error instead of being run with wrong offsets.
+const KNOWN_RELEASE: &[u8] = b"GLIBC_2.36";
+
+/// Refuses a `libc.so.6` of another glibc release than `KNOWN_RELEASE`.
+fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
+    let Some(libc) = ld.objs.iter().find(|d| d.soname == Some(b"libc.so.6")) else {
+        return Ok(());
+    };
+    // The newest public version node: "GLIBC_2.N" with the largest N.
+    let minor = |name: &[u8]| -> Option<u32> {
+        let rest = name.strip_prefix(b"GLIBC_2.")?;
+        let mut n = 0u32;
+        for &c in rest {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n.checked_mul(10)?.checked_add((c - b'0') as u32)?;
+        }
+        Some(n)
+    };
+    let newest = libc
+        .versions
+        .iter()
+        .filter(|v| v.file.is_empty())
+        .filter_map(|v| minor(v.name).map(|m| (m, v.name)))
+        .max();
+    match newest {
+        Some((_, name)) if name == KNOWN_RELEASE => Ok(()),
+        Some((_, name)) => {
+            let msg = crate::diag::Msg::new()
+                .s(b"glibc release ")
+                .s(name)
+                .s(b" is not supported: ld-rs knows the private layouts of ")
+                .s(KNOWN_RELEASE)
+                .s(b" (crates/ld-rs/src/glibc/layout.rs)");
+            Err(LoadError::new(crate::diag::LOADING, &libc.name, msg.bytes()))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The address of `name@GLIBC_PRIVATE` defined in object `id`.
 fn private_function(ld: &Linker, id: DsoId, name: &[u8]) -> Option<usize> {
     versioned_function(ld, id, name, b"GLIBC_PRIVATE")
@@ -377,7 +426,11 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_fpu_control = 0x37f;
     ro.dl_hwcap2 = st.aux.hwcap2 as u64;
     ro.dl_auxv = st.auxv as usize;
-    let features = cpu_features::init_cpu_features();
+    // GLIBC_TUNABLES and its aliases first: the CPU features depend on them.
+    // SAFETY: start-up (the caller's contract); st.envp is the process's environment.
+    unsafe { tunables::init(st.envp, st.aux.secure != 0) };
+    // SAFETY: start-up, after tunables::init.
+    let features = unsafe { cpu_features::init_cpu_features() };
     // glibc's x86 code reports its own HWCAP_X86_* bits rather than the kernel's AT_HWCAP.
     ro.dl_hwcap = cpu_features::hwcap_value(&features);
     if let Some(platform) = cpu_features::platform(&features) {
@@ -441,6 +494,14 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
     if let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) {
         ro.dl_sysinfo_map = maps[v];
+        // The vDSO's fast paths, which libc calls instead of the system calls
+        // (glibc's setup_vdso_pointers).
+        let vdso = |name: &[u8]| versioned_function(ld, v, name, b"LINUX_2.6").unwrap_or(0);
+        ro.dl_vdso_clock_gettime64 = vdso(b"__vdso_clock_gettime");
+        ro.dl_vdso_gettimeofday = vdso(b"__vdso_gettimeofday");
+        ro.dl_vdso_time = vdso(b"__vdso_time");
+        ro.dl_vdso_getcpu = vdso(b"__vdso_getcpu");
+        ro.dl_vdso_clock_getres_time64 = vdso(b"__vdso_clock_getres");
     }
     // The debugger interface (`<link.h>`): r_brk is where gdb breaks.
     // SAFETY: the caller's contract.

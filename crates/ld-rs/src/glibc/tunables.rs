@@ -70,6 +70,9 @@ enum Security {
 pub const COUNT: usize = 37;
 
 /// Tunable ids (`tunable_id_t`) of this build, in its `tunable_list` order.
+/// The full list, for readers other than cpu_features.rs (the TLS surplus
+/// reads `rtld.nns`/`rtld.optional_static_tls`, rseq `pthread.rseq`...).
+#[allow(dead_code)]
 pub mod id {
     pub const RTLD_NNS: usize = 0;
     pub const ELISION_SKIP_LOCK_AFTER_RETRIES: usize = 1;
@@ -158,7 +161,10 @@ const DEFS: [Def; COUNT] = {
     [
         def(b"glibc.rtld.nns", Size, 1, 16, 4),
         def(b"glibc.elision.skip_lock_after_retries", I32, 0, I32_MAX, 3),
-        ignore(def(b"glibc.malloc.trim_threshold", Size, 0, U_MAX, 0), b"MALLOC_TRIM_THRESHOLD_"),
+        ignore(
+            def(b"glibc.malloc.trim_threshold", Size, 0, U_MAX, 0),
+            b"MALLOC_TRIM_THRESHOLD_",
+        ),
         ignore(def(b"glibc.malloc.perturb", I32, 0, 255, 0), b"MALLOC_PERTURB_"),
         def(b"glibc.cpu.x86_shared_cache_size", Size, 0, U_MAX, 0),
         def(b"glibc.pthread.rseq", I32, 0, 1, 1),
@@ -184,7 +190,10 @@ const DEFS: [Def; COUNT] = {
         def(b"glibc.cpu.hwcaps", Str, 0, 0, 0),
         def(b"glibc.elision.skip_lock_internal_abort", I32, 0, I32_MAX, 3),
         ignore(def(b"glibc.malloc.arena_max", Size, 1, U_MAX, 0), b"MALLOC_ARENA_MAX"),
-        ignore(def(b"glibc.malloc.mmap_threshold", Size, 0, U_MAX, 0), b"MALLOC_MMAP_THRESHOLD_"),
+        ignore(
+            def(b"glibc.malloc.mmap_threshold", Size, 0, U_MAX, 0),
+            b"MALLOC_MMAP_THRESHOLD_",
+        ),
         def(b"glibc.cpu.x86_data_cache_size", Size, 0, U_MAX, 0),
         def(b"glibc.malloc.tcache_count", Size, 0, U_MAX, 0),
         ignore(def(b"glibc.malloc.arena_test", Size, 1, U_MAX, 0), b"MALLOC_ARENA_TEST"),
@@ -370,8 +379,9 @@ unsafe fn initialize(i: usize, value: *const u8) {
         TunableVal { strval: value }
     } else {
         // SAFETY: the caller's contract.
+        let text = unsafe { crate::start::cstr(value) };
         TunableVal {
-            numval: strtoul(unsafe { crate::start::cstr(value) }) as i64,
+            numval: strtoul(text) as i64,
         }
     };
     // SAFETY: the caller's contract.
@@ -401,8 +411,9 @@ fn by_name(name: &[u8]) -> Option<usize> {
 /// mode `tunestr` is rewritten to the tunables children may see.
 ///
 /// # Safety
-/// As [`table_mut`]; `valstring` lives for the process.
-unsafe fn parse(tunestr: &mut [u8], valstring: &'static mut [u8], secure: bool) {
+/// As [`table_mut`]; `valstring` points at `tunestr.len()` writable bytes
+/// that live for the process.
+unsafe fn parse(tunestr: &mut [u8], valstring: *mut u8, secure: bool) {
     let at = |t: &[u8], i: usize| t.get(i).copied().unwrap_or(0);
     if at(tunestr, 0) == 0 {
         return;
@@ -432,8 +443,7 @@ unsafe fn parse(tunestr: &mut [u8], valstring: &'static mut [u8], secure: bool) 
             len += 1;
         }
         if let Some(i) = by_name(&tunestr[name..name_end]) {
-            // SAFETY: start-up (caller's contract); a copy of two fields.
-            let security = unsafe { table_mut()[i].security };
+            let security = table()[i].security;
             let mut apply = true;
             if secure {
                 if security != Security::SxidErase {
@@ -441,19 +451,28 @@ unsafe fn parse(tunestr: &mut [u8], valstring: &'static mut [u8], secure: bool) 
                         tunestr[off] = b':';
                         off += 1;
                     }
-                    // Never past `p + len`: the text written is what was read.
-                    for &b in DEFS[i].name.iter().chain(b"=").chain(&valstring[value..value + len]) {
+                    // Never past `p + len`: the text written is as long as
+                    // what was read.
+                    for &b in DEFS[i].name.iter().chain(b"=") {
                         tunestr[off] = b;
+                        off += 1;
+                    }
+                    for j in value..value + len {
+                        // SAFETY: within the value (caller's contract).
+                        tunestr[off] = unsafe { *valstring.add(j) };
                         off += 1;
                     }
                 }
                 apply = security == Security::None;
             }
             if apply {
-                valstring[value + len] = 0;
-                // SAFETY: the caller's contract; valstring[value..] is now
+                // SAFETY: the caller's contract: `value + len` is at most the
+                // index of the final NUL; the text from `value` is then
                 // NUL-terminated and lives for the process.
-                unsafe { initialize(i, valstring.as_ptr().add(value)) };
+                unsafe {
+                    *valstring.add(value + len) = 0;
+                    initialize(i, valstring.add(value));
+                }
             }
         }
         if at(tunestr, p + len) == 0 {
@@ -473,12 +492,7 @@ fn exists(path: &core::ffi::CStr) -> bool {
     const NR_FACCESSAT: usize = 269;
     const AT_FDCWD: isize = -100;
     // SAFETY: a path syscall on a NUL-terminated string; it writes no memory.
-    let ret = unsafe {
-        crate::arch::syscall6(
-            NR_FACCESSAT,
-            [AT_FDCWD as usize, path.as_ptr() as usize, 0, 0, 0, 0],
-        )
-    };
+    let ret = unsafe { crate::arch::syscall6(NR_FACCESSAT, [AT_FDCWD as usize, path.as_ptr() as usize, 0, 0, 0, 0]) };
     ret == 0
 }
 
@@ -510,13 +524,11 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
                 copy.extend_from_slice(line);
                 copy.push(0);
                 let copy = copy.leak();
-                let valstring = core::slice::from_raw_parts_mut(s.add(eq + 1) as *mut u8, line.len() - eq);
-                parse(&mut copy[eq + 1..], valstring, secure);
+                parse(&mut copy[eq + 1..], s.add(eq + 1) as *mut u8, secure);
                 *prev = copy.as_ptr();
                 continue;
             }
-            for i in 0..COUNT {
-                let d = &DEFS[i];
+            for (i, d) in DEFS.iter().enumerate() {
                 if table()[i].initialized || d.alias.is_empty() || d.alias != name {
                     continue;
                 }
@@ -567,6 +579,7 @@ pub fn num(i: usize) -> i64 {
 }
 
 /// Whether tunable `i` was set (from the environment or by ld.so).
+#[allow(dead_code)]
 pub fn is_set(i: usize) -> bool {
     table().get(i).is_some_and(|e| e.initialized)
 }
@@ -612,7 +625,11 @@ pub fn hwcaps_scan() -> Option<&'static [u8]> {
 /// `valp` points at storage of the tunable's type; `callback` is NULL or a
 /// function taking a `tunable_val_t *`.
 #[no_mangle]
-pub unsafe extern "C" fn __tunable_get_val(id: u32, valp: *mut u8, callback: Option<unsafe extern "C" fn(*mut TunableVal)>) {
+pub unsafe extern "C" fn __tunable_get_val(
+    id: u32,
+    valp: *mut u8,
+    callback: Option<unsafe extern "C" fn(*mut TunableVal)>,
+) {
     let i = id as usize;
     let Some(d) = DEFS.get(i) else { return };
     let e = &table()[i];
