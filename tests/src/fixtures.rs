@@ -303,7 +303,10 @@ case! {
     /// against `a/`, no RPATH/RUNPATH), `main_rpath` (DT_RPATH `$ORIGIN/b`), `main_abs`
     /// (DT_RUNPATH `<out>/b`, absolute, so it holds in secure mode too), `main_mid` (needs
     /// only `mid/libmid.so`, which needs libiface.so and has DT_RPATH `$ORIGIN/../b`; its
-    /// `mid_report` prints what it sees) and `static` (-static).
+    /// `mid_report` prints what it sees), `bind` (-z lazy, linked against `a/`: prints where
+    /// its PLT slot for `iface_where` points before and after the first calls),
+    /// `main_unused` (also needs libpre1.so, whose definitions all lose to libiface.so's:
+    /// an unused dependency) and `static` (-static).
     fn iface_basic() {
         let lib = |where_: &str| -> Vec<String> {
             vec![
@@ -336,6 +339,8 @@ case! {
                 &["-shared", "-fPIC", "-Wl,-soname,libmid.so", "-La", "-liface", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/../b"],
             )
             .libc_exe("main_mid", &["main_mid.c"], &["-Lmid", "-lmid", "-Wl,-rpath-link,a"])
+            .libc_exe("bind", &["bind.c"], &["-La", "-liface", "-Wl,-z,lazy"])
+            .libc_exe("main_unused", &["main.c"], &["-Wl,--no-as-needed", "-La", "-liface", "-L.", "-lpre1"])
             .libc_exe("static", &["static.c"], &["-static"])
     }
 

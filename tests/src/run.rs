@@ -123,6 +123,9 @@ fn write_stream(f: &mut fmt::Formatter<'_>, name: &str, bytes: &[u8]) -> fmt::Re
     Ok(())
 }
 
+/// A rewrite of a run's output before comparison (pids, cycle counts, ...).
+pub type Normalizer = fn(&[u8]) -> Vec<u8>;
+
 /// One run of one program: arguments, environment, timeout, and what glibc's run must show.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -135,6 +138,10 @@ pub struct Run {
     expect_stderr: Vec<String>,
     normalize_addresses: bool,
     interp_dir: Option<PathBuf>,
+    loader_args: Vec<OsString>,
+    omit_program: bool,
+    current_dir: Option<PathBuf>,
+    normalizers: Vec<Normalizer>,
 }
 
 impl Run {
@@ -150,6 +157,10 @@ impl Run {
             expect_stderr: Vec::new(),
             normalize_addresses: false,
             interp_dir: None,
+            loader_args: Vec::new(),
+            omit_program: false,
+            current_dir: None,
+            normalizers: Vec::new(),
         }
     }
 
@@ -210,6 +221,40 @@ impl Run {
         self
     }
 
+    /// For [`Way::Explicit`] only: options for the loader itself, placed between the loader
+    /// and the program (`LOADER --library-path DIR PROGRAM ARGS…`). A run with loader
+    /// options cannot be made in the other ways (it panics there).
+    pub fn loader_args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.loader_args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// For [`Way::Explicit`] only: leaves the program off the loader's command line (the
+    /// loader gets only [`Run::loader_args`] and [`Run::arg`]s), for the loader's usage
+    /// errors. The path given to [`Run::new`] is then unused.
+    pub fn without_program(mut self) -> Self {
+        self.omit_program = true;
+        self
+    }
+
+    /// Starts the process in `dir` (by default, the test's own working directory).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
+    /// Compares output after passing both streams of both runs through `normalizer` (after
+    /// [`Run::normalize_addresses`], if set; normalizers apply in the order given), for text
+    /// that differs from run to run or by design (pids, timings, the loader's own path).
+    pub fn normalize(mut self, normalizer: fn(&[u8]) -> Vec<u8>) -> Self {
+        self.normalizers.push(normalizer);
+        self
+    }
+
     /// The program this run starts.
     pub fn program(&self) -> &Path {
         &self.program
@@ -231,6 +276,12 @@ impl Run {
                 out.stderr = normalize_addresses(&out.stderr);
             }
         }
+        for normalizer in &self.normalizers {
+            for out in [&mut glibc, &mut ldrs] {
+                out.stdout = normalizer(&out.stdout);
+                out.stderr = normalizer(&out.stderr);
+            }
+        }
         self.check_oracle(&glibc);
         if !glibc.same_result(&ldrs) {
             panic!(
@@ -247,6 +298,9 @@ impl Run {
     /// If the process cannot be started or does not finish within the timeout.
     pub fn run(&self, loader: Loader, way: Way) -> Outcome {
         let program = absolute(&self.program);
+        if way != Way::Explicit && (!self.loader_args.is_empty() || self.omit_program) {
+            panic!("loader options and runs without a program exist only in the explicit way");
+        }
         let (mut command, shown) = match way {
             Way::Explicit => {
                 let path = match loader {
@@ -254,8 +308,15 @@ impl Run {
                     Loader::LdRs => crate::ld_rs(),
                 };
                 let mut command = Command::new(&path);
-                command.arg0(EXPLICIT_ARGV0).arg(&program);
-                let shown = format!("{} (argv[0] {EXPLICIT_ARGV0}) {}", path.display(), program.display());
+                command.arg0(EXPLICIT_ARGV0).args(&self.loader_args);
+                let mut shown = format!("{} (argv[0] {EXPLICIT_ARGV0})", path.display());
+                for arg in &self.loader_args {
+                    let _ = write!(shown, " {}", arg.to_string_lossy());
+                }
+                if !self.omit_program {
+                    command.arg(&program);
+                    let _ = write!(shown, " {}", program.display());
+                }
                 (command, shown)
             }
             Way::Interp => match &self.interp_dir {
@@ -303,6 +364,10 @@ impl Run {
         command.args(&self.args).env_clear();
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut line = String::new();
+        if let Some(dir) = &self.current_dir {
+            command.current_dir(dir);
+            let _ = write!(line, "(in {}) ", dir.display());
+        }
         for (key, value) in &self.env {
             let _ = write!(line, "{}={} ", key.to_string_lossy(), value.to_string_lossy());
         }
@@ -447,12 +512,24 @@ fn system_wide_mount() -> (PathBuf, PathBuf) {
 
 /// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.
 fn spawn_with_timeout(mut command: Command, line: String, timeout: Duration) -> Outcome {
-    let mut child = command
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {line}: {e}"));
+        .stderr(Stdio::piped());
+    // ETXTBSY: a program copy another test thread just wrote can still be
+    // open for writing in a child forked meanwhile (until that child execs).
+    // It passes in a moment; retry briefly rather than fail.
+    let mut tries = 0;
+    let mut child = loop {
+        match command.spawn() {
+            Ok(child) => break child,
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("cannot start {line}: {e}"),
+        }
+    };
     let stdout = drain(child.stdout.take().expect("stdout is piped"));
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let deadline = Instant::now() + timeout;
@@ -531,7 +608,7 @@ fn first_difference(glibc: &Outcome, ldrs: &Outcome) -> String {
 }
 
 /// Replaces each `0x` + 16 hex digits with `0xADDR`.
-fn normalize_addresses(text: &[u8]) -> Vec<u8> {
+pub fn normalize_addresses(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
@@ -545,6 +622,23 @@ fn normalize_addresses(text: &[u8]) -> Vec<u8> {
         } else {
             out.push(text[i]);
             i += 1;
+        }
+    }
+    out
+}
+
+/// Replaces the process id that starts a line of `LD_DEBUG` output (`     12345:\t…`, right
+/// aligned in a field of 10 characters) with `PID`: `PID:\t…`.
+pub fn normalize_pids(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let spaces = line.iter().take_while(|&&b| b == b' ').count();
+        let digits = line[spaces..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits > 0 && line.get(spaces + digits) == Some(&b':') {
+            out.extend_from_slice(b"PID");
+            out.extend_from_slice(&line[spaces + digits..]);
+        } else {
+            out.extend_from_slice(line);
         }
     }
     out

@@ -34,6 +34,8 @@ pub struct Opened {
     pub size: u64,
     pub dev: u64,
     pub ino: u64,
+    /// `st_mode`, for the set-user-ID check on secure-mode preloads.
+    pub mode: u32,
 }
 
 /// Why a file could not be used, in glibc's wording.
@@ -104,6 +106,7 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
         phdrs,
         size: st.st_size as u64,
         dev: st.st_dev,
+        mode: st.st_mode,
         ino: st.st_ino,
     })
 }

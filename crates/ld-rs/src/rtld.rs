@@ -42,6 +42,9 @@ pub struct Linker {
     pub unique: core::cell::RefCell<UniqueTable>,
     /// Initialization order, kept for the finalizers.
     pub fini_order: Vec<DsoId>,
+    /// Under `LD_TRACE_LOADED_OBJECTS`: libraries not found, with the place
+    /// in the global list where each would have gone.
+    pub trace_missing: Vec<(usize, Vec<u8>)>,
     /// Start-up is over: errors go to the caller (`dlopen`), not to stderr.
     pub started: bool,
     /// Static TLS bytes in use below the thread pointer, and how many the C
@@ -125,6 +128,8 @@ pub fn run(mut st: Startup) -> Handover {
     // Started as a command (`ld-rs.so PROGRAM`) rather than as an interpreter?
     // Then the kernel's entry point is our own.
     let explicit = st.aux.entry == arch::own_entry();
+    // The name we were started by, before the command line is consumed.
+    let own_argv0 = st.arg(0);
     let mut program_path: &'static [u8] = b"";
     if explicit {
         diag::set_progname(st.arg(0));
@@ -163,6 +168,7 @@ pub fn run(mut st: Startup) -> Handover {
         unique: core::cell::RefCell::new(Vec::new()),
         fini_order: Vec::new(),
         started: false,
+        trace_missing: Vec::new(),
         argv: (0, 0, 0),
         tls_static_used: 0,
         tls_static_limit: 0,
@@ -174,6 +180,13 @@ pub fn run(mut st: Startup) -> Handover {
     LINKER.store(ld, Ordering::Release);
 
     // The program: already mapped by the kernel, or mapped now.
+    if explicit && ld.config.mode == Mode::Verify {
+        sys::exit(verify(program_path));
+    }
+    // A privileged program is never traced (glibc exits with status 5).
+    if ld.config.secure && ld.config.mode == Mode::List {
+        sys::exit(5);
+    }
     let main = if explicit {
         ld.map_program(program_path, &mut st)
     } else {
@@ -181,7 +194,7 @@ pub fn run(mut st: Startup) -> Handover {
     };
     let main = main.unwrap_or_else(|e| e.die());
     // ld-rs itself, so its name is known when a library asks for it.
-    ld.add_self(&st);
+    ld.add_self(if explicit { Some(own_argv0) } else { None });
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
 
@@ -328,7 +341,7 @@ impl Linker {
 
     /// Records ld-rs itself in the link map, under the name the program's
     /// `PT_INTERP` gave it (or our own path when run as a command).
-    fn add_self(&mut self, st: &Startup) {
+    fn add_self(&mut self, invoked_as: Option<&'static [u8]>) {
         let base = arch::own_ehdr();
         // SAFETY: our own ELF header and program headers, mapped with us.
         let ehdr = unsafe { &*(base as *const elf::Ehdr) };
@@ -340,8 +353,11 @@ impl Linker {
         // SAFETY: our own mapping; `Image` confines access to readable PT_LOADs.
         let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
         let image = Image::new(bytes, lo, phdrs);
-        let name = self.interp_name(st);
-        if let Ok(mut dso) = Dso::new(Kind::Interpreter, name.clone(), name, base, phdrs, image) {
+        // Known by the program's PT_INTERP name; when run as a command, its
+        // path is the name it was invoked by (as glibc's `l_name`).
+        let requested = self.interp_name();
+        let name = invoked_as.map_or_else(|| requested.clone(), |a| a.to_vec());
+        if let Ok(mut dso) = Dso::new(Kind::Interpreter, name, requested, base, phdrs, image) {
             dso.relocated = true;
             self.push(dso);
         }
@@ -385,14 +401,16 @@ impl Linker {
     }
 
     /// The program's `PT_INTERP` string, which is the name glibc gives itself.
-    fn interp_name(&self, _st: &Startup) -> Vec<u8> {
+    fn interp_name(&self) -> Vec<u8> {
         let main = &self.objs[0];
         for p in main.phdrs.iter().filter(|p| p.p_type == PT_INTERP) {
             if let Ok(bytes) = main.image.cstr(p.p_vaddr) {
                 return bytes.to_vec();
             }
         }
-        b"ld-rs.so".to_vec()
+        // A program without PT_INTERP (a shared library run as one): the
+        // name of the interpreter we replace.
+        b"/lib64/ld-linux-x86-64.so.2".to_vec()
     }
 
     fn push(&mut self, dso: Dso) -> DsoId {
@@ -418,7 +436,16 @@ impl Linker {
                     continue;
                 }
                 let name: &'static [u8] = Vec::leak(name.to_vec());
-                match self.load_one(name, root) {
+                // A privileged program preloads only set-user-ID libraries
+                // from the system's own directories (ld.so(8)).
+                let setuid_ok =
+                    !self.config.secure || matches!(self.find_library(name, root), Ok(f) if f.file.mode & 0o4000 != 0);
+                let loaded = if setuid_ok {
+                    self.load_one(name, root)
+                } else {
+                    Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file"))
+                };
+                match loaded {
                     Ok(id) if !list.contains(&id) => list.push(id),
                     Ok(_) => {}
                     Err(e) => {
@@ -463,7 +490,15 @@ impl Linker {
             }
             let names: Vec<&'static [u8]> = self.objs[id].needed_names().collect();
             for name in names {
-                let dep = self.load_one(name, id)?;
+                let dep = match self.load_one(name, id) {
+                    Ok(dep) => dep,
+                    // `ldd` lists a library it cannot find and goes on.
+                    Err(e) if self.config.trace_env && e.errno.is_some() => {
+                        self.trace_missing.push((list.len(), name.to_vec()));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 if !self.objs[id].needed.contains(&dep) {
                     self.objs[id].needed.push(dep);
                 }
@@ -505,16 +540,26 @@ impl Linker {
             return Err(err(b"cannot dynamically load executable"));
         }
         let mapped = map::map_segments(&found.file, self.page).map_err(|e| err(e.as_bytes()))?;
-        let mut dso = match Dso::new(
+        let decoded = Dso::new(
             Kind::Library,
             found.path.clone(),
             name.to_vec(),
             mapped.base,
             mapped.phdrs,
             mapped.image,
-        ) {
+        )
+        .map_err(|e| e.0.as_bytes())
+        .and_then(|d| {
+            // A position-independent executable is a program, not a library.
+            if d.dynamic.flags_1 & DF_1_PIE != 0 {
+                Err(&b"cannot dynamically load position-independent executable"[..])
+            } else {
+                Ok(d)
+            }
+        });
+        let mut dso = match decoded {
             Ok(d) => d,
-            Err(e) => {
+            Err(why) => {
                 // SAFETY: the mapping was just made and nothing refers into it.
                 let _ = unsafe {
                     sys::munmap(
@@ -522,7 +567,7 @@ impl Linker {
                         mapped.image_len(),
                     )
                 };
-                return Err(err(e.0.as_bytes()));
+                return Err(err(why));
             }
         };
         dso.dev = found.file.dev;
@@ -675,15 +720,33 @@ impl Linker {
             .iter()
             .position(|d| d.kind == Kind::Interpreter)
             .filter(|i| self.global.contains(i));
-        let deps = self.global.iter().copied().skip(1).filter(|&id| Some(id) != interp);
         let mut out = Msg::new();
-        for id in vdso.into_iter().chain(deps).chain(interp) {
+        let line = |out: Msg, id: DsoId| {
             let d = &self.objs[id];
-            out = out.s(b"\t").s(&d.requested);
+            let mut out = out.s(b"\t").s(&d.requested);
             if d.requested != d.name {
                 out = out.s(b" => ").s(&d.name);
             }
-            out = out.s(b" (0x").hex(d.map_start as u64, 16).s(b")\n");
+            out.s(b" (0x").hex(d.map_start as u64, 16).s(b")\n")
+        };
+        let missing = |out: Msg, at: &dyn Fn(usize) -> bool| {
+            self.trace_missing
+                .iter()
+                .filter(|(pos, _)| at(*pos))
+                .fold(out, |o, (_, name)| o.s(b"\t").s(name).s(b" => not found\n"))
+        };
+        if let Some(v) = vdso {
+            out = line(out, v);
+        }
+        for (i, &id) in self.global.iter().enumerate().skip(1) {
+            out = missing(out, &|pos| pos == i);
+            if Some(id) != interp {
+                out = line(out, id);
+            }
+        }
+        out = missing(out, &|pos| pos >= self.global.len());
+        if let Some(i) = interp {
+            out = line(out, i);
         }
         sys::write_all(1, out.bytes());
     }
@@ -708,6 +771,21 @@ fn load_cache() -> Option<elf::Cache<'static>> {
     // SAFETY: the mapping covers `size` bytes and lives for the rest of the process.
     let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(addr as *const u8, size) };
     elf::Cache::parse(bytes).ok()
+}
+
+/// `--verify PROGRAM`: glibc's answer, as an exit status — 0 for a
+/// dynamically linked program, 2 for a shared library, 1 for anything else
+/// (a static program, not ELF, not there).  Nothing is printed.
+fn verify(path: &[u8]) -> i32 {
+    let Ok(file) = map::open_verify(path) else { return 1 };
+    let has = |t: u32| file.phdrs.iter().any(|p| p.p_type == t);
+    if !has(PT_DYNAMIC) {
+        1
+    } else if file.ehdr.e_type == ET_EXEC || has(PT_INTERP) {
+        0
+    } else {
+        2
+    }
 }
 
 /// The directory of the running executable (`/proc/self/exe`), for the

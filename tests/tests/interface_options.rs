@@ -1,0 +1,472 @@
+//! The loader's own command line (`ld.so [OPTION]... PROGRAM [ARGS]...`): `--list`,
+//! `--verify`, `--library-path`, `--inhibit-cache`, `--inhibit-rpath`, `--preload`,
+//! `--argv0`, and its usage errors. These exist only in the explicit way; the loader's
+//! `argv[0]` is `ld.so` under both loaders, so the usage messages that print it compare equal.
+//!
+//! `--help` and `--version` describe each loader and differ by design: only their exit status
+//! and that they print something are compared.
+
+use ld_rs_tests::{fixtures, Exit, Loader, Outcome, Run, Way};
+use std::path::PathBuf;
+
+/// A run of one `iface_basic` program, explicitly, with these loader options.
+fn basic<const N: usize>(program: &str, options: [&str; N]) -> Run {
+    Run::new(fixtures::iface_basic().path(program)).loader_args(options)
+}
+
+/// A path in the `iface_basic` output directory.
+fn path(name: &str) -> PathBuf {
+    fixtures::iface_basic().path(name)
+}
+
+/// Directories joined into a search list with `sep`.
+fn join(dirs: &[PathBuf], sep: &str) -> String {
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn explicit(run: Run) -> Outcome {
+    run.compare(Way::Explicit)
+}
+
+// --list
+
+/// `--list` lists the dependencies as `LD_TRACE_LOADED_OBJECTS` does, and exits 0.
+#[test]
+fn list_prints_dependencies() {
+    let glibc = explicit(
+        basic("main", ["--list"])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .normalize_addresses()
+            .expect_exit(Exit::Code(0)),
+    );
+    assert!(glibc.stdout_text().contains("libiface.so => "), "{glibc}");
+}
+
+/// `--list` with a library found nowhere: unlike `LD_TRACE_LOADED_OBJECTS` (which prints
+/// `=> not found`), glibc reports the load error and exits 127.
+#[test]
+fn list_missing_library_is_an_error() {
+    explicit(
+        basic("main", ["--list"])
+            .normalize_addresses()
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("libiface.so: cannot open shared object file"),
+    );
+}
+
+/// `--list` with `--library-path`: the listed paths come from the option.
+#[test]
+fn list_with_library_path() {
+    explicit(
+        basic("main", ["--list", "--library-path", path("b").to_str().unwrap()])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .normalize_addresses()
+            .expect_exit(Exit::Code(0)),
+    );
+}
+
+// --verify
+
+/// `--verify` on a dynamically linked program: status 0, nothing printed.
+#[test]
+fn verify_dynamic_program() {
+    explicit(basic("main", ["--verify"]).expect_exit(Exit::Code(0)).expect_stdout(""));
+}
+
+/// `--verify` on a statically linked program: status 1, nothing printed.
+#[test]
+fn verify_static_program() {
+    explicit(
+        basic("static", ["--verify"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout(""),
+    );
+}
+
+/// `--verify` on a shared library (ET_DYN without an interpreter): status 2, which `ldd`
+/// takes as "dynamic, can be traced".
+#[test]
+fn verify_shared_library() {
+    explicit(
+        basic("libpre1.so", ["--verify"])
+            .expect_exit(Exit::Code(2))
+            .expect_stdout(""),
+    );
+}
+
+/// `--verify` on a text file: status 1, nothing printed.
+#[test]
+fn verify_non_elf_file() {
+    let text = path("not-elf.txt");
+    std::fs::write(&text, "this is not an ELF file\n").unwrap();
+    explicit(
+        Run::new(text)
+            .loader_args(["--verify"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout(""),
+    );
+}
+
+/// `--verify` on a file that does not exist: status 1, silently.
+#[test]
+fn verify_missing_file() {
+    explicit(
+        Run::new(path("does-not-exist"))
+            .loader_args(["--verify"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout(""),
+    );
+}
+
+/// `--verify` does not load the program's libraries: a missing one does not matter.
+#[test]
+fn verify_ignores_missing_libraries() {
+    explicit(basic("main", ["--verify"]).expect_exit(Exit::Code(0)));
+}
+
+/// Of `--list` and `--verify`, the last one given decides: `--list --verify` verifies.
+#[test]
+fn verify_after_list_wins() {
+    explicit(
+        basic("main", ["--list", "--verify"])
+            .expect_exit(Exit::Code(0))
+            .expect_stdout(""),
+    );
+}
+
+/// ... and `--verify --list` lists (and fails on the missing library).
+#[test]
+fn list_after_verify_wins() {
+    explicit(
+        basic("main", ["--verify", "--list"])
+            .normalize_addresses()
+            .expect_exit(Exit::Code(127)),
+    );
+}
+
+// --library-path
+
+/// `--library-path DIR` finds the program's libraries in DIR.
+#[test]
+fn library_path_option() {
+    explicit(
+        basic("main", ["--library-path", path("b").to_str().unwrap()])
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("main: name=libiface where=b\n"),
+    );
+}
+
+/// `--library-path` replaces `LD_LIBRARY_PATH` (which is not searched at all).
+#[test]
+fn library_path_option_replaces_environment() {
+    explicit(
+        basic("main", ["--library-path", path("b").to_str().unwrap()])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_stdout("main: name=libiface where=b\n"),
+    );
+}
+
+/// `--library-path` with a list: the first directory holding the library wins; a missing
+/// directory is skipped.
+#[test]
+fn library_path_option_list() {
+    let list = join(&[path("nope"), path("a"), path("b")], ":");
+    explicit(basic("main", ["--library-path", &list]).expect_stdout("main: name=libiface where=a\n"));
+}
+
+/// `--library-path` as the last argument, with no value: glibc calls it unrecognized.
+#[test]
+fn library_path_without_value() {
+    explicit(
+        Run::new("unused")
+            .without_program()
+            .loader_args(["--library-path"])
+            .expect_exit(Exit::Code(1))
+            .expect_stderr_contains("unrecognized option '--library-path'"),
+    );
+}
+
+// --inhibit-cache
+
+/// `--inhibit-cache`: libc.so.6 is still found (in the default directories) and the
+/// program runs as usual.
+#[test]
+fn inhibit_cache_runs() {
+    explicit(
+        basic("main", ["--inhibit-cache"])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("main: name=libiface where=a\n"),
+    );
+}
+
+/// `--inhibit-cache --list`: the paths found without the cache.
+#[test]
+fn inhibit_cache_list() {
+    explicit(
+        basic("main", ["--inhibit-cache", "--list"])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .normalize_addresses()
+            .expect_exit(Exit::Code(0)),
+    );
+}
+
+// --inhibit-rpath
+
+/// The baseline of the `--inhibit-rpath` tests: libmid.so's DT_RPATH (`$ORIGIN/../b`) is
+/// searched before `LD_LIBRARY_PATH` (`mid/:a/`).
+#[test]
+fn inhibit_rpath_baseline() {
+    explicit(
+        Run::new(path("main_mid"))
+            .env("LD_LIBRARY_PATH", join(&[path("mid"), path("a")], ":"))
+            .expect_stdout("mid: name=libiface where=b\n"),
+    );
+}
+
+/// `--inhibit-rpath` naming libmid.so by the path it was loaded from: its RPATH is ignored,
+/// and libiface.so comes from `LD_LIBRARY_PATH`.
+#[test]
+fn inhibit_rpath_library() {
+    let libmid = path("mid/libmid.so");
+    explicit(
+        basic("main_mid", ["--inhibit-rpath", libmid.to_str().unwrap()])
+            .env("LD_LIBRARY_PATH", join(&[path("mid"), path("a")], ":"))
+            .expect_stdout("mid: name=libiface where=a\n"),
+    );
+}
+
+/// `--inhibit-rpath` with a colon-separated list holding the path among other names.
+#[test]
+fn inhibit_rpath_list() {
+    let list = format!("libfoo.so:{}:libbar.so", path("mid/libmid.so").display());
+    explicit(
+        basic("main_mid", ["--inhibit-rpath", &list])
+            .env("LD_LIBRARY_PATH", join(&[path("mid"), path("a")], ":"))
+            .expect_stdout("mid: name=libiface where=a\n"),
+    );
+}
+
+/// Names are compared with the object's name (the path it was loaded from), not its soname:
+/// `--inhibit-rpath libmid.so` leaves the RPATH in force.
+#[test]
+fn inhibit_rpath_soname_does_not_match() {
+    explicit(
+        basic("main_mid", ["--inhibit-rpath", "libmid.so"])
+            .env("LD_LIBRARY_PATH", join(&[path("mid"), path("a")], ":"))
+            .expect_stdout("mid: name=libiface where=b\n"),
+    );
+}
+
+/// The program's own name is empty for `--inhibit-rpath`: naming its path does not inhibit
+/// its DT_RPATH (`$ORIGIN/b`)...
+#[test]
+fn inhibit_rpath_program_path_does_not_match() {
+    let program = path("main_rpath");
+    explicit(
+        basic("main_rpath", ["--inhibit-rpath", program.to_str().unwrap()])
+            .expect_stdout("main: name=libiface where=b\n"),
+    );
+}
+
+/// ... while an empty list (which matches the empty name) does: libiface.so is then found
+/// nowhere.
+#[test]
+fn inhibit_rpath_empty_name_matches_program() {
+    explicit(
+        basic("main_rpath", ["--inhibit-rpath", ""])
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("libiface.so: cannot open shared object file"),
+    );
+}
+
+// --preload
+
+/// `--preload` with a space-separated list: both are loaded before the program's
+/// libraries; the first one's `iface_name` interposes; constructors run last-loaded first.
+#[test]
+fn preload_option_space_separated() {
+    let list = format!("{} {}", path("libpre1.so").display(), path("libpre2.so").display());
+    explicit(
+        basic("main", ["--preload", &list])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_stdout("pre2: constructor\npre1: constructor\nmain: name=pre1 where=a\n"),
+    );
+}
+
+/// `--preload` with a colon-separated list.
+#[test]
+fn preload_option_colon_separated() {
+    let list = format!("{}:{}", path("libpre2.so").display(), path("libpre1.so").display());
+    explicit(
+        basic("main", ["--preload", &list])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_stdout("pre1: constructor\npre2: constructor\nmain: name=pre2 where=a\n"),
+    );
+}
+
+/// `--preload` with a bare name: searched like a DT_NEEDED entry (here via
+/// `LD_LIBRARY_PATH`).
+#[test]
+fn preload_option_by_name() {
+    explicit(
+        basic("main", ["--preload", "libpre2.so"])
+            .env("LD_LIBRARY_PATH", join(&[path("a"), path("")], ":"))
+            .expect_stdout("pre2: constructor\nmain: name=pre2 where=a\n"),
+    );
+}
+
+/// A `--preload` object found nowhere: a warning naming the option, then the program runs.
+#[test]
+fn preload_option_missing() {
+    explicit(
+        basic("main", ["--preload", "libnope.so"])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("main: name=libiface where=a\n")
+            .expect_stderr_contains(
+                "ERROR: ld.so: object 'libnope.so' from --preload cannot be preloaded (cannot \
+                 open shared object file): ignored.\n",
+            ),
+    );
+}
+
+/// `LD_PRELOAD` and `--preload` together: the variable's objects come first.
+#[test]
+fn preload_option_after_environment() {
+    explicit(
+        basic("main", ["--preload", path("libpre2.so").to_str().unwrap()])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .env("LD_PRELOAD", path("libpre1.so"))
+            .expect_stdout("pre2: constructor\npre1: constructor\nmain: name=pre1 where=a\n"),
+    );
+}
+
+// --argv0
+
+/// Without `--argv0`, the program's `argv[0]` is its path as given to the loader.
+#[test]
+fn argv0_default_is_program_path() {
+    let program = path("main");
+    explicit(
+        basic("main", [])
+            .arg("argv0")
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_stdout(&format!(
+                "main: argv[0]={}\nmain: name=libiface where=a\n",
+                program.display()
+            )),
+    );
+}
+
+/// `--argv0 STRING` sets the program's `argv[0]`.
+#[test]
+fn argv0_option() {
+    explicit(
+        basic("main", ["--argv0", "renamed"])
+            .arg("argv0")
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_stdout("main: argv[0]=renamed\nmain: name=libiface where=a\n"),
+    );
+}
+
+/// `--argv0` also renames the program in the loader's own messages.
+#[test]
+fn argv0_option_in_load_error() {
+    explicit(
+        basic("main", ["--argv0", "renamed"])
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("renamed: error while loading shared libraries: libiface.so"),
+    );
+}
+
+// Usage errors
+
+/// An unknown option: glibc's two-line message and status 1.
+#[test]
+fn unknown_option() {
+    explicit(
+        basic("main", ["--frobnicate"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout("")
+            .expect_stderr_contains(
+                "ld.so: unrecognized option '--frobnicate'\nTry 'ld.so --help' for more \
+                 information.\n",
+            ),
+    );
+}
+
+/// `--` is not an end-of-options marker for ld.so: it is an unrecognized option.
+#[test]
+fn double_dash_is_unrecognized() {
+    explicit(
+        basic("main", ["--"])
+            .expect_exit(Exit::Code(1))
+            .expect_stderr_contains("ld.so: unrecognized option '--'\n"),
+    );
+}
+
+/// No program at all: glibc's two-line message and status 1.
+#[test]
+fn no_program() {
+    explicit(
+        Run::new("unused")
+            .without_program()
+            .expect_exit(Exit::Code(1))
+            .expect_stdout("")
+            .expect_stderr_contains("ld.so: missing program name\nTry 'ld.so --help' for more information.\n"),
+    );
+}
+
+/// Options but no program.
+#[test]
+fn options_without_program() {
+    explicit(
+        Run::new("unused")
+            .without_program()
+            .loader_args(["--list"])
+            .expect_exit(Exit::Code(1))
+            .expect_stderr_contains("ld.so: missing program name\n"),
+    );
+}
+
+/// An option after the program belongs to the program: the loader runs it normally.
+#[test]
+fn options_after_program_are_the_programs() {
+    explicit(
+        basic("main", [])
+            .arg("--list")
+            .env("LD_LIBRARY_PATH", path("a"))
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("main: name=libiface where=a\n"),
+    );
+}
+
+// --help, --version: compared loosely.
+
+/// Runs `ld.so OPTION` under both loaders; both must exit 0 and print something on stdout.
+fn informational(option: &str) {
+    let run = Run::new("unused").without_program().loader_args([option]);
+    for loader in [Loader::Glibc, Loader::LdRs] {
+        let out = run.run(loader, Way::Explicit);
+        assert!(
+            out.exit == Exit::Code(0) && !out.stdout.is_empty(),
+            "{loader:?}: `ld.so {option}` must exit 0 and print on stdout:\n{out}"
+        );
+    }
+}
+
+/// `--help`: status 0, text on stdout.
+#[test]
+fn help_option() {
+    informational("--help");
+}
+
+/// `--version`: status 0, text on stdout.
+#[test]
+fn version_option() {
+    informational("--version");
+}
