@@ -715,11 +715,6 @@ impl Linker {
     /// `\tNAME => PATH (0xADDR)`, the address being where its mapping starts.
     fn print_list(&self) {
         let vdso = self.objs.iter().position(|d| d.kind == Kind::Vdso);
-        let interp = self
-            .objs
-            .iter()
-            .position(|d| d.kind == Kind::Interpreter)
-            .filter(|i| self.global.contains(i));
         let mut out = Msg::new();
         let line = |out: Msg, id: DsoId| {
             let d = &self.objs[id];
@@ -735,19 +730,31 @@ impl Linker {
                 .filter(|(pos, _)| at(*pos))
                 .fold(out, |o, (_, name)| o.s(b"\t").s(name).s(b" => not found\n"))
         };
+        // An object that needs nothing is reported the way glibc does.
+        if self.global.len() == 1 && self.trace_missing.is_empty() {
+            sys::write_all(1, b"\tstatically linked\n");
+            return;
+        }
+        // glibc links its own record in right after the object that precedes
+        // it in the search order; the vDSO's comes right after the program's.
+        // So the loader's line comes first when the program itself needs it
+        // directly first (as libc.so.6 does), else where the breadth-first
+        // search reached it.
+        let interp_first = self
+            .global
+            .get(1)
+            .is_some_and(|&id| self.objs[id].kind == Kind::Interpreter);
+        if interp_first {
+            out = line(out, self.global[1]);
+        }
         if let Some(v) = vdso {
             out = line(out, v);
         }
-        for (i, &id) in self.global.iter().enumerate().skip(1) {
+        for (i, &id) in self.global.iter().enumerate().skip(if interp_first { 2 } else { 1 }) {
             out = missing(out, &|pos| pos == i);
-            if Some(id) != interp {
-                out = line(out, id);
-            }
+            out = line(out, id);
         }
         out = missing(out, &|pos| pos >= self.global.len());
-        if let Some(i) = interp {
-            out = line(out, i);
-        }
         sys::write_all(1, out.bytes());
     }
 }

@@ -447,6 +447,10 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_x86_platforms = [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"];
     // libc only checks that this is not NULL (`rtld_active()`).
     ro.dl_init_all_dirs = core::ptr::addr_of!(INIT_ALL_DIRS) as usize;
+    // libc's `__libc_freeres` frees the list from GL(dl_all_dirs) up to
+    // that marker: with both equal there is nothing to free.
+    // SAFETY: start-up, single-threaded.
+    unsafe { gl().dl_all_dirs = ro.dl_init_all_dirs };
     ro.dl_dso_sort_algo = 2;
     ro.dl_debug_printf = exports::dl_debug_printf as *const () as usize;
     ro.dl_mcount = exports::_dl_mcount as *const () as usize;
