@@ -320,30 +320,8 @@ both_ways! {
         debug("main", "files").expect_exit(Exit::Code(0))
     }
 
-    /// `libs`: each library search (search paths with their hwcaps subdirectories, each file
-    /// tried, the cache), then the initializers and finalizers called, and the transfer of
-    /// control.
-    fn libs() -> Run {
-        debug("main", "libs").expect_exit(Exit::Code(0))
-    }
 
-    /// `libs` for a library found nowhere: the whole search, then the error.
-    fn libs_missing_library() -> Run {
-        Run::new(path("main"))
-            .env("LD_DEBUG", "libs")
-            .normalize_addresses()
-            .normalize(normalize_pids)
-            .normalize(loader_path)
-            .expect_exit(Exit::Code(127))
-    }
 
-    /// `libs` for a library found through another library's DT_RPATH
-    /// (`(RPATH from file …)`).
-    fn libs_rpath() -> Run {
-        debug("main_mid", "libs")
-            .env("LD_LIBRARY_PATH", format!("{}:{}", path("mid").display(), path("a").display()))
-            .expect_exit(Exit::Code(0))
-    }
 
     /// `reloc`: each object's relocation processing (lazy or not).
     fn reloc() -> Run {
@@ -383,5 +361,32 @@ both_ways! {
     /// `versions`: each version requirement checked.
     fn versions() -> Run {
         debug("main", "versions").expect_exit(Exit::Code(0))
+    }
+}
+
+both_ways! {
+    /// `libs`: each library search (search paths with their hwcaps subdirectories, each file
+    /// tried, the cache), then the initializers and finalizers called, and the transfer of
+    /// control.
+    fn libs() -> Run {
+        debug("main", "libs").expect_exit(Exit::Code(0))
+    }
+
+    /// `libs` for a library found nowhere: the whole search, then the error.
+    fn libs_missing_library() -> Run {
+        Run::new(path("main"))
+            .env("LD_DEBUG", "libs")
+            .normalize_addresses()
+            .normalize(normalize_pids)
+            .normalize(loader_path)
+            .expect_exit(Exit::Code(127))
+    }
+
+    /// `libs` for a library found through another library's DT_RPATH
+    /// (`(RPATH from file …)`).
+    fn libs_rpath() -> Run {
+        debug("main_mid", "libs")
+            .env("LD_LIBRARY_PATH", format!("{}:{}", path("mid").display(), path("a").display()))
+            .expect_exit(Exit::Code(0))
     }
 }

@@ -45,6 +45,14 @@ pub struct Config {
     pub show_auxv: bool,
     /// `LD_DEBUG=help`: print the list of debugging options and exit.
     pub debug_help: bool,
+    /// `LD_DEBUG`: the categories asked for (`debug.rs` bits).
+    pub debug: u32,
+    /// `LD_DEBUG_OUTPUT`: the file (less its `.PID`) debug lines go to.
+    pub debug_output: Option<Vec<u8>>,
+    /// `LD_VERBOSE` (`ldd -v`): list version information when tracing.
+    pub verbose: bool,
+    /// `LD_WARN` (`ldd -d`/`-r`): report undefined symbols when tracing.
+    pub warn: bool,
     /// `--argv0 STRING`.
     pub argv0: Option<&'static [u8]>,
     /// What `$PLATFORM` expands to (`AT_PLATFORM`).
@@ -74,6 +82,10 @@ impl Config {
             show_auxv: false,
             trace_env: false,
             debug_help: false,
+            debug: 0,
+            debug_output: None,
+            verbose: false,
+            warn: false,
             preload_arg: None,
             platform,
         };
@@ -102,20 +114,27 @@ impl Config {
                         .split(|&c| c == b',' || c == b':' || c == b' ')
                         .filter(|w| !w.is_empty())
                     {
-                        match word {
-                            b"help" => cfg.debug_help = true,
-                            b"libs" | b"reloc" | b"files" | b"symbols" | b"bindings" | b"versions" | b"scopes"
-                            | b"all" | b"statistics" | b"unused" => {}
-                            _ => crate::diag::Msg::new()
+                        match crate::debug::OPTIONS.iter().find(|(name, _)| *name == word) {
+                            Some(&(_, bits)) => cfg.debug |= bits,
+                            None => crate::diag::Msg::new()
                                 .s(b"warning: debug option `")
                                 .s(word)
                                 .s(b"' unknown; try LD_DEBUG=help")
                                 .write_line(2),
                         }
                     }
+                    cfg.debug_help = cfg.debug & crate::debug::HELP != 0;
                 }
+                b"LD_DEBUG_OUTPUT" if !secure => cfg.debug_output = Some(value.to_vec()),
+                b"LD_VERBOSE" => cfg.verbose = !value.is_empty(),
+                b"LD_WARN" => cfg.warn = !value.is_empty(),
                 _ => {}
             }
+        }
+        // `unused` must see every binding, the PLT's too (glibc turns lazy
+        // binding off for it).
+        if cfg.debug & crate::debug::UNUSED != 0 {
+            cfg.bind_now = true;
         }
         cfg
     }

@@ -86,6 +86,10 @@ impl Linker {
             if self.objs[id].kind == Kind::Main {
                 continue;
             }
+            if crate::debug::on(crate::debug::IMPCALLS) {
+                let line = crate::diag::Msg::new().s(b"\ncalling init: ").s(&self.objs[id].name);
+                crate::debug::print(line.s(b"\n\n").bytes());
+            }
             if let Some(init) = self.objs[id].dynamic.get(DT_INIT) {
                 let f = self.objs[id].base.wrapping_add(init as usize);
                 // SAFETY: DT_INIT of a relocated object (caller's contract).
@@ -119,12 +123,14 @@ impl Linker {
     /// then the others in load order — so objects from separate `dlopen`
     /// calls are finalized by their dependencies, not by when they came.
     fn run_finis(&mut self) {
+        // glibc's link-map order: the start-up objects in search order
+        // (which places its own record where the search reached it), then
+        // the objects loaded later.
         let list: Vec<DsoId> = self
             .global
-            .first()
+            .iter()
             .copied()
-            .into_iter()
-            .chain((0..self.objs.len()).filter(|&id| Some(&id) != self.global.first()))
+            .chain((0..self.objs.len()).filter(|id| !self.global.contains(id)))
             .filter(|&id| !self.objs[id].unloaded)
             .collect();
         let order = init_order(self, &list);
@@ -139,6 +145,13 @@ impl Linker {
             return;
         }
         self.objs[id].init_called = false;
+        let dso = &self.objs[id];
+        if crate::debug::on(crate::debug::IMPCALLS) {
+            // The program prints with an empty name, as glibc's does.
+            let name: &[u8] = if dso.kind == Kind::Main { b"" } else { &dso.name };
+            let line = crate::diag::Msg::new().s(b"\ncalling fini: ").s(name);
+            crate::debug::print(line.s(b" [0]\n\n").bytes());
+        }
         for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {
             // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.
             unsafe { arch::call_init(f, 0, core::ptr::null(), core::ptr::null()) };

@@ -15,6 +15,7 @@ extern crate alloc;
 #[path = "arch/x86_64.rs"]
 mod arch;
 mod config;
+mod debug;
 mod diag;
 mod dl;
 mod dso;

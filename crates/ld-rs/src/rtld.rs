@@ -29,6 +29,13 @@ pub trait Runtime {
     ) -> Result<(), LoadError>;
     /// Everything is relocated; no initializer has run.
     fn before_init(&mut self, ld: &mut Linker, st: &Startup) -> Result<(), LoadError>;
+    /// The capability subdirectories the library search tries in each
+    /// directory: the `glibc-hwcaps` names the CPU supports, best first, and
+    /// the legacy hardware-capability and platform names (see
+    /// `search::capability_dirs`).  A function, called with the platform
+    /// name only when a search first needs it (it asks the CPU, which is slow
+    /// under a hypervisor).
+    fn search_caps(&self) -> crate::search::CapsFn;
 }
 
 /// The linker's state: every loaded object, in load order.
@@ -57,6 +64,10 @@ pub struct Linker {
     pub page: usize,
     /// `/etc/ld.so.cache`, mapped on first use (`None` inside: absent or unreadable).
     cache: Option<Option<elf::Cache<'static>>>,
+    /// The library search's directories, set up on first use.
+    pub paths: Option<crate::search::Paths>,
+    /// Computes the capability subdirectory names (`Runtime::search_caps`).
+    pub search_caps: Option<crate::search::CapsFn>,
 }
 
 /// The linker state, published once start-up has relocated everything.
@@ -125,6 +136,10 @@ Shared library search path:\n\
 /// From the kernel's hand-off to the program's entry point.
 pub fn run(mut st: Startup) -> Handover {
     let mut cfg = Config::from_env(&st);
+    // LD_DEBUG: from here on, the categories asked for are traced.
+    if cfg.debug != 0 && !cfg.debug_help {
+        crate::debug::start(cfg.debug, cfg.debug_output.as_deref());
+    }
     // Started as a command (`ld-rs.so PROGRAM`) rather than as an interpreter?
     // Then the kernel's entry point is our own.
     let explicit = st.aux.entry == arch::own_entry();
@@ -174,7 +189,11 @@ pub fn run(mut st: Startup) -> Handover {
         tls_static_limit: 0,
         page,
         cache: None,
+        paths: None,
+        search_caps: None,
     }));
+    let mut runtime = crate::runtime();
+    ld.search_caps = Some(runtime.search_caps());
     // Published at once: IFUNC resolvers and initializers may already call
     // through lazily bound PLT slots.
     LINKER.store(ld, Ordering::Release);
@@ -224,7 +243,6 @@ pub fn run(mut st: Startup) -> Handover {
     // the process (thread pointer, its records of our objects).
     let tls = ld.layout_static_tls();
     ld.tls_static_used = tls.used;
-    let mut runtime = crate::runtime();
     if let Err(e) = runtime.before_relocation(ld, &st, tls) {
         e.die();
     }

@@ -17,6 +17,8 @@
 use alloc::vec::Vec;
 use elf::consts::*;
 
+use crate::debug;
+use crate::diag::Msg;
 use crate::dso::DsoId;
 use crate::map::{self, OpenError, Opened};
 use crate::rtld::Linker;
@@ -51,7 +53,167 @@ pub enum SearchError {
     Bad(Vec<u8>, &'static str),
 }
 
+/// Computes the capability names for a platform name (see `capability_dirs`).
+pub type CapsFn = fn(&[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>);
+
+/// What `open_path` learned of one directory with one capability subdirectory appended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Unknown,
+    Missing,
+    Present,
+}
+
+/// One directory of a search list (glibc's `r_search_path_elem`).  Every
+/// list that names the same directory shares the record, so what one search
+/// learns — that `DIR/tls/` does not exist — spares every later search the
+/// attempt, and the debug output prints only what is still worth trying.
+struct Dir {
+    /// The directory with a trailing slash (empty: the current directory).
+    name: Vec<u8>,
+    /// The list it was first seen in (`RPATH`, `LD_LIBRARY_PATH`, …).
+    what: &'static [u8],
+    /// For `RPATH`/`RUNPATH`: the object whose list it is.
+    from: Option<Vec<u8>>,
+    /// One status per capability subdirectory (`init` for those not yet set).
+    status: Vec<Status>,
+    init: Status,
+}
+
+impl Dir {
+    fn status(&self, c: usize) -> Status {
+        self.status.get(c).copied().unwrap_or(self.init)
+    }
+
+    fn set_status(&mut self, c: usize, st: Status) {
+        if self.status.len() <= c {
+            self.status.resize(c + 1, self.init);
+        }
+        self.status[c] = st;
+    }
+}
+
+/// The search state: every directory seen so far, and the lists over them.
+pub struct Paths {
+    /// The subdirectories tried in each directory, best first, each ending
+    /// in a slash; the last is empty (the directory itself).  Computed when
+    /// a directory is first searched.
+    caps: Vec<Vec<u8>>,
+    dirs: Vec<Dir>,
+    system: Vec<usize>,
+    env: Vec<usize>,
+    /// Decomposed `DT_RPATH`/`DT_RUNPATH` lists: (object, tag, directories).
+    lists: Vec<(DsoId, i64, Vec<usize>)>,
+}
+
+/// The capability subdirectories glibc tries in each directory
+/// (elf/dl-hwcaps.c `_dl_important_hwcaps`): first `glibc-hwcaps/NAME/` for
+/// each supported level, best first; then the legacy power set of the
+/// hardware capability names, the platform and `tls` — every subset, the
+/// components joined in reverse order, from the full set down to the empty
+/// one.
+pub fn capability_dirs(hwcaps: &[&[u8]], legacy: &[&[u8]]) -> Vec<Vec<u8>> {
+    let mut caps: Vec<Vec<u8>> = hwcaps
+        .iter()
+        .map(|n| [&b"glibc-hwcaps/"[..], n, b"/"].concat())
+        .collect();
+    let mut parts: Vec<&[u8]> = legacy.to_vec();
+    parts.push(b"tls");
+    let n = parts.len().min(8);
+    for mask in (0..1usize << n).rev() {
+        let mut dir = Vec::new();
+        for i in (0..n).rev().filter(|i| mask & (1 << i) != 0) {
+            dir.extend_from_slice(parts[i]);
+            dir.push(b'/');
+        }
+        caps.push(dir);
+    }
+    caps
+}
+
 impl Linker {
+    /// Sets up the search state as glibc's `_dl_init_paths` does: the system
+    /// directories, then the program's own RUNPATH or RPATH, then
+    /// `LD_LIBRARY_PATH` (the order decides which list a shared directory is
+    /// reported under).
+    fn init_paths(&mut self) {
+        let mut paths = Paths {
+            caps: Vec::new(),
+            dirs: Vec::new(),
+            system: Vec::new(),
+            env: Vec::new(),
+            lists: Vec::new(),
+        };
+        for dir in SYSTEM_DIRS {
+            let i = paths.add(dir, b"system search path", None);
+            paths.system.push(i);
+        }
+        self.paths = Some(paths);
+        if !self.objs.is_empty() {
+            if self.objs[0].dynamic.get(DT_RUNPATH).is_some() {
+                self.list_of(0, DT_RUNPATH);
+            } else {
+                self.list_of(0, DT_RPATH);
+            }
+        }
+        if let Some(list) = self.config.library_path.clone() {
+            let mut env = Vec::new();
+            for dir in list.split(|&c| c == b':' || c == b';') {
+                let dir = self.expand_dst(dir, 0);
+                if let Some(paths) = self.paths.as_mut() {
+                    let i = paths.add(&dir, b"LD_LIBRARY_PATH", None);
+                    if !env.contains(&i) {
+                        env.push(i);
+                    }
+                }
+            }
+            if let Some(paths) = self.paths.as_mut() {
+                paths.env = env;
+            }
+        }
+    }
+
+    /// Object `id`'s `DT_RPATH` or `DT_RUNPATH` as directories (decomposed once).
+    fn list_of(&mut self, id: DsoId, tag: i64) -> Vec<usize> {
+        if let Some(paths) = &self.paths {
+            if let Some((_, _, l)) = paths.lists.iter().find(|(i, t, _)| *i == id && *t == tag) {
+                return l.clone();
+            }
+        }
+        let mut result = Vec::new();
+        let listed_as: Vec<u8> = if self.objs[id].kind == crate::dso::Kind::Main {
+            Vec::new()
+        } else {
+            self.objs[id].name.clone()
+        };
+        let list = self.objs[id].dynamic.get(tag).and_then(|off| self.objs[id].str_at(off));
+        if let Some(list) = list.filter(|_| !self.config.inhibit_rpath(&listed_as)) {
+            let what: &'static [u8] = if tag == DT_RPATH { b"RPATH" } else { b"RUNPATH" };
+            for dir in list.split(|&c| c == b':') {
+                // A privileged program must not load from a directory relative to
+                // a file an attacker may have linked anywhere.
+                if self.config.secure && dir.windows(7).any(|w| w == b"$ORIGIN" || w == b"{ORIGIN") {
+                    continue;
+                }
+                let expanded = self.expand_dst(dir, id);
+                if !dir.is_empty() && expanded.is_empty() {
+                    continue;
+                }
+                let from = self.objs[id].name.clone();
+                if let Some(paths) = self.paths.as_mut() {
+                    let i = paths.add(&expanded, what, Some(from));
+                    if !result.contains(&i) {
+                        result.push(i);
+                    }
+                }
+            }
+        }
+        if let Some(paths) = self.paths.as_mut() {
+            paths.lists.push((id, tag, result.clone()));
+        }
+        result
+    }
+
     /// Looks for `name` on behalf of object `from`.
     pub fn find_library(&mut self, name: &[u8], from: DsoId) -> Result<Found, SearchError> {
         if name.contains(&b'/') {
@@ -65,41 +227,64 @@ impl Linker {
                 Err(OpenError::WrongMachine) => Err(SearchError::NotFound(Errno::ENOENT)),
             };
         }
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        if debug::on(debug::LIBS) {
+            debug::print(Msg::new().s(b"find library=").s(name).s(b" [0]; searching\n").bytes());
+        }
+        let found = self.search(name, from);
+        if debug::on(debug::LIBS) {
+            debug::print(b"\n");
+        }
+        found
+    }
+
+    /// The search proper, in glibc's order (see the top of this file).
+    fn search(&mut self, name: &[u8], from: DsoId) -> Result<Found, SearchError> {
         let mut state = Attempt::default();
 
         // 1. DT_RPATH up the loader chain, if the requester has no DT_RUNPATH.
         if self.objs[from].dynamic.get(DT_RUNPATH).is_none() {
             let mut at = Some(from);
-            let mut saw_main = false;
+            let mut did_main = false;
             while let Some(id) = at {
-                saw_main |= id == 0;
-                if let Some(found) = self.try_list(DT_RPATH, id, name, &mut state)? {
-                    return Ok(found);
+                let list = self.list_of(id, DT_RPATH);
+                if !list.is_empty() {
+                    if let Some(found) = self.open_path(name, &list, Some((id, DT_RPATH)), &mut state)? {
+                        return Ok(found);
+                    }
+                    did_main |= id == 0;
                 }
                 at = self.objs[id].loader;
             }
-            if !saw_main && !self.objs.is_empty() {
-                if let Some(found) = self.try_list(DT_RPATH, 0, name, &mut state)? {
+            if !did_main && !self.objs.is_empty() {
+                let list = self.list_of(0, DT_RPATH);
+                if let Some(found) = self.open_path(name, &list, Some((0, DT_RPATH)), &mut state)? {
                     return Ok(found);
                 }
             }
         }
         // 2. LD_LIBRARY_PATH.
-        if let Some(list) = self.config.library_path.clone() {
-            for dir in split_path(&list) {
-                if let Some(found) = try_dir(dir, name, &mut state)? {
-                    return Ok(found);
-                }
-            }
+        let env = self.paths.as_ref().map(|p| p.env.clone()).unwrap_or_default();
+        if let Some(found) = self.open_path(name, &env, None, &mut state)? {
+            return Ok(found);
         }
         // 3. The requester's DT_RUNPATH.
-        if let Some(found) = self.try_list(DT_RUNPATH, from, name, &mut state)? {
+        let list = self.list_of(from, DT_RUNPATH);
+        if let Some(found) = self.open_path(name, &list, Some((from, DT_RUNPATH)), &mut state)? {
             return Ok(found);
         }
         let nodeflib = self.objs[from].dynamic.flags_1 & DF_1_NODEFLIB != 0;
         // 4. /etc/ld.so.cache.
         if !nodeflib && !self.config.inhibit_cache {
+            if debug::on(debug::LIBS) {
+                debug::print(b" search cache=/etc/ld.so.cache\n");
+            }
             if let Some(path) = self.cache_lookup(name) {
+                if debug::on(debug::LIBS) {
+                    debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
+                }
                 if let Some(found) = try_path(path, &mut state)? {
                     return Ok(found);
                 }
@@ -107,40 +292,68 @@ impl Linker {
         }
         // 5. The system directories.
         if !nodeflib {
-            for dir in SYSTEM_DIRS {
-                if let Some(found) = try_dir(dir, name, &mut state)? {
-                    return Ok(found);
-                }
+            let system = self.paths.as_ref().map(|p| p.system.clone()).unwrap_or_default();
+            if let Some(found) = self.open_path(name, &system, None, &mut state)? {
+                return Ok(found);
             }
         }
         Err(state.into_error())
     }
 
-    /// Tries each directory of object `id`'s `DT_RPATH` or `DT_RUNPATH`.
-    fn try_list(&mut self, tag: i64, id: DsoId, name: &[u8], state: &mut Attempt) -> Step {
-        let Some(list) = self.objs[id].dynamic.get(tag).and_then(|off| self.objs[id].str_at(off)) else {
-            return Ok(None);
-        };
-        let listed_as: &[u8] = if self.objs[id].kind == crate::dso::Kind::Main {
-            b""
-        } else {
-            &self.objs[id].name
-        };
-        if self.config.inhibit_rpath(listed_as) {
+    /// Tries `name` in each directory of `list` and each of its capability
+    /// subdirectories not known to be missing (glibc's `open_path`).
+    /// A `DT_RPATH`/`DT_RUNPATH` list (`owner`) none of whose directories
+    /// exists is dropped, as glibc drops it.
+    fn open_path(&mut self, name: &[u8], list: &[usize], owner: Option<(DsoId, i64)>, state: &mut Attempt) -> Step {
+        if list.is_empty() {
             return Ok(None);
         }
-        for dir in split_path(list) {
-            // A privileged program must not load from a directory relative to
-            // a file an attacker may have linked anywhere.
-            if self.config.secure && dir.windows(7).any(|w| w == b"$ORIGIN" || w == b"{ORIGIN") {
-                continue;
+        let platform = self.config.platform.clone();
+        let caps_fn = self.search_caps;
+        let Some(paths) = self.paths.as_mut() else {
+            return Ok(None);
+        };
+        if paths.caps.is_empty() {
+            let (hwcaps, legacy) = caps_fn.map(|f| f(&platform)).unwrap_or_default();
+            let legacy: Vec<&[u8]> = legacy.iter().map(|v| &v[..]).collect();
+            paths.caps = capability_dirs(&hwcaps, &legacy);
+        }
+        let mut current: Option<&'static [u8]> = None;
+        let mut any = false;
+        for (k, &d) in list.iter().enumerate() {
+            if debug::on(debug::LIBS) && current != Some(paths.dirs[d].what) {
+                current = Some(paths.dirs[d].what);
+                paths.print_search_path(&list[k..]);
             }
-            let dir = self.expand_dst(dir, id);
-            if dir.is_empty() {
-                continue;
+            for c in 0..paths.caps.len() {
+                let dir = &paths.dirs[d];
+                if dir.status(c) == Status::Missing {
+                    continue;
+                }
+                let sub = [&dir.name[..], &paths.caps[c]].concat();
+                let path = [&sub[..], name].concat();
+                if debug::on(debug::LIBS) {
+                    debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
+                }
+                let step = try_path(path, state);
+                let found = matches!(step, Ok(Some(_)));
+                if paths.dirs[d].status(c) == Status::Unknown {
+                    let st = if found || is_dir(&sub) {
+                        Status::Present
+                    } else {
+                        Status::Missing
+                    };
+                    paths.dirs[d].set_status(c, st);
+                }
+                any |= paths.dirs[d].status(c) != Status::Missing;
+                if let Some(found) = step? {
+                    return Ok(Some(found));
+                }
             }
-            if let Some(found) = try_dir(&dir, name, state)? {
-                return Ok(Some(found));
+        }
+        if let (false, Some((id, tag))) = (any, owner) {
+            if let Some(entry) = paths.lists.iter_mut().find(|(i, t, _)| *i == id && *t == tag) {
+                entry.2.clear();
             }
         }
         Ok(None)
@@ -196,11 +409,82 @@ impl Linker {
     }
 }
 
-/// Splits a `:`-separated list (glibc also accepts `;` in `LD_LIBRARY_PATH`).
-/// An empty element means the current directory, as in glibc.
-pub fn split_path(list: &[u8]) -> impl Iterator<Item = &[u8]> {
-    list.split(|&c| c == b':' || c == b';')
-        .map(|d| if d.is_empty() { &b"."[..] } else { d })
+impl Paths {
+    /// The record for directory `dir` (as written in a list), added if new.
+    fn add(&mut self, dir: &[u8], what: &'static [u8], from: Option<Vec<u8>>) -> usize {
+        let mut name = dir.to_vec();
+        // Trailing slashes go (but "/" stays), then one is added.
+        while name.len() > 1 && name.ends_with(b"/") {
+            name.pop();
+        }
+        if !name.is_empty() && !name.ends_with(b"/") {
+            name.push(b'/');
+        }
+        if let Some(i) = self.dirs.iter().position(|d| d.name == name) {
+            return i;
+        }
+        // A relative directory is never written off: the current directory
+        // may change.
+        let init = if name.first() == Some(&b'/') {
+            Status::Unknown
+        } else {
+            Status::Present
+        };
+        self.dirs.push(Dir {
+            name,
+            what,
+            from,
+            status: Vec::new(),
+            init,
+        });
+        self.dirs.len() - 1
+    }
+
+    /// ` search path=DIR:DIR…\t\t(WHAT)` for the run of `list` that shares
+    /// its first directory's origin, each directory with every capability
+    /// subdirectory not known to be missing (glibc's `print_search_path`).
+    fn print_search_path(&self, list: &[usize]) {
+        let what = self.dirs[list[0]].what;
+        let mut line = Msg::new().s(b" search path=");
+        let mut first = true;
+        for &d in list.iter().take_while(|&&d| self.dirs[d].what == what) {
+            let dir = &self.dirs[d];
+            for (c, cap) in self.caps.iter().enumerate() {
+                if dir.status(c) == Status::Missing {
+                    continue;
+                }
+                let full = [&dir.name[..], cap].concat();
+                let shown = if full.is_empty() || full == b"/" {
+                    &full[..]
+                } else {
+                    &full[..full.len() - 1]
+                };
+                if !first {
+                    line = line.s(b":");
+                }
+                line = line.s(shown);
+                first = false;
+            }
+        }
+        line = match &self.dirs[list[0]].from {
+            Some(from) => line.s(b"\t\t(").s(what).s(b" from file ").s(from).s(b")\n"),
+            None => line.s(b"\t\t(").s(what).s(b")\n"),
+        };
+        debug::print(line.bytes());
+    }
+}
+
+/// True when `path` (ending in a slash, or empty) names an existing directory.
+fn is_dir(path: &[u8]) -> bool {
+    let mut c = path.to_vec();
+    if c.is_empty() {
+        c.push(b'.');
+    }
+    c.push(0);
+    match crate::sys::CPath::new(&c) {
+        Some(p) => crate::sys::stat_path(&p).is_ok_and(|st| st.st_mode & crate::sys::S_IFMT == crate::sys::S_IFDIR),
+        None => false,
+    }
 }
 
 /// What the search saw so far, to pick the final error.
@@ -222,16 +506,6 @@ impl Attempt {
 
 /// One probe's outcome: found, not here (keep looking), or a fatal error.
 type Step = Result<Option<Found>, SearchError>;
-
-fn try_dir(dir: &[u8], name: &[u8], state: &mut Attempt) -> Step {
-    let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
-    path.extend_from_slice(dir);
-    if !dir.ends_with(b"/") {
-        path.push(b'/');
-    }
-    path.extend_from_slice(name);
-    try_path(path, state)
-}
 
 /// Opens a candidate.  A missing file, or one for another class or machine,
 /// means "keep looking"; a file that is there but corrupt ends the search

@@ -48,10 +48,12 @@ mod nr {
     pub const MPROTECT: usize = 10;
     pub const MUNMAP: usize = 11;
     pub const PREAD64: usize = 17;
+    pub const GETPID: usize = 39;
     pub const GETCWD: usize = 79;
     pub const READLINK: usize = 89;
     pub const EXIT_GROUP: usize = 231;
     pub const OPENAT: usize = 257;
+    pub const NEWFSTATAT: usize = 262;
 }
 
 fn check(ret: isize) -> Result<usize> {
@@ -70,6 +72,10 @@ fn call(nr: usize, a: [usize; 6]) -> Result<usize> {
 
 pub const O_RDONLY: usize = 0;
 pub const O_CLOEXEC: usize = 0o2000000;
+pub const O_WRONLY: usize = 0o1;
+pub const O_CREAT: usize = 0o100;
+pub const O_APPEND: usize = 0o2000;
+pub const O_NOFOLLOW: usize = 0o400000;
 const AT_FDCWD: isize = -100;
 
 /// Opens a NUL-terminated path.
@@ -97,12 +103,41 @@ impl<'a> CPath<'a> {
     }
 }
 
+/// `stat(2)` of a NUL-terminated path (following symbolic links).
+pub fn stat_path(path: &CPath) -> Result<Stat> {
+    let mut st = Stat::default();
+    call(
+        nr::NEWFSTATAT,
+        [
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            &mut st as *mut Stat as usize,
+            0,
+            0,
+            0,
+        ],
+    )?;
+    Ok(st)
+}
+
+/// `getpid(2)`.
+pub fn getpid() -> u32 {
+    call(nr::GETPID, [0; 6]).unwrap_or(0) as u32
+}
+
 /// An open file descriptor, closed on drop.
 pub struct Fd(pub i32);
 
 impl Fd {
     pub fn raw(&self) -> i32 {
         self.0
+    }
+
+    /// Keeps the descriptor open for the rest of the process; returns it.
+    pub fn leak(self) -> i32 {
+        let fd = self.0;
+        core::mem::forget(self);
+        fd
     }
 
     /// Reads at `offset` until `buf` is full or the file ends; returns the count.

@@ -135,13 +135,62 @@ global_asm!(
     options(att_syntax)
 );
 
-/// The Rust half of `_dl_fatal_printf`: formats `%s`, `%d`, `%u`, `%x`,
-/// `%p` (with an optional `l`/`z`), prints to stderr and exits 127.
+/// The Rust half of `_dl_fatal_printf`: prints to stderr and exits 127.
+///
+/// # Safety
+/// As `format`.
+unsafe extern "C" fn fatal_printf(fmt: *const u8, args: *const usize) -> ! {
+    // SAFETY: the caller's contract.
+    let out = unsafe { format(fmt, args) };
+    sys::write_all(2, out.bytes());
+    sys::exit(127)
+}
+
+// `GLRO(dl_debug_printf)(fmt, ...)`, which libc calls for its own `LD_DEBUG`
+// lines (`initialize program:`, `transferring control:`): the same spill as
+// above, but it returns.
+global_asm!(
+    ".globl ldrs_debug_printf",
+    ".hidden ldrs_debug_printf",
+    ".type ldrs_debug_printf, @function",
+    "ldrs_debug_printf:",
+    "    sub $56, %rsp",
+    "    mov %rsi, 0(%rsp)",
+    "    mov %rdx, 8(%rsp)",
+    "    mov %rcx, 16(%rsp)",
+    "    mov %r8, 24(%rsp)",
+    "    mov %r9, 32(%rsp)",
+    "    mov %rsp, %rsi",
+    "    call {imp}",
+    "    add $56, %rsp",
+    "    ret",
+    ".size ldrs_debug_printf, . - ldrs_debug_printf",
+    imp = sym debug_printf,
+    options(att_syntax)
+);
+
+extern "C" {
+    /// The variadic entry above (never called from Rust: its address goes to libc).
+    pub fn ldrs_debug_printf();
+}
+
+/// The Rust half of `GLRO(dl_debug_printf)`: one tagged debug message.
+///
+/// # Safety
+/// As `format`.
+unsafe extern "C" fn debug_printf(fmt: *const u8, args: *const usize) {
+    // SAFETY: the caller's contract.
+    let out = unsafe { format(fmt, args) };
+    crate::debug::print(out.bytes());
+}
+
+/// Formats a C format string with `%s`, `%d`, `%u`, `%x`, `%p` (with an
+/// optional `l`/`z`), as glibc's `_dl_printf` family does.
 ///
 /// # Safety
 /// `fmt` is NUL-terminated; `args` holds five words, the `%s` ones pointing
 /// at NUL-terminated strings.
-unsafe extern "C" fn fatal_printf(fmt: *const u8, args: *const usize) -> ! {
+unsafe fn format(fmt: *const u8, args: *const usize) -> crate::diag::Msg {
     // SAFETY: the caller's contract.
     let fmt = unsafe { c_bytes(fmt) };
     let mut out = crate::diag::Msg::new();
@@ -182,8 +231,7 @@ unsafe extern "C" fn fatal_printf(fmt: *const u8, args: *const usize) -> ! {
             other => out.s(&[b'%', other]),
         };
     }
-    sys::write_all(2, out.bytes());
-    sys::exit(127)
+    out
 }
 
 /// `_dl_signal_error`: libc's own copy interposes ld.so's; this one is
@@ -331,9 +379,6 @@ pub extern "C" fn _dl_x86_get_cpu_features() -> *const u8 {
 /// `__rtld_version_placeholder@GLIBC_2.34`: gives that version node a symbol.
 #[no_mangle]
 pub extern "C" fn __rtld_version_placeholder() {}
-
-/// `GLRO(dl_debug_printf)`: debug output is not routed through libc.
-pub extern "C" fn dl_debug_printf(_fmt: *const u8) {}
 
 /// `GLRO(dl_libc_freeres)`: nothing to free at `__libc_freeres`.
 pub extern "C" fn dl_libc_freeres() {}

@@ -337,6 +337,46 @@ impl Runtime for Glibc {
         exports::_dl_debug_state();
         Ok(())
     }
+
+    fn search_caps(&self) -> crate::search::CapsFn {
+        search_caps
+    }
+}
+
+/// The library search's capability subdirectory names, from the CPU as
+/// glibc sees it (without the tunables, which are read later): the
+/// `glibc-hwcaps` levels, best first, and the legacy names.
+fn search_caps(platform: &[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>) {
+    {
+        // The CPU's features as glibc computes them (without the tunables,
+        // which are read later), for its ISA level and legacy names.
+        let cf = cpu_features::init_cpu_features_with(&mut cpu_features::HostCpu);
+        let mut hwcaps: Vec<&'static [u8]> = Vec::new();
+        for (bit, name) in [
+            (cpu_features::ISA_1_V4, &b"x86-64-v4"[..]),
+            (cpu_features::ISA_1_V3, b"x86-64-v3"),
+            (cpu_features::ISA_1_V2, b"x86-64-v2"),
+        ] {
+            if cf.isa_1 & bit != 0 {
+                hwcaps.push(name);
+            }
+        }
+        // The legacy names: the hardware capabilities glibc deems important
+        // (`HWCAP_IMPORTANT`), lowest bit first, then the platform.
+        let mut legacy: Vec<Vec<u8>> = Vec::new();
+        let hwcap = cpu_features::hwcap_value(&cf);
+        if hwcap & cpu_features::HWCAP_X86_64 != 0 {
+            legacy.push(b"x86_64".to_vec());
+        }
+        if hwcap & cpu_features::HWCAP_X86_AVX512_1 != 0 {
+            legacy.push(b"avx512_1".to_vec());
+        }
+        match cpu_features::platform(&cf) {
+            Some(p) => legacy.push(p.strip_suffix(b"\0").unwrap_or(p).to_vec()),
+            None => legacy.push(platform.to_vec()),
+        }
+        (hwcaps, legacy)
+    }
 }
 
 /// The glibc release whose private layouts `layout.rs` describes.  libc's
@@ -412,7 +452,7 @@ fn versioned_function(ld: &Linker, id: DsoId, name: &[u8], version: &[u8]) -> Op
 unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     // SAFETY: the caller's contract.
     let ro = unsafe { glro() };
-    ro.dl_debug_mask = 0;
+    ro.dl_debug_mask = crate::debug::mask() as i32;
     if st.aux.platform != 0 {
         ro.dl_platform = st.aux.platform as *const u8;
         // SAFETY: AT_PLATFORM is a NUL-terminated string on the stack.
@@ -420,7 +460,7 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     }
     ro.dl_pagesize = st.aux.pagesz;
     ro.dl_clktck = st.aux.clktck as i32;
-    ro.dl_debug_fd = 2;
+    ro.dl_debug_fd = crate::debug::fd();
     ro.dl_lazy = (!ld.config.bind_now) as i32;
     ro.dl_bind_not = ld.config.bind_not as i32;
     ro.dl_fpu_control = 0x37f;
@@ -452,7 +492,7 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     // SAFETY: start-up, single-threaded.
     unsafe { gl().dl_all_dirs = ro.dl_init_all_dirs };
     ro.dl_dso_sort_algo = 2;
-    ro.dl_debug_printf = exports::dl_debug_printf as *const () as usize;
+    ro.dl_debug_printf = exports::ldrs_debug_printf as *const () as usize;
     ro.dl_mcount = exports::_dl_mcount as *const () as usize;
     ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as *const () as usize;
     ro.dl_open = dl::dl_open as *const () as usize;
