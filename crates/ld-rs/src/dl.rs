@@ -40,7 +40,12 @@ impl Linker {
         let root = match self.find_loaded(name) {
             Some(id) => id,
             None if flags & mode::RTLD_NOLOAD != 0 => return Ok(None),
-            None => self.load_one(name, caller)?,
+            None => {
+                self.loading_root = true;
+                let loaded = self.load_one(name, caller);
+                self.loading_root = false;
+                loaded?
+            }
         };
         let mut local = alloc::vec![root];
         if let Err(e) = self.load_closure(&mut local) {

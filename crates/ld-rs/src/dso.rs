@@ -268,6 +268,33 @@ impl Dso {
         Ok(())
     }
 
+    /// The versions this object requires (`DT_VERNEED`), in file order.
+    pub fn needed_versions(&self) -> Vec<Version> {
+        let mut out = Vec::new();
+        let Some(addr) = self.dynamic.verneed else {
+            return out;
+        };
+        for need in elf::VerNeedIter::parse(&self.image, addr, self.dynamic.verneednum) {
+            let Ok((need, auxes)) = need else { break };
+            let Ok(file) = self.strtab.get(need.file as u64) else {
+                break;
+            };
+            for aux in auxes {
+                let Ok(aux) = aux else { break };
+                let Ok(name) = self.strtab.get(aux.name as u64) else {
+                    break;
+                };
+                out.push(Version {
+                    name,
+                    hash: aux.hash,
+                    hidden: aux.other & VERSYM_HIDDEN != 0,
+                    file,
+                });
+            }
+        }
+        out
+    }
+
     /// The name to print for this object in messages: its path, or for the
     /// program, the name it was started as.
     pub fn display_name(&self) -> &[u8] {

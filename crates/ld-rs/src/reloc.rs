@@ -72,6 +72,12 @@ impl Linker {
         let base = dso.base;
         let img = dso.image;
         let bad = |what: &[u8]| LoadError::new(diag::LOADING, dso.display_name(), what);
+        if crate::debug::on(crate::debug::RELOC) {
+            let lazy = !(self.config.bind_now || dso.bind_now() || dso.dynamic.get(DT_BIND_NOW).is_some());
+            let line = diag::Msg::new().s(b"\nrelocation processing: ").s(dso.display_name());
+            let line = if lazy { line.s(b" (lazy)\n") } else { line.s(b"\n") };
+            crate::debug::print(line.bytes());
+        }
 
         // DT_RELR: relative relocations, packed.  Every place is checked to
         // lie in a writable segment; the segment last found is remembered,

@@ -8,6 +8,7 @@ use elf::consts::*;
 use elf::{Image, Phdr};
 
 use crate::config::{self, Command, Config, Mode};
+use crate::debug;
 use crate::diag::{self, LoadError, Msg};
 use crate::dso::{Dso, DsoId, Kind};
 use crate::lookup::UniqueTable;
@@ -66,6 +67,9 @@ pub struct Linker {
     cache: Option<Option<elf::Cache<'static>>>,
     /// The library search's directories, set up on first use.
     pub paths: Option<crate::search::Paths>,
+    /// `dlopen` is loading the object it was asked for (not a dependency):
+    /// `LD_DEBUG=files` says "dynamically loaded by".
+    pub loading_root: bool,
     /// Computes the capability subdirectory names (`Runtime::search_caps`).
     pub search_caps: Option<crate::search::CapsFn>,
 }
@@ -191,6 +195,7 @@ pub fn run(mut st: Startup) -> Handover {
         cache: None,
         paths: None,
         search_caps: None,
+        loading_root: false,
     }));
     let mut runtime = crate::runtime();
     ld.search_caps = Some(runtime.search_caps());
@@ -239,6 +244,9 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // check: every required symbol version exists.
     ld.check_versions();
+    if debug::on(debug::SCOPES) {
+        ld.debug_scopes();
+    }
     // tls: module ids and static offsets; then the C library's view of
     // the process (thread pointer, its records of our objects).
     let tls = ld.layout_static_tls();
@@ -258,6 +266,13 @@ pub fn run(mut st: Startup) -> Handover {
         }
         if let Err(e) = ld.relocate(id, &scope) {
             e.die();
+        }
+    }
+    // glibc relocates its own record last (so libc may interpose on it).
+    if debug::on(debug::RELOC) {
+        if let Some(&interp) = scope.iter().find(|&&id| ld.objs[id].kind == Kind::Interpreter) {
+            let line = Msg::new().s(b"\nrelocation processing: ").s(&ld.objs[interp].name);
+            debug::print(line.s(b"\n").bytes());
         }
     }
     // relro: what was writable only for relocation becomes read-only.
@@ -320,6 +335,15 @@ impl Linker {
                 return Err(err(b"cannot open shared object file").with_errno(sys::Errno::ENOENT))
             }
         };
+        if debug::on(debug::FILES) {
+            debug::print(
+                Msg::new()
+                    .s(b"file=")
+                    .s(path)
+                    .s(b" [0];  generating link map\n")
+                    .bytes(),
+            );
+        }
         let mapped = map::map_segments(&file, self.page).map_err(|e| err(e.as_bytes()))?;
         let mut dso = Dso::new(
             Kind::Main,
@@ -334,22 +358,10 @@ impl Linker {
         dso.ino = file.ino;
         dso.entry = mapped.base.wrapping_add(file.ehdr.e_entry as usize);
         dso.origin = Some(dirname_abs(path));
-        // Where the program headers are in memory: PT_PHDR says, or else the
-        // PT_LOAD that maps their file offset.
-        let phoff = file.ehdr.e_phoff;
-        let phdr_vaddr = mapped
-            .phdrs
-            .iter()
-            .find(|p| p.p_type == PT_PHDR)
-            .map(|p| p.p_vaddr)
-            .or_else(|| {
-                mapped
-                    .phdrs
-                    .iter()
-                    .find(|p| p.p_type == PT_LOAD && p.p_offset <= phoff && phoff < p.p_offset + p.p_filesz)
-                    .map(|p| p.p_vaddr + (phoff - p.p_offset))
-            });
-        let phdr_addr = mapped.base.wrapping_add(phdr_vaddr.unwrap_or(0) as usize);
+        let phdr_addr = phdr_address(&file, &mapped);
+        if debug::on(debug::FILES) {
+            debug_link_map(&dso, dso.entry, phdr_addr);
+        }
         st.set_aux(AT_PHDR, phdr_addr);
         st.set_aux(AT_PHNUM, mapped.phdrs.len());
         st.set_aux(AT_ENTRY, dso.entry);
@@ -534,6 +546,19 @@ impl Linker {
         if let Some(id) = self.find_loaded(name) {
             return Ok(id);
         }
+        if debug::on(debug::FILES) {
+            let how: &[u8] = if self.loading_root {
+                b" [0];  dynamically loaded by "
+            } else {
+                b" [0];  needed by "
+            };
+            let line = Msg::new()
+                .s(b"\nfile=")
+                .s(name)
+                .s(how)
+                .s(self.objs[from].display_name());
+            debug::print(line.s(b" [0]\n").bytes());
+        }
         let found = match self.find_library(name, from) {
             Ok(f) => f,
             Err(SearchError::NotFound(e)) => {
@@ -556,6 +581,15 @@ impl Linker {
         let err = |msg: &[u8]| LoadError::new(diag::LOADING, name, msg);
         if found.file.ehdr.e_type != ET_DYN {
             return Err(err(b"cannot dynamically load executable"));
+        }
+        if debug::on(debug::FILES) {
+            debug::print(
+                Msg::new()
+                    .s(b"file=")
+                    .s(name)
+                    .s(b" [0];  generating link map\n")
+                    .bytes(),
+            );
         }
         let mapped = map::map_segments(&found.file, self.page).map_err(|e| err(e.as_bytes()))?;
         let decoded = Dso::new(
@@ -592,6 +626,10 @@ impl Linker {
         dso.ino = found.file.ino;
         dso.loader = Some(from);
         dso.origin = Some(dirname_abs(&found.path));
+        if debug::on(debug::FILES) {
+            let entry = dso.base.wrapping_add(found.file.ehdr.e_entry as usize);
+            debug_link_map(&dso, entry, phdr_address(&found.file, &mapped));
+        }
         Ok(self.push(dso))
     }
 
@@ -635,7 +673,7 @@ impl Linker {
         for &id in list {
             let dso = &self.objs[id];
             let mut warned: Vec<DsoId> = Vec::new();
-            for v in dso.versions.iter().filter(|v| !v.file.is_empty()) {
+            for v in dso.needed_versions() {
                 let Some(dep) = dso.needed.iter().copied().find(|&d| {
                     let o = &self.objs[d];
                     o.soname == Some(v.file) || o.requested == v.file
@@ -643,6 +681,16 @@ impl Linker {
                     continue;
                 };
                 let target = &self.objs[dep];
+                if debug::on(debug::VERSIONS) {
+                    let line = Msg::new()
+                        .s(b"checking for version `")
+                        .s(v.name)
+                        .s(b"' in file ")
+                        .s(target.display_name())
+                        .s(b" [0] required by file ")
+                        .s(dso.display_name());
+                    debug::print(line.s(b" [0]\n").bytes());
+                }
                 let line = Msg::new()
                     .s(diag::progname())
                     .s(b": ")
@@ -686,6 +734,47 @@ impl Linker {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// The objects in glibc's link-map order: the program, the vDSO, the
+    /// rest of the global scope in search order (glibc links its own record
+    /// where the search reached it), then anything else.
+    pub fn link_map_order(&self) -> Vec<DsoId> {
+        let mut order: Vec<DsoId> = self.global.first().copied().into_iter().collect();
+        order.extend(self.objs.iter().position(|d| d.kind == Kind::Vdso));
+        for id in self.global.iter().skip(1).copied().chain(0..self.objs.len()) {
+            if !order.contains(&id) && !self.objs[id].unloaded {
+                order.push(id);
+            }
+        }
+        order
+    }
+
+    /// `LD_DEBUG=scopes` at start-up: each object's lookup scopes (glibc's
+    /// `_dl_show_scope`): the global one, and for the vDSO its own too;
+    /// the loader's record has none.
+    fn debug_scopes(&self) {
+        let mut out = Msg::new().s(b"\nInitial object scopes\n");
+        let scope_line = |out: Msg, n: u64, list: &[DsoId]| {
+            let out = list.iter().fold(out.s(b" scope ").dec(n).s(b":"), |o, &id| {
+                o.s(b" ").s(self.objs[id].display_name())
+            });
+            out.s(b"\n")
+        };
+        for id in self.link_map_order() {
+            let d = &self.objs[id];
+            out = out.s(b"object=").s(d.display_name()).s(b" [0]\n");
+            match d.kind {
+                Kind::Interpreter => out = out.s(b" no scope\n"),
+                Kind::Vdso => {
+                    out = scope_line(out, 0, &self.global);
+                    out = scope_line(out, 1, &[id]);
+                }
+                _ => out = scope_line(out, 0, &self.global),
+            }
+            out = out.s(b"\n");
+        }
+        debug::print(out.bytes());
     }
 
     /// The kernel made the stack executable or not according to the
@@ -775,6 +864,51 @@ impl Linker {
         out = missing(out, &|pos| pos >= self.global.len());
         sys::write_all(1, out.bytes());
     }
+}
+
+/// Where a mapped object's program headers are in memory: where `PT_PHDR`
+/// says, or else in the `PT_LOAD` that maps their file offset.
+fn phdr_address(file: &map::Opened, mapped: &map::Mapped) -> usize {
+    let phoff = file.ehdr.e_phoff;
+    let vaddr = mapped
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == PT_PHDR)
+        .map(|p| p.p_vaddr)
+        .or_else(|| {
+            mapped
+                .phdrs
+                .iter()
+                .find(|p| p.p_type == PT_LOAD && p.p_offset <= phoff && phoff < p.p_offset + p.p_filesz)
+                .map(|p| p.p_vaddr + (phoff - p.p_offset))
+        });
+    mapped.base.wrapping_add(vaddr.unwrap_or(0) as usize)
+}
+
+/// `LD_DEBUG=files`: a new object's link map, in glibc's layout.
+fn debug_link_map(dso: &Dso, entry: usize, phdr: usize) {
+    let dynamic = dso
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == PT_DYNAMIC)
+        .map_or(0, |p| dso.base.wrapping_add(p.p_vaddr as usize));
+    let phnum = Msg::new().dec(dso.phdrs.len() as u64);
+    let mut line = Msg::new()
+        .s(b"  dynamic: 0x")
+        .hex(dynamic as u64, 16)
+        .s(b"  base: 0x")
+        .hex(dso.base as u64, 16)
+        .s(b"   size: 0x")
+        .hex((dso.map_end - dso.map_start) as u64, 16)
+        .s(b"\n    entry: 0x")
+        .hex(entry as u64, 16)
+        .s(b"  phdr: 0x")
+        .hex(phdr as u64, 16)
+        .s(b"  phnum:   ");
+    for _ in phnum.bytes().len()..16 {
+        line = line.s(b" ");
+    }
+    debug::print(line.s(phnum.bytes()).s(b"\n\n").bytes());
 }
 
 impl map::Mapped {
