@@ -331,6 +331,10 @@ both_ways! {
         debug("main", "statistics").normalize(cycles).expect_exit(Exit::Code(0))
     }
 
+
+}
+
+both_ways! {
     /// `unused` while tracing (what `ldd -u` sets): the direct dependencies no symbol was
     /// bound to are listed, and the status is 1.
     fn unused_traced() -> Run {
@@ -339,9 +343,6 @@ both_ways! {
             .expect_exit(Exit::Code(1))
     }
 
-}
-
-both_ways! {
     /// `files`: each object's link map (dynamic, base, size, entry, phdr, phnum), who
     /// needed it, and the initializer/finalizer lines.
     fn files() -> Run {

@@ -487,7 +487,6 @@ both_ways! {
 }
 
 both_ways! {
-    #[ignore = "ldd -v and -r (LD_VERBOSE, LD_WARN) are not implemented yet (issue 5)"]
     /// `ldd -v`: `LD_VERBOSE=yes` adds the version information of every object.
     fn trace_verbose_versions() -> Run {
         trace("main", "1")

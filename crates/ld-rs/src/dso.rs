@@ -268,8 +268,9 @@ impl Dso {
         Ok(())
     }
 
-    /// The versions this object requires (`DT_VERNEED`), in file order.
-    pub fn needed_versions(&self) -> Vec<Version> {
+    /// The versions this object requires (`DT_VERNEED`), in file order,
+    /// each with its `vna_flags`.
+    pub fn needed_versions(&self) -> Vec<(Version, u16)> {
         let mut out = Vec::new();
         let Some(addr) = self.dynamic.verneed else {
             return out;
@@ -284,12 +285,13 @@ impl Dso {
                 let Ok(name) = self.strtab.get(aux.name as u64) else {
                     break;
                 };
-                out.push(Version {
+                let v = Version {
                     name,
                     hash: aux.hash,
                     hidden: aux.other & VERSYM_HIDDEN != 0,
                     file,
-                });
+                };
+                out.push((v, aux.flags));
             }
         }
         out

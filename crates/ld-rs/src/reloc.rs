@@ -188,6 +188,86 @@ impl Linker {
         Ok(())
     }
 
+    /// Resolves every symbol reference of object `id` without applying
+    /// anything or calling IFUNC resolvers, as glibc relocates under `ldd -d`,
+    /// `-r` and `-u`: each definition found marks its object in `used` (if
+    /// long enough), each undefined reference is reported on stderr as
+    /// `undefined symbol: NAME\t(OBJECT)` and the walk goes on.  With `lazy`,
+    /// PLT slots are left alone (`ldd -d`).
+    pub fn trace_relocate(&self, id: DsoId, lazy: bool, used: &mut [bool]) {
+        let dso = &self.objs[id];
+        let table = |addr: i64, size: i64| -> &'static [Rela] {
+            match (dso.dynamic.get(addr), dso.dynamic.get(size)) {
+                (Some(a), Some(n)) => dso
+                    .image
+                    .slice(a, n / core::mem::size_of::<Rela>() as u64)
+                    .unwrap_or(&[]),
+                _ => &[],
+            }
+        };
+        let mut relas = table(DT_RELA, DT_RELASZ);
+        let plts = table(DT_JMPREL, DT_PLTRELSZ);
+        // The PLT's relocations counted in DT_RELASZ too are walked once.
+        if !plts.is_empty() && relas.len() >= plts.len() && relas.as_ptr_range().end == plts.as_ptr_range().end {
+            relas = &relas[..relas.len() - plts.len()];
+        }
+        let mut last: Option<(u32, Class)> = None;
+        for (r, in_plt) in relas.iter().map(|r| (r, false)).chain(plts.iter().map(|r| (r, true))) {
+            let ty = r.r_type();
+            let idx = r.r_sym();
+            if idx == 0 || matches!(ty, R_X86_64_NONE | R_X86_64_RELATIVE | R_X86_64_IRELATIVE) {
+                continue;
+            }
+            if in_plt && lazy && ty == R_X86_64_JUMP_SLOT {
+                continue;
+            }
+            let Some(sym) = dso.symtab.get(idx as usize) else {
+                continue;
+            };
+            if sym.st_bind() == STB_LOCAL {
+                continue;
+            }
+            let class = match ty {
+                R_X86_64_COPY => Class::Copy,
+                R_X86_64_JUMP_SLOT | R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 | R_X86_64_TLSDESC => {
+                    Class::Plt
+                }
+                _ => Class::Data,
+            };
+            // glibc's one-entry cache: the same symbol again is not looked up again.
+            if last == Some((idx, class)) {
+                continue;
+            }
+            last = Some((idx, class));
+            let name = dso.str_at(sym.st_name as u64).unwrap_or(b"");
+            let q = Query {
+                name,
+                gnu_hash: elf::gnu_hash(name),
+                version: self.version_req(id, idx),
+                class,
+                newest: false,
+            };
+            let skip = (class == Class::Copy).then_some(id);
+            match self.lookup(&self.global, &q, skip) {
+                Some(f) => {
+                    if let Some(u) = used.get_mut(f.dso) {
+                        *u = true;
+                    }
+                }
+                None if sym.st_bind() == STB_WEAK => {}
+                None => {
+                    let e = self.undefined(id, name, q.version.map(|v| v.name));
+                    diag::Msg::new()
+                        .s(&e.message)
+                        .s(b"\t(")
+                        .s(dso.display_name())
+                        .s(b")")
+                        .write_line(2);
+                }
+            }
+        }
+    }
+
     /// The writable segment of object `id` holding the 8 bytes at `place`
     /// (any segment, for an object with text relocations).
     #[cold]

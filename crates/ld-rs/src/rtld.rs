@@ -236,7 +236,26 @@ pub fn run(mut st: Startup) -> Handover {
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize);
     if ld.config.mode == Mode::List {
+        // `ldd -u`: the program's relocations only, then its unused needs.
+        if debug::on(debug::UNUSED) {
+            ld.print_unused();
+        }
         ld.print_list();
+        // `ldd -d`/`-r`: every object's references resolved, the undefined
+        // ones reported.
+        if ld.config.warn {
+            let lazy = !ld.config.bind_now;
+            let scope = ld.global.clone();
+            for id in crate::init::init_order(ld, &scope) {
+                if ld.objs[id].kind != Kind::Interpreter {
+                    ld.trace_relocate(id, lazy, &mut []);
+                }
+            }
+        }
+        // `ldd -v`: the versions each object needs, and who has them.
+        if ld.config.verbose {
+            ld.print_version_info();
+        }
         sys::exit(0);
     }
     if ld.config.mode == Mode::Verify {
@@ -673,7 +692,7 @@ impl Linker {
         for &id in list {
             let dso = &self.objs[id];
             let mut warned: Vec<DsoId> = Vec::new();
-            for v in dso.needed_versions() {
+            for (v, _) in dso.needed_versions() {
                 let Some(dep) = dso.needed.iter().copied().find(|&d| {
                     let o = &self.objs[d];
                     o.soname == Some(v.file) || o.requested == v.file
@@ -909,6 +928,69 @@ fn debug_link_map(dso: &Dso, entry: usize, phdr: usize) {
         line = line.s(b" ");
     }
     debug::print(line.s(phnum.bytes()).s(b"\n\n").bytes());
+}
+
+impl Linker {
+    /// `ldd -u` (`LD_DEBUG=unused` while tracing): resolves the program's
+    /// references, then lists its `DT_NEEDED` objects that defined none of
+    /// them and exits 1 if there are any, 0 if not (glibc's `dl_main`).
+    fn print_unused(&mut self) -> ! {
+        let main = self.global[0];
+        let mut used = alloc::vec![false; self.objs.len()];
+        self.trace_relocate(main, !self.config.bind_now, &mut used);
+        let mut out = Msg::new();
+        let mut any = false;
+        for &dep in &self.objs[main].needed {
+            if !used[dep] {
+                if !any {
+                    out = out.s(b"Unused direct dependencies:\n");
+                    any = true;
+                }
+                out = out.s(b"\t").s(&self.objs[dep].name).s(b"\n");
+            }
+        }
+        sys::write_all(1, out.bytes());
+        sys::exit(any as i32)
+    }
+
+    /// `ldd -v` (`LD_VERBOSE` while tracing): for each object that requires
+    /// versions, each requirement and the file that satisfies it.
+    fn print_version_info(&self) {
+        let mut out = Msg::new();
+        let mut first = true;
+        for id in self.link_map_order() {
+            let d = &self.objs[id];
+            if d.dynamic.verneed.is_none() {
+                continue;
+            }
+            if first {
+                out = out.s(b"\n\tVersion information:\n");
+                first = false;
+            }
+            out = out.s(b"\t").s(d.display_name()).s(b":\n");
+            for (v, flags) in d.needed_versions() {
+                let target = self.global.iter().copied().find(|&t| {
+                    let o = &self.objs[t];
+                    o.name == v.file || o.requested == v.file || o.soname == Some(v.file)
+                });
+                let has = |t: DsoId| {
+                    self.objs[t]
+                        .versions
+                        .iter()
+                        .any(|x| x.file.is_empty() && x.name == v.name)
+                };
+                out = out.s(b"\t\t").s(v.file).s(b" (").s(v.name).s(b") ");
+                if flags & VER_FLG_WEAK != 0 {
+                    out = out.s(b"[WEAK] ");
+                }
+                out = match target.filter(|&t| has(t)) {
+                    Some(t) => out.s(b"=> ").s(&self.objs[t].name).s(b"\n"),
+                    None => out.s(b"=> not found\n"),
+                };
+            }
+        }
+        sys::write_all(1, out.bytes());
+    }
 }
 
 impl map::Mapped {
