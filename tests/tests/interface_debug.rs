@@ -299,7 +299,6 @@ mod output_with_help {
 }
 
 both_ways! {
-    #[ignore = "LD_DEBUG output is not implemented yet (issue 5)"]
     /// `bindings`: one line per symbol binding, at startup and lazily at first calls.
     fn bindings() -> Run {
         debug("main", "bindings").expect_exit(Exit::Code(0))

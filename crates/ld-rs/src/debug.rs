@@ -11,7 +11,7 @@
 //! at each place that could print: callers write `if debug::on(BIT) { … }`
 //! and build their line only inside.
 
-use core::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use crate::sys;
 
@@ -57,6 +57,11 @@ pub const OPTIONS: [(&[u8], u32); 11] = [
 ];
 
 static MASK: AtomicU32 = AtomicU32::new(0);
+/// `statistics`: symbol lookups made for relocations, and those a
+/// relocation's one-entry cache answered (glibc's `dl_num_relocations`,
+/// `dl_num_cache_relocations`).
+pub static LOOKUPS: AtomicU64 = AtomicU64::new(0);
+pub static CACHED: AtomicU64 = AtomicU64::new(0);
 static FD: AtomicI32 = AtomicI32::new(2);
 
 /// True when any of `bits` was asked for.
@@ -98,6 +103,23 @@ pub fn start(mask: u32, output: Option<&[u8]>) {
         })
         .map_or(1, |fd| fd.leak());
     FD.store(fd, Ordering::Relaxed);
+}
+
+/// Counts one lookup (or, `cached`, one answered by the cache) when
+/// statistics were asked for.
+#[inline(always)]
+pub fn count(cached: bool) {
+    if on(STATISTICS) {
+        let c = if cached { &CACHED } else { &LOOKUPS };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// `N.N`: `part` as a per-cent of `total`, one decimal (glibc's
+/// `print_statistics_item`).
+pub fn percent(part: u64, total: u64) -> crate::diag::Msg {
+    let permille = (1000u128 * part as u128).checked_div(total as u128).unwrap_or(0) as u64;
+    crate::diag::Msg::new().dec(permille / 10).s(b".").dec(permille % 10)
 }
 
 /// Writes `text`, each line tagged with the process id (glibc's

@@ -137,6 +137,16 @@ impl Linker {
         for &id in order.iter().rev() {
             self.run_fini_of(id);
         }
+        if crate::debug::on(crate::debug::STATISTICS) {
+            use core::sync::atomic::Ordering::Relaxed;
+            let out = crate::diag::Msg::new()
+                .s(b"\nruntime linker statistics:\n           final number of relocations: ")
+                .dec(crate::debug::LOOKUPS.load(Relaxed))
+                .s(b"\nfinal number of relocations from cache: ")
+                .dec(crate::debug::CACHED.load(Relaxed))
+                .s(b"\n");
+            crate::debug::print(out.bytes());
+        }
     }
 
     /// Runs object `id`'s `DT_FINI_ARRAY` (backwards) and `DT_FINI`, once.

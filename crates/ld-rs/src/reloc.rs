@@ -415,6 +415,7 @@ impl Linker {
     ) -> Result<usize, LoadError> {
         if let Some(value) = cache.value {
             if cache.sym == idx && cache.class == class {
+                crate::debug::count(true);
                 return Ok(value);
             }
         }
@@ -453,7 +454,7 @@ impl Linker {
             class,
             newest: false,
         };
-        match self.lookup(scope, &q, None) {
+        match self.lookup_from(id, scope, &q, None) {
             Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
             None if sym.st_bind() == STB_WEAK => Ok(0),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
@@ -486,10 +487,64 @@ impl Linker {
             class: Class::Plt,
             newest: false,
         };
-        match self.lookup(scope, &q, None) {
+        match self.lookup_from(id, scope, &q, None) {
             Some(f) => Ok((f.dso, f.sym.st_value as usize)),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
+    }
+
+    /// `lookup` on behalf of a reference in object `from`, counted for
+    /// `LD_DEBUG=statistics` and reported for `LD_DEBUG=bindings`.
+    pub fn lookup_from(
+        &self,
+        from: DsoId,
+        scope: &[DsoId],
+        q: &Query,
+        skip: Option<DsoId>,
+    ) -> Option<crate::lookup::Found> {
+        let found = self.lookup(scope, q, skip);
+        if crate::debug::on(crate::debug::STATISTICS | crate::debug::BINDINGS) {
+            crate::debug::count(false);
+            if let (Some(f), true) = (found, crate::debug::on(crate::debug::BINDINGS)) {
+                let protected = f.sym.st_other & 3 == STV_PROTECTED;
+                let mut line = diag::Msg::new()
+                    .s(b"binding file ")
+                    .s(self.objs[from].display_name())
+                    .s(b" [0] to ")
+                    .s(self.objs[f.dso].display_name())
+                    .s(if protected {
+                        &b" [0]: protected symbol `"[..]
+                    } else {
+                        b" [0]: normal symbol `"
+                    })
+                    .s(q.name)
+                    .s(b"'");
+                if let Some(v) = q.version {
+                    line = line.s(b" [").s(v.name).s(b"]");
+                }
+                crate::debug::print(line.s(b"\n").bytes());
+            }
+        }
+        found
+    }
+
+    /// The address of `name@version` for a reference from object `from`,
+    /// looked up in `scope` as a relocation would (counted and reported as
+    /// one): what the C library's personality binds on the loader's behalf.
+    pub fn bind_symbol(&self, from: DsoId, scope: &[DsoId], name: &[u8], version: &[u8]) -> Option<usize> {
+        let q = Query {
+            name,
+            gnu_hash: elf::gnu_hash(name),
+            version: Some(crate::lookup::VersionReq {
+                name: version,
+                hash: elf::sysv_hash(version),
+                hidden: false,
+            }),
+            class: Class::Data,
+            newest: false,
+        };
+        let f = self.lookup_from(from, scope, &q, None)?;
+        Some(self.symbol_address(f.dso, f.sym))
     }
 
     /// The run-time address of a defined symbol, calling an IFUNC's resolver.
@@ -537,7 +592,7 @@ impl Linker {
             class: Class::Copy,
             newest: false,
         };
-        let Some(f) = self.lookup(scope, &q, Some(id)) else {
+        let Some(f) = self.lookup_from(id, scope, &q, Some(id)) else {
             return Err(self.undefined(id, name, q.version.map(|v| v.name)));
         };
         let def = &self.objs[f.dso];

@@ -139,6 +139,8 @@ Shared library search path:\n\
 
 /// From the kernel's hand-off to the program's entry point.
 pub fn run(mut st: Startup) -> Handover {
+    // For LD_DEBUG=statistics, which is not known yet.
+    let t_start = arch::cycles();
     let mut cfg = Config::from_env(&st);
     // LD_DEBUG: from here on, the categories asked for are traced.
     if cfg.debug != 0 && !cfg.debug_help {
@@ -223,9 +225,12 @@ pub fn run(mut st: Startup) -> Handover {
     ld.add_vdso(&st);
 
     // load: every DT_NEEDED, breadth-first.
+    let stats = debug::on(debug::STATISTICS);
+    let t_load = if stats { arch::cycles() } else { 0 };
     if let Err(e) = ld.load_deps(main) {
         e.die();
     }
+    let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
     if ld.config.debug_help {
         sys::write_all(1, DEBUG_HELP);
         sys::exit(0);
@@ -279,6 +284,7 @@ pub fn run(mut st: Startup) -> Handover {
     // `l_initfini` backwards).
     let scope = ld.global.clone();
     let order = crate::init::init_order(ld, &scope);
+    let t_reloc = if stats { arch::cycles() } else { 0 };
     for &id in &order {
         if matches!(ld.objs[id].kind, Kind::Interpreter | Kind::Vdso) {
             continue;
@@ -294,12 +300,16 @@ pub fn run(mut st: Startup) -> Handover {
             debug::print(line.s(b"\n").bytes());
         }
     }
+    let t_reloc = if stats { arch::cycles().wrapping_sub(t_reloc) } else { 0 };
     // relro: what was writable only for relocation becomes read-only.
     for &id in &scope {
         ld.protect_relro(id);
     }
     if let Err(e) = runtime.before_init(ld, &st) {
         e.die();
+    }
+    if stats {
+        ld.print_statistics(arch::cycles().wrapping_sub(t_start), t_reloc, t_load);
     }
     // init: preinit, then every object's initializers, dependencies first.
     ld.fini_order = order.clone();
@@ -951,6 +961,39 @@ impl Linker {
         }
         sys::write_all(1, out.bytes());
         sys::exit(any as i32)
+    }
+
+    /// `LD_DEBUG=statistics` at the end of start-up, in glibc's words
+    /// (elf/rtld.c `print_statistics`): the time spent, the symbol lookups
+    /// made for relocations, and the relative relocations counted by
+    /// `DT_RELACOUNT` in objects not loaded at their link-time address.
+    fn print_statistics(&self, total: u64, reloc: u64, load: u64) {
+        let relative: u64 = self
+            .global
+            .iter()
+            .map(|&id| &self.objs[id])
+            .filter(|d| d.base != 0)
+            .map(|d| d.dynamic.relacount)
+            .sum();
+        let out = Msg::new()
+            .s(b"\nruntime linker statistics:\n  total startup time in dynamic loader: ")
+            .dec(total)
+            .s(b" cycles\n            time needed for relocation: ")
+            .dec(reloc)
+            .s(b" cycles (")
+            .s(debug::percent(reloc, total).bytes())
+            .s(b"%)\n                 number of relocations: ")
+            .dec(debug::LOOKUPS.load(core::sync::atomic::Ordering::Relaxed))
+            .s(b"\n      number of relocations from cache: ")
+            .dec(debug::CACHED.load(core::sync::atomic::Ordering::Relaxed))
+            .s(b"\n        number of relative relocations: ")
+            .dec(relative)
+            .s(b"\n           time needed to load objects: ")
+            .dec(load)
+            .s(b" cycles (")
+            .s(debug::percent(load, total).bytes())
+            .s(b"%)\n");
+        debug::print(out.bytes());
     }
 
     /// `ldd -v` (`LD_VERBOSE` while tracing): for each object that requires

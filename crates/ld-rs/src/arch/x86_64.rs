@@ -152,6 +152,17 @@ pub fn own_ehdr() -> usize {
     addr
 }
 
+/// The time-stamp counter (`rdtsc`), for `LD_DEBUG=statistics`.
+#[inline(always)]
+pub fn cycles() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: `rdtsc` only reads the time-stamp counter.
+    unsafe {
+        asm!("rdtsc", out("eax") lo, out("edx") hi, options(nostack, nomem, preserves_flags));
+    }
+    (u64::from(hi) << 32) | u64::from(lo)
+}
+
 /// The address of our own entry point, `_start`.
 #[inline(always)]
 pub fn own_entry() -> usize {

@@ -306,12 +306,35 @@ impl Runtime for Glibc {
         // SAFETY: start-up; libc is relocated.
         unsafe {
             gl().dl_ns[0].libc_map = state.maps[libc];
-            // dlerror's catch: libc's own `_dl_catch_error` (contract §8.1).
-            if let Some(f) = private_function(ld, libc, b"_dl_catch_error") {
-                glro().dl_catch_error = f;
+            // glibc's loader binds its references to four error functions to
+            // libc's copies (relocating itself last, in the global scope);
+            // the same lookups here, from our record.  Two are used:
+            // dlerror's catch, libc's own `_dl_catch_error` (contract §8.1),
+            // and its `_dl_signal_error`.
+            // Before that, glibc's loader trades its start-up allocator for
+            // the program's `malloc` family; ld-rs keeps its own, but makes
+            // the same lookups when asked to report them.  Likewise for the
+            // two error functions ld-rs does not call through.
+            let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::STATISTICS);
+            if reported {
+                for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
+                    let _ = ld.bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5");
+                }
             }
-            if let Some(f) = private_function(ld, libc, b"_dl_signal_error") {
+            let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
+            let bind = |name: &[u8]| {
+                ld.bind_symbol(interp, &ld.global, name, b"GLIBC_PRIVATE")
+                    .or_else(|| private_function(ld, libc, name))
+            };
+            if reported {
+                let _ = bind(b"_dl_catch_exception");
+                let _ = bind(b"_dl_signal_exception");
+            }
+            if let Some(f) = bind(b"_dl_signal_error") {
                 dl::SIGNAL_ERROR.store(f, Ordering::Release);
+            }
+            if let Some(f) = bind(b"_dl_catch_error") {
+                glro().dl_catch_error = f;
             }
             // The load locks are pthread mutexes, taken through libc (contract §9).
             for (name, slot) in [
@@ -540,7 +563,7 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
         ro.dl_sysinfo_map = maps[v];
         // The vDSO's fast paths, which libc calls instead of the system calls
         // (glibc's setup_vdso_pointers).
-        let vdso = |name: &[u8]| versioned_function(ld, v, name, b"LINUX_2.6").unwrap_or(0);
+        let vdso = |name: &[u8]| ld.bind_symbol(v, &[v], name, b"LINUX_2.6").unwrap_or(0);
         ro.dl_vdso_clock_gettime64 = vdso(b"__vdso_clock_gettime");
         ro.dl_vdso_gettimeofday = vdso(b"__vdso_gettimeofday");
         ro.dl_vdso_time = vdso(b"__vdso_time");
