@@ -11,7 +11,7 @@
 
 use alloc::vec::Vec;
 
-use crate::diag::LoadError;
+use crate::diag::{LoadError, Msg};
 use crate::dso::DsoId;
 use crate::rtld::Linker;
 
@@ -63,6 +63,9 @@ impl Linker {
             dso.dlopened = true;
             dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
         }
+        if crate::debug::on(crate::debug::SCOPES) && new.contains(&root) {
+            self.debug_scope(root, &[&self.global, &local]);
+        }
         let root_dso = &mut self.objs[root];
         root_dso.open_count += 1;
         if flags & mode::RTLD_NODELETE != 0 {
@@ -96,6 +99,30 @@ impl Linker {
         for &id in new {
             self.protect_relro(id);
         }
+        if crate::debug::on(crate::debug::FILES) {
+            for &id in new
+                .iter()
+                .filter(|&&id| self.objs[id].dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0)
+            {
+                let line = Msg::new().s(b"activating NODELETE for ").s(&self.objs[id].name);
+                crate::debug::print(line.s(b" [0]\n").bytes());
+            }
+        }
+        // Relocated, the new objects join their closure's scopes; glibc
+        // shows each member's (the objects `dlopen` just made global only
+        // become so later).
+        if crate::debug::on(crate::debug::SCOPES) && !new.is_empty() {
+            let local = self.objs[new[0]].local_scope.clone();
+            let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
+            for &id in &local {
+                let d = &self.objs[id];
+                if new.contains(&id) {
+                    self.debug_scope(id, &[&global, &local]);
+                } else if !d.dlopened {
+                    self.debug_scope(id, &[&global]);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -112,6 +139,31 @@ impl Linker {
         let (argc, argv, envp) = self.argv;
         // SAFETY: the caller's contract.
         unsafe { self.run_inits(&fresh, argc, argv as *const *const u8, envp as *const *const u8) };
+        if crate::debug::on(crate::debug::FILES) {
+            let d = &self.objs[root];
+            let line = Msg::new().s(b"opening file=").s(&d.name).s(b" [0]; direct_opencount=");
+            crate::debug::print(line.dec(d.open_count as u64).s(b"\n\n").bytes());
+        }
+    }
+
+    /// `LD_DEBUG=scopes`: object `id` and its lookup scopes (glibc's `_dl_show_scope`).
+    fn debug_scope(&self, id: DsoId, scopes: &[&[DsoId]]) {
+        let mut out = Msg::new().s(b"object=").s(self.objs[id].display_name()).s(b" [0]\n");
+        // The loader's own record has no scope of its own.
+        let scopes = if self.objs[id].kind == crate::dso::Kind::Interpreter {
+            out = out.s(b" no scope\n");
+            &[]
+        } else {
+            scopes
+        };
+        for (n, list) in scopes.iter().enumerate() {
+            out = out.s(b" scope ").dec(n as u64).s(b":");
+            for &d in list.iter() {
+                out = out.s(b" ").s(self.objs[d].display_name());
+            }
+            out = out.s(b"\n");
+        }
+        crate::debug::print(out.s(b"\n").bytes());
     }
 
     /// `dlclose` of object `root`: one reference fewer; when none is left,
@@ -124,6 +176,10 @@ impl Linker {
             return Err(());
         }
         dso.open_count -= 1;
+        if (dso.open_count > 0 || !dso.dlopened) && crate::debug::on(crate::debug::FILES) {
+            let line = Msg::new().s(b"\nclosing file=").s(&dso.name).s(b"; direct_opencount=");
+            crate::debug::print(line.dec(dso.open_count as u64).s(b"\n").bytes());
+        }
         if dso.open_count > 0 || !dso.dlopened || dso.nodelete {
             return Ok(Vec::new());
         }
@@ -161,6 +217,10 @@ impl Linker {
         }
         for &id in &doomed {
             let d = &mut self.objs[id];
+            if crate::debug::on(crate::debug::FILES) {
+                let line = Msg::new().s(b"\nfile=").s(&d.name);
+                crate::debug::print(line.s(b" [0];  destroying link map\n").bytes());
+            }
             d.unloaded = true;
             let (start, end) = (d.map_start & !(self.page - 1), d.map_end);
             // SAFETY: the object's own mapping; nothing refers into it any more
@@ -172,14 +232,13 @@ impl Linker {
         Ok(order)
     }
 
-    /// The scope object `id`'s symbol references are resolved in.
+    /// The scope object `id`'s symbol references are resolved in: the
+    /// global scope, then its local one whole (as glibc's two scope
+    /// elements; an object in both is searched twice when nothing matches,
+    /// which `LD_DEBUG=symbols` shows).
     pub fn scope_of(&self, id: DsoId) -> Vec<DsoId> {
         let mut scope = self.global.clone();
-        for &d in &self.objs[id].local_scope {
-            if !scope.contains(&d) {
-                scope.push(d);
-            }
-        }
+        scope.extend_from_slice(&self.objs[id].local_scope);
         scope
     }
 

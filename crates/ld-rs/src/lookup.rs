@@ -171,12 +171,30 @@ impl Linker {
     /// the search starts after that object (the executable, for COPY
     /// relocations; the caller, for `dlsym(RTLD_NEXT)`).
     pub fn lookup(&self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
+        if crate::debug::on(crate::debug::SYMBOLS) {
+            self.lookup_in::<true>(scope, q, skip)
+        } else {
+            self.lookup_in::<false>(scope, q, skip)
+        }
+    }
+
+    /// `lookup`, with `TRACE` naming each object searched (`LD_DEBUG=symbols`).
+    #[inline(always)]
+    fn lookup_in<const TRACE: bool>(&self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
         let start = skip
             .and_then(|s| scope.iter().position(|&id| id == s))
             .map_or(0, |i| i + 1);
         for &id in &scope[start..] {
             if Some(id) == skip || self.objs[id].unloaded {
                 continue;
+            }
+            if TRACE {
+                let line = crate::diag::Msg::new()
+                    .s(b"symbol=")
+                    .s(q.name)
+                    .s(b";  lookup in file=")
+                    .s(self.objs[id].display_name());
+                crate::debug::print(line.s(b" [0]\n").bytes());
             }
             let Some(sym) = self.objs[id].find_symbol(q) else {
                 continue;

@@ -28,6 +28,10 @@ pub trait Runtime {
         st: &Startup,
         tls: crate::tls::StaticLayout,
     ) -> Result<(), LoadError>;
+    /// The vDSO, if the kernel gave one, is recorded; no library is loaded yet.
+    fn vdso_loaded(&mut self, _ld: &Linker) {}
+    /// Every start-up object is relocated, but for the loader's own record.
+    fn relocated(&mut self, _ld: &Linker) {}
     /// Everything is relocated; no initializer has run.
     fn before_init(&mut self, ld: &mut Linker, st: &Startup) -> Result<(), LoadError>;
     /// The capability subdirectories the library search tries in each
@@ -223,6 +227,7 @@ pub fn run(mut st: Startup) -> Handover {
     ld.add_self(if explicit { Some(own_argv0) } else { None });
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
+    runtime.vdso_loaded(ld);
 
     // load: every DT_NEEDED, breadth-first.
     let stats = debug::on(debug::STATISTICS);
@@ -293,6 +298,7 @@ pub fn run(mut st: Startup) -> Handover {
             e.die();
         }
     }
+    runtime.relocated(ld);
     // glibc relocates its own record last (so libc may interpose on it).
     if debug::on(debug::RELOC) {
         if let Some(&interp) = scope.iter().find(|&&id| ld.objs[id].kind == Kind::Interpreter) {

@@ -115,7 +115,12 @@ unsafe fn lookup(
             }
             s = s.add(1);
         }
-        if let Some(found) = ld.lookup(&ids, &q, skip) {
+        // Counted and reported (`LD_DEBUG`) on behalf of the object asking.
+        let found = match dso_of(undef_map) {
+            Some(from) => ld.lookup_from(from, &ids, &q, skip),
+            None => ld.lookup(&ids, &q, skip),
+        };
+        if let Some(found) = found {
             *ref_ = found.sym;
             return Ok(super::map_of(found.dso));
         }

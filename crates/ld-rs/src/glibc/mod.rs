@@ -293,6 +293,35 @@ impl Runtime for Glibc {
         Ok(())
     }
 
+    fn vdso_loaded(&mut self, ld: &Linker) {
+        let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) else {
+            return;
+        };
+        // The vDSO's fast paths, which libc calls instead of the system calls
+        // (glibc's setup_vdso_pointers, which runs this early).
+        let vdso = |name: &[u8]| ld.bind_symbol(v, &[v], name, b"LINUX_2.6").unwrap_or(0);
+        // SAFETY: single-threaded start-up; no libc code has run.
+        let ro = unsafe { glro() };
+        ro.dl_vdso_clock_gettime64 = vdso(b"__vdso_clock_gettime");
+        ro.dl_vdso_gettimeofday = vdso(b"__vdso_gettimeofday");
+        ro.dl_vdso_time = vdso(b"__vdso_time");
+        ro.dl_vdso_getcpu = vdso(b"__vdso_getcpu");
+        ro.dl_vdso_clock_getres_time64 = vdso(b"__vdso_clock_getres");
+    }
+
+    fn relocated(&mut self, ld: &Linker) {
+        // glibc's loader now trades its start-up allocator for the program's
+        // `malloc` family; ld-rs keeps its own, but makes the same lookups
+        // when asked to report them.
+        if crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS)
+            && ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6"))
+        {
+            for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
+                let _ = ld.bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5");
+            }
+        }
+    }
+
     fn before_init(&mut self, ld: &mut Linker, _st: &Startup) -> Result<(), LoadError> {
         // SAFETY: STATE was published in before_relocation.
         let state = unsafe { &*STATE.load(Ordering::Acquire) };
@@ -311,16 +340,8 @@ impl Runtime for Glibc {
             // the same lookups here, from our record.  Two are used:
             // dlerror's catch, libc's own `_dl_catch_error` (contract §8.1),
             // and its `_dl_signal_error`.
-            // Before that, glibc's loader trades its start-up allocator for
-            // the program's `malloc` family; ld-rs keeps its own, but makes
-            // the same lookups when asked to report them.  Likewise for the
-            // two error functions ld-rs does not call through.
-            let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::STATISTICS);
-            if reported {
-                for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
-                    let _ = ld.bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5");
-                }
-            }
+            // The other two are looked up only to be reported.
+            let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS);
             let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
             let bind = |name: &[u8]| {
                 ld.bind_symbol(interp, &ld.global, name, b"GLIBC_PRIVATE")
@@ -561,14 +582,6 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
     if let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) {
         ro.dl_sysinfo_map = maps[v];
-        // The vDSO's fast paths, which libc calls instead of the system calls
-        // (glibc's setup_vdso_pointers).
-        let vdso = |name: &[u8]| ld.bind_symbol(v, &[v], name, b"LINUX_2.6").unwrap_or(0);
-        ro.dl_vdso_clock_gettime64 = vdso(b"__vdso_clock_gettime");
-        ro.dl_vdso_gettimeofday = vdso(b"__vdso_gettimeofday");
-        ro.dl_vdso_time = vdso(b"__vdso_time");
-        ro.dl_vdso_getcpu = vdso(b"__vdso_getcpu");
-        ro.dl_vdso_clock_getres_time64 = vdso(b"__vdso_clock_getres");
     }
     // The debugger interface (`<link.h>`): r_brk is where gdb breaks.
     // SAFETY: the caller's contract.
