@@ -40,7 +40,7 @@ pub trait Runtime {
     /// `search::capability_dirs`).  A function, called with the platform
     /// name only when a search first needs it (it asks the CPU, which is slow
     /// under a hypervisor).
-    fn search_caps(&self) -> crate::search::CapsFn;
+    fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn;
 }
 
 /// The linker's state: every loaded object, in load order.
@@ -204,7 +204,7 @@ pub fn run(mut st: Startup) -> Handover {
         loading_root: false,
     }));
     let mut runtime = crate::runtime();
-    ld.search_caps = Some(runtime.search_caps());
+    ld.search_caps = Some(runtime.search_caps(&st));
     // Published at once: IFUNC resolvers and initializers may already call
     // through lazily bound PLT slots.
     LINKER.store(ld, Ordering::Release);

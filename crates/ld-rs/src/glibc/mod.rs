@@ -382,19 +382,47 @@ impl Runtime for Glibc {
         Ok(())
     }
 
-    fn search_caps(&self) -> crate::search::CapsFn {
+    fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn {
+        // SAFETY: single-threaded start-up.
+        unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0) };
         search_caps
     }
 }
 
+/// The CPU's features as glibc computes them, after `GLIBC_TUNABLES`
+/// (`features`), and what computing them needs: the environment and
+/// whether the process is privileged.
+static mut FEATURES: Option<cpu_features::CpuFeatures> = None;
+static mut ENVIRONMENT: (usize, bool) = (0, false);
+
+/// The tunables read and the CPU's features computed, once: by whichever
+/// needs them first — the library search (its glibc-hwcaps subdirectories)
+/// or `fill_glro` — because CPUID traps to the hypervisor in a virtual
+/// machine, where each costs microseconds.
+///
+/// # Safety
+/// Single-threaded start-up, after `Runtime::search_caps`.
+unsafe fn features() -> cpu_features::CpuFeatures {
+    // SAFETY: the caller's contract: nothing else touches these statics.
+    unsafe {
+        let slot = &mut *core::ptr::addr_of_mut!(FEATURES);
+        if let Some(f) = *slot {
+            return f;
+        }
+        let (envp, secure) = *core::ptr::addr_of!(ENVIRONMENT);
+        tunables::init(envp as *mut *const u8, secure);
+        let f = cpu_features::init_cpu_features();
+        *slot = Some(f);
+        f
+    }
+}
+
 /// The library search's capability subdirectory names, from the CPU as
-/// glibc sees it (without the tunables, which are read later): the
-/// `glibc-hwcaps` levels, best first, and the legacy names.
+/// glibc sees it: the `glibc-hwcaps` levels, best first, and the legacy names.
 fn search_caps(platform: &[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>) {
     {
-        // The CPU's features as glibc computes them (without the tunables,
-        // which are read later), for its ISA level and legacy names.
-        let cf = cpu_features::init_cpu_features_with(&mut cpu_features::HostCpu);
+        // SAFETY: the library search runs in start-up or under the load lock.
+        let cf = unsafe { features() };
         let mut hwcaps: Vec<&'static [u8]> = Vec::new();
         for (bit, name) in [
             (cpu_features::ISA_1_V4, &b"x86-64-v4"[..]),
@@ -511,10 +539,8 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_hwcap2 = st.aux.hwcap2 as u64;
     ro.dl_auxv = st.auxv as usize;
     // GLIBC_TUNABLES and its aliases first: the CPU features depend on them.
-    // SAFETY: start-up (the caller's contract); st.envp is the process's environment.
-    unsafe { tunables::init(st.envp, st.aux.secure != 0) };
-    // SAFETY: start-up, after tunables::init.
-    let features = unsafe { cpu_features::init_cpu_features() };
+    // SAFETY: start-up (the caller's contract).
+    let features = unsafe { features() };
     // glibc's x86 code reports its own HWCAP_X86_* bits rather than the kernel's AT_HWCAP.
     ro.dl_hwcap = cpu_features::hwcap_value(&features);
     if let Some(platform) = cpu_features::platform(&features) {
