@@ -109,7 +109,9 @@ impl Config {
                     cfg.trace_env = true;
                 }
                 b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
-                b"LD_DEBUG" if !secure => {
+                // Read even in secure mode (its warnings and `help` too), and
+                // dropped below unless /etc/suid-debug exists, as in glibc.
+                b"LD_DEBUG" => {
                     for word in value
                         .split(|&c| c == b',' || c == b':' || c == b' ')
                         .filter(|w| !w.is_empty())
@@ -129,6 +131,13 @@ impl Config {
                 b"LD_VERBOSE" => cfg.verbose = !value.is_empty(),
                 b"LD_WARN" => cfg.warn = !value.is_empty(),
                 _ => {}
+            }
+        }
+        if secure && cfg.debug != 0 {
+            let allowed =
+                crate::sys::CPath::new(b"/etc/suid-debug\0").is_some_and(|p| crate::sys::stat_path(&p).is_ok());
+            if !allowed {
+                cfg.debug = 0;
             }
         }
         // `unused` must see every binding, the PLT's too (glibc turns lazy

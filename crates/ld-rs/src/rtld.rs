@@ -96,7 +96,7 @@ pub fn linker() -> Option<&'static mut Linker> {
     unsafe { p.as_mut() }
 }
 
-/// `LD_DEBUG=help`, in glibc's words (only help is implemented yet).
+/// `LD_DEBUG=help`, in glibc's words.
 pub const DEBUG_HELP: &[u8] = concat!(
     "Valid options for the LD_DEBUG environment variable are:\n",
     "\n",
@@ -146,8 +146,13 @@ pub fn run(mut st: Startup) -> Handover {
     // For LD_DEBUG=statistics, which is not known yet.
     let t_start = arch::cycles();
     let mut cfg = Config::from_env(&st);
+    // LD_DEBUG=help: the list of options, before anything else is done.
+    if cfg.debug_help {
+        sys::write_all(1, DEBUG_HELP);
+        sys::exit(0);
+    }
     // LD_DEBUG: from here on, the categories asked for are traced.
-    if cfg.debug != 0 && !cfg.debug_help {
+    if cfg.debug != 0 {
         crate::debug::start(cfg.debug, cfg.debug_output.as_deref());
     }
     // Started as a command (`ld-rs.so PROGRAM`) rather than as an interpreter?
@@ -236,10 +241,6 @@ pub fn run(mut st: Startup) -> Handover {
         e.die();
     }
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
-    if ld.config.debug_help {
-        sys::write_all(1, DEBUG_HELP);
-        sys::exit(0);
-    }
     if ld.config.show_auxv {
         crate::diag::show_auxv(&st);
     }
