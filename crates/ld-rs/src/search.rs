@@ -13,6 +13,24 @@
 //!
 //! Path lists may use the dynamic string tokens `$ORIGIN` (the directory of
 //! the object that holds the list), `$LIB` and `$PLATFORM`.
+//!
+//! # Capability subdirectories
+//! A directory of a list is not searched alone.  Before it, glibc tries a
+//! subdirectory for each level of the x86-64 psABI the CPU supports, best
+//! first (`glibc-hwcaps/x86-64-v4/` … `-v2/`), so a distribution can ship a
+//! library built for newer CPUs beside the baseline one; then the older
+//! scheme's subdirectories, every combination of `tls`, the platform name and
+//! the hardware-capability names (`tls/x86_64/x86_64/` … `x86_64/`).  Each is
+//! really opened, and `LD_DEBUG=libs` lists them all (elf/dl-hwcaps.c).
+//!
+//! That would make every search a dozen failed `open`s per directory, so a
+//! directory record remembers, per subdirectory, whether it exists: the first
+//! failed open in it is followed by a `stat` of the subdirectory, and one
+//! found missing is never tried again, by any list that names the same
+//! directory (records are shared).  A `DT_RPATH`/`DT_RUNPATH` list none of
+//! whose directories exists is dropped altogether (glibc's `open_path`).
+//! Relative directories are never written off: the current directory may
+//! change.
 
 use alloc::vec::Vec;
 use elf::consts::*;
