@@ -105,6 +105,28 @@ pub fn start(mask: u32, output: Option<&[u8]>) {
     FD.store(fd, Ordering::Relaxed);
 }
 
+/// A recoverable loader error as glibc reports it under any option but
+/// `statistics` (`_dl_signal_cerror`): `OBJECT: error: OCCASION: MESSAGE
+/// (continued)` when start-up goes on regardless (a missing version, `ldd
+/// -r`), `(fatal)` when it is about to stop.
+pub fn error(object: &[u8], occasion: &[u8], message: &[u8], continued: bool) {
+    if MASK.load(Ordering::Relaxed) & !STATISTICS == 0 {
+        return;
+    }
+    let line = crate::diag::Msg::new()
+        .s(object)
+        .s(b": error: ")
+        .s(occasion)
+        .s(b": ")
+        .s(message)
+        .s(if continued {
+            &b" (continued)\n"[..]
+        } else {
+            b" (fatal)\n"
+        });
+    print(line.bytes());
+}
+
 /// Counts one lookup (or, `cached`, one answered by the cache) when
 /// statistics were asked for.
 #[inline(always)]

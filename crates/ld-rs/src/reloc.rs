@@ -256,7 +256,8 @@ impl Linker {
                 }
                 None if sym.st_bind() == STB_WEAK => {}
                 None => {
-                    let e = self.undefined(id, name, q.version.map(|v| v.name));
+                    let e = self.undefined_error(id, name, q.version.map(|v| v.name));
+                    crate::debug::error(&e.object, e.occasion, &e.message, true);
                     diag::Msg::new()
                         .s(&e.message)
                         .s(b"\t(")
@@ -563,8 +564,15 @@ impl Linker {
         addr
     }
 
-    /// glibc's "undefined symbol" error, naming the object that needs it.
+    /// glibc's "undefined symbol" error, naming the object that needs it
+    /// (and reported at once under `LD_DEBUG`, as a fatal one).
     pub fn undefined(&self, id: DsoId, name: &[u8], version: Option<&[u8]>) -> LoadError {
+        let e = self.undefined_error(id, name, version);
+        crate::debug::error(&e.object, e.occasion, &e.message, false);
+        e
+    }
+
+    fn undefined_error(&self, id: DsoId, name: &[u8], version: Option<&[u8]>) -> LoadError {
         let mut msg = diag::Msg::new().s(b"undefined symbol: ").s(name);
         if let Some(v) = version {
             msg = msg.s(b", version ").s(v);

@@ -737,10 +737,17 @@ impl Linker {
                     // no versions now: glibc only warns, once per library.
                     if !warned.contains(&dep) {
                         warned.push(dep);
-                        line.s(b"no version information available (required by ")
+                        let msg = Msg::new()
+                            .s(b"no version information available (required by ")
                             .s(dso.display_name())
-                            .s(b")")
-                            .write_line(2);
+                            .s(b")");
+                        debug::error(
+                            target.display_name(),
+                            b"version lookup error",
+                            msg.bytes(),
+                            !self.started,
+                        );
+                        line.s(msg.bytes()).write_line(2);
                     }
                     continue;
                 }
@@ -755,6 +762,12 @@ impl Linker {
                         .s(b"' not found (required by ")
                         .s(dso.display_name())
                         .s(b")");
+                    debug::error(
+                        target.display_name(),
+                        b"version lookup error",
+                        msg.bytes(),
+                        !self.started,
+                    );
                     if !self.started {
                         line.s(msg.bytes()).write_line(2);
                     }

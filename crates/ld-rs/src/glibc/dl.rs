@@ -135,6 +135,7 @@ unsafe fn lookup(
         if let Some(v) = q.version {
             msg = msg.s(b", version ").s(v.name);
         }
+        crate::debug::error(referrer, crate::diag::SYMBOL_LOOKUP, msg.bytes(), false);
         Err(Raised {
             errcode: 0,
             objname: super::link_map::leak_cstr(referrer),
