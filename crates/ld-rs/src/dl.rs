@@ -64,7 +64,9 @@ impl Linker {
             dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
         }
         if crate::debug::on(crate::debug::SCOPES) && new.contains(&root) {
-            self.debug_scope(root, &[&self.global, &local]);
+            let own = [root];
+            let first: &[DsoId] = if self.objs[root].symbolic() { &own } else { &[] };
+            self.debug_scope(root, &[first, &self.global, &local]);
         }
         let root_dso = &mut self.objs[root];
         root_dso.open_count += 1;
@@ -116,10 +118,12 @@ impl Linker {
             let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
             for &id in &local {
                 let d = &self.objs[id];
+                let own = [id];
+                let first: &[DsoId] = if d.symbolic() { &own } else { &[] };
                 if new.contains(&id) {
-                    self.debug_scope(id, &[&global, &local]);
+                    self.debug_scope(id, &[first, &global, &local]);
                 } else if !d.dlopened {
-                    self.debug_scope(id, &[&global]);
+                    self.debug_scope(id, &[first, &global]);
                 }
             }
         }
@@ -156,7 +160,7 @@ impl Linker {
         } else {
             scopes
         };
-        for (n, list) in scopes.iter().enumerate() {
+        for (n, list) in scopes.iter().filter(|l| !l.is_empty()).enumerate() {
             out = out.s(b" scope ").dec(n as u64).s(b":");
             for &d in list.iter() {
                 out = out.s(b" ").s(self.objs[d].display_name());
@@ -237,7 +241,12 @@ impl Linker {
     /// elements; an object in both is searched twice when nothing matches,
     /// which `LD_DEBUG=symbols` shows).
     pub fn scope_of(&self, id: DsoId) -> Vec<DsoId> {
-        let mut scope = self.global.clone();
+        let mut scope = Vec::with_capacity(1 + self.global.len() + self.objs[id].local_scope.len());
+        // A DT_SYMBOLIC object searches itself first.
+        if self.objs[id].symbolic() {
+            scope.push(id);
+        }
+        scope.extend_from_slice(&self.global);
         scope.extend_from_slice(&self.objs[id].local_scope);
         scope
     }

@@ -352,6 +352,14 @@ impl Dso {
         self.segment_of(addr, len, 0)
     }
 
+    /// True for a `DT_SYMBOLIC` (`DF_SYMBOLIC`) library, whose own
+    /// definitions come first for its references: its scope starts with
+    /// itself (SysV's rule; for the program it changes nothing).
+    pub fn symbolic(&self) -> bool {
+        self.kind != Kind::Main
+            && (self.dynamic.get(DT_SYMBOLIC).is_some() || self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_SYMBOLIC != 0)
+    }
+
     /// True for `DF_BIND_NOW` / `DF_1_NOW` objects.
     pub fn bind_now(&self) -> bool {
         self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0 || self.dynamic.flags_1 & DF_1_NOW != 0

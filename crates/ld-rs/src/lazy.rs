@@ -70,9 +70,9 @@ impl Linker {
             .die(),
         };
         // Start-up objects resolve in the global scope; only objects from
-        // `dlopen` have a local scope to add.
+        // `dlopen` have a local scope to add, and DT_SYMBOLIC ones themselves.
         let local;
-        let scope: &[DsoId] = if self.objs[id].local_scope.is_empty() {
+        let scope: &[DsoId] = if self.objs[id].local_scope.is_empty() && !self.objs[id].symbolic() {
             &self.global
         } else {
             local = self.scope_of(id);

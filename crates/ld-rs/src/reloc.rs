@@ -63,11 +63,21 @@ struct Cache {
     sym: u32,
     class: Class,
     value: Option<usize>,
+    /// For a TLS reference: the defining object and the symbol's offset.
+    tls: Option<(DsoId, usize)>,
 }
 
 impl Linker {
     /// Applies every relocation of object `id`.
     pub fn relocate(&mut self, id: DsoId, scope: &[DsoId]) -> Result<(), LoadError> {
+        // A DT_SYMBOLIC object searches itself first.
+        let own;
+        let scope = if self.objs[id].symbolic() && scope.first() != Some(&id) {
+            own = [&[id][..], scope].concat();
+            &own[..]
+        } else {
+            scope
+        };
         let dso = &self.objs[id];
         let base = dso.base;
         let img = dso.image;
@@ -133,6 +143,7 @@ impl Linker {
             sym: 0,
             class: Class::Data,
             value: None,
+            tls: None,
         };
         // DT_RELACOUNT says how many RELATIVE relocations open DT_RELA (the
         // static linker sorts them first): a loop with nothing but the bounds
@@ -354,7 +365,7 @@ impl Linker {
                 // A TLS descriptor: {resolver, argument}.  Start-up modules have
                 // static blocks, so the argument is the variable's fixed offset
                 // from the thread pointer.
-                let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
+                let (def, value) = self.resolve_tls(id, r.r_sym(), scope, cache)?;
                 let offset = self.static_tls_offset(def);
                 if offset == 0 || !self.objs[id].writable(place, 16) {
                     return Err(LoadError::new(
@@ -369,7 +380,7 @@ impl Linker {
             }
             R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => {
                 // TLS: the symbol's module and its offset in that module's block.
-                let (def, value) = self.resolve_tls(id, r.r_sym(), scope)?;
+                let (def, value) = self.resolve_tls(id, r.r_sym(), scope, cache)?;
                 let Some(tls) = self.objs[def].tls else {
                     return Err(LoadError::new(
                         diag::LOADING,
@@ -425,6 +436,7 @@ impl Linker {
             sym: idx,
             class,
             value: Some(value),
+            tls: None,
         };
         Ok(value)
     }
@@ -465,7 +477,38 @@ impl Linker {
     /// For a TLS relocation: the object defining symbol `idx` of object `id`
     /// and the symbol's offset in that object's TLS block (symbol 0 is the
     /// object's own module).
-    fn resolve_tls(&mut self, id: DsoId, idx: u32, scope: &[DsoId]) -> Result<(DsoId, usize), LoadError> {
+    fn resolve_tls(
+        &mut self,
+        id: DsoId,
+        idx: u32,
+        scope: &[DsoId],
+        cache: &mut Cache,
+    ) -> Result<(DsoId, usize), LoadError> {
+        let local = self.objs[id]
+            .symtab
+            .get(idx as usize)
+            .is_some_and(|s| s.st_bind() == STB_LOCAL);
+        if idx == 0 || local {
+            return self.resolve_tls_uncached(id, idx, scope);
+        }
+        // TLS references share the one-entry cache (glibc's class for them is the PLT's).
+        if let Some(found) = cache.tls {
+            if cache.sym == idx && cache.class == Class::Plt {
+                crate::debug::count(true);
+                return Ok(found);
+            }
+        }
+        let found = self.resolve_tls_uncached(id, idx, scope)?;
+        *cache = Cache {
+            sym: idx,
+            class: Class::Plt,
+            value: None,
+            tls: Some(found),
+        };
+        Ok(found)
+    }
+
+    fn resolve_tls_uncached(&self, id: DsoId, idx: u32, scope: &[DsoId]) -> Result<(DsoId, usize), LoadError> {
         if idx == 0 {
             return Ok((id, 0));
         }

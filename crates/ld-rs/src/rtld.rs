@@ -819,6 +819,10 @@ impl Linker {
                     out = scope_line(out, 0, &self.global);
                     out = scope_line(out, 1, &[id]);
                 }
+                _ if d.symbolic() => {
+                    out = scope_line(out, 0, &[id]);
+                    out = scope_line(out, 1, &self.global);
+                }
                 _ => out = scope_line(out, 0, &self.global),
             }
             out = out.s(b"\n");
