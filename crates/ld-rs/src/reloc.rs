@@ -207,6 +207,8 @@ impl Linker {
     /// PLT slots are left alone (`ldd -d`).
     pub fn trace_relocate(&self, id: DsoId, lazy: bool, used: &mut [bool]) {
         let dso = &self.objs[id];
+        // An object linked `-z now` is never lazy.
+        let lazy = lazy && !(dso.bind_now() || dso.dynamic.get(DT_BIND_NOW).is_some());
         let table = |addr: i64, size: i64| -> &'static [Rela] {
             match (dso.dynamic.get(addr), dso.dynamic.get(size)) {
                 (Some(a), Some(n)) => dso
@@ -265,7 +267,7 @@ impl Linker {
                         *u = true;
                     }
                 }
-                None if sym.st_bind() == STB_WEAK => {}
+                None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => {}
                 None => {
                     let e = self.undefined_error(id, name, q.version.map(|v| v.name));
                     crate::debug::error(&e.object, e.occasion, &e.message, true);
@@ -469,7 +471,8 @@ impl Linker {
         };
         match self.lookup_from(id, scope, &q, None) {
             Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
-            None if sym.st_bind() == STB_WEAK => Ok(0),
+            // Under LD_DEBUG=unused glibc lets every reference go unresolved.
+            None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => Ok(0),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
     }

@@ -974,13 +974,21 @@ impl Linker {
         self.trace_relocate(main, !self.config.bind_now, &mut used);
         let mut out = Msg::new();
         let mut any = false;
-        for &dep in &self.objs[main].needed {
-            if !used[dep] {
+        // Each DT_NEEDED entry in order; one not found is unused by definition
+        // and named as it was asked for (glibc walks its stand-in records).
+        let names: Vec<&'static [u8]> = self.objs[main].needed_names().collect();
+        for name in names {
+            let unused: Option<&[u8]> = match self.find_loaded(name) {
+                Some(dep) if used[dep] => None,
+                Some(dep) => Some(&self.objs[dep].name),
+                None => Some(name),
+            };
+            if let Some(shown) = unused {
                 if !any {
                     out = out.s(b"Unused direct dependencies:\n");
                     any = true;
                 }
-                out = out.s(b"\t").s(&self.objs[dep].name).s(b"\n");
+                out = out.s(b"\t").s(shown).s(b"\n");
             }
         }
         sys::write_all(1, out.bytes());
