@@ -247,6 +247,8 @@ pub fn run(mut st: Startup) -> Handover {
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize);
     if ld.config.mode == Mode::List {
+        // Missing versions are reported, but tracing goes on (glibc).
+        let _ = ld.check_versions_of(&ld.global);
         // `ldd -u`: the program's relocations only, then its unused needs.
         if debug::on(debug::UNUSED) {
             ld.print_unused();
