@@ -4,7 +4,8 @@
 //! Each subcommand is one function below or a module: [`demo`] is the main demo (python3 under
 //! ld-rs), [`demo_c`] the first one (a `-nostdlib` C program); [`compare`] runs a program
 //! under several loaders and compares the runs; [`bench`] measures ld-rs against glibc's
-//! ld.so; [`cmd`] holds the helpers that run other programs.
+//! ld.so; [`regrtest`] runs CPython's regression suite under both; [`cmd`] holds the helpers
+//! that run other programs.
 
 mod bench;
 mod cmd;
@@ -12,6 +13,7 @@ mod compare;
 mod conformance;
 mod demo;
 mod demo_c;
+mod regrtest;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,11 @@ Commands:
   check   cargo fmt --check and cargo clippy -D warnings
   bench   loader instructions (callgrind) and wall time, ld-rs against glibc's ld.so
           [--quick] [--no-wall] [--pairs N] [--top N]
+  regrtest
+          CPython 3.11.7's regression suite (pyenv's python3.11 -m test) under glibc's
+          ld.so and system-wide under ld-rs, compared testcase by testcase (needs root;
+          report in target/regrtest/report.txt)
+          [-j N] [--timeout SECS] [--compare-only] [--ci | TEST…]
   help    print this text
 ";
 
@@ -48,6 +55,7 @@ fn main() -> ExitCode {
         ["list-sweep"] => conformance::list_sweep(),
         ["programs"] => conformance::programs(),
         ["bench", ref options @ ..] => bench::run(options),
+        ["regrtest", ref options @ ..] => regrtest::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())
