@@ -63,10 +63,18 @@ impl Linker {
             dso.dlopened = true;
             dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
         }
-        if crate::debug::on(crate::debug::SCOPES) && new.contains(&root) {
+        if crate::debug::on(crate::debug::SCOPES) {
+            let r = &self.objs[root];
             let own = [root];
-            let first: &[DsoId] = if self.objs[root].symbolic() { &own } else { &[] };
-            self.debug_scope(root, &[first, &self.global, &local]);
+            let first: &[DsoId] = if r.symbolic() { &own } else { &[] };
+            if new.contains(&root) {
+                self.debug_scope(root, &[first, &self.global, &local]);
+            } else if !r.dlopened && r.open_count == 0 && r.kind != crate::dso::Kind::Main {
+                // A start-up library opened for the first time: glibc builds
+                // its search list now and shows the scopes of its members.
+                self.debug_scope(root, &[first, &self.global]);
+                self.debug_scopes_of(&local, &[], &self.global);
+            }
         }
         let root_dso = &mut self.objs[root];
         root_dso.open_count += 1;
@@ -116,18 +124,25 @@ impl Linker {
         if crate::debug::on(crate::debug::SCOPES) && !new.is_empty() {
             let local = self.objs[new[0]].local_scope.clone();
             let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
-            for &id in &local {
-                let d = &self.objs[id];
-                let own = [id];
-                let first: &[DsoId] = if d.symbolic() { &own } else { &[] };
-                if new.contains(&id) {
-                    self.debug_scope(id, &[first, &global, &local]);
-                } else if !d.dlopened {
-                    self.debug_scope(id, &[first, &global]);
-                }
-            }
+            self.debug_scopes_of(&local, new, &global);
         }
         Ok(())
+    }
+
+    /// `dlopen(NULL)`: one more reference to the program, which is already
+    /// loaded and initialized.
+    pub fn dl_open_program(&mut self) -> DsoId {
+        let main = self.global[0];
+        let d = &mut self.objs[main];
+        d.open_count += 1;
+        if crate::debug::on(crate::debug::FILES) {
+            let line = Msg::new()
+                .s(b"opening file=")
+                .s(d.l_name())
+                .s(b" [0]; direct_opencount=");
+            crate::debug::print(line.dec(d.open_count as u64).s(b"\n\n").bytes());
+        }
+        main
     }
 
     /// Runs the initializers of the objects a `dlopen` brought in.
@@ -145,8 +160,28 @@ impl Linker {
         unsafe { self.run_inits(&fresh, argc, argv as *const *const u8, envp as *const *const u8) };
         if crate::debug::on(crate::debug::FILES) {
             let d = &self.objs[root];
-            let line = Msg::new().s(b"opening file=").s(&d.name).s(b" [0]; direct_opencount=");
+            let line = Msg::new()
+                .s(b"opening file=")
+                .s(d.l_name())
+                .s(b" [0]; direct_opencount=");
             crate::debug::print(line.dec(d.open_count as u64).s(b"\n\n").bytes());
+        }
+    }
+
+    /// `LD_DEBUG=scopes` after a `dlopen`: the scopes of each member of the
+    /// opened object's closure `local` (glibc's `update_scopes`): the objects
+    /// it loaded (`new`) have the global one and `local`, start-up objects
+    /// the global one.
+    fn debug_scopes_of(&self, local: &[DsoId], new: &[DsoId], global: &[DsoId]) {
+        for &id in local {
+            let d = &self.objs[id];
+            let own = [id];
+            let first: &[DsoId] = if d.symbolic() { &own } else { &[] };
+            if new.contains(&id) {
+                self.debug_scope(id, &[first, global, local]);
+            } else if !d.dlopened {
+                self.debug_scope(id, &[first, global]);
+            }
         }
     }
 
@@ -181,7 +216,10 @@ impl Linker {
         }
         dso.open_count -= 1;
         if (dso.open_count > 0 || !dso.dlopened) && crate::debug::on(crate::debug::FILES) {
-            let line = Msg::new().s(b"\nclosing file=").s(&dso.name).s(b"; direct_opencount=");
+            let line = Msg::new()
+                .s(b"\nclosing file=")
+                .s(dso.l_name())
+                .s(b"; direct_opencount=");
             crate::debug::print(line.dec(dso.open_count as u64).s(b"\n").bytes());
         }
         if dso.open_count > 0 || !dso.dlopened || dso.nodelete {

@@ -84,7 +84,8 @@ pub struct Dso {
     pub tls: Option<crate::tls::TlsModule>,
     /// Loaded by `dlopen` (not at start-up), so `dlclose` may unload it.
     pub dlopened: bool,
-    /// `dlopen` calls not yet matched by `dlclose`.
+    /// `dlopen` calls not yet matched by `dlclose` (glibc's
+    /// `l_direct_opencount`: the program starts with one).
     pub open_count: usize,
     /// Never unloaded (`DF_1_NODELETE`, `RTLD_NODELETE`, or start-up).
     pub nodelete: bool,
@@ -188,7 +189,7 @@ impl Dso {
                 .map(|p| (p.p_vaddr, p.p_vaddr.saturating_add(p.p_memsz), p.p_flags))
                 .collect(),
             dlopened: false,
-            open_count: 0,
+            open_count: (kind == Kind::Main) as usize,
             nodelete: false,
             unloaded: false,
             textrel: false,
@@ -295,6 +296,16 @@ impl Dso {
             }
         }
         out
+    }
+
+    /// glibc's `l_name` as its debug lines print it raw: the program's is
+    /// empty however it was started.
+    pub fn l_name(&self) -> &[u8] {
+        if self.kind == Kind::Main {
+            b""
+        } else {
+            &self.name
+        }
     }
 
     /// The name to print for this object in messages: its path, or for the

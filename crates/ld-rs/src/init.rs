@@ -157,9 +157,7 @@ impl Linker {
         self.objs[id].init_called = false;
         let dso = &self.objs[id];
         if crate::debug::on(crate::debug::IMPCALLS) {
-            // The program prints with an empty name, as glibc's does.
-            let name: &[u8] = if dso.kind == Kind::Main { b"" } else { &dso.name };
-            let line = crate::diag::Msg::new().s(b"\ncalling fini: ").s(name);
+            let line = crate::diag::Msg::new().s(b"\ncalling fini: ").s(dso.l_name());
             crate::debug::print(line.s(b" [0]\n\n").bytes());
         }
         for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {

@@ -262,7 +262,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
     let name = unsafe { crate::start::cstr(file) };
     if name.is_empty() {
         // dlopen(NULL) / dlopen(""): the program itself.
-        return Ok(super::map_of(ld.global[0]));
+        return Ok(super::map_of(ld.dl_open_program()));
     }
     let name: &'static [u8] = alloc::vec::Vec::leak(name.to_vec());
     let caller = super::map_containing(caller)
@@ -306,7 +306,10 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     // SAFETY: the caller's contract.
     let Some(id) = (unsafe { dso_of(map) }) else { return };
     load_lock(true);
-    let closed = match ld.dl_close(id) {
+    // A handle that is not one of our records (say, zeroed memory, whose
+    // serial number names the program) is not open.
+    let ours = super::map_of(id) == map;
+    let closed = match if ours { ld.dl_close(id) } else { Err(()) } {
         Ok(unloaded) => {
             // SAFETY: one of our records.
             unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
