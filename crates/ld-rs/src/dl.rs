@@ -121,10 +121,20 @@ impl Linker {
         // Relocated, the new objects join their closure's scopes; glibc
         // shows each member's (the objects `dlopen` just made global only
         // become so later).
-        if crate::debug::on(crate::debug::SCOPES) && !new.is_empty() {
-            let local = self.objs[new[0]].local_scope.clone();
-            let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
-            self.debug_scopes_of(&local, new, &global);
+        if let Some(&first) = new.first() {
+            let local = self.objs[first].local_scope.clone();
+            // Objects opened before, and initialized, that the new closure
+            // holds gain its search list as one more scope.
+            for &id in &local {
+                let d = &mut self.objs[id];
+                if d.dlopened && d.init_called && !new.contains(&id) && !d.extra_scopes.contains(&local) {
+                    d.extra_scopes.push(local.clone());
+                }
+            }
+            if crate::debug::on(crate::debug::SCOPES) {
+                let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
+                self.debug_scopes_of(&local, new, &global);
+            }
         }
         Ok(())
     }
@@ -181,6 +191,28 @@ impl Linker {
                 self.debug_scope(id, &[first, global, local]);
             } else if !d.dlopened {
                 self.debug_scope(id, &[first, global]);
+            } else if d.extra_scopes.last().is_some_and(|l| l == local) && d.init_called {
+                // Only the scope it just gained, numbered after the others.
+                let n = first.len() + 2 + d.extra_scopes.len() - 1;
+                let out = local
+                    .iter()
+                    .fold(
+                        Msg::new()
+                            .s(b"object=")
+                            .s(d.display_name())
+                            .s(b" [0]\n scope ")
+                            .dec(n as u64)
+                            .s(b":"),
+                        |o, &m| o.s(b" ").s(self.objs[m].display_name()),
+                    )
+                    .s(b"\n\n");
+                crate::debug::print(out.bytes());
+            } else {
+                // Already holding this search list: shown whole.
+                let extra: Vec<&[DsoId]> = d.extra_scopes.iter().map(|v| &v[..]).collect();
+                let mut scopes: Vec<&[DsoId]> = alloc::vec![first, global, &d.local_scope];
+                scopes.extend(extra);
+                self.debug_scope(id, &scopes);
             }
         }
     }
@@ -286,6 +318,9 @@ impl Linker {
         }
         scope.extend_from_slice(&self.global);
         scope.extend_from_slice(&self.objs[id].local_scope);
+        for extra in &self.objs[id].extra_scopes {
+            scope.extend_from_slice(extra);
+        }
         scope
     }
 

@@ -67,6 +67,10 @@ pub struct Dso {
     /// For an object loaded by `dlopen`: its local scope (the opened object
     /// and its dependencies, breadth-first), searched after the global scope.
     pub local_scope: Vec<DsoId>,
+    /// For an object loaded by `dlopen`: the local scopes of objects opened
+    /// later whose closure includes it, searched after its own (glibc adds
+    /// each new search list to the scopes of the initialized objects in it).
+    pub extra_scopes: Vec<Vec<DsoId>>,
     /// The object whose `DT_NEEDED` brought it in (for the `DT_RPATH` chain).
     pub loader: Option<DsoId>,
     /// Identity of the file, to load each file once.
@@ -176,6 +180,7 @@ impl Dso {
             origin: None,
             needed: Vec::new(),
             local_scope: Vec::new(),
+            extra_scopes: Vec::new(),
             loader: None,
             dev: 0,
             ino: 0,
