@@ -55,6 +55,12 @@ pub struct Config {
     pub warn: bool,
     /// `--argv0 STRING`.
     pub argv0: Option<&'static [u8]>,
+    /// `--glibc-hwcaps-prepend LIST`: `glibc-hwcaps` subdirectories tried
+    /// before the CPU's own.
+    pub hwcaps_prepend: Option<Vec<u8>>,
+    /// `--glibc-hwcaps-mask LIST`: the CPU's `glibc-hwcaps` subdirectories
+    /// to keep.
+    pub hwcaps_mask: Option<Vec<u8>>,
     /// What `$PLATFORM` expands to (`AT_PLATFORM`).
     pub platform: Vec<u8>,
 }
@@ -78,6 +84,8 @@ impl Config {
             inhibit_cache: false,
             inhibit_rpath: None,
             argv0: None,
+            hwcaps_prepend: None,
+            hwcaps_mask: None,
             preload: None,
             show_auxv: false,
             trace_env: false,
@@ -197,6 +205,8 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                     b"--inhibit-rpath" => cfg.inhibit_rpath = Some(value.to_vec()),
                     b"--argv0" => cfg.argv0 = Some(value),
                     b"--preload" => cfg.preload_arg = Some(value.to_vec()),
+                    b"--glibc-hwcaps-prepend" => cfg.hwcaps_prepend = Some(value.to_vec()),
+                    b"--glibc-hwcaps-mask" => cfg.hwcaps_mask = Some(value.to_vec()),
                     _ => {}
                 }
                 i += 1;

@@ -334,7 +334,25 @@ impl Linker {
         if paths.caps.is_empty() {
             let (hwcaps, legacy) = caps_fn.map(|f| f(&platform)).unwrap_or_default();
             let legacy: Vec<&[u8]> = legacy.iter().map(|v| &v[..]).collect();
-            paths.caps = capability_dirs(&hwcaps, &legacy);
+            // --glibc-hwcaps-prepend names come first; --glibc-hwcaps-mask
+            // keeps only the CPU's levels it names.
+            let list = |l: &Option<Vec<u8>>| -> Option<Vec<Vec<u8>>> {
+                l.as_ref().map(|l| {
+                    l.split(|&c| c == b':')
+                        .filter(|n| !n.is_empty())
+                        .map(|n| n.to_vec())
+                        .collect()
+                })
+            };
+            let prepend = list(&self.config.hwcaps_prepend).unwrap_or_default();
+            let mask = list(&self.config.hwcaps_mask);
+            let mut names: Vec<&[u8]> = prepend.iter().map(|n| &n[..]).collect();
+            names.extend(
+                hwcaps
+                    .iter()
+                    .filter(|n| mask.as_ref().is_none_or(|m| m.iter().any(|k| k == *n))),
+            );
+            paths.caps = capability_dirs(&names, &legacy);
         }
         let mut current: Option<&'static [u8]> = None;
         let mut any = false;
