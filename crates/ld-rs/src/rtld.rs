@@ -246,30 +246,9 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize);
+    // trace: `ldd` and `--list` stop here, with their report.
     if ld.config.mode == Mode::List {
-        // Missing versions are reported, but tracing goes on (glibc).
-        let _ = ld.check_versions_of(&ld.global);
-        // `ldd -u`: the program's relocations only, then its unused needs.
-        if debug::on(debug::UNUSED) {
-            ld.print_unused();
-        }
-        ld.print_list();
-        // `ldd -d`/`-r`: every object's references resolved, the undefined
-        // ones reported.
-        if ld.config.warn {
-            let lazy = !ld.config.bind_now;
-            let scope = ld.global.clone();
-            for id in crate::init::init_order(ld, &scope) {
-                if ld.objs[id].kind != Kind::Interpreter {
-                    ld.trace_relocate(id, lazy, &mut []);
-                }
-            }
-        }
-        // `ldd -v`: the versions each object needs, and who has them.
-        if ld.config.verbose {
-            ld.print_version_info();
-        }
-        sys::exit(0);
+        ld.trace();
     }
     if ld.config.mode == Mode::Verify {
         sys::exit(0);
@@ -302,12 +281,8 @@ pub fn run(mut st: Startup) -> Handover {
         }
     }
     runtime.relocated(ld);
-    // glibc relocates its own record last (so libc may interpose on it).
     if debug::on(debug::RELOC) {
-        if let Some(&interp) = scope.iter().find(|&&id| ld.objs[id].kind == Kind::Interpreter) {
-            let line = Msg::new().s(b"\nrelocation processing: ").s(&ld.objs[interp].name);
-            debug::print(line.s(b"\n").bytes());
-        }
+        ld.debug_self_relocation();
     }
     let t_reloc = if stats { arch::cycles().wrapping_sub(t_reloc) } else { 0 };
     // relro: what was writable only for relocation becomes read-only.
@@ -967,6 +942,42 @@ fn debug_link_map(dso: &Dso, entry: usize, phdr: usize) {
 }
 
 impl Linker {
+    /// `LD_TRACE_LOADED_OBJECTS` (`ldd`) or `--list`: the report, then exit.
+    /// As glibc: missing versions are reported but the listing goes on;
+    /// `ldd -u` lists unused dependencies instead; `ldd -d`/`-r` resolve
+    /// every object's references, reporting the undefined ones; `ldd -v`
+    /// adds the version information.
+    fn trace(&mut self) -> ! {
+        let _ = self.check_versions_of(&self.global);
+        if debug::on(debug::UNUSED) {
+            self.print_unused();
+        }
+        self.print_list();
+        if self.config.warn {
+            let lazy = !self.config.bind_now;
+            let scope = self.global.clone();
+            for id in crate::init::init_order(self, &scope) {
+                if self.objs[id].kind != Kind::Interpreter {
+                    self.trace_relocate(id, lazy, &mut []);
+                }
+            }
+        }
+        if self.config.verbose {
+            self.print_version_info();
+        }
+        sys::exit(0)
+    }
+
+    /// `LD_DEBUG=reloc`: glibc relocates its own record last, in the global
+    /// scope, so that libc may interpose on it; ld-rs is relocated already,
+    /// but says so at the same point.
+    fn debug_self_relocation(&self) {
+        if let Some(&interp) = self.global.iter().find(|&&id| self.objs[id].kind == Kind::Interpreter) {
+            let line = Msg::new().s(b"\nrelocation processing: ").s(&self.objs[interp].name);
+            debug::print(line.s(b"\n").bytes());
+        }
+    }
+
     /// `ldd -u` (`LD_DEBUG=unused` while tracing): resolves the program's
     /// references, then lists its `DT_NEEDED` objects that defined none of
     /// them and exits 1 if there are any, 0 if not (glibc's `dl_main`).
