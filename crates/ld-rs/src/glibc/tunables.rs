@@ -496,6 +496,30 @@ fn exists(path: &core::ffi::CStr) -> bool {
     ret == 0
 }
 
+/// `init` looks up aliases only for `MALLOC_…` and `LD_…` variables: every
+/// alias must start so, which this checks at compile time.
+const _: () = {
+    const fn has_prefix(s: &[u8], p: &[u8]) -> bool {
+        if s.len() < p.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < p.len() {
+            if s[i] != p[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < DEFS.len() {
+        let a = DEFS[i].alias;
+        assert!(a.is_empty() || has_prefix(a, b"MALLOC_") || has_prefix(a, b"LD_"));
+        i += 1;
+    }
+};
+
 /// glibc's `__tunables_init`: reads `GLIBC_TUNABLES` and the aliases from
 /// the environment at `envp`, as described in the module docs.
 ///
@@ -526,6 +550,11 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
                 let copy = copy.leak();
                 parse(&mut copy[eq + 1..], s.add(eq + 1) as *mut u8, secure);
                 *prev = copy.as_ptr();
+                continue;
+            }
+            // Every alias is `MALLOC_…` or `LD_…`: other variables (most of
+            // the environment) need no look through the table.
+            if !(name.starts_with(b"MALLOC_") || name.starts_with(b"LD_")) {
                 continue;
             }
             for (i, d) in DEFS.iter().enumerate() {
