@@ -41,6 +41,8 @@ pub struct Config {
     /// The listing mode came from `LD_TRACE_LOADED_OBJECTS` (`ldd`), where a
     /// missing library is listed as "not found" rather than fatal.
     pub trace_env: bool,
+    /// `--tree` / `LD_RS_TREE`: list the dependencies as a tree (ld-rs's own).
+    pub tree: bool,
     /// `LD_SHOW_AUXV`: print the auxiliary vector before running the program.
     pub show_auxv: bool,
     /// `LD_DEBUG=help`: print the list of debugging options and exit.
@@ -88,6 +90,7 @@ impl Config {
             hwcaps_mask: None,
             preload: None,
             show_auxv: false,
+            tree: false,
             trace_env: false,
             debug_help: false,
             debug: 0,
@@ -117,6 +120,7 @@ impl Config {
                     cfg.trace_env = true;
                 }
                 b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
+                b"LD_RS_TREE" if !value.is_empty() => cfg.tree = true,
                 // Read even in secure mode (its warnings and `help` too), and
                 // dropped below unless /etc/suid-debug exists, as in glibc.
                 b"LD_DEBUG" => {
@@ -184,6 +188,11 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
         let next = |i: usize| (i + 1 < st.argc).then(|| st.arg(i + 1));
         match arg {
             b"--list" => cfg.mode = Mode::List,
+            // ld-rs's own: the listing as a tree of who needed whom.
+            b"--tree" => {
+                cfg.mode = Mode::List;
+                cfg.tree = true;
+            }
             b"--verify" => cfg.mode = Mode::Verify,
             b"--inhibit-cache" => cfg.inhibit_cache = true,
             b"--library-path"

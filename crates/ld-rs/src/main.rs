@@ -32,6 +32,7 @@ mod search;
 mod start;
 mod sys;
 mod tls;
+mod tree;
 
 /// The C library personality: glibc's private contract.
 fn runtime() -> glibc::Glibc {

@@ -952,7 +952,11 @@ impl Linker {
         if debug::on(debug::UNUSED) {
             self.print_unused();
         }
-        self.print_list();
+        if self.config.tree {
+            self.print_tree();
+        } else {
+            self.print_list();
+        }
         if self.config.warn {
             let lazy = !self.config.bind_now;
             let scope = self.global.clone();
