@@ -123,6 +123,7 @@ You have invoked 'ld-rs.so', a program interpreter for dynamically-linked\n\
 ELF programs (a replacement for glibc's ld.so).\n\
 \n\
   --list                list all dependencies and how they are resolved\n\
+  --tree                the same as a tree of which object needed which\n\
   --verify              verify that given object really is a dynamically linked\n\
                         object we can handle\n\
   --inhibit-cache       Do not use /etc/ld.so.cache\n\
