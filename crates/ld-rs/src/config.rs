@@ -45,6 +45,9 @@ pub struct Config {
     pub tree: bool,
     /// `LD_SHOW_AUXV`: print the auxiliary vector before running the program.
     pub show_auxv: bool,
+    /// `LD_RS_EXPLAIN`: after a fatal loader error, say what helps fix it
+    /// (ld-rs's own, `explain.rs`; ignored in secure mode).
+    pub explain: bool,
     /// `LD_DEBUG=help`: print the list of debugging options and exit.
     pub debug_help: bool,
     /// `LD_DEBUG`: the categories asked for (`debug.rs` bits).
@@ -90,6 +93,7 @@ impl Config {
             hwcaps_mask: None,
             preload: None,
             show_auxv: false,
+            explain: false,
             tree: false,
             trace_env: false,
             debug_help: false,
@@ -121,6 +125,7 @@ impl Config {
                 }
                 b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
                 b"LD_RS_TREE" if !value.is_empty() => cfg.tree = true,
+                b"LD_RS_EXPLAIN" if !secure && !value.is_empty() => cfg.explain = true,
                 // Read even in secure mode (its warnings and `help` too), and
                 // dropped below unless /etc/suid-debug exists, as in glibc.
                 b"LD_DEBUG" => {

@@ -104,6 +104,22 @@ pub struct LoadError {
     pub errno: Option<sys::Errno>,
     /// The exit status glibc uses for this error.
     pub status: i32,
+    /// What `LD_RS_EXPLAIN` needs to explain it (`explain.rs`); boxed, as
+    /// errors travel by value and most have none.
+    pub context: Option<alloc::boxed::Box<Context>>,
+}
+
+/// The facts behind an error that its one line does not hold.
+#[derive(Clone)]
+pub enum Context {
+    /// A library not found, named by a `DT_NEEDED` entry of this object.
+    Missing { from: crate::dso::DsoId },
+    /// An undefined symbol referenced by this object.
+    Undefined {
+        from: crate::dso::DsoId,
+        name: Vec<u8>,
+        version: Option<Vec<u8>>,
+    },
 }
 
 pub const LOADING: &[u8] = b"error while loading shared libraries";
@@ -117,7 +133,13 @@ impl LoadError {
             message: message.to_vec(),
             errno: None,
             status: 127,
+            context: None,
         }
+    }
+
+    pub fn with_context(mut self, context: Context) -> LoadError {
+        self.context = Some(alloc::boxed::Box::new(context));
+        self
     }
 
     pub fn with_errno(mut self, errno: sys::Errno) -> LoadError {
@@ -141,6 +163,7 @@ impl LoadError {
             m = m.s(b": ").s(e.text());
         }
         m.write_line(2);
+        crate::explain::after(self);
         sys::exit(self.status)
     }
 }

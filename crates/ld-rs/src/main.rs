@@ -19,6 +19,7 @@ mod debug;
 mod diag;
 mod dl;
 mod dso;
+mod explain;
 mod glibc;
 #[path = "alloc.rs"]
 mod heap;

@@ -623,7 +623,13 @@ impl Linker {
         if let Some(v) = version {
             msg = msg.s(b", version ").s(v);
         }
-        LoadError::new(diag::SYMBOL_LOOKUP, self.objs[id].display_name(), msg.bytes())
+        LoadError::new(diag::SYMBOL_LOOKUP, self.objs[id].display_name(), msg.bytes()).with_context(
+            diag::Context::Undefined {
+                from: id,
+                name: name.to_vec(),
+                version: version.map(|v| v.to_vec()),
+            },
+        )
     }
 
     /// `R_X86_64_COPY`: copy the initial value of a library's data object into

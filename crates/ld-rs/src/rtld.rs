@@ -147,7 +147,8 @@ pub const HELP: &[u8] = concat!(
     "  /usr/lib/x86_64-linux-gnu (system search path)\n",
     "  /lib (system search path)\n",
     "  /usr/lib (system search path)\n",
-).as_bytes();
+)
+.as_bytes();
 
 /// From the kernel's hand-off to the program's entry point.
 pub fn run(mut st: Startup) -> Handover {
@@ -583,7 +584,9 @@ impl Linker {
         let found = match self.find_library(name, from) {
             Ok(f) => f,
             Err(SearchError::NotFound(e)) => {
-                return Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file").with_errno(e))
+                return Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file")
+                    .with_errno(e)
+                    .with_context(diag::Context::Missing { from }))
             }
             Err(SearchError::WrongClass) => {
                 return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32"))
@@ -755,6 +758,7 @@ impl Linker {
                     );
                     if !self.started {
                         line.s(msg.bytes()).write_line(2);
+                        crate::explain::missing_version(self, dep, v.name, dso.display_name());
                     }
                     if first.is_none() {
                         let mut e = LoadError::new(b"", target.display_name(), msg.bytes());

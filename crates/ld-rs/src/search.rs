@@ -122,6 +122,36 @@ pub struct Paths {
     env: Vec<usize>,
     /// Decomposed `DT_RPATH`/`DT_RUNPATH` lists: (object, tag, directories).
     lists: Vec<(DsoId, i64, Vec<usize>)>,
+    /// Under `LD_RS_EXPLAIN`: what the last failed search tried (see `Tried`).
+    pub failed: Option<Failed>,
+}
+
+/// Why a place was searched, in the words `LD_RS_EXPLAIN` prints.
+#[derive(Clone)]
+pub enum Why {
+    Rpath(DsoId),
+    LibraryPath,
+    Runpath(DsoId),
+    /// `/etc/ld.so.cache`, with the path it named, if any.
+    Cache(Option<Vec<u8>>),
+    System,
+}
+
+/// One place a failed search looked in (recorded only under `LD_RS_EXPLAIN`).
+pub struct Tried {
+    /// The directory, without its trailing slash ("" for the cache).
+    pub dir: Vec<u8>,
+    pub why: Why,
+    /// False for a directory known not to exist.
+    pub exists: bool,
+}
+
+/// What a failed search saw: every place in order, and the files of that
+/// name it found but could not use (path, reason).
+#[derive(Default)]
+pub struct Failed {
+    pub tried: Vec<Tried>,
+    pub unusable: Vec<(Vec<u8>, &'static [u8])>,
 }
 
 /// The capability subdirectories glibc tries in each directory
@@ -161,6 +191,7 @@ impl Linker {
             system: Vec::new(),
             env: Vec::new(),
             lists: Vec::new(),
+            failed: None,
         };
         for dir in SYSTEM_DIRS {
             let i = paths.add(dir, b"system search path", None);
@@ -248,6 +279,10 @@ impl Linker {
         if self.paths.is_none() {
             self.init_paths();
         }
+        if let Some(paths) = self.paths.as_mut().filter(|_| self.config.explain) {
+            // What an earlier search (a preload's, say) tried is not this one's.
+            paths.failed = None;
+        }
         if debug::on(debug::LIBS) {
             debug::print(Msg::new().s(b"find library=").s(name).s(b" [0]; searching\n").bytes());
         }
@@ -260,7 +295,11 @@ impl Linker {
 
     /// The search proper, in glibc's order (see the top of this file).
     fn search(&mut self, name: &[u8], from: DsoId) -> Result<Found, SearchError> {
-        let mut state = Attempt::default();
+        // Recording costs one test per directory, and only when asked for.
+        let mut state = Attempt {
+            record: self.config.explain.then(Failed::default),
+            ..Attempt::default()
+        };
 
         // 1. DT_RPATH up the loader chain, if the requester has no DT_RUNPATH.
         if self.objs[from].dynamic.get(DT_RUNPATH).is_none() {
@@ -269,7 +308,9 @@ impl Linker {
             while let Some(id) = at {
                 let list = self.list_of(id, DT_RPATH);
                 if !list.is_empty() {
-                    if let Some(found) = self.open_path(name, &list, Some((id, DT_RPATH)), &mut state)? {
+                    if let Some(found) =
+                        self.open_path(name, &list, Some((id, DT_RPATH)), Why::Rpath(id), &mut state)?
+                    {
                         return Ok(found);
                     }
                     did_main |= id == 0;
@@ -278,19 +319,19 @@ impl Linker {
             }
             if !did_main && !self.objs.is_empty() {
                 let list = self.list_of(0, DT_RPATH);
-                if let Some(found) = self.open_path(name, &list, Some((0, DT_RPATH)), &mut state)? {
+                if let Some(found) = self.open_path(name, &list, Some((0, DT_RPATH)), Why::Rpath(0), &mut state)? {
                     return Ok(found);
                 }
             }
         }
         // 2. LD_LIBRARY_PATH.
         let env = self.paths.as_ref().map(|p| p.env.clone()).unwrap_or_default();
-        if let Some(found) = self.open_path(name, &env, None, &mut state)? {
+        if let Some(found) = self.open_path(name, &env, None, Why::LibraryPath, &mut state)? {
             return Ok(found);
         }
         // 3. The requester's DT_RUNPATH.
         let list = self.list_of(from, DT_RUNPATH);
-        if let Some(found) = self.open_path(name, &list, Some((from, DT_RUNPATH)), &mut state)? {
+        if let Some(found) = self.open_path(name, &list, Some((from, DT_RUNPATH)), Why::Runpath(from), &mut state)? {
             return Ok(found);
         }
         let nodeflib = self.objs[from].dynamic.flags_1 & DF_1_NODEFLIB != 0;
@@ -299,7 +340,15 @@ impl Linker {
             if debug::on(debug::LIBS) {
                 debug::print(b" search cache=/etc/ld.so.cache\n");
             }
-            if let Some(path) = self.cache_lookup(name) {
+            let path = self.cache_lookup(name);
+            if let Some(r) = state.record.as_mut() {
+                r.tried.push(Tried {
+                    dir: Vec::new(),
+                    why: Why::Cache(path.clone()),
+                    exists: true,
+                });
+            }
+            if let Some(path) = path {
                 if debug::on(debug::LIBS) {
                     debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
                 }
@@ -311,9 +360,12 @@ impl Linker {
         // 5. The system directories.
         if !nodeflib {
             let system = self.paths.as_ref().map(|p| p.system.clone()).unwrap_or_default();
-            if let Some(found) = self.open_path(name, &system, None, &mut state)? {
+            if let Some(found) = self.open_path(name, &system, None, Why::System, &mut state)? {
                 return Ok(found);
             }
+        }
+        if let (Some(failed), Some(paths)) = (state.record.take(), self.paths.as_mut()) {
+            paths.failed = Some(failed);
         }
         Err(state.into_error())
     }
@@ -322,7 +374,14 @@ impl Linker {
     /// subdirectories not known to be missing (glibc's `open_path`).
     /// A `DT_RPATH`/`DT_RUNPATH` list (`owner`) none of whose directories
     /// exists is dropped, as glibc drops it.
-    fn open_path(&mut self, name: &[u8], list: &[usize], owner: Option<(DsoId, i64)>, state: &mut Attempt) -> Step {
+    fn open_path(
+        &mut self,
+        name: &[u8],
+        list: &[usize],
+        owner: Option<(DsoId, i64)>,
+        why: Why,
+        state: &mut Attempt,
+    ) -> Step {
         if list.is_empty() {
             return Ok(None);
         }
@@ -385,6 +444,15 @@ impl Linker {
                 if let Some(found) = step? {
                     return Ok(Some(found));
                 }
+            }
+            if let Some(r) = state.record.as_mut() {
+                let dir = &paths.dirs[d];
+                let last = paths.caps.len().saturating_sub(1);
+                r.tried.push(Tried {
+                    dir: shown_dir(&dir.name).to_vec(),
+                    why: why.clone(),
+                    exists: dir.status(last) != Status::Missing,
+                });
             }
         }
         if let (false, Some((id, tag))) = (any, owner) {
@@ -523,11 +591,55 @@ fn is_dir(path: &[u8]) -> bool {
     }
 }
 
-/// What the search saw so far, to pick the final error.
+/// What the search saw so far, to pick the final error (and, under
+/// `LD_RS_EXPLAIN`, everything it tried).
 #[derive(Default)]
 struct Attempt {
     wrong_class: bool,
     last_errno: Option<Errno>,
+    record: Option<Failed>,
+}
+
+/// A directory not searched that holds the file: (directory, the list it
+/// came from, the path of the object whose list it is).
+pub type Elsewhere = (Vec<u8>, &'static [u8], Option<Vec<u8>>);
+
+/// A directory record's name as printed: no trailing slash ("." for the
+/// current directory).
+fn shown_dir(name: &[u8]) -> &[u8] {
+    match name {
+        b"" => b".",
+        b"/" => b"/",
+        _ => name.strip_suffix(b"/").unwrap_or(name),
+    }
+}
+
+impl Paths {
+    /// The directories this process knows of (from any list) that were not
+    /// tried by the last failed search and hold a file called `name`.
+    pub fn elsewhere(&self, name: &[u8]) -> Vec<Elsewhere> {
+        let tried = |dir: &[u8]| {
+            self.failed
+                .as_ref()
+                .is_some_and(|f| f.tried.iter().any(|t| t.dir == dir))
+        };
+        let mut out = Vec::new();
+        for d in &self.dirs {
+            let dir = shown_dir(&d.name);
+            if tried(dir) {
+                continue;
+            }
+            let mut path = [&d.name[..], name, b"\0"].concat();
+            if d.name.is_empty() {
+                path = [name, b"\0"].concat();
+            }
+            let exists = crate::sys::CPath::new(&path).is_some_and(|p| crate::sys::stat_path(&p).is_ok());
+            if exists {
+                out.push((dir.to_vec(), d.what, d.from.clone()));
+            }
+        }
+        out
+    }
 }
 
 impl Attempt {
@@ -551,13 +663,21 @@ fn try_path(path: Vec<u8>, state: &mut Attempt) -> Step {
         Ok(file) => Ok(Some(Found { path, file })),
         Err(OpenError::WrongClass) => {
             state.wrong_class = true;
+            if let Some(r) = state.record.as_mut() {
+                r.unusable.push((path, b"a 32-bit object (ELFCLASS32)"));
+            }
             Ok(None)
         }
         Err(OpenError::Sys(e)) => {
             state.last_errno = Some(e);
             Ok(None)
         }
-        Err(OpenError::WrongMachine) => Ok(None),
+        Err(OpenError::WrongMachine) => {
+            if let Some(r) = state.record.as_mut() {
+                r.unusable.push((path, b"built for another machine"));
+            }
+            Ok(None)
+        }
         Err(OpenError::Bad(why)) => Err(SearchError::Bad(path, why)),
         Err(OpenError::Read(e)) => Err(SearchError::Read(path, e)),
     }
