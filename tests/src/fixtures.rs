@@ -359,3 +359,38 @@ case! {
             )
     }
 }
+
+// LD_RS_EXPLAIN: the errors it explains, each with what the explanation should point at.
+case! {
+    /// `main` (DT_RUNPATH `$ORIGIN/lib:$ORIGIN/nowhere`) needs `lib/libmid.so`, which needs
+    /// `lib/libleaf.so` and has no search path: libleaf.so is found only through a RUNPATH
+    /// that does not apply to it. `main_rpath` (DT_RPATH `$ORIGIN/nowhere`) needs libmid.so
+    /// too. `main_fakec` needs fakec_new@GLIBC_2.38 of `new/libfakec.so`; `old/libfakec.so`
+    /// provides GLIBC_2.2.5 to GLIBC_2.36 and GLIBC_PRIVATE. `main_zlib` (-z now) was linked
+    /// against `full/libzstub.so`, which defines zlibVersion; `libzstub.so` does not.
+    fn explain() {
+        Fixture::new("explain")
+            .lib("lib/libleaf.so", &["leaf.c"], &["-Wl,-soname,libleaf.so"])
+            .lib("lib/libmid.so", &["mid.c"], &["-Wl,-soname,libmid.so", "-Llib", "-lleaf"])
+            .exe(
+                "main",
+                &["main.c"],
+                &["-Llib", "-lmid", "-Wl,-rpath-link,lib", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/lib:$ORIGIN/nowhere"],
+            )
+            .exe(
+                "main_rpath",
+                &["main.c"],
+                &["-Llib", "-lmid", "-Wl,-rpath-link,lib", "-Wl,--disable-new-dtags,-rpath,$ORIGIN/nowhere"],
+            )
+            .lib("old/libfakec.so", &["fakec.c"], &["-Wl,-soname,libfakec.so", "-Wl,--version-script={src}/old.map"])
+            .lib(
+                "new/libfakec.so",
+                &["fakec.c"],
+                &["-DNEW", "-Wl,-soname,libfakec.so", "-Wl,--version-script={src}/new.map"],
+            )
+            .exe("main_fakec", &["main_fakec.c"], &["-Lnew", "-lfakec"])
+            .lib("libzstub.so", &["zstub.c"], &["-Wl,-soname,libzstub.so"])
+            .lib("full/libzstub.so", &["zstub.c"], &["-DFULL", "-Wl,-soname,libzstub.so"])
+            .exe("main_zlib", &["main_zlib.c"], &["-Lfull", "-lzstub", "-Wl,-z,now"])
+    }
+}
