@@ -6,6 +6,8 @@
 //! run must be glibc's byte for byte.
 
 use ld_rs_tests::{fixtures, Exit, Loader, Run, Way};
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::process::Command;
 
 /// Runs `run` under glibc as it is and under ld-rs with `LD_RS_EXPLAIN=1`,
@@ -143,4 +145,87 @@ fn unset_is_glibc() {
             run.compare(way);
         }
     }
+}
+
+/// An undefined function found at its first call (lazy binding): the advice
+/// comes after what the program printed before the call.
+#[test]
+fn undefined_symbol_lazy() {
+    let built = fixtures::greet();
+    let run = Run::new(built.path("main_extra_lazy")).env("LD_LIBRARY_PATH", built.dir());
+    let dir = built.dir().display().to_string();
+    for way in [Way::Explicit, Way::Interp] {
+        let glibc = run.run(Loader::Glibc, way);
+        let ldrs = run.clone().env("LD_RS_EXPLAIN", "1").run(Loader::LdRs, way);
+        assert_eq!(
+            (glibc.exit, ldrs.exit),
+            (Exit::Code(127), Exit::Code(127)),
+            "{glibc}{ldrs}"
+        );
+        assert_eq!(ldrs.stdout, glibc.stdout, "{glibc}{ldrs}");
+        let expected = format!(
+            "{}ld-rs: searched, in order: {dir}/main_extra_lazy {dir}/libgreet.so\n\
+             ld-rs: no library in /etc/ld.so.cache defines it\n",
+            glibc.stderr_text()
+        );
+        assert_eq!(ldrs.stderr_text(), expected, "({way:?})");
+    }
+}
+
+/// In secure mode the variable is ignored: a set-user-ID-root copy of
+/// `main_rpath` run as nobody with `LD_RS_EXPLAIN=1` prints glibc's line
+/// alone.  Needs root (else it says so and passes).
+#[test]
+fn ignored_in_secure_mode() {
+    if fs::metadata("/proc/self").map(|m| m.uid() != 0).unwrap_or(true) {
+        eprintln!("ignored_in_secure_mode needs root; not run");
+        return;
+    }
+    let built = fixtures::explain();
+    let dir = built.path("secure");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let copy = dir.join("main_rpath");
+    let mut results = Vec::new();
+    for loader in [Loader::Glibc, Loader::LdRs] {
+        let tmp = dir.join("main_rpath.tmp");
+        fs::copy(built.path("main_rpath"), &tmp).unwrap();
+        if loader == Loader::LdRs {
+            let out = Command::new("patchelf")
+                .arg("--set-interpreter")
+                .arg(ld_rs_tests::ld_rs())
+                .arg(&tmp)
+                .output()
+                .expect("patchelf runs");
+            assert!(
+                out.status.success(),
+                "patchelf: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::os::unix::fs::chown(&tmp, Some(0), Some(0)).unwrap();
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o4755)).unwrap();
+        fs::rename(&tmp, &copy).unwrap();
+        let out = Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/env",
+                "-i",
+                "LD_RS_EXPLAIN=1",
+            ])
+            .arg(&copy)
+            .output()
+            .expect("setpriv runs");
+        let _ = fs::remove_file(&copy);
+        results.push((out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned()));
+    }
+    assert_eq!(results[0].0, Some(127), "glibc: {:?}", results[0]);
+    assert!(
+        results[0].1.contains("libmid.so: cannot open shared object file"),
+        "glibc: {:?}",
+        results[0]
+    );
+    assert_eq!(results[1], results[0], "ld-rs (second) against glibc (first)");
 }
