@@ -394,3 +394,11 @@ case! {
             .exe("main_zlib", &["main_zlib.c"], &["-Lfull", "-lzstub", "-Wl,-z,now"])
     }
 }
+
+// Regression fixtures: one program per bug found by the conformance commands.
+case! {
+    /// `freeres`: calls libc's `__libc_freeres` as valgrind does at exit.
+    fn regress() {
+        Fixture::new("regress").libc_exe("freeres", &["freeres.c"], &[])
+    }
+}
