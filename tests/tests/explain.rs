@@ -5,6 +5,7 @@
 //! fixture directory written `$FIXTURES`.  Without the variable, ld-rs's
 //! run must be glibc's byte for byte.
 
+use ld_rs_tests::elf::{patch_copy, EI_CLASS};
 use ld_rs_tests::{fixtures, Exit, Loader, Run, Way};
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -228,4 +229,32 @@ fn ignored_in_secure_mode() {
         results[0]
     );
     assert_eq!(results[1], results[0], "ld-rs (second) against glibc (first)");
+}
+
+/// Only a 32-bit file of that name (glibc's "wrong ELF class"): the search,
+/// and the file it could not use.
+#[test]
+fn only_a_32_bit_library() {
+    let greet = fixtures::greet();
+    let dir = fixtures::explain().path("class32");
+    fs::create_dir_all(&dir).unwrap();
+    patch_copy(
+        &greet.path("libgreet.so"),
+        &dir.join("libgreet.so"),
+        &[(EI_CLASS, &[1])],
+    );
+    let run = Run::new(greet.path("main")).env("LD_LIBRARY_PATH", &dir);
+    let advice = format!(
+        "ld-rs: libgreet.so is needed by the program ({main})\n\
+         ld-rs: searched, in order:\n\
+         ld-rs:   $FIXTURES/class32 (LD_LIBRARY_PATH)\n\
+         ld-rs:   /etc/ld.so.cache (no entry for libgreet.so)\n\
+         ld-rs:   /lib/x86_64-linux-gnu (system directory)\n\
+         ld-rs:   /usr/lib/x86_64-linux-gnu (system directory)\n\
+         ld-rs:   /lib (system directory)\n\
+         ld-rs:   /usr/lib (system directory)\n\
+         ld-rs: found $FIXTURES/class32/libgreet.so, but it is a 32-bit object (ELFCLASS32)\n",
+        main = greet.path("main").display()
+    );
+    check(run, Exit::Code(127), &advice);
 }

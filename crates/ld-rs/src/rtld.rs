@@ -589,7 +589,8 @@ impl Linker {
                     .with_context(diag::Context::Missing { from }))
             }
             Err(SearchError::WrongClass) => {
-                return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32"))
+                return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32")
+                    .with_context(diag::Context::Missing { from }))
             }
             Err(SearchError::Bad(path, why)) => return Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
             Err(SearchError::Read(path, e)) => {
