@@ -52,7 +52,10 @@ impl Out {
     }
 }
 
-/// Called by `LoadError::die` right after glibc's line.
+/// Called by `LoadError::die` right after glibc's line.  The process exits
+/// next, so the caller's view of the linker state (a lazy binding's, say)
+/// is never used again while this thread updates the search state and maps
+/// the cache.
 pub fn after(e: &LoadError) {
     let Some(context) = &e.context else { return };
     let Some(ld) = crate::rtld::linker() else { return };
