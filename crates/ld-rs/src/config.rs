@@ -179,6 +179,9 @@ impl Config {
 pub enum Command {
     /// Run (or list, or verify) the program at argv[index].
     Program { index: usize },
+    /// `--list-diagnostics`: print the report on the process and exit 0,
+    /// whether or not a program follows the options.
+    Diagnostics,
     /// Print this text on stdout and exit 0 (`--help`, `--version`).
     Print(&'static [u8]),
     /// A usage error: message on stderr, exit 1.
@@ -187,19 +190,22 @@ pub enum Command {
 
 /// Parses `ld-rs.so [OPTIONS] PROGRAM ARGS...`, updating `cfg`.
 pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
+    let mut diagnostics = false;
     let mut i = 1;
     while i < st.argc {
         let arg = st.arg(i);
         let next = |i: usize| (i + 1 < st.argc).then(|| st.arg(i + 1));
         match arg {
-            b"--list" => cfg.mode = Mode::List,
+            // A mode option replaces an earlier `--list-diagnostics`, as in glibc.
+            b"--list" => (cfg.mode, diagnostics) = (Mode::List, false),
             // ld-rs's own: the listing as a tree of who needed whom.
             b"--tree" => {
-                cfg.mode = Mode::List;
+                (cfg.mode, diagnostics) = (Mode::List, false);
                 cfg.tree = true;
             }
-            b"--verify" => cfg.mode = Mode::Verify,
+            b"--verify" => (cfg.mode, diagnostics) = (Mode::Verify, false),
             b"--inhibit-cache" => cfg.inhibit_cache = true,
+            b"--list-diagnostics" => diagnostics = true,
             b"--library-path"
             | b"--inhibit-rpath"
             | b"--argv0"
@@ -234,9 +240,13 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                 m.extend_from_slice(b"'");
                 return Command::Usage(m);
             }
+            _ if diagnostics => return Command::Diagnostics,
             _ => return Command::Program { index: i },
         }
         i += 1;
+    }
+    if diagnostics {
+        return Command::Diagnostics;
     }
     Command::Usage(b"missing program name".to_vec())
 }

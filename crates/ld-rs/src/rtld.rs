@@ -41,6 +41,9 @@ pub trait Runtime {
     /// name only when a search first needs it (it asks the CPU, which is slow
     /// under a hypervisor).
     fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn;
+    /// `--list-diagnostics`: print the C library's report on the process,
+    /// the kernel and the CPU (the linker exits 0 after it).
+    fn list_diagnostics(&mut self, st: &Startup);
 }
 
 /// The linker's state: every loaded object, in load order.
@@ -138,6 +141,7 @@ pub const HELP: &[u8] = concat!(
     "                        in LIST\n",
     "  --preload LIST        preload objects named in LIST\n",
     "  --argv0 STRING        set argv[0] to STRING before running\n",
+    "  --list-diagnostics    list diagnostics information\n",
     "  --help                display this help and exit\n",
     "  --version             output version information and exit\n",
     "\n",
@@ -177,6 +181,10 @@ pub fn run(mut st: Startup) -> Handover {
                 program_path = st.arg(index);
                 // SAFETY: nothing holds pointers into the stack area that moves.
                 unsafe { st.drop_args(index) };
+            }
+            Command::Diagnostics => {
+                crate::runtime().list_diagnostics(&st);
+                sys::exit(0);
             }
             Command::Print(text) => {
                 sys::write_all(1, text);

@@ -25,6 +25,7 @@
 //! libc itself uses, or not at all.
 
 pub mod cpu_features;
+mod diagnostics;
 pub mod layout;
 
 use layout::{RDebug, RtldGlobal, RtldGlobalRo};
@@ -386,6 +387,15 @@ impl Runtime for Glibc {
         // SAFETY: single-threaded start-up.
         unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0) };
         search_caps
+    }
+
+    fn list_diagnostics(&mut self, st: &Startup) {
+        // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
+        let cf = unsafe {
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            features()
+        };
+        diagnostics::print(st, &cf);
     }
 }
 

@@ -1,0 +1,378 @@
+//! `ld.so --list-diagnostics`: glibc 2.36's report on the loader's build,
+//! the process, the kernel and the CPU, in its format.
+//!
+//! The report is for bug reports and for scripts that compare machines, so
+//! it reproduces glibc's byte for byte: one `label=value` a line, numbers in
+//! hexadecimal with `0x`, strings in double quotes with control and
+//! non-ASCII bytes as backslash escapes.  Its parts, in glibc's order
+//! (elf/dl-diagnostics.c, sysdeps/unix/sysv/linux/dl-diagnostics-kernel.c,
+//! sysdeps/x86/dl-diagnostics-cpu.c):
+//!
+//! - `dl_*`: the loader's view of the hardware (`GLRO(dl_hwcap)`, the
+//!   `glibc-hwcaps` subdirectories and which of them the CPU can use, the
+//!   platform name);
+//! - `dso.*`, `path.*`, `version.*`: how glibc 2.36 was configured — the
+//!   constants of the build ld-rs replaces, since ld-rs is installed as its
+//!   `/lib64/ld-linux-x86-64.so.2` and serves its `libc.so.6`;
+//! - `env[i]` / `env_filtered[i]`: every environment entry, the value shown
+//!   only for variables on glibc's list of ones that cannot hold secrets;
+//! - `auxv[i]`: the kernel's auxiliary vector as the kernel laid it out;
+//! - `uname.*`: the kernel's `uname(2)` fields;
+//! - `x86.cpu_features.*`: the `struct cpu_features` libc's IFUNC resolvers
+//!   read, field by field (cpu_features.rs computes it as glibc does).
+
+use alloc::vec::Vec;
+use elf::consts::{AT_BASE_PLATFORM, AT_EXECFN, AT_NULL, AT_PLATFORM};
+
+use super::cpu_features::{self, CpuFeatures};
+use crate::start::Startup;
+
+/// Prints the report on stdout.  `cf` is the CPU as glibc sees it (after
+/// `GLIBC_TUNABLES`).
+pub fn print(st: &Startup, cf: &CpuFeatures) {
+    let mut r = Report::default();
+    loader(&mut r, st, cf);
+    environment(&mut r, st);
+    configuration(&mut r);
+    auxv(&mut r, st);
+    uname(&mut r);
+    cpu(&mut r, cf);
+    crate::sys::write_all(1, &r.out);
+}
+
+/// The report being built, written out at once at the end.
+#[derive(Default)]
+struct Report {
+    out: Vec<u8>,
+}
+
+impl Report {
+    fn raw(&mut self, bytes: &[u8]) -> &mut Self {
+        self.out.extend_from_slice(bytes);
+        self
+    }
+
+    /// `0x` and `v` in lower-case hexadecimal, no padding.
+    fn hex(&mut self, v: u64) -> &mut Self {
+        let m = crate::diag::Msg::new().s(b"0x").hex(v, 0);
+        self.raw(m.bytes())
+    }
+
+    /// `LABEL=0xVALUE`.
+    fn value(&mut self, label: &[u8], v: u64) {
+        self.raw(label).raw(b"=").hex(v).raw(b"\n");
+    }
+
+    /// `LABEL="STRING"`, or `LABEL=0x0` for a null pointer.
+    fn string(&mut self, label: &[u8], s: Option<&[u8]>) {
+        self.raw(label).raw(b"=").quoted_or_null(s).raw(b"\n");
+    }
+
+    /// `LABEL[0xI]=`.
+    fn indexed(&mut self, label: &[u8], i: usize) -> &mut Self {
+        self.raw(label).raw(b"[").hex(i as u64).raw(b"]=")
+    }
+
+    fn quoted_or_null(&mut self, s: Option<&[u8]>) -> &mut Self {
+        match s {
+            Some(s) => self.quoted(s),
+            None => self.raw(b"0x0"),
+        }
+    }
+
+    /// `s` in double quotes: `"` and `\` escaped by a backslash, bytes
+    /// outside printable ASCII as a backslash and three octal digits.
+    ///
+    /// The digits are glibc 2.36's, quirk included: it takes the byte as a
+    /// signed `char` and prints its top octal digit where the middle one
+    /// belongs (0x01 is `\001`, 0x7f `\117`, 0xc3 `\773`).  Whoever diffs
+    /// the two loaders' reports must see the same bytes.
+    fn quoted(&mut self, s: &[u8]) -> &mut Self {
+        self.out.push(b'"');
+        for &b in s {
+            if !(b' '..=b'~').contains(&b) {
+                let top = b'0' + (((b as i8) >> 6) & 7) as u8;
+                self.out.extend_from_slice(&[b'\\', top, top, b'0' + (b & 7)]);
+            } else {
+                if b == b'\\' || b == b'"' {
+                    self.out.push(b'\\');
+                }
+                self.out.push(b);
+            }
+        }
+        self.raw(b"\"")
+    }
+}
+
+/// `HWCAP_IMPORTANT` (sysdeps/x86/dl-hwcap.h): the `GLRO(dl_hwcap)` bits
+/// that name legacy search subdirectories.
+const HWCAP_IMPORTANT: u64 = cpu_features::HWCAP_X86_64 | cpu_features::HWCAP_X86_AVX512_1;
+
+/// The `glibc-hwcaps` subdirectories of x86-64, best first
+/// (sysdeps/x86_64/dl-hwcaps-subdirs.c).
+const HWCAPS_SUBDIRS: &[u8] = b"x86-64-v4:x86-64-v3:x86-64-v2";
+
+/// The platform names `_dl_string_platform` knows, and the number of the
+/// first (`_DL_FIRST_PLATFORM`, sysdeps/x86/dl-procinfo.h).
+const PLATFORMS: [&[u8]; 4] = [b"i586", b"i686", b"haswell", b"xeon_phi"];
+const FIRST_PLATFORM: u64 = 48;
+
+/// The `dl_*` lines and `dso.*`.
+fn loader(r: &mut Report, st: &Startup, cf: &CpuFeatures) {
+    r.string(b"dl_dst_lib", Some(b"lib/x86_64-linux-gnu"));
+    r.value(b"dl_hwcap", cpu_features::hwcap_value(cf));
+    r.value(b"dl_hwcap_important", HWCAP_IMPORTANT);
+    r.value(b"dl_hwcap2", st.aux.hwcap2 as u64);
+    r.string(b"dl_hwcaps_subdirs", Some(HWCAPS_SUBDIRS));
+    r.value(b"dl_hwcaps_subdirs_active", hwcaps_subdirs_active(cf));
+    r.value(b"dl_pagesize", st.aux.pagesz as u64);
+    // glibc's own platform name for the CPUs it has one for, else the kernel's.
+    let platform = match cpu_features::platform(cf) {
+        Some(p) => Some(p.strip_suffix(b"\0").unwrap_or(p)),
+        // SAFETY: AT_PLATFORM points at a NUL-terminated string on the initial stack.
+        None if st.aux.platform != 0 => Some(unsafe { crate::start::cstr(st.aux.platform as *const u8) }),
+        None => None,
+    };
+    r.string(b"dl_platform", platform);
+    r.string(b"dl_profile_output", Some(profile_output(st)));
+    let number = platform
+        .and_then(|p| PLATFORMS.iter().position(|&known| known == p))
+        .map_or(u64::MAX, |i| FIRST_PLATFORM + i as u64);
+    r.value(b"dl_string_platform", number);
+    r.string(b"dso.ld", Some(b"ld-linux-x86-64.so.2"));
+    r.string(b"dso.libc", Some(b"libc.so.6"));
+}
+
+/// Which of `HWCAPS_SUBDIRS` the CPU can use, as a bit mask whose highest
+/// bit is the first name: the levels are cumulative, so the usable ones are
+/// always a run ending with `x86-64-v2`.
+fn hwcaps_subdirs_active(cf: &CpuFeatures) -> u64 {
+    let levels = [cpu_features::ISA_1_V2, cpu_features::ISA_1_V3, cpu_features::ISA_1_V4];
+    let usable = levels.iter().take_while(|&&bit| cf.isa_1 & bit != 0).count();
+    let all = (1u64 << levels.len()) - 1;
+    all ^ ((1u64 << (levels.len() - usable)) - 1)
+}
+
+/// Where `LD_PROFILE` output would go: `LD_PROFILE_OUTPUT` if set and not
+/// empty (and the process is not privileged), else glibc's default.
+fn profile_output(st: &Startup) -> &'static [u8] {
+    let secure = st.aux.secure != 0;
+    let mut dir: &'static [u8] = if secure { b"/var/profile" } else { b"/var/tmp" };
+    if !secure {
+        for entry in st.env() {
+            if let Some(value) = entry.strip_prefix(b"LD_PROFILE_OUTPUT=") {
+                if !value.is_empty() {
+                    dir = value;
+                }
+            }
+        }
+    }
+    dir
+}
+
+/// The variables whose values glibc prints (besides `LC_*`, `LD_*` and
+/// `MALLOC_*`): those its own code reads, which configure it and are not
+/// expected to hold anything private.
+const SHOWN: &[&[u8]] = &[
+    b"DATEMSK",
+    b"GCONV_PATH",
+    b"GETCONF_DIR",
+    b"GLIBC_TUNABLES",
+    b"GMON_OUTPUT_PREFIX",
+    b"HESIOD_CONFIG",
+    b"HES_DOMAIN",
+    b"HOSTALIASES",
+    b"I18NPATH",
+    b"IFS",
+    b"LANG",
+    b"LOCALDOMAIN",
+    b"LOCPATH",
+    b"MSGVERB",
+    b"NIS_DEFAULTS",
+    b"NIS_GROUP",
+    b"NIS_PATH",
+    b"NLSPATH",
+    b"PATH",
+    b"POSIXLY_CORRECT",
+    b"RESOLV_HOST_CONF",
+    b"RES_OPTIONS",
+    b"SEV_LEVEL",
+    b"TMPDIR",
+    b"TZ",
+    b"TZDIR",
+];
+
+/// `env[i]="NAME=value"` for the variables whose value may be shown, and
+/// `env_filtered[i]="NAME"` for the others.  An entry without `=` is shown
+/// whole.
+fn environment(r: &mut Report, st: &Startup) {
+    for (i, entry) in st.env().enumerate() {
+        let shown = match entry.iter().position(|&c| c == b'=') {
+            None => true,
+            Some(eq) => {
+                entry.starts_with(b"LC_")
+                    || entry.starts_with(b"LD_")
+                    || entry.starts_with(b"MALLOC_")
+                    || SHOWN.contains(&&entry[..eq])
+            }
+        };
+        if shown {
+            r.indexed(b"env", i).quoted(entry).raw(b"\n");
+        } else {
+            let name = entry.split(|&c| c == b'=').next().unwrap_or(entry);
+            r.indexed(b"env_filtered", i).quoted(name).raw(b"\n");
+        }
+    }
+}
+
+/// `path.*` and `version.*`: Debian's configuration of glibc 2.36.
+fn configuration(r: &mut Report) {
+    r.string(b"path.prefix", Some(b"/usr"));
+    r.string(b"path.rtld", Some(b"/lib64/ld-linux-x86-64.so.2"));
+    r.string(b"path.sysconfdir", Some(b"/etc"));
+    let system_dirs: [&[u8]; 4] = [
+        b"/lib/x86_64-linux-gnu/",
+        b"/usr/lib/x86_64-linux-gnu/",
+        b"/lib/",
+        b"/usr/lib/",
+    ];
+    for (i, dir) in system_dirs.iter().enumerate() {
+        r.indexed(b"path.system_dirs", i).quoted(dir).raw(b"\n");
+    }
+    r.string(b"version.release", Some(b"stable"));
+    r.string(b"version.version", Some(b"2.36"));
+}
+
+/// `auxv[i].a_type` and `auxv[i].a_val`, in the kernel's order; the three
+/// entries that point at strings print the strings.
+fn auxv(r: &mut Report, st: &Startup) {
+    let mut p = st.auxv;
+    let mut i = 0;
+    loop {
+        // SAFETY: `st.auxv` is the kernel's vector, read up to its AT_NULL
+        // entry (Startup::read walked it already); the stack is never freed.
+        let [a_type, a_val] = unsafe { *p };
+        if a_type as u64 == AT_NULL {
+            break;
+        }
+        r.raw(b"auxv[").hex(i).raw(b"].a_type=").hex(a_type as u64).raw(b"\n");
+        r.raw(b"auxv[").hex(i).raw(b"].a_val=");
+        if matches!(a_type as u64, AT_EXECFN | AT_PLATFORM | AT_BASE_PLATFORM) {
+            // SAFETY: these entries point at NUL-terminated strings the
+            // kernel put on the initial stack (or are 0).
+            let s = (a_val != 0).then(|| unsafe { crate::start::cstr(a_val as *const u8) });
+            r.quoted_or_null(s);
+        } else {
+            r.hex(a_val as u64);
+        }
+        r.raw(b"\n");
+        i += 1;
+        // SAFETY: not at AT_NULL, so another pair follows.
+        p = unsafe { p.add(1) };
+    }
+}
+
+/// `uname.*`, if `uname(2)` answers.
+fn uname(r: &mut Report) {
+    const UNAME: usize = 63;
+    const FIELD: usize = 65;
+    let mut uts = [0u8; 6 * FIELD];
+    // SAFETY: uname writes six NUL-terminated fields of 65 bytes, exactly
+    // the buffer given.
+    let ret = unsafe { crate::arch::syscall6(UNAME, [uts.as_mut_ptr() as usize, 0, 0, 0, 0, 0]) };
+    if ret != 0 {
+        return;
+    }
+    let labels: [&[u8]; 6] = [
+        b"uname.sysname",
+        b"uname.nodename",
+        b"uname.release",
+        b"uname.version",
+        b"uname.machine",
+        b"uname.domainname",
+    ];
+    for (label, field) in labels.iter().zip(uts.chunks_exact(FIELD)) {
+        let len = field.iter().position(|&c| c == 0).unwrap_or(FIELD);
+        r.string(label, Some(&field[..len]));
+    }
+}
+
+/// The `preferred` bits by their names in glibc
+/// (sysdeps/x86/include/cpu-features-preferred_feature_index_1.def).
+const PREFERRED: [(&[u8], u32); 16] = {
+    use cpu_features::pref::*;
+    [
+        (b"Fast_Rep_String", FAST_REP_STRING),
+        (b"Fast_Copy_Backward", FAST_COPY_BACKWARD),
+        (b"Slow_BSF", SLOW_BSF),
+        (b"Fast_Unaligned_Load", FAST_UNALIGNED_LOAD),
+        (b"Prefer_PMINUB_for_stringop", PREFER_PMINUB_FOR_STRINGOP),
+        (b"Fast_Unaligned_Copy", FAST_UNALIGNED_COPY),
+        (b"I586", I586),
+        (b"I686", I686),
+        (b"Slow_SSE4_2", SLOW_SSE4_2),
+        (b"AVX_Fast_Unaligned_Load", AVX_FAST_UNALIGNED_LOAD),
+        (b"Prefer_No_VZEROUPPER", PREFER_NO_VZEROUPPER),
+        (b"Prefer_ERMS", PREFER_ERMS),
+        (b"Prefer_No_AVX512", PREFER_NO_AVX512),
+        (b"MathVec_Prefer_No_AVX512", MATHVEC_PREFER_NO_AVX512),
+        (b"Prefer_FSRM", PREFER_FSRM),
+        (b"Avoid_Short_Distance_REP_MOVSB", AVOID_SHORT_DISTANCE_REP_MOVSB),
+    ]
+};
+
+/// `x86.cpu_features.*`: every field of `struct cpu_features`, in order,
+/// but the `preferred` word, which is printed bit by bit.
+fn cpu(r: &mut Report, cf: &CpuFeatures) {
+    let field = |r: &mut Report, name: &[u8], v: u64| {
+        r.raw(b"x86.cpu_features.").value(name, v);
+    };
+    field(r, b"basic.kind", cf.basic.kind as u64);
+    // A C `int`, widened with its sign as glibc's printing function takes it.
+    field(r, b"basic.max_cpuid", cf.basic.max_cpuid as i64 as u64);
+    field(r, b"basic.family", cf.basic.family as u64);
+    field(r, b"basic.model", cf.basic.model as u64);
+    field(r, b"basic.stepping", cf.basic.stepping as u64);
+    for (i, leaf) in cf.features.iter().enumerate() {
+        for (kind, regs) in [(&b"cpuid"[..], &leaf.cpuid), (b"active", &leaf.active)] {
+            for (reg, v) in [regs.eax, regs.ebx, regs.ecx, regs.edx].into_iter().enumerate() {
+                r.raw(b"x86.cpu_features.features[").hex(i as u64).raw(b"].");
+                r.raw(kind)
+                    .raw(b"[")
+                    .hex(reg as u64)
+                    .raw(b"]=")
+                    .hex(v as u64)
+                    .raw(b"\n");
+            }
+        }
+    }
+    for (name, bit) in PREFERRED {
+        r.raw(b"x86.cpu_features.preferred.")
+            .value(name, (cf.preferred[0] & bit != 0) as u64);
+    }
+    field(r, b"isa_1", cf.isa_1 as u64);
+    field(r, b"xsave_state_size", cf.xsave_state_size);
+    field(r, b"xsave_state_full_size", cf.xsave_state_full_size as u64);
+    for (name, v) in [
+        (&b"data_cache_size"[..], cf.data_cache_size),
+        (b"shared_cache_size", cf.shared_cache_size),
+        (b"non_temporal_threshold", cf.non_temporal_threshold),
+        (b"rep_movsb_threshold", cf.rep_movsb_threshold),
+        (b"rep_movsb_stop_threshold", cf.rep_movsb_stop_threshold),
+        (b"rep_stosb_threshold", cf.rep_stosb_threshold),
+        (b"level1_icache_size", cf.level1_icache_size),
+        (b"level1_icache_linesize", cf.level1_icache_linesize),
+        (b"level1_dcache_size", cf.level1_dcache_size),
+        (b"level1_dcache_assoc", cf.level1_dcache_assoc),
+        (b"level1_dcache_linesize", cf.level1_dcache_linesize),
+        (b"level2_cache_size", cf.level2_cache_size),
+        (b"level2_cache_assoc", cf.level2_cache_assoc),
+        (b"level2_cache_linesize", cf.level2_cache_linesize),
+        (b"level3_cache_size", cf.level3_cache_size),
+        (b"level3_cache_assoc", cf.level3_cache_assoc),
+        (b"level3_cache_linesize", cf.level3_cache_linesize),
+        (b"level4_cache_size", cf.level4_cache_size),
+    ] {
+        field(r, name, v);
+    }
+}
