@@ -325,6 +325,7 @@ case! {
             v.iter().map(String::as_str).collect()
         }
         Fixture::new("iface_basic")
+            .libc_exe("envdump", &["envdump.c"], &[])
             .libc_exe("libiface.so", &["libiface.c"], &strs(&top))
             .libc_exe("a/libiface.so", &["libiface.c"], &strs(&a))
             .libc_exe("b/libiface.so", &["libiface.c"], &strs(&b))

@@ -267,3 +267,62 @@ fn plain_traces() {
         assert_eq!(glibc.exit, Exit::Code(0), "{glibc}");
     }
 }
+
+/// What a set-user-ID program passes on: glibc removes its list of unsafe
+/// variables (`LD_PRELOAD`, `LD_LIBRARY_PATH`, `TMPDIR`, `LOCPATH`, ...)
+/// from the environment; the others stay.
+#[test]
+fn setuid_environment_is_filtered() {
+    let names = [
+        "GCONV_PATH",
+        "GETCONF_DIR",
+        "HOSTALIASES",
+        "LD_AUDIT",
+        "LD_BIND_NOT",
+        "LD_BIND_NOW",
+        "LD_DEBUG",
+        "LD_DEBUG_OUTPUT",
+        "LD_DYNAMIC_WEAK",
+        "LD_HWCAP_MASK",
+        "LD_LIBRARY_PATH",
+        "LD_ORIGIN_PATH",
+        "LD_PRELOAD",
+        "LD_PROFILE",
+        "LD_SHOW_AUXV",
+        "LD_USE_LOAD_BIAS",
+        "LD_WARN",
+        "LOCALDOMAIN",
+        "LOCPATH",
+        "MALLOC_TRACE",
+        "NIS_PATH",
+        "NLSPATH",
+        "RESOLV_HOST_CONF",
+        "RES_OPTIONS",
+        "TMPDIR",
+        "TZDIR",
+        "HOME",
+        "LANG",
+        "PATH",
+        "TZ",
+    ];
+    let vars: Vec<(&str, String)> = names.iter().map(|n| (*n, "/nonexistent".to_owned())).collect();
+    let glibc = compare_as_nobody("setuid-env", "envdump", true, &vars);
+    if let Some(glibc) = glibc {
+        assert!(glibc.stdout_text().contains("HOME\n"), "{glibc}");
+        assert!(!glibc.stdout_text().contains("LD_PRELOAD\n"), "{glibc}");
+    }
+}
+
+/// The same environment reaches a plain program whole.
+#[test]
+fn plain_environment_is_whole() {
+    let vars = vec![
+        ("LD_PRELOAD", String::new()),
+        ("TMPDIR", "/tmp".to_owned()),
+        ("HOME", "/".to_owned()),
+    ];
+    let glibc = compare_as_nobody("plain-env", "envdump", false, &vars);
+    if let Some(glibc) = glibc {
+        assert_eq!(glibc.stdout_text(), "HOME\nLD_PRELOAD\nTMPDIR\n", "{glibc}");
+    }
+}

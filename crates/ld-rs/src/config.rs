@@ -175,6 +175,40 @@ impl Config {
     }
 }
 
+/// The variables glibc removes from a privileged program's environment
+/// (its `UNSECURE_ENVVARS`): each could make the loader or libc of the
+/// program, or of the programs it starts, load or trust something the
+/// user chose.
+const UNSECURE: [&[u8]; 22] = [
+    b"GCONV_PATH",
+    b"GETCONF_DIR",
+    b"HOSTALIASES",
+    b"LD_AUDIT",
+    b"LD_DEBUG",
+    b"LD_DEBUG_OUTPUT",
+    b"LD_DYNAMIC_WEAK",
+    b"LD_HWCAP_MASK",
+    b"LD_LIBRARY_PATH",
+    b"LD_ORIGIN_PATH",
+    b"LD_PRELOAD",
+    b"LD_PROFILE",
+    b"LD_SHOW_AUXV",
+    b"LOCALDOMAIN",
+    b"LOCPATH",
+    b"MALLOC_TRACE",
+    b"NIS_PATH",
+    b"NLSPATH",
+    b"RESOLV_HOST_CONF",
+    b"RES_OPTIONS",
+    b"TMPDIR",
+    b"TZDIR",
+];
+
+/// True for a variable a privileged program must not pass on.
+pub fn is_unsecure(name: &[u8]) -> bool {
+    UNSECURE.contains(&name)
+}
+
 /// The result of reading an explicit command line.
 pub enum Command {
     /// Run (or list, or verify) the program at argv[index].

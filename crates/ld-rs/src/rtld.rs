@@ -159,6 +159,11 @@ pub fn run(mut st: Startup) -> Handover {
     // For LD_DEBUG=statistics, which is not known yet.
     let t_start = arch::cycles();
     let mut cfg = Config::from_env(&st);
+    if cfg.secure {
+        // A privileged program does not pass on what could steer the
+        // loader or libc of the programs it runs (glibc's unsecure list).
+        st.remove_env(config::is_unsecure);
+    }
     // LD_DEBUG=help: the list of options, before anything else is done.
     if cfg.debug_help {
         sys::write_all(1, DEBUG_HELP);

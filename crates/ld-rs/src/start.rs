@@ -199,6 +199,31 @@ impl Startup {
         unsafe { cstr(*self.argv.add(i)) }
     }
 
+    /// Removes from the environment every entry whose name `drop` selects,
+    /// moving the later entries down (the program sees the environment
+    /// without them; the auxiliary vector stays where it is).
+    pub fn remove_env(&mut self, drop: impl Fn(&[u8]) -> bool) {
+        let mut from = self.envp;
+        let mut to = self.envp;
+        // SAFETY: envp is the kernel's NULL-terminated array on our stack;
+        // `to` never passes `from`, so every write lands inside the array.
+        unsafe {
+            while !(*from).is_null() {
+                let entry = cstr(*from);
+                let name = entry.split(|&c| c == b'=').next().unwrap_or(entry);
+                if !drop(name) {
+                    *to = *from;
+                    to = to.add(1);
+                }
+                from = from.add(1);
+            }
+            while to <= from {
+                *to = core::ptr::null();
+                to = to.add(1);
+            }
+        }
+    }
+
     /// The environment strings, `NAME=value`.
     pub fn env(&self) -> EnvIter {
         EnvIter { p: self.envp }
