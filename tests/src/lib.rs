@@ -10,7 +10,7 @@
 //! naming the program on the loader's command line, and the kernel reading `PT_INTERP`.
 //! [`both_ways!`] turns one run description into one test per way.
 //! A third way, [`Way::SystemWide`], replaces the system's loader in a private mount
-//! namespace, so that the processes a program starts run under ld-rs too ([`all_ways!`]).
+//! namespace, so that the processes a program starts run under ld-rs too.
 
 pub mod build;
 pub mod elf;
@@ -73,28 +73,6 @@ pub fn ld_rs() -> PathBuf {
 /// calling [`Run::compare`] with its way.
 #[macro_export]
 macro_rules! both_ways {
-    // `both_ways! { #[ignore = "why"] ... }`: every test below is ignored, with the reason.
-    (#[ignore = $why:literal] $($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
-        $(#[$doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn run() -> $crate::Run $body
-
-            #[test]
-            #[ignore = $why]
-            fn explicit() {
-                run().compare($crate::Way::Explicit);
-            }
-
-            #[test]
-            #[ignore = $why]
-            fn interp() {
-                run().compare($crate::Way::Interp);
-            }
-        }
-    )*};
     ($($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
         $(#[$doc])*
         mod $name {
@@ -116,33 +94,35 @@ macro_rules! both_ways {
     )*};
 }
 
-/// Like [`both_ways!`], with a third test per run description: `system_wide`
-/// ([`Way::SystemWide`], ld-rs bind-mounted over glibc's loader, so child processes run
-/// under ld-rs too).
-#[macro_export]
-macro_rules! all_ways {
-    ($($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
-        $(#[$doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
+/// Whether the tests run as root (the owner of /proc/self is the effective user): the
+/// secure-mode tests need it to make set-user-ID-root programs and to drop to nobody.
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
 
-            fn run() -> $crate::Run $body
-
-            #[test]
-            fn explicit() {
-                run().compare($crate::Way::Explicit);
-            }
-
-            #[test]
-            fn interp() {
-                run().compare($crate::Way::Interp);
-            }
-
-            #[test]
-            fn system_wide() {
-                run().compare($crate::Way::SystemWide);
-            }
-        }
-    )*};
+/// Copies program `src` to `dst`, owned by root with `mode` (e.g. 0o4755 for a
+/// set-user-ID-root copy), with ld-rs as its interpreter when `loader` is
+/// [`Loader::LdRs`]; made under a temporary name and renamed into place.
+pub fn install_root_copy(src: &Path, loader: Loader, dst: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = dst.with_extension("tmp");
+    std::fs::copy(src, &tmp).expect("copy the program");
+    if loader == Loader::LdRs {
+        let out = std::process::Command::new("patchelf")
+            .arg("--set-interpreter")
+            .arg(ld_rs())
+            .arg(&tmp)
+            .output()
+            .expect("patchelf runs");
+        assert!(
+            out.status.success(),
+            "patchelf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::os::unix::fs::chown(&tmp, Some(0), Some(0)).expect("chown root");
+    // chmod after patchelf (which rewrites the file) and after chown (which clears set-ID).
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    std::fs::rename(&tmp, dst).expect("rename into place");
 }

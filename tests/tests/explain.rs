@@ -6,9 +6,9 @@
 //! run must be glibc's byte for byte.
 
 use ld_rs_tests::elf::{patch_copy, EI_CLASS};
-use ld_rs_tests::{fixtures, Exit, Loader, Run, Way};
+use ld_rs_tests::{fixtures, install_root_copy, is_root, Exit, Loader, Run, Way};
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 /// Runs `run` under glibc as it is and under ld-rs with `LD_RS_EXPLAIN=1`,
@@ -178,7 +178,7 @@ fn undefined_symbol_lazy() {
 /// alone.  Needs root (else it says so and passes).
 #[test]
 fn ignored_in_secure_mode() {
-    if fs::metadata("/proc/self").map(|m| m.uid() != 0).unwrap_or(true) {
+    if !is_root() {
         eprintln!("ignored_in_secure_mode needs root; not run");
         return;
     }
@@ -189,24 +189,7 @@ fn ignored_in_secure_mode() {
     let copy = dir.join("main_rpath");
     let mut results = Vec::new();
     for loader in [Loader::Glibc, Loader::LdRs] {
-        let tmp = dir.join("main_rpath.tmp");
-        fs::copy(built.path("main_rpath"), &tmp).unwrap();
-        if loader == Loader::LdRs {
-            let out = Command::new("patchelf")
-                .arg("--set-interpreter")
-                .arg(ld_rs_tests::ld_rs())
-                .arg(&tmp)
-                .output()
-                .expect("patchelf runs");
-            assert!(
-                out.status.success(),
-                "patchelf: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::os::unix::fs::chown(&tmp, Some(0), Some(0)).unwrap();
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o4755)).unwrap();
-        fs::rename(&tmp, &copy).unwrap();
+        install_root_copy(&built.path("main_rpath"), loader, &copy, 0o4755);
         let out = Command::new("setpriv")
             .args([
                 "--reuid=65534",

@@ -19,11 +19,10 @@
 //! another user they say so and pass.
 
 use ld_rs_tests::run::normalize_addresses;
-use ld_rs_tests::{fixtures, Exit, Loader, Outcome, Run, Way, GLIBC_LOADER};
+use ld_rs_tests::{fixtures, install_root_copy, is_root, Exit, Loader, Outcome, Run, Way, GLIBC_LOADER};
 use std::fs;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// nobody / nogroup.
 const NOBODY: u32 = 65534;
@@ -33,35 +32,11 @@ fn path(name: &str) -> PathBuf {
     fixtures::iface_basic().path(name)
 }
 
-/// Whether this process runs as root (the owner of /proc/self is the effective user).
-fn is_root() -> bool {
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
-}
-
 /// Puts `loader`'s copy of `program` at `dir/name`, owned by root, mode 4755 if `setuid`
 /// (else 0755), replacing what was there.
 fn install(program: &str, loader: Loader, dir: &Path, name: &str, setuid: bool) -> PathBuf {
     let copy = dir.join(name);
-    let tmp = dir.join(format!("{name}.tmp"));
-    fs::copy(path(program), &tmp).unwrap();
-    if loader == Loader::LdRs {
-        let out = Command::new("patchelf")
-            .arg("--set-interpreter")
-            .arg(ld_rs_tests::ld_rs())
-            .arg(&tmp)
-            .output()
-            .expect("patchelf runs");
-        assert!(
-            out.status.success(),
-            "patchelf: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    std::os::unix::fs::chown(&tmp, Some(0), Some(0)).unwrap();
-    // chmod after patchelf (which rewrites the file) and after chown (which clears set-ID).
-    let mode = if setuid { 0o4755 } else { 0o755 };
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(mode)).unwrap();
-    fs::rename(&tmp, &copy).unwrap();
+    install_root_copy(&path(program), loader, &copy, if setuid { 0o4755 } else { 0o755 });
     copy
 }
 
