@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use crate::cmd::{self, Failed};
 use crate::compare::GLIBC_LOADER;
 use crate::demo::build_ld_rs;
+use ld_rs_tests::run::normalize_addresses;
 
 // ---------------------------------------------------------------------------------------------
 // Running one process.
@@ -208,27 +209,6 @@ fn drain(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<Vec<u8>> {
         let _ = tx.send(bytes);
     });
     rx
-}
-
-/// Replaces each `0x` + 16 hex digits (a load address, which ASLR changes from run to run)
-/// with `0xADDR`, as the test harness does.
-fn normalize_addresses(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let is_addr = text[i..].starts_with(b"0x")
-            && text.len() >= i + 18
-            && text[i + 2..i + 18].iter().all(u8::is_ascii_hexdigit)
-            && text.get(i + 18).is_none_or(|c| !c.is_ascii_hexdigit());
-        if is_addr {
-            out.extend_from_slice(b"0xADDR");
-            i += 18;
-        } else {
-            out.push(text[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// Applies `f` to every item on `jobs` threads; results in the items' order. `progress` is
