@@ -6,6 +6,9 @@
 
 use std::path::PathBuf;
 
+/// The binary cargo links; `ld-rs.so` is its other name.
+const BIN: &str = "ld-rs-interp";
+
 fn main() {
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let script = dir.join("ld-rs.map");
@@ -38,17 +41,18 @@ fn main() {
         "-Wl,-z,noexecstack".to_string(),
     ];
     for flag in &flags {
-        println!("cargo:rustc-link-arg-bin=ld-rs={flag}");
+        println!("cargo:rustc-link-arg-bin={BIN}={flag}");
     }
     println!("cargo:rerun-if-changed={}", script.display());
     println!("cargo:rerun-if-changed=build.rs");
     name_artifact();
 }
 
-/// Makes `target/<profile>/ld-rs.so` a symbolic link to the `ld-rs` binary that
-/// cargo is about to link, so `cargo build --release` leaves the linker under
-/// the name users give to `PT_INTERP`.  The link is relative and dangles only
-/// until the link step of this very build finishes.
+/// Makes `target/<profile>/ld-rs.so` a symbolic link to the binary that cargo
+/// is about to link, so `cargo build --release` leaves the linker under the
+/// name users give to `PT_INTERP`.  The link is relative and dangles only
+/// until the link step of this very build finishes.  A link left by an older
+/// build that named the binary otherwise is replaced.
 fn name_artifact() {
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     // OUT_DIR is <target>/<profile>/build/ld-rs-<hash>/out.
@@ -56,8 +60,9 @@ fn name_artifact() {
         return;
     };
     let link = profile_dir.join("ld-rs.so");
-    if std::fs::read_link(&link).is_err() {
-        let _ = std::fs::remove_file(&link);
-        let _ = std::os::unix::fs::symlink("ld-rs", &link);
+    if std::fs::read_link(&link).is_ok_and(|target| target == std::path::Path::new(BIN)) {
+        return;
     }
+    let _ = std::fs::remove_file(&link);
+    let _ = std::os::unix::fs::symlink(BIN, &link);
 }
