@@ -13,6 +13,7 @@ mod compare;
 mod conformance;
 mod demo;
 mod demo_c;
+mod install;
 mod regrtest;
 
 use std::process::ExitCode;
@@ -34,6 +35,11 @@ Commands:
   programs
           run ~70 real programs system-wide under ld-rs and plainly, compare (needs root;
           report in target/conformance/programs.txt)
+  install [--prefix DIR] [--no-build]
+          build the linker and the `ld-rs` command and install them as DIR/bin/ld-rs and
+          DIR/lib/ld-rs/ld-rs.so (DIR defaults to ~/.local)
+  uninstall [--prefix DIR]
+          remove what install put there
   check   cargo fmt --check and cargo clippy -D warnings
   bench   loader instructions (callgrind) and wall time, ld-rs against glibc's ld.so
           [--quick] [--no-wall] [--pairs N] [--top N]
@@ -52,6 +58,8 @@ fn main() -> ExitCode {
         ["demo-c"] => demo_c::run(),
         ["test"] => test(),
         ["check"] => check(),
+        ["install", ref options @ ..] => install::install(options),
+        ["uninstall", ref options @ ..] => install::uninstall(options),
         ["list-sweep"] => conformance::list_sweep(),
         ["programs"] => conformance::programs(),
         ["bench", ref options @ ..] => bench::run(options),
