@@ -61,6 +61,97 @@ pub fn ld_rs() -> PathBuf {
     }
 }
 
+/// The front end, `ld-rs` (crates/ld-rs-cli), of the release build: `<target>/release/ld-rs`.
+///
+/// # Panics
+/// If it has not been built, saying how to build it.
+pub fn front_end() -> PathBuf {
+    let path = target_dir().join("release").join("ld-rs");
+    if !path.is_file() {
+        panic!(
+            "the front end is not built ({} does not exist): run `cargo build --release` in {}",
+            path.display(),
+            workspace_root().display()
+        );
+    }
+    path
+}
+
+/// The variable that lets a test whose prerequisite is missing pass as skipped.
+pub const ALLOW_SKIP: &str = "LD_RS_TESTS_ALLOW_SKIP";
+
+/// Where skipped tests leave one file each (named after the test binary and the test,
+/// holding what was missing), for `cargo xtask test` to count: `<target>/test-skips/`.
+pub fn skip_dir() -> PathBuf {
+    target_dir().join("test-skips")
+}
+
+/// Whether a test's prerequisite (`what`: root, a program, a CPU feature…) is here.
+///
+/// A test never passes without running: when `present` is false the test fails, with a
+/// message naming what is missing, unless the run was started with
+/// `LD_RS_TESTS_ALLOW_SKIP=1`. Then the skip is recorded in [`skip_dir`] and printed, and
+/// this returns false: the caller returns at once.
+///
+/// # Panics
+/// When the prerequisite is missing and skipping was not allowed.
+pub fn prerequisite(present: bool, what: &str) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var_os(ALLOW_SKIP).is_some_and(|v| v == "1") {
+        let binary = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        // libtest names each test's thread after the test; with one test thread that is
+        // `main`, so the process id and a counter keep the names apart.
+        static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let thread = std::thread::current();
+        let test = match thread.name() {
+            Some(name) if name != "main" => name.replace("::", "."),
+            _ => format!(
+                "{}-{}",
+                std::process::id(),
+                COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
+        };
+        let dir = skip_dir();
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{binary}.{test}")), format!("{what}\n"));
+        eprintln!("skipped ({ALLOW_SKIP}=1): needs {what}");
+        return false;
+    }
+    panic!(
+        "missing prerequisite: this test needs {what}. Provide it (.ci/run installs what CI \
+         needs), or run with {ALLOW_SKIP}=1 to count such tests as skipped"
+    );
+}
+
+/// [`prerequisite`] for root.
+pub fn need_root(why: &str) -> bool {
+    prerequisite(is_root(), &format!("root ({why})"))
+}
+
+/// [`prerequisite`] for a way into the loader: [`Way::SystemWide`] needs root (`unshare -m`
+/// and `mount --bind`); the others need nothing.
+pub fn need_way(way: Way) -> bool {
+    way != Way::SystemWide || need_root("the system-wide way: unshare -m and mount --bind")
+}
+
+/// Whether `program` can be started (`program --version` succeeds), as a [`prerequisite`]
+/// with how to install it.
+pub fn need_program(program: &str, install: &str) -> bool {
+    let runs = std::process::Command::new(program)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    prerequisite(runs, &format!("{program} ({install})"))
+}
+
 /// Declares one test per [`Way`] for a run description.
 ///
 /// ```ignore

@@ -339,6 +339,12 @@ impl Run {
                 }
             },
             Way::SystemWide => {
+                if !crate::is_root() {
+                    panic!(
+                        "missing prerequisite: root (the system-wide way: unshare -m and mount \
+                         --bind); a test that can be skipped checks need_way first"
+                    );
+                }
                 let mut command = Command::new("unshare");
                 command.arg("-m").arg("sh").arg("-c");
                 let shown = match loader {

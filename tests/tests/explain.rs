@@ -6,7 +6,7 @@
 //! run must be glibc's byte for byte.
 
 use ld_rs_tests::elf::{patch_copy, EI_CLASS};
-use ld_rs_tests::{fixtures, install_root_copy, is_root, Exit, Loader, Run, Way};
+use ld_rs_tests::{fixtures, install_root_copy, need_root, Exit, Loader, Run, Way};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -175,11 +175,10 @@ fn undefined_symbol_lazy() {
 
 /// In secure mode the variable is ignored: a set-user-ID-root copy of
 /// `main_rpath` run as nobody with `LD_RS_EXPLAIN=1` prints glibc's line
-/// alone.  Needs root (else it says so and passes).
+/// alone.  Needs root (to make the set-user-ID-root copy).
 #[test]
 fn ignored_in_secure_mode() {
-    if !is_root() {
-        eprintln!("ignored_in_secure_mode needs root; not run");
+    if !need_root("to make a set-user-ID-root program and run it as nobody") {
         return;
     }
     let built = fixtures::explain();

@@ -74,17 +74,6 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    | {l}\n")).collect()
 }
 
-/// Whether gdb is installed.
-fn have_gdb() -> bool {
-    Command::new("gdb")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Runs gdb in batch mode with `commands` (each an `-ex`) on `program`; no init files, no
 /// debuginfod, no inherited loader variables.
 fn gdb(program: &Path, commands: &[&str]) -> GdbRun {
@@ -267,8 +256,7 @@ fn diagnose(program: &Path) -> String {
 /// under glibc, for a program whose interpreter is ld-rs.
 #[test]
 fn break_backtrace_and_shared_libraries() {
-    if !have_gdb() {
-        eprintln!("skipped: gdb is not installed (apt-get install -y gdb)");
+    if !ld_rs_tests::need_program("gdb", "apt-get install -y gdb") {
         return;
     }
     let program = fixtures::libc_basic().path("hello");

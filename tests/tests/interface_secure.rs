@@ -16,10 +16,12 @@
 //! copies show that the same variables are honoured otherwise.
 //!
 //! These tests need root (to make a set-user-ID-root file and to drop to nobody); run as
-//! another user they say so and pass.
+//! another user they fail saying so (or count as skipped with `LD_RS_TESTS_ALLOW_SKIP=1`).
 
 use ld_rs_tests::run::normalize_addresses;
-use ld_rs_tests::{fixtures, install_root_copy, is_root, Exit, Loader, Outcome, Run, Way, GLIBC_LOADER};
+use ld_rs_tests::{
+    fixtures, install_root_copy, need_root, prerequisite, Exit, Loader, Outcome, Run, Way, GLIBC_LOADER,
+};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -44,8 +46,7 @@ fn install(program: &str, loader: Loader, dir: &Path, name: &str, setuid: bool) 
 /// copy if `setuid`, under both loaders; compares (addresses and ld-rs's path normalized);
 /// returns glibc's outcome, or `None` if the test cannot run here.
 fn compare_as_nobody(test: &str, program: &str, setuid: bool, vars: &[(&str, String)]) -> Option<Outcome> {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a set-user-ID-root program and run it as nobody");
+    if !need_root("to make a set-user-ID-root program and run it as nobody") {
         return None;
     }
     let dir = path("secure").join(test);
@@ -209,8 +210,10 @@ fn setuid_ignores_show_auxv() {
 /// `LD_DEBUG` is ignored in secure mode (unless `/etc/suid-debug` exists).
 #[test]
 fn setuid_ignores_debug() {
-    if Path::new("/etc/suid-debug").exists() {
-        eprintln!("skipped: /etc/suid-debug exists");
+    if !prerequisite(
+        !Path::new("/etc/suid-debug").exists(),
+        "no /etc/suid-debug (with it, glibc honours LD_DEBUG in secure mode)",
+    ) {
         return;
     }
     let glibc = compare_as_nobody("setuid-debug", "main_abs", true, &[("LD_DEBUG", "libs".to_owned())]);

@@ -36,6 +36,69 @@ pub fn cargo(args: &[&str]) -> Result<(), Failed> {
     status(&mut command, &format!("cargo {}", args.join(" ")))
 }
 
+/// The sums of libtest's `test result:` lines.
+#[derive(Debug, Default)]
+pub struct TestTotals {
+    pub passed: usize,
+    pub failed: usize,
+    pub ignored: usize,
+}
+
+/// Runs `cargo ARGS` (a `cargo test`) like [`cargo`], passing its stdout through while
+/// adding up the `test result: ok. N passed; M failed; I ignored; …` lines.
+pub fn cargo_test(args: &[&str]) -> (Result<(), Failed>, TestTotals) {
+    use std::io::{BufRead, Write};
+    let mut totals = TestTotals::default();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let what = format!("cargo {}", args.join(" "));
+    let mut child = match Command::new(cargo)
+        .args(args)
+        .current_dir(workspace_root())
+        .stdout(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(err) => {
+            eprintln!("xtask: cannot run `{what}`: {err}");
+            return (Err(Failed), totals);
+        }
+    };
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut out = std::io::stdout().lock();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let _ = writeln!(out, "{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(';') {
+                let mut words = part.split_whitespace().rev();
+                let (Some(kind), Some(count)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(count) = count.parse::<usize>() else { continue };
+                match kind {
+                    "passed" => totals.passed += count,
+                    "failed" => totals.failed += count,
+                    "ignored" => totals.ignored += count,
+                    _ => {}
+                }
+            }
+        }
+    }
+    drop(out);
+    let result = match child.wait() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => {
+            eprintln!("xtask: `{what}` failed ({status})");
+            Err(Failed)
+        }
+        Err(err) => {
+            eprintln!("xtask: cannot wait for `{what}`: {err}");
+            Err(Failed)
+        }
+    };
+    (result, totals)
+}
+
 /// Runs a command to completion with inherited stdio; `what` names it in error messages.
 pub fn status(command: &mut Command, what: &str) -> Result<(), Failed> {
     match command.status() {

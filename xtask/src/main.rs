@@ -79,11 +79,49 @@ fn main() -> ExitCode {
     }
 }
 
-/// `cargo xtask test`: builds the linker (the tests run the release build) and runs the unit
-/// tests and the differential tests of every package, all of them even if some fail.
+/// `cargo xtask test`: builds the linker and the front end (the tests run the release
+/// build) and runs the unit tests and the differential tests of every package, all of them
+/// even if some fail; ends with one total line, `N passed, M failed` (`, K skipped` when
+/// `LD_RS_TESTS_ALLOW_SKIP=1` let tests whose prerequisites are missing pass as skipped: they
+/// are not counted as passed, and what they lacked is listed above the total).
 fn test() -> Result<(), Failed> {
     cargo(&["build", "--release"])?;
-    cargo(&["test", "--workspace", "--release", "--no-fail-fast"])
+    let skips = cmd::target_dir().join("test-skips");
+    let _ = std::fs::remove_dir_all(&skips);
+    let (result, totals) = cmd::cargo_test(&["test", "--workspace", "--release", "--no-fail-fast"]);
+    let mut reasons: Vec<String> = std::fs::read_dir(&skips)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| {
+            std::fs::read_to_string(entry.path())
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    let skipped = reasons.len();
+    let mut line = format!(
+        "{} passed, {} failed",
+        totals.passed.saturating_sub(skipped),
+        totals.failed
+    );
+    if skipped > 0 {
+        reasons.sort();
+        println!("skipped ({skipped}, allowed by LD_RS_TESTS_ALLOW_SKIP=1), for want of:");
+        let mut rest = &reasons[..];
+        while let Some(first) = rest.first() {
+            let same = rest.iter().take_while(|r| *r == first).count();
+            println!("  {same:>4}  {first}");
+            rest = &rest[same..];
+        }
+        line.push_str(&format!(", {skipped} skipped"));
+    }
+    if totals.ignored > 0 {
+        line.push_str(&format!(", {} ignored", totals.ignored));
+    }
+    println!("{line}");
+    result
 }
 
 /// `cargo xtask check`: formatting and lints, as a reviewer would ask for them.
