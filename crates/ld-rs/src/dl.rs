@@ -35,8 +35,8 @@ impl Linker {
     /// Loads `name` (and what it needs) on behalf of object `caller`; does
     /// not relocate or initialize.  `Ok(None)` for `RTLD_NOLOAD` of an
     /// object that is not loaded.
-    pub fn dl_load(&mut self, name: &'static [u8], flags: i32, caller: DsoId) -> Result<Option<Opened>, LoadError> {
-        let before = self.objs.len();
+    pub fn dl_load(&mut self, name: &[u8], flags: i32, caller: DsoId) -> Result<Option<Opened>, LoadError> {
+        self.created.clear();
         let root = match self.find_loaded(name) {
             Some(id) => id,
             None if flags & mode::RTLD_NOLOAD != 0 => return Ok(None),
@@ -44,22 +44,23 @@ impl Linker {
                 self.loading_root = true;
                 let loaded = self.load_one(name, caller);
                 self.loading_root = false;
-                loaded?
+                match loaded {
+                    Ok(id) => id,
+                    Err(e) => return Err(self.dl_discard(e)),
+                }
             }
         };
         let mut local = alloc::vec![root];
         if let Err(e) = self.load_closure(&mut local) {
-            self.forget_from(before);
-            return Err(e);
+            return Err(self.dl_discard(e));
         }
-        let new: Vec<DsoId> = (before..self.objs.len()).collect();
+        let new: Vec<DsoId> = self.created.clone();
         if let Err(e) = self.check_versions_of(&new) {
-            self.forget_from(before);
-            return Err(e);
+            return Err(self.dl_discard(e));
         }
         for &id in &new {
             let dso = &mut self.objs[id];
-            dso.local_scope = local.clone();
+            dso.local_scope.set(local.clone());
             dso.dlopened = true;
             dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
         }
@@ -81,12 +82,10 @@ impl Linker {
         if flags & mode::RTLD_NODELETE != 0 {
             root_dso.nodelete = true;
         }
-        if flags & mode::RTLD_GLOBAL != 0 {
-            for &id in &local {
-                if !self.global.contains(&id) {
-                    self.global.push(id);
-                }
-            }
+        if flags & mode::RTLD_GLOBAL != 0 && local.iter().any(|id| !self.global.contains(id)) {
+            let mut global = self.global.to_vec();
+            global.extend(local.iter().copied().filter(|id| !self.global.contains(id)));
+            self.global.set(global);
         }
         self.assign_dynamic_tls(&new);
         Ok(Some(Opened { root, new }))
@@ -122,13 +121,15 @@ impl Linker {
         // shows each member's (the objects `dlopen` just made global only
         // become so later).
         if let Some(&first) = new.first() {
-            let local = self.objs[first].local_scope.clone();
+            let local = self.objs[first].local_scope.to_vec();
             // Objects opened before, and initialized, that the new closure
             // holds gain its search list as one more scope.
             for &id in &local {
-                let d = &mut self.objs[id];
+                let d = &self.objs[id];
                 if d.dlopened && d.init_called && !new.contains(&id) && !d.extra_scopes.contains(&local) {
-                    d.extra_scopes.push(local.clone());
+                    let mut extra = d.extra_scopes.to_vec();
+                    extra.push(local.clone());
+                    d.extra_scopes.set(extra);
                 }
             }
             if crate::debug::on(crate::debug::SCOPES) {
@@ -238,9 +239,10 @@ impl Linker {
     }
 
     /// `dlclose` of object `root`: one reference fewer; when none is left,
-    /// unloads it and every dependency nothing else holds — running their
-    /// finalizers, then unmapping them.  Returns the objects unloaded, in
-    /// finalizer order.  `Err` if the object is not open.
+    /// finalizes it and every dependency nothing else holds.  Returns the
+    /// objects to unload, in finalizer order: the caller takes them out of
+    /// its own tables, then calls `remove_objects`.  `Err` if the object is
+    /// not open.
     pub fn dl_close(&mut self, root: DsoId) -> Result<Vec<DsoId>, ()> {
         let dso = &mut self.objs[root];
         if dso.open_count == 0 {
@@ -258,14 +260,14 @@ impl Linker {
             return Ok(Vec::new());
         }
         // What the other open objects still hold: their local scopes.
-        let mut held = alloc::vec![false; self.objs.len()];
-        for (id, d) in self.objs.iter().enumerate() {
-            if d.unloaded || id == root {
+        let mut held = alloc::vec![false; self.objs.bound()];
+        for (id, d) in self.objs.enumerate() {
+            if id == root {
                 continue;
             }
             if !d.dlopened || d.open_count > 0 || d.nodelete {
                 held[id] = true;
-                for &n in &d.local_scope {
+                for &n in d.local_scope.iter() {
                     held[n] = true;
                 }
                 for &n in &d.needed {
@@ -273,7 +275,7 @@ impl Linker {
                 }
             }
         }
-        let candidates: Vec<DsoId> = self.objs[root].local_scope.clone();
+        let candidates: Vec<DsoId> = self.objs[root].local_scope.to_vec();
         let doomed: Vec<DsoId> = candidates
             .into_iter()
             .filter(|&d| !held[d] && self.objs[d].dlopened && !self.objs[d].nodelete)
@@ -289,21 +291,67 @@ impl Linker {
         for &id in &order {
             self.run_fini_of(id);
         }
-        for &id in &doomed {
-            let d = &mut self.objs[id];
+        let mut gone = order;
+        gone.extend(doomed.iter().copied().filter(|d| !self.fini_order.contains(d)));
+        Ok(gone)
+    }
+
+    /// Takes objects `gone` out of the linker: their ids leave every list
+    /// that held them (so the slots can be reused), their mappings and
+    /// records are retired, to be unmapped and freed once no lock-free
+    /// reader can be inside them (`grace.rs`).
+    pub fn remove_objects(&mut self, gone: &[DsoId]) {
+        if gone.is_empty() {
+            return;
+        }
+        let keep = |d: &DsoId| !gone.contains(d);
+        if !self.global.iter().all(keep) {
+            self.global.set(self.global.iter().copied().filter(keep).collect());
+        }
+        self.fini_order.retain(keep);
+        self.unique.borrow_mut().retain(|(_, f)| keep(&f.dso));
+        self.objs.for_each_mut(|id, d| {
+            if !keep(&id) {
+                return;
+            }
+            d.needed.retain(keep);
+            if d.loader.is_some_and(|l| !keep(&l)) {
+                d.loader = None;
+            }
+            if !d.local_scope.iter().all(keep) {
+                d.local_scope.set(d.local_scope.iter().copied().filter(keep).collect());
+            }
+            if !d.extra_scopes.iter().all(|l| l.iter().all(keep)) {
+                let extra = d
+                    .extra_scopes
+                    .iter()
+                    .map(|l| l.iter().copied().filter(keep).collect::<Vec<_>>())
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                d.extra_scopes.set(extra);
+            }
+        });
+        for &id in gone {
+            let Some(d) = self.objs.remove(id) else { continue };
             if crate::debug::on(crate::debug::FILES) {
                 let line = Msg::new().s(b"\nfile=").s(&d.name);
                 crate::debug::print(line.s(b" [0];  destroying link map\n").bytes());
             }
-            d.unloaded = true;
-            let (start, end) = (d.map_start & !(self.page - 1), d.map_end);
-            // SAFETY: the object's own mapping; nothing refers into it any more
-            // (its finalizers ran and no open object holds it).
-            let _ = unsafe { crate::sys::munmap(start, end - start) };
+            let start = d.map_start & !(self.page - 1);
+            crate::grace::retire(crate::map::Unmap {
+                start,
+                len: d.map_end.saturating_sub(start),
+            });
+            crate::grace::retire(d);
         }
-        self.fini_order.retain(|d| !doomed.contains(d));
-        self.global.retain(|d| !doomed.contains(d));
-        Ok(order)
+    }
+
+    /// Undoes a `dl_load` that failed: every object it loaded is unmapped
+    /// and forgotten.  Returns the error, for the caller to pass on.
+    pub fn dl_discard(&mut self, e: LoadError) -> LoadError {
+        let created = core::mem::take(&mut self.created);
+        self.remove_objects(&created);
+        e
     }
 
     /// The scope object `id`'s symbol references are resolved in: the
@@ -318,21 +366,10 @@ impl Linker {
         }
         scope.extend_from_slice(&self.global);
         scope.extend_from_slice(&self.objs[id].local_scope);
-        for extra in &self.objs[id].extra_scopes {
+        for extra in self.objs[id].extra_scopes.iter() {
             scope.extend_from_slice(extra);
         }
         scope
-    }
-
-    /// Drops the records of objects from index `from` on, after a failed load.
-    /// Their mappings are left in place: nothing refers to them, and an
-    /// unmap would need every record to remember its exact mapping.
-    pub fn forget_from(&mut self, from: usize) {
-        self.objs.truncate(from);
-        for d in self.objs.iter_mut() {
-            d.needed.retain(|&n| n < from);
-        }
-        self.global.retain(|&g| g < from);
     }
 
     /// Gives TLS module ids to newly loaded objects.  Their blocks are

@@ -11,7 +11,10 @@ use elf::{Dyn, DynamicInfo, GnuHash, Image, Phdr, StrTab, Sym, SysvHash};
 
 use elf::consts::*;
 
-/// Index of an object in the link map (`Linker::objs`).
+use crate::grace::Published;
+
+/// An object's slot in the table of loaded objects (`Linker::objs`,
+/// `table.rs`): reused after the object is unloaded, never kept past it.
 pub type DsoId = usize;
 
 /// How the object came to be loaded.
@@ -66,11 +69,12 @@ pub struct Dso {
     pub needed: Vec<DsoId>,
     /// For an object loaded by `dlopen`: its local scope (the opened object
     /// and its dependencies, breadth-first), searched after the global scope.
-    pub local_scope: Vec<DsoId>,
+    /// Lazy binding reads it without a lock: replaced, never changed in place.
+    pub local_scope: Published<Vec<DsoId>>,
     /// For an object loaded by `dlopen`: the local scopes of objects opened
     /// later whose closure includes it, searched after its own (glibc adds
     /// each new search list to the scopes of the initialized objects in it).
-    pub extra_scopes: Vec<Vec<DsoId>>,
+    pub extra_scopes: Published<Vec<Vec<DsoId>>>,
     /// The object whose `DT_NEEDED` brought it in (for the `DT_RPATH` chain).
     pub loader: Option<DsoId>,
     /// Identity of the file, to load each file once.
@@ -93,9 +97,9 @@ pub struct Dso {
     pub open_count: usize,
     /// Never unloaded (`DF_1_NODELETE`, `RTLD_NODELETE`, or start-up).
     pub nodelete: bool,
-    /// Unloaded by `dlclose`: the record stays (ids are indices) but the
-    /// mapping is gone and no lookup or search finds it.
-    pub unloaded: bool,
+    /// The copy of the program headers `phdrs` points into, when they are
+    /// not in the mapped image; freed with the record.
+    pub phdr_copy: Option<crate::map::PhdrCopy>,
     /// The object has text relocations (`DT_TEXTREL`): read-only segments are
     /// made writable while it is relocated.
     pub textrel: bool,
@@ -179,8 +183,8 @@ impl Dso {
             soname,
             origin: None,
             needed: Vec::new(),
-            local_scope: Vec::new(),
-            extra_scopes: Vec::new(),
+            local_scope: Published::default(),
+            extra_scopes: Published::default(),
             loader: None,
             dev: 0,
             ino: 0,
@@ -196,7 +200,7 @@ impl Dso {
             dlopened: false,
             open_count: (kind == Kind::Main) as usize,
             nodelete: false,
-            unloaded: false,
+            phdr_copy: None,
             textrel: false,
             relocated: false,
             init_called: false,

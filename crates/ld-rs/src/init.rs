@@ -31,7 +31,7 @@ use crate::rtld::{self, Linker};
 /// The initialization order of the objects in `list` (load order, program
 /// first), by glibc's depth-first rule.
 pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
-    let mut visited = vec![false; ld.objs.len()];
+    let mut visited = vec![false; ld.objs.bound()];
     let mut order = Vec::with_capacity(list.len());
     // An explicit stack of (object, next dependency to visit), so a long
     // dependency chain cannot overflow the program's stack.
@@ -65,7 +65,7 @@ impl Linker {
     /// # Safety
     /// The program must be mapped and relocated.
     pub unsafe fn run_preinit(&mut self, argc: usize, argv: *const *const u8, envp: *const *const u8) {
-        if let Some(main) = self.objs.iter().position(|d| d.kind == Kind::Main) {
+        if let Some(main) = self.objs.position(|d| d.kind == Kind::Main) {
             for f in self.array(main, DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ) {
                 // SAFETY: relocated pointers to the program's pre-initializers (caller's contract).
                 unsafe { arch::call_init(f, argc, argv, envp) };
@@ -130,8 +130,7 @@ impl Linker {
             .global
             .iter()
             .copied()
-            .chain((0..self.objs.len()).filter(|id| !self.global.contains(id)))
-            .filter(|&id| !self.objs[id].unloaded)
+            .chain(self.objs.ids().into_iter().filter(|id| !self.global.contains(id)))
             .collect();
         let order = init_order(self, &list);
         for &id in order.iter().rev() {
@@ -151,7 +150,7 @@ impl Linker {
 
     /// Runs object `id`'s `DT_FINI_ARRAY` (backwards) and `DT_FINI`, once.
     pub fn run_fini_of(&mut self, id: DsoId) {
-        if !self.objs[id].init_called || self.objs[id].unloaded {
+        if !self.objs[id].init_called {
             return;
         }
         self.objs[id].init_called = false;

@@ -56,33 +56,48 @@ impl Linker {
     }
 
     /// Binds PLT relocation `index` of object `id` and returns the target.
+    ///
+    /// Any thread may get here while another `dlopen`s or `dlclose`s, so
+    /// the lookup runs as a lock-free reader (`grace.rs`): nothing it walks
+    /// is freed before it is done.  The object `id` itself is not unloaded
+    /// under a thread calling its code.  An IFUNC resolver is called after
+    /// the section, because it may itself load or unload objects.
     fn fixup(&self, id: DsoId, index: usize) -> usize {
-        let dso = &self.objs[id];
-        let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
-        let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
-        let r = match dso.image.slice::<Rela>(jmprel, count).ok().and_then(|t| t.get(index)) {
-            Some(r) if r.r_type() == R_X86_64_JUMP_SLOT => *r,
-            _ => crate::diag::LoadError::new(
-                crate::diag::LOADING,
-                dso.display_name(),
-                b"lazy binding of an invalid PLT relocation",
-            )
-            .die(),
-        };
-        // Start-up objects resolve in the global scope; only objects from
-        // `dlopen` have a local scope to add, and DT_SYMBOLIC ones themselves.
-        let local;
-        let scope: &[DsoId] = if self.objs[id].local_scope.is_empty() && !self.objs[id].symbolic() {
-            &self.global
+        let (addr, ifunc, slot) = crate::grace::read(|| {
+            let dso = &self.objs[id];
+            let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
+            let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
+            let r = match dso.image.slice::<Rela>(jmprel, count).ok().and_then(|t| t.get(index)) {
+                Some(r) if r.r_type() == R_X86_64_JUMP_SLOT => *r,
+                _ => crate::diag::LoadError::new(
+                    crate::diag::LOADING,
+                    dso.display_name(),
+                    b"lazy binding of an invalid PLT relocation",
+                )
+                .die(),
+            };
+            // Start-up objects resolve in the global scope; only objects from
+            // `dlopen` have a local scope to add, and DT_SYMBOLIC ones themselves.
+            let local;
+            let scope: &[DsoId] = if dso.local_scope.is_empty() && !dso.symbolic() {
+                &self.global
+            } else {
+                local = self.scope_of(id);
+                &local
+            };
+            let (addr, ifunc) = self
+                .resolve_value(id, r.r_sym(), Class::Plt, scope)
+                .unwrap_or_else(|e| e.die());
+            (addr, ifunc, dso.base.wrapping_add(r.r_offset as usize) as *mut usize)
+        });
+        let value = if ifunc {
+            // SAFETY: an IFUNC definition's value is its resolver, in an
+            // object relocated before its dependents.
+            unsafe { arch::call_resolver(addr) }
         } else {
-            local = self.scope_of(id);
-            &local
+            addr
         };
-        let value = self
-            .resolve(id, r.r_sym(), Class::Plt, scope)
-            .unwrap_or_else(|e| e.die());
         if !self.config.bind_not {
-            let slot = self.objs[id].base.wrapping_add(r.r_offset as usize) as *mut usize;
             // SAFETY: `prepare_lazy` checked that every PLT slot is writable.
             unsafe { slot.write(value) };
         }

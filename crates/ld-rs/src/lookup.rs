@@ -185,7 +185,7 @@ impl Linker {
             .and_then(|s| scope.iter().position(|&id| id == s))
             .map_or(0, |i| i + 1);
         for &id in &scope[start..] {
-            if Some(id) == skip || self.objs[id].unloaded {
+            if Some(id) == skip {
                 continue;
             }
             if TRACE {

@@ -21,6 +21,7 @@ mod dl;
 mod dso;
 mod explain;
 mod glibc;
+mod grace;
 #[path = "alloc.rs"]
 mod heap;
 mod init;
@@ -32,6 +33,7 @@ mod rtld;
 mod search;
 mod start;
 mod sys;
+mod table;
 mod tls;
 mod tree;
 

@@ -116,6 +116,29 @@ pub struct Mapped {
     pub base: usize,
     pub phdrs: &'static [Phdr],
     pub image: Image<'static>,
+    /// The memory `phdrs` points into: the object's record keeps it.
+    pub phdr_copy: PhdrCopy,
+}
+
+/// A heap copy of an object's program headers, which its record's
+/// `&'static [Phdr]` (like its `Image` over the mapping) borrows for as long
+/// as the record lives; freed with the record.
+pub struct PhdrCopy(*mut [Phdr]);
+
+impl PhdrCopy {
+    fn new(phdrs: &[Phdr]) -> (PhdrCopy, &'static [Phdr]) {
+        let raw = alloc::boxed::Box::into_raw(phdrs.to_vec().into_boxed_slice());
+        // SAFETY: `raw` is a live allocation owned by the returned guard; the
+        // slice handed out is used only by the record that owns the guard.
+        (PhdrCopy(raw), unsafe { &*raw })
+    }
+}
+
+impl Drop for PhdrCopy {
+    fn drop(&mut self) {
+        // SAFETY: from `Box::into_raw` in `new`; dropped once, with the record.
+        drop(unsafe { alloc::boxed::Box::from_raw(self.0) });
+    }
 }
 
 /// The `mmap` protection for a segment's `p_flags`.
@@ -201,7 +224,7 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
             return Err(e);
         }
     }
-    let phdrs: &'static [Phdr] = Vec::leak(file.phdrs.clone());
+    let (phdr_copy, phdrs) = PhdrCopy::new(&file.phdrs);
     // SAFETY: [start, start+len) is our reservation, which stays mapped for the
     // life of the object; the `Image` only hands out sub-ranges lying inside
     // readable PT_LOAD segments, never the inaccessible holes.
@@ -210,6 +233,7 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
         base,
         phdrs,
         image: Image::new(bytes, lo, phdrs),
+        phdr_copy,
     })
 }
 
@@ -276,4 +300,22 @@ fn map_one(file: &Opened, p: &Phdr, base: usize, page: usize) -> Result<(), &'st
         }
     }
     Ok(())
+}
+
+/// An unloaded object's address range, unmapped when dropped: retired by
+/// `dlclose` so that the unmapping waits until no lock-free reader can be
+/// walking the object's tables (`grace.rs`).
+pub struct Unmap {
+    pub start: usize,
+    pub len: usize,
+}
+
+impl Drop for Unmap {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: the range of an object taken out of every table, whose
+            // finalizers ran; the grace period has passed, so no reader is in it.
+            let _ = unsafe { sys::munmap(self.start, self.len) };
+        }
+    }
 }

@@ -446,6 +446,20 @@ impl Linker {
     /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
     /// resolvers; 0 for weak undefined references.
     pub fn resolve(&self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
+        let (addr, ifunc) = self.resolve_value(id, idx, class, scope)?;
+        Ok(if ifunc { call_ifunc(addr) } else { addr })
+    }
+
+    /// `resolve` without calling an IFUNC resolver: the address, and whether
+    /// it is a resolver to call (lazy binding calls it after leaving its
+    /// read section, see `grace.rs`).
+    pub fn resolve_value(
+        &self,
+        id: DsoId,
+        idx: u32,
+        class: Class,
+        scope: &[DsoId],
+    ) -> Result<(usize, bool), LoadError> {
         let dso = &self.objs[id];
         let Some(sym) = dso.symtab.get(idx as usize) else {
             return Err(LoadError::new(
@@ -455,11 +469,11 @@ impl Linker {
             ));
         };
         if idx == 0 {
-            return Ok(0);
+            return Ok((0, false));
         }
         // A local symbol is its own definition.
         if sym.st_bind() == STB_LOCAL {
-            return Ok(self.symbol_address(id, sym));
+            return Ok(self.symbol_addr(id, sym));
         }
         let (name, gnu_hash) = dso.strtab.get_with_gnu_hash(sym.st_name).unwrap_or((b"", 5381));
         let q = Query {
@@ -470,9 +484,9 @@ impl Linker {
             newest: false,
         };
         match self.lookup_from(id, scope, &q, None) {
-            Some(f) => Ok(self.symbol_address(f.dso, f.sym)),
+            Some(f) => Ok(self.symbol_addr(f.dso, f.sym)),
             // Under LD_DEBUG=unused glibc lets every reference go unresolved.
-            None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => Ok(0),
+            None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => Ok((0, false)),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
     }
@@ -596,18 +610,22 @@ impl Linker {
 
     /// The run-time address of a defined symbol, calling an IFUNC's resolver.
     pub fn symbol_address(&self, id: DsoId, sym: &elf::Sym) -> usize {
+        match self.symbol_addr(id, sym) {
+            (addr, true) => call_ifunc(addr),
+            (addr, false) => addr,
+        }
+    }
+
+    /// The run-time address of a defined symbol, and whether it is an IFUNC
+    /// resolver to call for the real one.
+    pub fn symbol_addr(&self, id: DsoId, sym: &elf::Sym) -> (usize, bool) {
         let dso = &self.objs[id];
         let addr = if sym.st_shndx == SHN_ABS {
             sym.st_value as usize
         } else {
             dso.base.wrapping_add(sym.st_value as usize)
         };
-        if sym.st_type() == STT_GNU_IFUNC && sym.st_shndx != SHN_UNDEF {
-            // SAFETY: an IFUNC symbol's value is its resolver; its object was
-            // relocated before its dependents (we relocate dependencies first).
-            return unsafe { arch::call_resolver(addr) };
-        }
-        addr
+        (addr, sym.st_type() == STT_GNU_IFUNC && sym.st_shndx != SHN_UNDEF)
     }
 
     /// glibc's "undefined symbol" error, naming the object that needs it
@@ -693,4 +711,11 @@ impl Linker {
             let _ = unsafe { crate::sys::mprotect(start, end - start, prot) };
         }
     }
+}
+
+/// Calls the IFUNC resolver at `addr` for the function's address.
+fn call_ifunc(addr: usize) -> usize {
+    // SAFETY: `addr` is an IFUNC symbol's value, its resolver; its object was
+    // relocated before its dependents (we relocate dependencies first).
+    unsafe { arch::call_resolver(addr) }
 }

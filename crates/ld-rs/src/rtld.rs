@@ -11,9 +11,11 @@ use crate::config::{self, Command, Config, Mode};
 use crate::debug;
 use crate::diag::{self, LoadError, Msg};
 use crate::dso::{Dso, DsoId, Kind};
+use crate::grace::Published;
 use crate::lookup::UniqueTable;
 use crate::search::SearchError;
 use crate::start::{Handover, Startup};
+use crate::table::Objects;
 use crate::{arch, map, sys};
 
 /// What a C library needs of its dynamic linker beyond the ELF rules: the
@@ -49,10 +51,13 @@ pub trait Runtime {
 /// The linker's state: every loaded object, in load order.
 pub struct Linker {
     pub config: Config,
-    /// The link map: the program first, then libraries in load order.
-    pub objs: Vec<Dso>,
-    /// The global scope: the program and its dependencies, breadth-first.
-    pub global: Vec<DsoId>,
+    /// Every loaded object, by id and in load order (the program first).
+    pub objs: Objects,
+    /// The global scope: the program and its dependencies, breadth-first,
+    /// then what `RTLD_GLOBAL` added.  Read by lazy binding without a lock.
+    pub global: Published<Vec<DsoId>>,
+    /// The objects loaded since the last `dl_load` began, in load order.
+    pub created: Vec<DsoId>,
     /// `STB_GNU_UNIQUE` bindings made so far.
     pub unique: core::cell::RefCell<UniqueTable>,
     /// Initialization order, kept for the finalizers.
@@ -215,8 +220,9 @@ pub fn run(mut st: Startup) -> Handover {
     let page = st.aux.pagesz;
     let ld: &'static mut Linker = Box::leak(Box::new(Linker {
         config: cfg,
-        objs: Vec::new(),
-        global: Vec::new(),
+        objs: Objects::default(),
+        global: Published::default(),
+        created: Vec::new(),
         unique: core::cell::RefCell::new(Vec::new()),
         fini_order: Vec::new(),
         started: false,
@@ -401,6 +407,7 @@ impl Linker {
         st.set_aux(AT_PHNUM, mapped.phdrs.len());
         st.set_aux(AT_ENTRY, dso.entry);
         st.set_aux(AT_EXECFN, path.as_ptr() as usize);
+        dso.phdr_copy = Some(mapped.phdr_copy);
         Ok(self.push(dso))
     }
 
@@ -479,8 +486,9 @@ impl Linker {
     }
 
     fn push(&mut self, dso: Dso) -> DsoId {
-        self.objs.push(dso);
-        self.objs.len() - 1
+        let id = self.objs.insert(dso);
+        self.created.push(id);
+        id
     }
 
     /// Loads the dependencies of `root` breadth-first: each object's
@@ -533,7 +541,7 @@ impl Linker {
             }
         }
         self.load_closure(&mut list)?;
-        self.global = list;
+        self.global.set(list);
         Ok(())
     }
 
@@ -577,7 +585,7 @@ impl Linker {
 
     /// Finds, maps and records the library `name` needed by `from` (or
     /// returns the object already loaded under that name or file).
-    pub fn load_one(&mut self, name: &'static [u8], from: DsoId) -> Result<DsoId, LoadError> {
+    pub fn load_one(&mut self, name: &[u8], from: DsoId) -> Result<DsoId, LoadError> {
         if let Some(id) = self.find_loaded(name) {
             return Ok(id);
         }
@@ -610,9 +618,10 @@ impl Linker {
                 return Err(LoadError::new(diag::LOADING, &path, b"cannot read file data").with_errno(e))
             }
         };
-        if let Some(id) = self.objs.iter().position(|d| {
-            d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter && !d.unloaded
-        }) {
+        if let Some(id) = self
+            .objs
+            .position(|d| d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter)
+        {
             return Ok(id);
         }
         // Errors past this point name the object as it was asked for, as glibc's do.
@@ -668,15 +677,15 @@ impl Linker {
             let entry = dso.base.wrapping_add(found.file.ehdr.e_entry as usize);
             debug_link_map(&dso, entry, phdr_address(&found.file, &mapped));
         }
+        dso.phdr_copy = Some(mapped.phdr_copy);
         Ok(self.push(dso))
     }
 
     /// An object already loaded that answers to `name`: by the name it was
     /// asked for, its path, or its `DT_SONAME`.
     pub fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
-        self.objs.iter().position(|d| {
-            d.kind != Kind::Main && !d.unloaded && (d.requested == name || d.name == name || d.soname == Some(name))
-        })
+        self.objs
+            .position(|d| d.kind != Kind::Main && (d.requested == name || d.name == name || d.soname == Some(name)))
     }
 
     /// `$ORIGIN` of object `id`.
@@ -793,9 +802,9 @@ impl Linker {
     /// where the search reached it), then anything else.
     pub fn link_map_order(&self) -> Vec<DsoId> {
         let mut order: Vec<DsoId> = self.global.first().copied().into_iter().collect();
-        order.extend(self.objs.iter().position(|d| d.kind == Kind::Vdso));
-        for id in self.global.iter().skip(1).copied().chain(0..self.objs.len()) {
-            if !order.contains(&id) && !self.objs[id].unloaded {
+        order.extend(self.objs.position(|d| d.kind == Kind::Vdso));
+        for id in self.global.iter().skip(1).copied().chain(self.objs.ids()) {
+            if !order.contains(&id) {
                 order.push(id);
             }
         }
@@ -877,7 +886,7 @@ impl Linker {
     /// known by its path alone prints as `\tPATH (0xADDR)`, any other as
     /// `\tNAME => PATH (0xADDR)`, the address being where its mapping starts.
     fn print_list(&self) {
-        let vdso = self.objs.iter().position(|d| d.kind == Kind::Vdso);
+        let vdso = self.objs.position(|d| d.kind == Kind::Vdso);
         let mut out = Msg::new();
         let line = |out: Msg, id: DsoId| {
             let d = &self.objs[id];
@@ -1013,7 +1022,7 @@ impl Linker {
     /// them and exits 1 if there are any, 0 if not (glibc's `dl_main`).
     fn print_unused(&mut self) -> ! {
         let main = self.global[0];
-        let mut used = alloc::vec![false; self.objs.len()];
+        let mut used = alloc::vec![false; self.objs.bound()];
         self.trace_relocate(main, !self.config.bind_now, &mut used);
         let mut out = Msg::new();
         let mut any = false;

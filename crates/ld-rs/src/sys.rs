@@ -48,6 +48,7 @@ mod nr {
     pub const MPROTECT: usize = 10;
     pub const MUNMAP: usize = 11;
     pub const PREAD64: usize = 17;
+    pub const SCHED_YIELD: usize = 24;
     pub const GETPID: usize = 39;
     pub const GETCWD: usize = 79;
     pub const READLINK: usize = 89;
@@ -123,6 +124,32 @@ pub fn stat_path(path: &CPath) -> Result<Stat> {
 /// `getpid(2)`.
 pub fn getpid() -> u32 {
     call(nr::GETPID, [0; 6]).unwrap_or(0) as u32
+}
+
+/// `sched_yield(2)`: lets another thread run.
+pub fn sched_yield() {
+    let _ = call(nr::SCHED_YIELD, [0; 6]);
+}
+
+/// How many threads the process has (`num_threads` of `/proc/self/stat`),
+/// or `None` if that cannot be read.
+pub fn thread_count() -> Option<usize> {
+    let path = CPath::new(b"/proc/self/stat\0")?;
+    let fd = open(&path, O_RDONLY, 0).ok()?;
+    let mut buf = [0u8; 1024];
+    let n = fd.pread_full(&mut buf, 0).ok()?;
+    // The command name (field 2) may hold anything but ends at the last ')';
+    // `num_threads` is field 20, the 18th after it.
+    let rest = &buf[buf[..n].iter().rposition(|&c| c == b')')? + 1..n];
+    let field = rest.split(|&c| c == b' ').filter(|f| !f.is_empty()).nth(17)?;
+    let mut count = 0usize;
+    for &c in field {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        count = count.checked_mul(10)?.checked_add((c - b'0') as usize)?;
+    }
+    Some(count)
 }
 
 /// An open file descriptor, closed on drop.

@@ -22,7 +22,7 @@ impl Linker {
         let root = self.global[0];
         let mut out = Msg::new().s(self.objs[root].display_name()).s(b"\n");
         // An object's children are the objects it was the first to need.
-        let mut shown = vec![false; self.objs.len()];
+        let mut shown = vec![false; self.objs.bound()];
         shown[root] = true;
         let mut prefix: Vec<u8> = Vec::new();
         out = self.subtree(root, &mut shown, &mut prefix, out);

@@ -116,10 +116,11 @@ unsafe fn lookup(
             s = s.add(1);
         }
         // Counted and reported (`LD_DEBUG`) on behalf of the object asking.
-        let found = match dso_of(undef_map) {
+        // libc's `dlsym` holds the load lock, but not every caller does.
+        let found = crate::grace::read(|| match dso_of(undef_map) {
             Some(from) => ld.lookup_from(from, &ids, &q, skip),
             None => ld.lookup(&ids, &q, skip),
-        };
+        });
         if let Some(found) = found {
             *ref_ = found.sym;
             return Ok(super::map_of(found.dso));
@@ -241,6 +242,8 @@ pub unsafe extern "C" fn dl_open(
     load_lock(true);
     // SAFETY: the caller's contract.
     let result = unsafe { open(file, mode, caller) };
+    // What a failed load retired is freed now, not at the next change.
+    crate::grace::reclaim();
     // Released before any error is raised: the long jump must not skip it.
     load_lock(false);
     match result {
@@ -264,7 +267,6 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
         // dlopen(NULL) / dlopen(""): the program itself.
         return Ok(super::map_of(ld.dl_open_program()));
     }
-    let name: &'static [u8] = alloc::vec::Vec::leak(name.to_vec());
     let caller = super::map_containing(caller)
         // SAFETY: records from our table.
         .and_then(|(m, _)| unsafe { dso_of(m) })
@@ -282,8 +284,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
     let relocated = ld.dl_relocate(&opened.new);
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
-        ld.forget_from(opened.new.first().copied().unwrap_or(ld.objs.len()));
-        return Err(Raised::from(e));
+        return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new);
     // SAFETY: the new objects are relocated.
@@ -311,15 +312,18 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     let ours = super::map_of(id) == map;
     let closed = match if ours { ld.dl_close(id) } else { Err(()) } {
         Ok(unloaded) => {
-            // SAFETY: one of our records.
+            // SAFETY: one of our records, not freed before `reclaim` below.
             unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
             if !unloaded.is_empty() {
                 super::unregister(ld, &unloaded);
+                ld.remove_objects(&unloaded);
             }
             true
         }
         Err(()) => false,
     };
+    // The unloaded objects' records and mappings, once no reader can hold them.
+    crate::grace::reclaim();
     // Released before any error is raised: the long jump must not skip it.
     load_lock(false);
     if !closed {

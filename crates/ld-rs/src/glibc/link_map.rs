@@ -18,7 +18,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use elf::consts::*;
 
-use super::layout::{lbits, LinkMap, ScopeElem, L_INFO_GNU_HASH};
+use super::layout::{lbits, LinkMap, L_INFO_GNU_HASH};
 use crate::dso::{DsoId, Kind};
 use crate::rtld::Linker;
 
@@ -28,6 +28,27 @@ struct LibName {
     name: *const u8,
     next: *mut LibName,
     dont_free: i32,
+}
+
+/// One object's record as one allocation: the `struct link_map` libc sees
+/// (first, so a record pointer is a `LinkMap` pointer) and everything of ours
+/// it points to, freed together when the object is unloaded.
+#[repr(C)]
+struct Record {
+    map: LinkMap,
+    libname: LibName,
+    /// `l_name`, `l_origin` and `libname.name`, NUL-terminated.
+    strings: [Vec<u8>; 3],
+    /// The array `l_searchlist.r_list` points at.
+    searchlist: Vec<*mut LinkMap>,
+}
+
+/// A NUL-terminated copy of `s`.
+fn cstr(s: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(s.len() + 1);
+    v.extend_from_slice(s);
+    v.push(0);
+    v
 }
 
 /// A NUL-terminated copy of `s` that lives for the rest of the process.
@@ -98,14 +119,33 @@ pub fn relocate_dynamic(ld: &Linker, ids: &[DsoId]) {
 /// A new record for object `id`: everything but the list links and scopes.
 fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     let dso = &ld.objs[id];
-    // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
-    let map: &'static mut LinkMap = Box::leak(Box::new(unsafe { core::mem::zeroed::<LinkMap>() }));
-    map.l_addr = dso.base;
-    map.l_name = if dso.kind == Kind::Main {
-        leak_cstr(b"")
-    } else {
-        leak_cstr(&dso.name)
+    let rec = Box::new(Record {
+        // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
+        map: unsafe { core::mem::zeroed::<LinkMap>() },
+        libname: LibName {
+            name: core::ptr::null(),
+            next: core::ptr::null_mut(),
+            dont_free: 1,
+        },
+        strings: [
+            cstr(if dso.kind == Kind::Main { b"" } else { &dso.name }),
+            dso.origin.as_deref().map(cstr).unwrap_or_default(),
+            cstr(&dso.requested),
+        ],
+        searchlist: Vec::new(),
+    });
+    // SAFETY: the record was just allocated; it stays where it is until
+    // `free_record` (a Box's contents never move), so pointers into it hold.
+    let rec: &'static mut Record = unsafe { &mut *Box::into_raw(rec) };
+    rec.libname.name = rec.strings[2].as_ptr();
+    let map = &mut rec.map;
+    map.l_name = rec.strings[0].as_ptr();
+    map.l_origin = match &dso.origin {
+        Some(_) => rec.strings[1].as_ptr(),
+        None => usize::MAX as *const u8,
     };
+    map.l_libname = &mut rec.libname as *mut LibName as usize;
+    map.l_addr = dso.base;
     map.l_ld = dso.dynv.as_ptr() as usize;
     map.l_real = map;
     for d in dso.dynv {
@@ -127,16 +167,6 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     map.l_map_start = dso.map_start;
     map.l_map_end = dso.map_end;
     map.l_text_end = dso.map_end;
-    map.l_origin = match &dso.origin {
-        Some(o) => leak_cstr(o),
-        None => usize::MAX as *const u8,
-    };
-    let names = Box::leak(Box::new(LibName {
-        name: leak_cstr(&dso.requested),
-        next: core::ptr::null_mut(),
-        dont_free: 1,
-    }));
-    map.l_libname = names as *mut LibName as usize;
     let kind = match dso.kind {
         Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
         _ => lbits::TYPE_LIBRARY,
@@ -167,15 +197,87 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     map
 }
 
+/// Gives record `map` a new search list (`l_searchlist`): the old array is
+/// retired, not freed, as a lookup may be walking it.
+///
+/// # Safety
+/// `map` is one of our records; the caller holds the load lock (or is
+/// single-threaded start-up).
+pub unsafe fn set_searchlist(map: *mut LinkMap, list: Vec<*mut LinkMap>) {
+    // SAFETY: the caller's contract: `map` is the head of a live `Record`.
+    let rec = unsafe { &mut *(map as *mut Record) };
+    let old = core::mem::replace(&mut rec.searchlist, list);
+    let (ptr, n) = (rec.searchlist.as_mut_ptr(), rec.searchlist.len() as u32);
+    // A reader pairing one field's old value with the other's new one must
+    // see no more entries than the array it reads has: a longer list is
+    // installed before its count, a shorter count before its list.
+    let elem = &mut rec.map.l_searchlist;
+    use core::sync::atomic::{fence, Ordering::SeqCst};
+    if n >= elem.r_nlist {
+        elem.r_list = ptr;
+        fence(SeqCst);
+        elem.r_nlist = n;
+    } else {
+        elem.r_nlist = n;
+        fence(SeqCst);
+        elem.r_list = ptr;
+    }
+    crate::grace::retire(old);
+}
+
+/// Retires record `map` of an unloaded object, with its names and search
+/// list: freed once no reader can hold it (`grace.rs`).
+///
+/// # Safety
+/// `map` is one of our records, already unlinked from every list and table.
+pub unsafe fn free_record(map: *mut LinkMap) {
+    // SAFETY: the caller's contract: `map` came from `Box::into_raw` in `record`.
+    crate::grace::retire(unsafe { Box::from_raw(map as *mut Record) });
+}
+
+/// Record `map` survives the unloading of records `dead`: it forgets them
+/// as its loader and drops their search lists from its scopes (which stay
+/// NULL-terminated, as libc walks them).
+///
+/// # Safety
+/// `map` is one of our live records; under the load lock.
+pub unsafe fn forget_dead(map: *mut LinkMap, dead: &[*mut LinkMap]) {
+    // SAFETY: the caller's contract; the dead records are still allocated.
+    unsafe {
+        let m = &mut *map;
+        if dead.contains(&m.l_loader) {
+            m.l_loader = core::ptr::null_mut();
+        }
+        let lists: Vec<*mut super::layout::ScopeElem> = dead
+            .iter()
+            .map(|&d| core::ptr::addr_of_mut!((*d).l_searchlist))
+            .collect();
+        let mut kept = 0;
+        for i in 0..m.l_scope_mem.len() {
+            let s = m.l_scope_mem[i];
+            if !s.is_null() && !lists.contains(&s) {
+                m.l_scope_mem[kept] = s;
+                kept += 1;
+            }
+        }
+        for i in kept..m.l_scope_mem.len() {
+            m.l_scope_mem[i] = core::ptr::null_mut();
+        }
+    }
+}
+
 /// Builds one record per object and links them in glibc's order.  Returns the
 /// records indexed by `DsoId`, and the list order.
 pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
-    let mut maps: Vec<*mut LinkMap> = (0..ld.objs.len()).map(|id| record(ld, id)).collect();
+    let mut maps: Vec<*mut LinkMap> = alloc::vec![core::ptr::null_mut(); ld.objs.bound()];
+    for id in ld.objs.ids() {
+        maps[id] = record(ld, id);
+    }
 
     // The list: program, vDSO, libraries in load (breadth-first) order, ld.so last.
-    let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter);
-    let vdso = ld.objs.iter().position(|d| d.kind == Kind::Vdso);
-    let mut order: Vec<DsoId> = Vec::with_capacity(ld.objs.len());
+    let interp = ld.objs.position(|d| d.kind == Kind::Interpreter);
+    let vdso = ld.objs.position(|d| d.kind == Kind::Vdso);
+    let mut order: Vec<DsoId> = Vec::new();
     order.push(ld.global[0]);
     order.extend(vdso);
     order.extend(ld.global.iter().copied().skip(1).filter(|&id| Some(id) != interp));
@@ -194,30 +296,19 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
 
     // Scopes: every start-up object looks symbols up in the global scope,
     // which is the program's search list.
-    let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).collect();
-    let global_len = global.len() as u32;
-    let global_list = Vec::leak(global).as_mut_ptr();
     let main_map = maps[ld.global[0]];
-    for (id, dso) in ld.objs.iter().enumerate() {
+    for (id, dso) in ld.objs.enumerate() {
+        let list: Vec<*mut LinkMap> = if id == ld.global[0] {
+            ld.global.iter().map(|&id| maps[id]).collect()
+        } else {
+            core::iter::once(maps[id])
+                .chain(dso.needed.iter().map(|&d| maps[d]))
+                .collect()
+        };
+        // SAFETY: our record; start-up is single-threaded.
+        unsafe { set_searchlist(maps[id], list) };
         // SAFETY: as above.
         let map = unsafe { &mut *maps[id] };
-        if id == ld.global[0] {
-            map.l_searchlist = ScopeElem {
-                r_list: global_list,
-                r_nlist: global_len,
-                _pad: 0,
-            };
-        } else {
-            let own: Vec<*mut LinkMap> = core::iter::once(maps[id])
-                .chain(dso.needed.iter().map(|&d| maps[d]))
-                .collect();
-            let n = own.len() as u32;
-            map.l_searchlist = ScopeElem {
-                r_list: Vec::leak(own).as_mut_ptr(),
-                r_nlist: n,
-                _pad: 0,
-            };
-        }
         map.l_local_scope[0] = &mut map.l_searchlist;
         // SAFETY: the program's record lives for the process; we take the address of its searchlist.
         map.l_scope_mem[0] = unsafe { core::ptr::addr_of_mut!((*main_map).l_searchlist) };
@@ -232,10 +323,8 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
 /// to the end of the namespace list; returns the extended record table.
 pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Vec<*mut LinkMap> {
     let mut maps = maps.to_vec();
+    maps.resize(maps.len().max(ld.objs.bound()), core::ptr::null_mut());
     for &id in new {
-        while maps.len() <= id {
-            maps.push(core::ptr::null_mut());
-        }
         maps[id] = record(ld, id);
     }
     // SAFETY: our records; the list is only changed here, under the caller's lock.
@@ -263,12 +352,7 @@ pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Ve
                     .chain(dso.needed.iter().map(|&d| maps[d]))
                     .collect()
             };
-            let n = list.len() as u32;
-            map.l_searchlist = ScopeElem {
-                r_list: Vec::leak(list).as_mut_ptr(),
-                r_nlist: n,
-                _pad: 0,
-            };
+            set_searchlist(map, list);
             map.l_local_scope[0] = &mut map.l_searchlist;
             map.l_scope_mem[0] = core::ptr::addr_of_mut!((*main_map).l_searchlist);
             map.l_scope_mem[1] = core::ptr::addr_of_mut!((*maps[root]).l_searchlist);
@@ -278,12 +362,7 @@ pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Ve
         }
         // The global scope may have grown (RTLD_GLOBAL): the program's search list is it.
         let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).collect();
-        let n = global.len() as u32;
-        (*main_map).l_searchlist = ScopeElem {
-            r_list: Vec::leak(global).as_mut_ptr(),
-            r_nlist: n,
-            _pad: 0,
-        };
+        set_searchlist(main_map, global);
     }
     maps
 }
@@ -310,7 +389,7 @@ fn fill_gnu_hash(map: &mut LinkMap, dso: &crate::dso::Dso) {
 
 /// Marks records as relocated and initialized to match the linker's state.
 pub fn sync_state(ld: &Linker, maps: &[*mut LinkMap]) {
-    for (id, dso) in ld.objs.iter().enumerate() {
+    for (id, dso) in ld.objs.enumerate() {
         let Some(&m) = maps.get(id).filter(|m| !m.is_null()) else {
             continue;
         };

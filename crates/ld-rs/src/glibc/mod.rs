@@ -121,11 +121,12 @@ struct State {
 static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Publishes a new table of records and address ranges.  The old one is
-/// leaked, not freed: a reader on another thread may still hold it.
+/// retired: `_dl_find_object` and `_dl_find_dso_for_object` read the table
+/// without the load lock (inside `grace::read`), so it is freed only after
+/// a grace period.
 fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
     let ranges = ld
         .objs
-        .iter()
         .enumerate()
         .filter(|(id, _)| maps.get(*id).is_some_and(|m| !m.is_null()))
         .map(|(id, d)| {
@@ -137,8 +138,12 @@ fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
             (d.map_start, d.map_end, maps[id], eh)
         })
         .collect();
-    let state = alloc::boxed::Box::leak(alloc::boxed::Box::new(State { maps, ranges }));
-    STATE.store(state, Ordering::Release);
+    let state = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(State { maps, ranges }));
+    let old = STATE.swap(state, Ordering::SeqCst);
+    if !old.is_null() {
+        // SAFETY: `old` came from `Box::into_raw` above and is no longer published.
+        crate::grace::retire(unsafe { alloc::boxed::Box::from_raw(old) });
+    }
 }
 
 /// After a `dlopen` relocated objects `new`: records for them, their TLS
@@ -178,25 +183,29 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     exports::_dl_debug_state();
 }
 
-/// After `dlclose` unloaded objects `gone`: their records leave the
-/// namespace list and the address table, and the debugger is told.
+/// Before `dlclose` unloads objects `gone`: their records leave the
+/// namespace list, the other records' scopes and the address table, their
+/// TLS modules are released, and the debugger is told.  The records are
+/// retired, to be freed after a grace period.
 pub fn unregister(ld: &Linker, gone: &[DsoId]) {
     // SAFETY: STATE is published at start-up and only replaced under the load lock (dl.rs).
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return;
     };
     let mut maps = state.maps.clone();
-    // SAFETY: our records; the list is changed only here and in `register_new`.
+    let dead: Vec<*mut LinkMap> = gone
+        .iter()
+        .filter_map(|&id| maps.get_mut(id).map(|m| core::mem::replace(m, core::ptr::null_mut())))
+        .filter(|m| !m.is_null())
+        .collect();
+    // SAFETY: our records; the list is changed only here and in `register_new`,
+    // under the load lock, and walked by libc under the write lock taken here.
     unsafe {
         let r = &mut *core::ptr::addr_of_mut!(_r_debug);
         r.r_state = 2; // RT_DELETE
         exports::_dl_debug_state();
         dl::write_lock(true);
-        for &id in gone {
-            let Some(&m) = maps.get(id) else { continue };
-            if m.is_null() {
-                continue;
-            }
+        for &m in &dead {
             let (prev, next) = ((*m).l_prev, (*m).l_next);
             if !prev.is_null() {
                 (*prev).l_next = next;
@@ -204,23 +213,38 @@ pub fn unregister(ld: &Linker, gone: &[DsoId]) {
             if !next.is_null() {
                 (*next).l_prev = prev;
             }
-            maps[id] = core::ptr::null_mut();
             let g = gl();
             g.dl_ns[0].ns_nloaded = g.dl_ns[0].ns_nloaded.saturating_sub(1);
         }
-        // The global scope may have shrunk: rebuild the program's search list.
+        // What the survivors pointed at in the dead records: their loader,
+        // and the search lists of the dead roots among their scopes.
+        for &m in maps.iter().filter(|m| !m.is_null()) {
+            link_map::forget_dead(m, &dead);
+        }
+        // The global scope may have shrunk: the program's search list is it.
         let main_map = maps[ld.global[0]];
-        let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).filter(|m| !m.is_null()).collect();
-        let n = global.len() as u32;
-        (*main_map).l_searchlist = layout::ScopeElem {
-            r_list: Vec::leak(global).as_mut_ptr(),
-            r_nlist: n,
-            _pad: 0,
-        };
+        let global: Vec<*mut LinkMap> = ld
+            .global
+            .iter()
+            .filter(|id| !gone.contains(id))
+            .map(|&id| maps[id])
+            .filter(|m| !m.is_null())
+            .collect();
+        link_map::set_searchlist(main_map, global);
         dl::write_lock(false);
-        r.r_state = 0; // RT_CONSISTENT
+        for &m in &dead {
+            if (*m).l_tls_modid != 0 {
+                tls::release_module((*m).l_tls_modid);
+            }
+        }
     }
     publish(ld, maps);
+    for &m in &dead {
+        // SAFETY: unlinked from the list, the scopes, the TLS slots and the table.
+        unsafe { link_map::free_record(m) };
+    }
+    // SAFETY: the namespace is consistent again.
+    unsafe { (*core::ptr::addr_of_mut!(_r_debug)).r_state = 0 };
     exports::_dl_debug_state();
 }
 
@@ -233,8 +257,9 @@ pub fn sync(ld: &Linker) {
 }
 
 /// Our link-map record for object `id` (NULL before start-up built them).
+/// Under the load lock: the table changes only under it.
 pub fn map_of(id: DsoId) -> *mut LinkMap {
-    // SAFETY: STATE is published once, fully built, and never freed or changed.
+    // SAFETY: STATE is replaced only under the load lock, which the caller holds.
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return core::ptr::null_mut();
     };
@@ -242,14 +267,18 @@ pub fn map_of(id: DsoId) -> *mut LinkMap {
 }
 
 /// The record and eh_frame of the object whose mapping contains `addr`.
+/// Lock-free: the unwinder calls it from any thread at any time.
 pub fn map_containing(addr: usize) -> Option<(*mut LinkMap, usize)> {
-    // SAFETY: STATE is published once, fully built, and never freed or changed.
-    let state = unsafe { STATE.load(Ordering::Acquire).as_ref()? };
-    state
-        .ranges
-        .iter()
-        .find(|r| r.0 <= addr && addr < r.1)
-        .map(|r| (r.2, r.3))
+    crate::grace::read(|| {
+        // SAFETY: a published table is freed only after a grace period, and
+        // this reader is inside `grace::read` while it uses it.
+        let state = unsafe { STATE.load(Ordering::SeqCst).as_ref()? };
+        state
+            .ranges
+            .iter()
+            .find(|r| r.0 <= addr && addr < r.1)
+            .map(|r| (r.2, r.3))
+    })
 }
 
 /// The glibc personality of the linker: start-up hooks that build glibc's
@@ -269,7 +298,7 @@ impl Runtime for Glibc {
             _dl_argv = st.argv as usize;
             fill_glro(ld, st);
         }
-        let everything: Vec<DsoId> = (0..ld.objs.len()).collect();
+        let everything: Vec<DsoId> = ld.objs.ids();
         link_map::relocate_dynamic(ld, &everything);
         let (maps, order) = link_map::build(ld);
         // SAFETY: as above.
@@ -283,7 +312,7 @@ impl Runtime for Glibc {
         // `dlopen`ed initial-exec code may still get a block in.
         // SAFETY: start-up; setup_initial_thread filled the field.
         ld.tls_static_limit = unsafe { glro().dl_tls_static_size }.saturating_sub(layout::pthread::SIZE);
-        for (id, dso) in ld.objs.iter().enumerate() {
+        for (id, dso) in ld.objs.enumerate() {
             if let Some(t) = dso.tls {
                 // SAFETY: start-up; the slot table was built by setup_initial_thread.
                 unsafe { tls::set_slot_map(t.modid, maps[id]) };
@@ -295,7 +324,7 @@ impl Runtime for Glibc {
     }
 
     fn vdso_loaded(&mut self, ld: &Linker) {
-        let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) else {
+        let Some(v) = ld.objs.position(|d| d.kind == Kind::Vdso) else {
             return;
         };
         // The vDSO's fast paths, which libc calls instead of the system calls
@@ -330,7 +359,7 @@ impl Runtime for Glibc {
         // SAFETY: every object is relocated, so the TLS images hold final values.
         unsafe { tls::init_static_blocks(self.tp) };
 
-        let Some(libc) = ld.objs.iter().position(|d| d.soname == Some(b"libc.so.6")) else {
+        let Some(libc) = ld.objs.position(|d| d.soname == Some(b"libc.so.6")) else {
             return Ok(());
         };
         // SAFETY: start-up; libc is relocated.
@@ -343,7 +372,7 @@ impl Runtime for Glibc {
             // and its `_dl_signal_error`.
             // The other two are looked up only to be reported.
             let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS);
-            let interp = ld.objs.iter().position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
+            let interp = ld.objs.position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
             let bind = |name: &[u8]| {
                 ld.bind_symbol(interp, &ld.global, name, b"GLIBC_PRIVATE")
                     .or_else(|| private_function(ld, libc, name))
@@ -616,7 +645,7 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
     // SAFETY: `main` is a live record.
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
-    if let Some(v) = ld.objs.iter().position(|d| d.kind == Kind::Vdso) {
+    if let Some(v) = ld.objs.position(|d| d.kind == Kind::Vdso) {
         ro.dl_sysinfo_map = maps[v];
     }
     // The debugger interface (`<link.h>`): r_brk is where gdb breaks.

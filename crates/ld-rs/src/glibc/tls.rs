@@ -572,6 +572,27 @@ pub unsafe fn add_dynamic_module(modid: usize, map: *mut LinkMap) -> bool {
     true
 }
 
+/// An object with TLS module `modid` is being unloaded: its slot forgets
+/// the record, which is about to be freed, and gets a new generation, so
+/// every thread drops its block on its next DTV update and a new thread
+/// sets up none (glibc's `remove_slotinfo` and the generation bump of
+/// `_dl_close_worker`).
+///
+/// # Safety
+/// Under libc's load lock, after [`setup_initial_thread`].
+pub unsafe fn release_module(modid: usize) {
+    // SAFETY: the caller's contract: the slot list exists and we hold the lock.
+    unsafe {
+        let Some(slot) = find_slot(modid) else { return };
+        let g = gl_ptr();
+        let gen = generation() + 1;
+        (*slot).map = null_mut();
+        (*slot).gen = gen;
+        core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
+        (*g).dl_tls_generation = gen;
+    }
+}
+
 /// Copies every start-up module's init image into the initial thread's
 /// static block and zeroes the rest: glibc's `_dl_allocate_tls_init(tcbp,
 /// false)` after relocation, when the images hold their final values.
