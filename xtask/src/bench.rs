@@ -61,7 +61,7 @@ use crate::compare::GLIBC_LOADER;
 use crate::demo::build_ld_rs;
 
 /// ld-rs's symbol lookup entry point (one call per symbol looked up), as callgrind names it.
-const LD_RS_LOOKUP: &str = "ld_rs::lookup::<impl ld_rs::rtld::Linker>::lookup";
+const LD_RS_LOOKUP: &str = "ld_rs_interp::lookup::<impl ld_rs_interp::rtld::Linker>::lookup";
 /// glibc's.
 const GLIBC_LOOKUP: &str = "_dl_lookup_symbol_x";
 /// Debian's python, always there on the machines the project targets.
