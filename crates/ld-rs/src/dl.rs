@@ -304,6 +304,9 @@ impl Linker {
         if gone.is_empty() {
             return;
         }
+        // Their TLS modules go first: no thread may start setting up a
+        // block from an image that is about to disappear.
+        self.release_tls(gone);
         let keep = |d: &DsoId| !gone.contains(d);
         if !self.global.iter().all(keep) {
             self.global.set(self.global.iter().copied().filter(keep).collect());
@@ -372,20 +375,17 @@ impl Linker {
         scope
     }
 
-    /// Gives TLS module ids to newly loaded objects.  Their blocks are
-    /// allocated per thread on first use (`__tls_get_addr`), not statically.
+    /// Gives TLS module ids to newly loaded objects, the lowest free ones
+    /// first.  Their blocks are allocated per thread on first use
+    /// (`__tls_get_addr`), or placed in the static surplus by relocation.
     fn assign_dynamic_tls(&mut self, new: &[DsoId]) {
-        let mut max = self
-            .objs
-            .iter()
-            .filter_map(|d| d.tls.map(|t| t.modid))
-            .max()
-            .unwrap_or(0);
         for &id in new {
-            if let Some(t) = self.objs[id].tls.as_mut() {
-                max += 1;
-                t.modid = max;
-                t.offset = 0;
+            if self.objs[id].tls.is_some() {
+                let modid = self.next_tls_modid();
+                if let Some(t) = self.objs[id].tls.as_mut() {
+                    t.modid = modid;
+                    t.offset = 0;
+                }
             }
         }
     }

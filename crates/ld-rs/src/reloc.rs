@@ -364,21 +364,35 @@ impl Linker {
             }
             R_X86_64_COPY => self.copy_reloc(id, r, scope)?,
             R_X86_64_TLSDESC => {
-                // A TLS descriptor: {resolver, argument}.  Start-up modules have
-                // static blocks, so the argument is the variable's fixed offset
-                // from the thread pointer.
+                // A TLS descriptor: {resolver, argument}.  A variable in a
+                // static block (every start-up module's, or one `dlopen` could
+                // place in the surplus) is at a fixed offset from the thread
+                // pointer; otherwise the C library's resolver finds each
+                // thread's block (glibc's `_dl_make_tlsdesc_dynamic`).
                 let (def, value) = self.resolve_tls(id, r.r_sym(), scope, cache)?;
-                let offset = self.static_tls_offset(def);
-                if offset == 0 || !self.objs[id].writable(place, 16) {
-                    return Err(LoadError::new(
+                let offset = self.static_tls_offset(def, true);
+                let no_room = || {
+                    LoadError::new(
                         diag::LOADING,
                         self.objs[id].display_name(),
                         b"cannot allocate memory in static TLS block",
-                    ));
+                    )
+                };
+                if !self.objs[id].writable(place, 16) {
+                    return Err(no_room());
                 }
-                write(arch::tlsdesc_return());
+                let (resolver, arg) = if offset != 0 {
+                    (arch::tlsdesc_return(), value.wrapping_add(addend).wrapping_sub(offset))
+                } else {
+                    let modid = self.objs[def].tls.map_or(0, |t| t.modid);
+                    self.tls
+                        .runtime
+                        .and_then(|rt| (rt.dynamic_desc)(id, modid, value.wrapping_add(addend)))
+                        .ok_or_else(no_room)?
+                };
+                write(resolver);
                 // SAFETY: the descriptor's second word is inside the writable range checked above.
-                unsafe { ((place + 8) as *mut usize).write_unaligned(value.wrapping_add(addend).wrapping_sub(offset)) };
+                unsafe { ((place + 8) as *mut usize).write_unaligned(arg) };
             }
             R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => {
                 // TLS: the symbol's module and its offset in that module's block.
@@ -394,11 +408,12 @@ impl Linker {
                     R_X86_64_DTPMOD64 => tls.modid,
                     R_X86_64_DTPOFF64 => value.wrapping_add(addend),
                     _ => {
-                        let offset = self.static_tls_offset(def);
+                        let offset = self.static_tls_offset(def, false);
                         if offset == 0 {
+                            // glibc names the object whose block has no room.
                             return Err(LoadError::new(
                                 diag::LOADING,
-                                self.objs[id].display_name(),
+                                self.objs[def].display_name(),
                                 b"cannot allocate memory in static TLS block",
                             ));
                         }

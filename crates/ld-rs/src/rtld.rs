@@ -67,10 +67,8 @@ pub struct Linker {
     pub trace_missing: Vec<(usize, Vec<u8>)>,
     /// Start-up is over: errors go to the caller (`dlopen`), not to stderr.
     pub started: bool,
-    /// Static TLS bytes in use below the thread pointer, and how many the C
-    /// library reserved (start-up blocks plus a surplus for `dlopen`).
-    pub tls_static_used: usize,
-    pub tls_static_limit: usize,
+    /// TLS after start-up: the static area's use, the C library's hooks.
+    pub tls: crate::tls::TlsState,
     /// (argc, argv, envp), for the initializers of objects loaded later.
     pub argv: (usize, usize, usize),
     /// The page size (`AT_PAGESZ`).
@@ -228,8 +226,7 @@ pub fn run(mut st: Startup) -> Handover {
         started: false,
         trace_missing: Vec::new(),
         argv: (0, 0, 0),
-        tls_static_used: 0,
-        tls_static_limit: 0,
+        tls: crate::tls::TlsState::default(),
         page,
         cache: None,
         paths: None,
@@ -289,7 +286,8 @@ pub fn run(mut st: Startup) -> Handover {
     // tls: module ids and static offsets; then the C library's view of
     // the process (thread pointer, its records of our objects).
     let tls = ld.layout_static_tls();
-    ld.tls_static_used = tls.used;
+    ld.tls.static_used = tls.used;
+    ld.tls.static_nelem = tls.max_modid;
     if let Err(e) = runtime.before_relocation(ld, &st, tls) {
         e.die();
     }

@@ -194,6 +194,20 @@ pub fn write_lock(take: bool) {
     );
 }
 
+/// Takes or releases `GL(dl_load_tls_lock)`, which guards the TLS state
+/// shared by all threads (the slot table, the static area's use, each
+/// module's static-or-dynamic decision): held by `dlopen` from loading
+/// through publishing the new modules, by `dlclose` while it releases them,
+/// by `pthread_create`'s `_dl_allocate_tls_init`, and by `__tls_get_addr`
+/// when it first decides where a module's block goes (glibc's rules).
+pub fn tls_lock(take: bool) {
+    // SAFETY: only the lock's address is taken.
+    lock(
+        unsafe { core::ptr::addr_of_mut!(super::_rtld_global.dl_load_tls_lock) },
+        take,
+    );
+}
+
 fn lock(mutex: *mut super::layout::RecursiveLock, take: bool) {
     let f = if take { &MUTEX_LOCK } else { &MUTEX_UNLOCK }.load(core::sync::atomic::Ordering::Acquire);
     if f == 0 {
@@ -271,9 +285,35 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
         // SAFETY: records from our table.
         .and_then(|(m, _)| unsafe { dso_of(m) })
         .unwrap_or(ld.global[0]);
+    // Loading, relocating and publishing the new TLS modules under the TLS
+    // lock (glibc's `dl_open_worker`); initializers run without it.
+    tls_lock(true);
+    let loaded = load_and_relocate(ld, name, flags, caller);
+    tls_lock(false);
+    let opened = match loaded? {
+        Some(o) => o,
+        None => return Ok(core::ptr::null_mut()),
+    };
+    // SAFETY: the new objects are relocated.
+    unsafe { ld.dl_init(opened.root) };
+    super::sync(ld);
+    let map = super::map_of(opened.root);
+    // SAFETY: one of our records.
+    unsafe { (*map).l_direct_opencount = ld.objs[opened.root].open_count as u32 };
+    Ok(map)
+}
+
+/// The part of `open` under the TLS lock: the objects loaded, relocated
+/// and registered with libc.  `None` for `RTLD_NOLOAD` of an object not loaded.
+fn load_and_relocate(
+    ld: &mut crate::rtld::Linker,
+    name: &'static [u8],
+    flags: i32,
+    caller: DsoId,
+) -> Result<Option<crate::dl::Opened>, Raised> {
     let opened = match ld.dl_load(name, flags, caller) {
         Ok(Some(o)) => o,
-        Ok(None) => return Ok(core::ptr::null_mut()),
+        Ok(None) => return Ok(None),
         Err(e) => return Err(Raised::from(e)),
     };
     super::link_map::relocate_dynamic(ld, &opened.new);
@@ -284,16 +324,11 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
     let relocated = ld.dl_relocate(&opened.new);
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
+        super::sync_static_tls_after_failure(ld);
         return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new);
-    // SAFETY: the new objects are relocated.
-    unsafe { ld.dl_init(opened.root) };
-    super::sync(ld);
-    let map = super::map_of(opened.root);
-    // SAFETY: one of our records.
-    unsafe { (*map).l_direct_opencount = ld.objs[opened.root].open_count as u32 };
-    Ok(map)
+    Ok(Some(opened))
 }
 
 /// `GLRO(dl_close)`: `dlclose(handle)`.  Raises "shared object not open"

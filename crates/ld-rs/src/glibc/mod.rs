@@ -156,18 +156,25 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     dl::write_lock(true);
     let maps = link_map::add(ld, &state.maps, root, new);
     dl::write_lock(false);
+    let mut modules = Vec::new();
     for &id in new {
         if let Some(t) = ld.objs[id].tls {
-            // SAFETY: the record describes module t.modid; dlopen holds the load lock.
+            // SAFETY: our record; dlopen holds the TLS lock; the module is relocated.
             unsafe {
                 if t.offset != 0 {
-                    // A block in the static surplus: every live thread has the
-                    // space already, and needs it initialized now.
-                    tls::init_static_block_in_all_threads(&t);
+                    tls::place_static(&t, maps[id]);
                 }
-                tls::add_dynamic_module(t.modid, maps[id]);
             }
+            modules.push((t.modid, maps[id]));
         }
+    }
+    sync_static_tls(ld, &maps);
+    // SAFETY: as above.
+    if !unsafe { tls::add_modules(&modules) } {
+        // glibc raises "cannot create TLS data structures" before relocating;
+        // out of memory this late is fatal.
+        crate::sys::write_all(2, b"cannot create TLS data structures\n");
+        crate::sys::exit(127);
     }
     // SAFETY: namespace counters, changed under the load lock (dl.rs).
     unsafe {
@@ -183,10 +190,42 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
     exports::_dl_debug_state();
 }
 
+/// Modules loaded before that relocation just placed in static TLS (the
+/// initial-exec code of a `dlopen`ed library refers to their variables):
+/// their records say so and their blocks are initialized in every thread
+/// (glibc's `_dl_try_allocate_static_tls` for a relocated module).  Also
+/// after a `dlopen` that failed later: the placement stands, as in glibc.
+pub fn sync_static_tls(ld: &Linker, maps: &[*mut LinkMap]) {
+    for (id, d) in ld.objs.enumerate() {
+        let Some(t) = d.tls.filter(|t| t.offset != 0) else {
+            continue;
+        };
+        let Some(&map) = maps.get(id).filter(|m| !m.is_null()) else {
+            continue;
+        };
+        // SAFETY: one of our records, relocated; dlopen holds the TLS lock.
+        unsafe {
+            if (*map).l_tls_offset <= 0 {
+                tls::place_static(&t, map);
+            }
+        }
+    }
+}
+
+/// `sync_static_tls` after a `dlopen` that failed while relocating, over
+/// the records as they stand (the failed objects have none).
+pub fn sync_static_tls_after_failure(ld: &Linker) {
+    // SAFETY: STATE is published at start-up and only replaced under the load lock (dl.rs).
+    if let Some(state) = unsafe { STATE.load(Ordering::Acquire).as_ref() } {
+        sync_static_tls(ld, &state.maps);
+    }
+}
+
 /// Before `dlclose` unloads objects `gone`: their records leave the
-/// namespace list, the other records' scopes and the address table, their
-/// TLS modules are released, and the debugger is told.  The records are
-/// retired, to be freed after a grace period.
+/// namespace list, the other records' scopes and the address table, and
+/// the debugger is told (their TLS modules are released by
+/// `Linker::remove_objects`, which follows).  The records are retired, to
+/// be freed after a grace period.
 pub fn unregister(ld: &Linker, gone: &[DsoId]) {
     // SAFETY: STATE is published at start-up and only replaced under the load lock (dl.rs).
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
@@ -232,11 +271,6 @@ pub fn unregister(ld: &Linker, gone: &[DsoId]) {
             .collect();
         link_map::set_searchlist(main_map, global);
         dl::write_lock(false);
-        for &m in &dead {
-            if (*m).l_tls_modid != 0 {
-                tls::release_module((*m).l_tls_modid);
-            }
-        }
     }
     publish(ld, maps);
     for &m in &dead {
@@ -311,7 +345,16 @@ impl Runtime for Glibc {
         // The static TLS area libc reserves per thread, less the TCB: what
         // `dlopen`ed initial-exec code may still get a block in.
         // SAFETY: start-up; setup_initial_thread filled the field.
-        ld.tls_static_limit = unsafe { glro().dl_tls_static_size }.saturating_sub(layout::pthread::SIZE);
+        ld.tls.static_limit = unsafe { glro().dl_tls_static_size }.saturating_sub(layout::pthread::SIZE);
+        // SAFETY: as above.
+        ld.tls.static_align = unsafe { glro().dl_tls_static_align };
+        // SAFETY: as above.
+        ld.tls.static_optional = unsafe { gl().dl_tls_static_optional };
+        ld.tls.runtime = Some(crate::tls::TlsRuntime {
+            forced_dynamic: tls::forced_dynamic,
+            dynamic_desc: tls::dynamic_desc,
+            release: tls::remove_modules,
+        });
         for (id, dso) in ld.objs.enumerate() {
             if let Some(t) = dso.tls {
                 // SAFETY: start-up; the slot table was built by setup_initial_thread.
@@ -341,14 +384,24 @@ impl Runtime for Glibc {
 
     fn relocated(&mut self, ld: &Linker) {
         // glibc's loader now trades its start-up allocator for the program's
-        // `malloc` family; ld-rs keeps its own, but makes the same lookups
-        // when asked to report them.
-        if crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS)
-            && ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6"))
-        {
-            for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
-                let _ = ld.bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5");
-            }
+        // `malloc` family, looked up in the global scope so that a `malloc`
+        // the program or a library interposes is the one used
+        // (`__rtld_malloc_init_real`).  ld-rs keeps its own heap for its
+        // records, but TLS blocks allocated from now on come from there, as
+        // libc frees them with its `free` (contract §10.3).
+        if !ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6")) {
+            return;
+        }
+        let mut found = [0usize; 4];
+        for (slot, name) in found.iter_mut().zip([&b"calloc"[..], b"free", b"malloc", b"realloc"]) {
+            *slot = ld
+                .bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5")
+                .unwrap_or(0);
+        }
+        let [_, free, malloc, _] = found;
+        if free != 0 && malloc != 0 {
+            // SAFETY: the program's malloc and free, relocated with everything else.
+            unsafe { tls::set_libc_allocator(malloc, free) };
         }
     }
 

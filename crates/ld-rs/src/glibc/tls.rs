@@ -40,23 +40,45 @@
 //! vector is up to date with, and `dtv[m] = {val, to_free}` module m's block
 //! (`val == -1`: not allocated yet; `to_free`: what to pass to `free`).
 //!
-//! Every `dlopen` that adds a TLS module stamps its slot in the global
+//! Every `dlopen` that adds TLS modules stamps their slots in the global
 //! *slotinfo list* with the next generation and bumps
-//! `GL(dl_tls_generation)`.  A thread's DTV is brought up to date lazily:
-//! `__tls_get_addr`'s fast path only checks `dtv[0] == GL(dl_tls_generation)`
-//! and `dtv[m] != -1`; otherwise the slow path walks the slotinfo list,
-//! resets the entries of modules newer than `dtv[0]`, grows the vector if
-//! needed, and allocates the block (a copy of the module's init image, the
-//! rest zeroed).  Start-up modules get generation 1 and static blocks, so for
-//! them the fast path always hits.
+//! `GL(dl_tls_generation)`; every `dlclose` that removes some empties their
+//! slots, stamps them with the next generation and bumps it too.  A thread's
+//! DTV is brought up to date lazily: `__tls_get_addr`'s fast path only
+//! checks `dtv[0] == GL(dl_tls_generation)` and `dtv[m] != -1`; otherwise
+//! the slow path walks the slotinfo list and, for every slot stamped since
+//! the DTV's generation, frees the block the entry held (a module since
+//! unloaded, or the previous holder of a reused id) and resets it, growing
+//! the vector first if the id lies beyond it; then it allocates the block
+//! asked for (a copy of the module's init image, the rest zeroed).
+//! Start-up modules get generation 1 and static blocks, so for them the
+//! fast path always hits.
+//!
+//! # For as long as the process lives
+//! Module ids are reused: the linker gives a new module the lowest id no
+//! loaded object holds (`Linker::next_tls_modid`; glibc fills the gaps
+//! `dl_tls_dtv_gaps` records the same way), so `dl_tls_max_dtv_idx` stays
+//! near the number of modules open at once however many come and go.  The
+//! slotinfo list starts with room for 62 more modules than start-up had
+//! and grows by elements of 62 slots, each linked in with a release store
+//! so that a reader walking it without the lock sees a complete element;
+//! elements are never freed while the process runs (readers hold no lock),
+//! and libc's `__libc_freeres` frees the empty ones after the first with
+//! its `free` — so they come from libc's `malloc`.  A block a `dlopen`ed
+//! module gets in the static surplus goes back when it is unloaded if it
+//! is at the end of the used part (glibc's rule, which leaks a block freed
+//! out of order: so does glibc).  A TLS descriptor whose module has no
+//! static block left gets a *dynamic* descriptor, whose resolver looks the
+//! block up in the DTV and calls `__tls_get_addr` when it is not there.
 //!
 //! libc reads and writes these structures itself (contract §6.4/6.5): when it
 //! reuses a cached thread stack it `free()`s every `dtv[1..=cap].to_free`
 //! with *its* `free`, zeroes the vector and calls `_dl_allocate_tls_init`.
 //! Hence the invariant kept here: **a non-NULL `to_free` always came from
-//! libc's `malloc`**.  Blocks taken from ld-rs's own heap (before
-//! [`set_libc_allocator`] is called) keep `to_free = NULL` and are never
-//! freed; the DTVs themselves come from our heap, which is sound because only
+//! libc's `malloc`** — the program's `malloc`, found in the global scope
+//! once start-up has relocated everything, as glibc's loader switches to
+//! it.  Blocks taken from ld-rs's own heap (before [`set_libc_allocator`]
+//! is called) keep `to_free = NULL` and are never freed; the DTVs themselves come from our heap, which is sound because only
 //! our `_dl_deallocate_tls` ever frees or resizes them (glibc `elf/dl-tls.c`,
 //! `nptl/allocatestack.c`).
 //!
@@ -74,12 +96,20 @@
 //! hard-codes glibc's DTV layout and the offset of `_dl_tls_generation`.
 //!
 //! # Locking
-//! glibc takes `GL(dl_load_tls_lock)` around slotinfo/DTV updates in
-//! `_dl_allocate_tls_init` and in the slow path's static-vs-dynamic decision.
-//! That lock is a pthread mutex only libc can take.  ld-rs has no `dlopen`
-//! yet, so the slotinfo list, `dl_tls_max_dtv_idx` and the generation never
-//! change after start-up and every reader sees constant data; when `dlopen`
-//! arrives, these paths must lock it through libc's `pthread_mutex_lock`.
+//! `GL(dl_load_tls_lock)` (a recursive pthread mutex, taken through libc's
+//! `pthread_mutex_lock`, see `glibc/dl.rs`) is held where glibc holds it:
+//! by `dlopen` from loading through publishing the new modules (so a
+//! module's static-or-dynamic decision cannot race with relocation placing
+//! it in static TLS), by `dlclose` while it empties slots, by
+//! `_dl_allocate_tls_init` while it reads the whole list for a new thread,
+//! and by `__tls_get_addr` when it decides, once per module, that a block
+//! is dynamic for good.  The fast and update paths take no lock: slots are
+//! word-sized, written with atomic stores, and a slot changed after the
+//! generation the reader acquired is left for its next update (glibc's
+//! "CONCURRENCY NOTES" in `_dl_update_slotinfo`).  While an update calls
+//! `malloc` or `free`, `THREADS_IN_UPDATE` is raised: an interposed `malloc`
+//! using general-dynamic TLS re-enters `__tls_get_addr`, which then serves
+//! start-up modules from the DTV as it is rather than updating it again.
 //!
 //! # Safety
 //! The exported functions are called by libc with the arguments glibc's own
@@ -102,6 +132,7 @@ use alloc::vec::Vec;
 use super::layout::{pthread, LinkMap, ListHead, RtldGlobal, RtldGlobalRo, MUTEX_RECURSIVE};
 use super::{gl, glro};
 use crate::arch::syscall6;
+use crate::dso::DsoId;
 use crate::sys;
 use crate::tls::{StaticLayout, TlsModule};
 
@@ -208,6 +239,24 @@ static STARTUP: AtomicPtr<Startup> = AtomicPtr::new(null_mut());
 static LIBC_MALLOC: AtomicUsize = AtomicUsize::new(0);
 static LIBC_FREE: AtomicUsize = AtomicUsize::new(0);
 
+/// How many threads are inside a TLS update that calls `malloc` or `free`
+/// (glibc's `_dl_tls_threads_in_update`).  An interposed `malloc` that uses
+/// general-dynamic TLS re-enters `__tls_get_addr` from there; while this is
+/// non-zero such a call for a start-up module (whose DTV entry never
+/// changes) is served from the DTV as it is instead of updating it again.
+static THREADS_IN_UPDATE: AtomicUsize = AtomicUsize::new(0);
+/// Module ids below this are start-up modules (glibc's
+/// `_dl_tls_initial_modid_limit`).
+static INITIAL_MODID_LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `f` counted in [`THREADS_IN_UPDATE`].
+fn in_update<R>(f: impl FnOnce() -> R) -> R {
+    THREADS_IN_UPDATE.fetch_add(1, Ordering::Relaxed);
+    let r = f();
+    THREADS_IN_UPDATE.fetch_sub(1, Ordering::Relaxed);
+    r
+}
+
 // ---------------------------------------------------------------------------
 // The exported function `__tls_get_addr`.
 //
@@ -255,6 +304,144 @@ global_asm!(
     slow = sym tls_get_addr_slow,
     options(att_syntax)
 );
+
+// ---------------------------------------------------------------------------
+// The dynamic TLS descriptor resolver, for a variable of a module with no
+// static block (glibc's `_dl_tlsdesc_dynamic`).  Code compiled with
+// `-mtls-dialect=gnu2` calls the descriptor's first word with %rax pointing
+// at the descriptor and expects %rax = variable - tp back, every other
+// register preserved.  The argument is a `DescArg`: {module, offset,
+// generation}.
+//
+// Fast path: dtv = %fs:8; if dtv[0] >= arg.gen && dtv[m].val != -1, the
+// answer is dtv[m].val + offset - tp, using only %rsi and %rdi, saved in the
+// red zone.  Slow path: below those two words, save the other call-clobbered
+// integer registers and the SSE state (fxsave: the Rust slow path and libc's
+// malloc may use %xmm registers; glibc 2.36 saved only the integer ones),
+// align %rsp and call `tls_get_addr_any(arg)`.
+// ---------------------------------------------------------------------------
+global_asm!(
+    ".globl ldrs_tlsdesc_dynamic",
+    ".hidden ldrs_tlsdesc_dynamic",
+    ".type ldrs_tlsdesc_dynamic, @function",
+    ".p2align 4",
+    "ldrs_tlsdesc_dynamic:",
+    ".cfi_startproc",
+    "    mov %rsi, -16(%rsp)",
+    "    mov %fs:{dtv}, %rsi",
+    "    mov %rdi, -8(%rsp)",
+    "    mov 8(%rax), %rdi",
+    "    mov (%rsi), %rax",
+    "    cmp %rax, 16(%rdi)",
+    "    ja 2f",
+    "    mov (%rdi), %rax",
+    "    shl $4, %rax",
+    "    mov (%rax,%rsi), %rax",
+    "    cmp $-1, %rax",
+    "    je 2f",
+    "    add 8(%rdi), %rax",
+    "1:",
+    "    mov -16(%rsp), %rsi",
+    "    sub %fs:0, %rax",
+    "    mov -8(%rsp), %rdi",
+    "    ret",
+    "2:",
+    "    sub $16, %rsp",
+    ".cfi_adjust_cfa_offset 16",
+    "    push %rbp",
+    ".cfi_adjust_cfa_offset 8",
+    ".cfi_offset %rbp, -32",
+    "    mov %rsp, %rbp",
+    ".cfi_def_cfa_register %rbp",
+    "    and $-64, %rsp",
+    "    sub $576, %rsp",
+    "    fxsave64 (%rsp)",
+    "    mov %rdx, 512(%rsp)",
+    "    mov %rcx, 520(%rsp)",
+    "    mov %r8, 528(%rsp)",
+    "    mov %r9, 536(%rsp)",
+    "    mov %r10, 544(%rsp)",
+    "    mov %r11, 552(%rsp)",
+    "    call {slow}",
+    "    mov 512(%rsp), %rdx",
+    "    mov 520(%rsp), %rcx",
+    "    mov 528(%rsp), %r8",
+    "    mov 536(%rsp), %r9",
+    "    mov 544(%rsp), %r10",
+    "    mov 552(%rsp), %r11",
+    "    fxrstor64 (%rsp)",
+    "    mov %rbp, %rsp",
+    "    pop %rbp",
+    ".cfi_def_cfa %rsp, 24",
+    "    add $16, %rsp",
+    ".cfi_adjust_cfa_offset -16",
+    "    jmp 1b",
+    ".cfi_endproc",
+    ".size ldrs_tlsdesc_dynamic, . - ldrs_tlsdesc_dynamic",
+    dtv = const pthread::HEADER_DTV,
+    slow = sym tls_get_addr_any,
+    options(att_syntax)
+);
+
+/// The argument of a dynamic TLS descriptor (glibc's `struct
+/// tlsdesc_dynamic_arg`): the variable, and the generation a thread's DTV
+/// must have reached for its entry of the module to be trusted.
+#[repr(C)]
+struct DescArg {
+    index: TlsIndex,
+    gen: usize,
+}
+
+/// The dynamic descriptors' arguments, with the object whose relocation
+/// made each: freed when that object is unloaded.  Changed only under the
+/// TLS lock (relocation by `dlopen`, release by `dlclose`).
+struct Descs(core::cell::UnsafeCell<Vec<(DsoId, *mut DescArg)>>);
+// SAFETY: every access happens under the TLS lock (see above).
+unsafe impl Sync for Descs {}
+static DESCS: Descs = Descs(core::cell::UnsafeCell::new(Vec::new()));
+
+/// A TLS descriptor `(resolver, argument)` for `offset` in module `modid`,
+/// which has no static block: each thread's block is found through its DTV
+/// (glibc's `_dl_make_tlsdesc_dynamic`).  Made for object `owner`.
+pub fn dynamic_desc(owner: DsoId, modid: usize, offset: usize) -> Option<(usize, usize)> {
+    if modid == 0 {
+        return None;
+    }
+    // SAFETY: relocation by dlopen runs under the TLS lock, so the slot
+    // table and DESCS are ours to read and change.
+    unsafe {
+        // The module's own generation once registered; a module being loaded
+        // now gets the next one.
+        let gen = match find_slot(modid) {
+            Some(slot) if !(*slot).map.is_null() => (*slot).gen,
+            _ => generation() + 1,
+        };
+        let arg = Box::into_raw(Box::new(DescArg {
+            index: TlsIndex { module: modid, offset },
+            gen,
+        }));
+        (*DESCS.0.get()).push((owner, arg));
+        let resolver: usize;
+        asm!("lea ldrs_tlsdesc_dynamic(%rip), {}", out(reg) resolver, options(att_syntax, nostack, pure, nomem, preserves_flags));
+        Some((resolver, arg as usize))
+    }
+}
+
+/// Frees the dynamic descriptors made for object `owner`.
+///
+/// # Safety
+/// Under the TLS lock; `owner`'s code can no longer run.
+unsafe fn free_descs_of(owner: DsoId) {
+    // SAFETY: the caller's contract.
+    let descs = unsafe { &mut *DESCS.0.get() };
+    descs.retain(|&(o, arg)| {
+        if o == owner {
+            // SAFETY: made by Box::into_raw in dynamic_desc and no longer reachable.
+            drop(unsafe { Box::from_raw(arg) });
+        }
+        o != owner
+    });
+}
 
 // ---------------------------------------------------------------------------
 // Start-up
@@ -323,6 +510,7 @@ pub unsafe fn setup_initial_thread(
             unsafe { (*slot).gen = generation };
         }
     }
+    INITIAL_MODID_LIMIT.store(max_modid + 1, Ordering::Relaxed);
     let startup = Box::new(Startup {
         modules: modules.to_vec(),
     });
@@ -546,51 +734,153 @@ pub unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
     }
 }
 
-/// Registers a module loaded by `dlopen`: its slot gets the record and a new
-/// generation, so each thread's DTV learns of it on its next
-/// `__tls_get_addr` and allocates its block then (glibc's
-/// `_dl_add_to_slotinfo` plus the generation bump of `dl_open_worker`).
-/// Returns false when the slot table is full.
+/// Registers the modules a `dlopen` loaded, `(module id, record)`: each
+/// slot gets its record and the next generation, then the generation is
+/// published, so each thread's DTV learns of them on its next
+/// `__tls_get_addr` and allocates their blocks then (glibc's
+/// `_dl_add_to_slotinfo` and `update_tls_slotinfo`).  The slot table grows
+/// by one more element of 62 slots whenever an id falls beyond it.  False
+/// when out of memory for that.
 ///
 /// # Safety
-/// Under libc's load lock; `map` is a live record whose `l_tls_*` fields
-/// describe module `modid`, with `l_tls_offset` 0 (no static block).
-pub unsafe fn add_dynamic_module(modid: usize, map: *mut LinkMap) -> bool {
+/// Under the TLS lock; each record's `l_tls_*` fields describe its module.
+pub unsafe fn add_modules(modules: &[(usize, *mut LinkMap)]) -> bool {
+    if modules.is_empty() {
+        return true;
+    }
     // SAFETY: the caller's contract: the slot list exists and we hold the lock.
     unsafe {
-        let Some(slot) = find_slot(modid) else { return false };
         let g = gl_ptr();
         let gen = generation() + 1;
-        (*slot).map = map;
-        (*slot).gen = gen;
-        if modid > (*g).dl_tls_max_dtv_idx {
-            (*g).dl_tls_max_dtv_idx = modid;
+        for &(modid, map) in modules {
+            let Some(slot) = slot_or_grow(modid) else { return false };
+            store_relaxed(addr_of_mut!((*slot).map) as *mut usize, map as usize);
+            store_relaxed(addr_of_mut!((*slot).gen), gen);
+            if modid > max_dtv_idx() {
+                store_relaxed(addr_of_mut!((*g).dl_tls_max_dtv_idx), modid);
+            }
         }
-        core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
-        (*g).dl_tls_generation = gen;
+        (*g).dl_tls_dtv_gaps = has_gaps() as u8;
+        AtomicUsize::from_ptr(addr_of_mut!((*g).dl_tls_generation)).store(gen, Ordering::Release);
     }
     true
 }
 
-/// An object with TLS module `modid` is being unloaded: its slot forgets
-/// the record, which is about to be freed, and gets a new generation, so
-/// every thread drops its block on its next DTV update and a new thread
-/// sets up none (glibc's `remove_slotinfo` and the generation bump of
-/// `_dl_close_worker`).
-///
-/// # Safety
-/// Under libc's load lock, after [`setup_initial_thread`].
-pub unsafe fn release_module(modid: usize) {
-    // SAFETY: the caller's contract: the slot list exists and we hold the lock.
+/// `dlclose` (or a failed `dlopen`) unloads objects `gone`, and with them
+/// modules `modids`: their slots are emptied and stamped with the next
+/// generation, which is then published, so every thread frees its blocks of
+/// them on its next update and the ids can be given to other objects
+/// (glibc's `remove_slotinfo` and the generation bump of
+/// `_dl_close_worker`).  The highest id in use and the gap flag follow;
+/// `static_used` is the static area's use after the release; dynamic
+/// descriptors made for the objects are freed.
+pub fn remove_modules(gone: &[DsoId], modids: &[usize], static_used: usize) {
+    super::dl::tls_lock(true);
+    // SAFETY: under the TLS lock, the only writer of these fields and of DESCS;
+    // the objects' code can no longer run.
     unsafe {
-        let Some(slot) = find_slot(modid) else { return };
+        for &owner in gone {
+            free_descs_of(owner);
+        }
+        if modids.is_empty() {
+            super::dl::tls_lock(false);
+            return;
+        }
         let g = gl_ptr();
         let gen = generation() + 1;
-        (*slot).map = null_mut();
-        (*slot).gen = gen;
-        core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
-        (*g).dl_tls_generation = gen;
+        for &modid in modids {
+            let Some(slot) = find_slot(modid) else { continue };
+            // A module that failed to load may never have been added.
+            if (*slot).map.is_null() {
+                continue;
+            }
+            store_relaxed(addr_of_mut!((*slot).gen), gen);
+            store_relaxed(addr_of_mut!((*slot).map) as *mut usize, 0);
+        }
+        let nelem = (*g).dl_tls_static_nelem;
+        let mut max = nelem;
+        for modid in (nelem + 1..=max_dtv_idx()).rev() {
+            if find_slot(modid).is_some_and(|s| !(*s).map.is_null()) {
+                max = modid;
+                break;
+            }
+        }
+        store_relaxed(addr_of_mut!((*g).dl_tls_max_dtv_idx), max);
+        (*g).dl_tls_dtv_gaps = has_gaps() as u8;
+        (*g).dl_tls_static_used = static_used;
+        AtomicUsize::from_ptr(addr_of_mut!((*g).dl_tls_generation)).store(gen, Ordering::Release);
     }
+    super::dl::tls_lock(false);
+}
+
+/// Whether an id below the highest in use has no module.
+///
+/// # Safety
+/// Under the TLS lock.
+unsafe fn has_gaps() -> bool {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let nelem = (*gl_ptr()).dl_tls_static_nelem;
+        (nelem + 1..max_dtv_idx()).any(|m| find_slot(m).is_none_or(|s| (*s).map.is_null()))
+    }
+}
+
+/// The slot of module `modid`, adding an element to the slot list if the
+/// id is just beyond its end.
+///
+/// # Safety
+/// Under the TLS lock.
+unsafe fn slot_or_grow(modid: usize) -> Option<*mut SlotInfo> {
+    // SAFETY: the caller's contract: the list is well formed and only we change it.
+    unsafe {
+        let mut list = (*gl_ptr()).dl_tls_dtv_slotinfo_list as *mut SlotInfoList;
+        let mut idx = modid;
+        for _ in 0..=modid {
+            if list.is_null() {
+                return None;
+            }
+            let len = (*list).len;
+            if idx < len {
+                return Some((list.add(1) as *mut SlotInfo).add(idx));
+            }
+            idx -= len;
+            let mut next = (*list).next;
+            if next.is_null() {
+                // libc frees the elements after the first with its own
+                // `free` (`__libc_freeres`), so they come from its `malloc`.
+                next = alloc_slotinfo_element(TLS_SLOTINFO_SURPLUS)?;
+                AtomicUsize::from_ptr(addr_of_mut!((*list).next) as *mut usize).store(next as usize, Ordering::Release);
+            }
+            list = next;
+        }
+        None
+    }
+}
+
+/// Where a module `dlopen` placed in the static surplus now has its block
+/// (`offset`): every live thread has the space already and needs it
+/// initialized now, and the record must say so, so that no thread gives the
+/// module a dynamic block later (glibc's `dl_init_static_tls`).  Also for a
+/// module loaded earlier that a new object's initial-exec code moved there.
+///
+/// # Safety
+/// Under the TLS lock, after the module is relocated; `map` is its record.
+pub unsafe fn place_static(module: &TlsModule, map: *mut LinkMap) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if !map.is_null() {
+            (*map).l_tls_offset = module.offset as isize;
+        }
+        init_static_block_in_all_threads(module);
+    }
+}
+
+/// Whether object `def`'s module (id `modid`) already has a dynamic block
+/// in some thread, so that initial-exec code cannot reach it.
+pub fn forced_dynamic(_modid: usize, def: DsoId) -> bool {
+    let map = super::map_of(def);
+    // SAFETY: NULL or one of our live records; the field is written under the TLS lock, which dlopen holds.
+    !map.is_null() && unsafe { (*map).l_tls_offset } == FORCED_DYNAMIC_TLS_OFFSET
 }
 
 /// Copies every start-up module's init image into the initial thread's
@@ -610,10 +900,6 @@ pub unsafe fn init_static_blocks(tp: usize) {
 ///
 /// # Safety
 /// `malloc` and `free` are libc's, relocated and callable from any thread.
-#[allow(
-    dead_code,
-    reason = "start-up wires it once libc's malloc is looked up (contract §10.3)"
-)]
 pub unsafe fn set_libc_allocator(malloc: usize, free: usize) {
     LIBC_FREE.store(free, Ordering::Release);
     LIBC_MALLOC.store(malloc, Ordering::Release);
@@ -633,22 +919,54 @@ unsafe extern "C" fn tls_get_addr_slow(ti: *const TlsIndex) -> *mut u8 {
     // SAFETY: the caller's contract; %fs is this thread's TCB.
     unsafe {
         let dtv = thread_dtv();
-        if (*dtv).val != generation() {
-            return update_get_addr(ti);
+        let gen = AtomicUsize::from_ptr(addr_of_mut!((*gl_ptr()).dl_tls_generation)).load(Ordering::Acquire);
+        let module = (*ti).module;
+        // Re-entered from malloc or free called by an update: a start-up
+        // module's entry is valid whatever the DTV's generation.
+        let reentered =
+            THREADS_IN_UPDATE.load(Ordering::Relaxed) > 0 && module < INITIAL_MODID_LIMIT.load(Ordering::Relaxed);
+        if (*dtv).val != gen && !reentered {
+            return update_get_addr(ti, gen);
+        }
+        if module != 0 && module <= capacity(dtv) {
+            let p = (*dtv.add(module)).val;
+            if p != UNALLOCATED {
+                return p.wrapping_add((*ti).offset) as *mut u8;
+            }
         }
         tls_get_addr_tail(ti, dtv, null_mut())
     }
 }
 
-/// Brings the DTV up to date, then finds or allocates the block.
+/// `__tls_get_addr` in full, for callers that did not check the fast path
+/// (the dynamic TLS descriptor's slow path).
 ///
 /// # Safety
 /// As `tls_get_addr_slow`.
-unsafe fn update_get_addr(ti: *const TlsIndex) -> *mut u8 {
+unsafe extern "C" fn tls_get_addr_any(ti: *const TlsIndex) -> *mut u8 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        let dtv = thread_dtv();
+        let module = (*ti).module;
+        if (*dtv).val == generation() && module != 0 && module <= capacity(dtv) {
+            let p = (*dtv.add(module)).val;
+            if p != UNALLOCATED {
+                return p.wrapping_add((*ti).offset) as *mut u8;
+            }
+        }
+        tls_get_addr_slow(ti)
+    }
+}
+
+/// Brings the DTV up to generation `gen`, then finds or allocates the block.
+///
+/// # Safety
+/// As `tls_get_addr_slow`.
+unsafe fn update_get_addr(ti: *const TlsIndex, gen: usize) -> *mut u8 {
     // SAFETY: the caller's contract.
     unsafe {
         let module = (*ti).module;
-        let map = update_slotinfo(module);
+        let map = update_slotinfo(module, gen);
         let dtv = thread_dtv();
         if module == 0 || capacity(dtv) < module {
             fatal(b"__tls_get_addr: the DTV does not cover this module");
@@ -661,48 +979,67 @@ unsafe fn update_get_addr(ti: *const TlsIndex) -> *mut u8 {
     }
 }
 
-/// glibc's `_dl_update_slotinfo`: resets the DTV entries of every module
-/// newer than the DTV and not newer than `req_modid`'s slot, growing the
-/// DTV if needed.  Returns `req_modid`'s map if its entry was reset.
+/// glibc's `_dl_update_slotinfo`: brings the calling thread's DTV from its
+/// generation up to `new_gen`.  Every slot stamped in between was added or
+/// emptied since: its entry's old block (a module since unloaded, or an
+/// earlier holder of a reused id) is freed and the entry reset, the DTV
+/// grown first if the id lies beyond it.  Slots stamped later are being
+/// changed concurrently and are left for the next update.  Returns
+/// `req_modid`'s record if its entry was reset.
 ///
 /// # Safety
-/// As `tls_get_addr_slow`.
-unsafe fn update_slotinfo(req_modid: usize) -> *mut LinkMap {
+/// As `tls_get_addr_slow`; `new_gen` was read with acquire ordering.
+unsafe fn update_slotinfo(req_modid: usize, new_gen: usize) -> *mut LinkMap {
     let mut the_map = null_mut();
     // SAFETY: the caller's contract: this thread's DTV, the live slotinfo list.
     unsafe {
         let mut dtv = thread_dtv();
-        let max_modid = max_dtv_idx();
-        let Some(req_slot) = find_slot(req_modid).filter(|_| req_modid <= max_modid && req_modid != 0) else {
-            fatal(b"__tls_get_addr: no TLS module with this id");
-        };
-        let new_gen = load_relaxed(addr_of!((*req_slot).gen));
         if (*dtv).val >= new_gen {
             return the_map;
         }
-        for modid in 1..=max_modid {
-            let Some(slot) = find_slot(modid) else { break };
-            let gen = load_relaxed(addr_of!((*slot).gen));
-            if gen > new_gen || gen <= (*dtv).val {
-                continue;
-            }
-            let map = load_relaxed(addr_of!((*slot).map) as *const usize) as *mut LinkMap;
-            if capacity(dtv) < modid {
-                if map.is_null() {
+        let max_modid = max_dtv_idx();
+        if req_modid == 0 || req_modid > max_modid {
+            fatal(b"__tls_get_addr: no TLS module with this id");
+        }
+        let old_gen = (*dtv).val;
+        let mut list = load_relaxed(addr_of!((*gl_ptr()).dl_tls_dtv_slotinfo_list)) as *mut SlotInfoList;
+        let mut base = 0usize;
+        'walk: while !list.is_null() {
+            let len = (*list).len;
+            let slots = list.add(1) as *mut SlotInfo;
+            for i in usize::from(base == 0)..len {
+                let modid = base + i;
+                if modid > max_modid {
+                    break 'walk;
+                }
+                let slot = slots.add(i);
+                let gen = load_relaxed(addr_of!((*slot).gen));
+                if gen > new_gen || gen <= old_gen {
                     continue;
                 }
-                dtv = resize_dtv(dtv, max_modid);
-                put(thread_self(), pthread::HEADER_DTV, dtv as usize);
+                let map = load_relaxed(addr_of!((*slot).map) as *const usize) as *mut LinkMap;
+                if capacity(dtv) < modid {
+                    if map.is_null() {
+                        continue;
+                    }
+                    dtv = resize_dtv(dtv, max_modid);
+                    put(thread_self(), pthread::HEADER_DTV, dtv as usize);
+                }
+                let entry = dtv.add(modid);
+                let to_free = (*entry).to_free;
+                if to_free != 0 {
+                    in_update(|| libc_free(to_free));
+                }
+                *entry = Dtv {
+                    val: UNALLOCATED,
+                    to_free: 0,
+                };
+                if modid == req_modid {
+                    the_map = map;
+                }
             }
-            let entry = dtv.add(modid);
-            libc_free((*entry).to_free);
-            *entry = Dtv {
-                val: UNALLOCATED,
-                to_free: 0,
-            };
-            if modid == req_modid {
-                the_map = map;
-            }
+            base += len;
+            list = load_acquire(addr_of!((*list).next) as *const usize) as *mut SlotInfoList;
         }
         (*dtv).val = new_gen;
     }
@@ -730,17 +1067,26 @@ unsafe fn tls_get_addr_tail(ti: *const TlsIndex, dtv: *mut Dtv, the_map: *mut Li
             fatal(b"__tls_get_addr: the DTV does not cover this module");
         }
         let entry = dtv.add(module);
-        // (glibc decides static vs dynamic under dl_load_tls_lock; see "Locking".)
-        if block.offset != FORCED_DYNAMIC_TLS_OFFSET {
-            if block.offset == NO_TLS_OFFSET {
-                if !map.is_null() {
-                    (*map).l_tls_offset = FORCED_DYNAMIC_TLS_OFFSET;
-                }
-            } else {
-                let p = thread_self().wrapping_sub(block.offset as usize);
+        // Where the block goes is decided once per module, under the TLS
+        // lock: a `dlopen` running in parallel may be placing the module in
+        // static TLS (then its block is there in every thread), else it
+        // becomes dynamic for good.
+        if block.offset != FORCED_DYNAMIC_TLS_OFFSET && !map.is_null() {
+            super::dl::tls_lock(true);
+            let offset_now = (*map).l_tls_offset;
+            if offset_now == NO_TLS_OFFSET {
+                (*map).l_tls_offset = FORCED_DYNAMIC_TLS_OFFSET;
+            }
+            super::dl::tls_lock(false);
+            if offset_now > 0 {
+                let p = thread_self().wrapping_sub(offset_now as usize);
                 *entry = Dtv { val: p, to_free: 0 };
                 return p.wrapping_add(offset) as *mut u8;
             }
+        } else if block.offset > 0 {
+            let p = thread_self().wrapping_sub(block.offset as usize);
+            *entry = Dtv { val: p, to_free: 0 };
+            return p.wrapping_add(offset) as *mut u8;
         }
         let Some((val, to_free)) = allocate_block(&block) else {
             fatal(b"cannot allocate memory for thread-local data: ABORT");
@@ -926,6 +1272,8 @@ unsafe fn allocate_tls_init(tcb: usize, init_tls: bool) -> usize {
         if dtv.is_null() {
             return 0;
         }
+        // The slot table is read whole: no dlopen or dlclose may change it meanwhile.
+        super::dl::tls_lock(true);
         let max_modid = max_dtv_idx();
         if capacity(dtv) < max_modid {
             dtv = resize_dtv(dtv, max_modid);
@@ -953,6 +1301,7 @@ unsafe fn allocate_tls_init(tcb: usize, init_tls: bool) -> usize {
             }
             fill_block(dest, &block);
         }
+        super::dl::tls_lock(false);
         (*dtv).val = maxgen;
     }
     tcb
@@ -1022,7 +1371,7 @@ unsafe fn allocate_block(block: &Block) -> Option<(usize, usize)> {
         // SAFETY: set_libc_allocator's contract: libc's `malloc`.
         let malloc: unsafe extern "C" fn(usize) -> *mut u8 = unsafe { core::mem::transmute(malloc) };
         // SAFETY: plain call.
-        let p = unsafe { malloc(total) } as usize;
+        let p = in_update(|| unsafe { malloc(total) }) as usize;
         (p, p)
     } else {
         let layout = Layout::from_size_align(total.max(1), 16).ok()?;
@@ -1194,6 +1543,29 @@ fn alloc_slotinfo_list(nelem: usize) -> Option<*mut SlotInfoList> {
     Some(list)
 }
 
+/// A zeroed slot list element with `nelem` slots for growing the list:
+/// from libc's `malloc` once known (libc may free it), else from our heap.
+fn alloc_slotinfo_element(nelem: usize) -> Option<*mut SlotInfoList> {
+    let malloc = LIBC_MALLOC.load(Ordering::Acquire);
+    if malloc == 0 {
+        return alloc_slotinfo_list(nelem);
+    }
+    let size = nelem.checked_mul(16)?.checked_add(16)?;
+    // SAFETY: set_libc_allocator's contract: libc's `malloc`.
+    let malloc: unsafe extern "C" fn(usize) -> *mut u8 = unsafe { core::mem::transmute(malloc) };
+    // SAFETY: plain call.
+    let list = in_update(|| unsafe { malloc(size) }) as *mut SlotInfoList;
+    if list.is_null() {
+        return None;
+    }
+    // SAFETY: a fresh allocation of `size` bytes.
+    unsafe {
+        ptr::write_bytes(list as *mut u8, 0, size);
+        (*list).len = nelem;
+    }
+    Some(list)
+}
+
 /// `_rtld_global`, as a raw pointer for run-time readers.
 fn gl_ptr() -> *mut RtldGlobal {
     addr_of_mut!(super::_rtld_global)
@@ -1230,6 +1602,15 @@ unsafe fn max_dtv_idx() -> usize {
 unsafe fn load_relaxed(p: *const usize) -> usize {
     // SAFETY: the caller's contract.
     unsafe { AtomicUsize::from_ptr(p as *mut usize).load(Ordering::Relaxed) }
+}
+
+/// A relaxed atomic store of a word other threads read.
+///
+/// # Safety
+/// `p` is valid and aligned.
+unsafe fn store_relaxed(p: *mut usize, v: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { AtomicUsize::from_ptr(p).store(v, Ordering::Relaxed) }
 }
 
 /// An acquire load (the slotinfo `next` links, published with release).
