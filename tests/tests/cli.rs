@@ -211,6 +211,21 @@ fn bash_and_its_children_as_nobody() {
     assert_loader(&glibc, Path::new(GLIBC_LOADER), &sections);
 }
 
+/// As nobody: `ld-rs shell -c …` is `$SHELL -c …` under ld-rs.
+#[test]
+fn shell_as_nobody() {
+    let prefix = installed();
+    let ld_rs = prefix.join("bin/ld-rs");
+    let proof = start(unprivileged(&[
+        "SHELL=/bin/bash",
+        ld_rs.to_str().unwrap(),
+        "shell",
+        "-c",
+        BASH_MAPS,
+    ]));
+    assert_loader(&proof, &prefix.join("lib/ld-rs/ld-rs.so"), &["bash", "python", "perl"]);
+}
+
 /// As root, from the build tree: a mount namespace alone (no user namespace: root stays
 /// root), and the processes of the command run under the build tree's linker.
 #[test]

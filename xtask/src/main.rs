@@ -14,6 +14,7 @@ mod conformance;
 mod demo;
 mod demo_c;
 mod install;
+mod prerequisites;
 mod regrtest;
 
 use std::process::ExitCode;
@@ -33,13 +34,15 @@ Commands:
           /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
           target/conformance/list-sweep.txt)
   programs
-          run ~70 real programs system-wide under ld-rs and plainly, compare (needs root;
+          run 78 real programs system-wide under ld-rs and plainly, compare (needs root;
           report in target/conformance/programs.txt)
   install [--prefix DIR] [--no-build]
           build the linker and the `ld-rs` command and install them as DIR/bin/ld-rs and
           DIR/lib/ld-rs/ld-rs.so (DIR defaults to ~/.local)
   uninstall [--prefix DIR]
           remove what install put there
+  prerequisites
+          check what building, the demo and the tests need; say what is missing
   check   cargo fmt --check and cargo clippy -D warnings
   bench   loader instructions (callgrind) and wall time, ld-rs against glibc's ld.so
           [--quick] [--no-wall] [--pairs N] [--top N]
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         ["demo-c"] => demo_c::run(),
         ["test"] => test(),
         ["check"] => check(),
+        ["prerequisites"] => prerequisites::run(),
         ["install", ref options @ ..] => install::install(options),
         ["uninstall", ref options @ ..] => install::uninstall(options),
         ["list-sweep"] => conformance::list_sweep(),
