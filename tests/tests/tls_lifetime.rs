@@ -78,8 +78,9 @@ both_ways! {
         prog("cycle-ie", 1000).expect_stdout("cycle-ie: 0 failures\n")
     }
 
-    /// Four threads cycling the same library concurrently: each sees a fresh value or its
-    /// own last write, never another thread's, never a freed block.
+    /// Four threads each cycling a library of its own at the same time: loads and unloads
+    /// interleave, each taking whichever module id another thread just freed, and every
+    /// thread sees its variable fresh each time and its own writes, never a freed block.
     fn cycles_in_threads() -> Run {
         prog("cycle-threads", 1000).expect_stdout("cycle-threads: 0 failures\n")
     }

@@ -169,6 +169,11 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
         }
     }
     sync_static_tls(ld, &maps);
+    // SAFETY: under the TLS lock, which guards these fields.
+    unsafe {
+        gl().dl_tls_static_used = ld.tls.static_used;
+        gl().dl_tls_static_optional = ld.tls.static_optional;
+    }
     // SAFETY: as above.
     if !unsafe { tls::add_modules(&modules) } {
         // glibc raises "cannot create TLS data structures" before relocating;
