@@ -10,7 +10,7 @@
 //! naming the program on the loader's command line, and the kernel reading `PT_INTERP`.
 //! [`both_ways!`] turns one run description into one test per way.
 //! A third way, [`Way::SystemWide`], replaces the system's loader in a private mount
-//! namespace, so that the processes a program starts run under ld-rs too.
+//! namespace (`ld-rs run`), so that the processes a program starts run under ld-rs too.
 
 pub mod build;
 pub mod elf;
@@ -133,10 +133,19 @@ pub fn need_root(why: &str) -> bool {
     prerequisite(is_root(), &format!("root ({why})"))
 }
 
-/// [`prerequisite`] for a way into the loader: [`Way::SystemWide`] needs root (`unshare -m`
-/// and `mount --bind`); the others need nothing.
+/// [`prerequisite`] for a way into the loader: [`Way::SystemWide`] (`ld-rs run`) needs root
+/// or unprivileged user namespaces; the others need nothing.
 pub fn need_way(way: Way) -> bool {
-    way != Way::SystemWide || need_root("the system-wide way: unshare -m and mount --bind")
+    if way != Way::SystemWide || is_root() {
+        return true;
+    }
+    let userns = std::process::Command::new("unshare")
+        .args(["-U", "true"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    prerequisite(userns, "root or unprivileged user namespaces (ld-rs run)")
 }
 
 /// Whether `program` can be started (`program --version` succeeds), as a [`prerequisite`]

@@ -34,15 +34,13 @@ pub enum Way {
     /// of the test's choosing.
     Interp,
     /// The loader replaces the system's: the program runs (unmodified, `PT_INTERP` read by
-    /// the kernel) in a private mount namespace where ld-rs is bind-mounted over glibc's
-    /// `ld-linux-x86-64.so.2`, so every process it starts also runs under ld-rs. glibc's run
-    /// goes through the same wrapper without the mount. Needs root (`unshare -m`, `mount`).
+    /// the kernel) under `ld-rs run --linker LOADER` (the front end, crates/ld-rs-cli), in a
+    /// private mount namespace where the loader is bind-mounted over glibc's
+    /// `ld-linux-x86-64.so.2`, so every process it starts also runs under it. glibc's run
+    /// goes through the same front end with glibc's own loader mounted over itself. Needs root
+    /// or unprivileged user namespaces (as root no user namespace is made).
     SystemWide,
 }
-
-/// The shell wrapper of [`Way::SystemWide`]: `sh -c SCRIPT sh [LD-RS TARGET] PROGRAM ARGS…`.
-const SYSTEM_WIDE_MOUNT: &str = r#"mount --bind "$1" "$2" && shift 2 && exec "$@""#;
-const SYSTEM_WIDE_PLAIN: &str = r#"exec "$@""#;
 
 /// The loader a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,30 +337,19 @@ impl Run {
                 }
             },
             Way::SystemWide => {
-                if !crate::is_root() {
-                    panic!(
-                        "missing prerequisite: root (the system-wide way: unshare -m and mount \
-                         --bind); a test that can be skipped checks need_way first"
-                    );
-                }
-                let mut command = Command::new("unshare");
-                command.arg("-m").arg("sh").arg("-c");
-                let shown = match loader {
-                    Loader::Glibc => {
-                        command.arg(SYSTEM_WIDE_PLAIN).arg("sh");
-                        format!("unshare -m sh -c '{SYSTEM_WIDE_PLAIN}' sh {}", program.display())
-                    }
-                    Loader::LdRs => {
-                        let (ld_rs, target) = system_wide_mount();
-                        command.arg(SYSTEM_WIDE_MOUNT).arg("sh").arg(&ld_rs).arg(&target);
-                        format!(
-                            "unshare -m sh -c '{SYSTEM_WIDE_MOUNT}' sh {} {} {}",
-                            ld_rs.display(),
-                            target.display(),
-                            program.display()
-                        )
-                    }
+                let loader = match loader {
+                    Loader::Glibc => PathBuf::from(crate::GLIBC_LOADER),
+                    Loader::LdRs => crate::ld_rs(),
                 };
+                let front_end = crate::front_end();
+                let mut command = Command::new(&front_end);
+                command.arg("run").arg("--linker").arg(&loader).arg("--");
+                let shown = format!(
+                    "{} run --linker {} -- {}",
+                    front_end.display(),
+                    loader.display(),
+                    program.display()
+                );
                 command.arg(&program);
                 (command, shown)
             }
@@ -504,16 +491,6 @@ fn interp_copy_in(program: &Path, dir: &Path, loader: Loader) -> PathBuf {
     fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
     done.get_or_insert_with(HashSet::new).insert(copy.clone());
     copy
-}
-
-/// What [`Way::SystemWide`] bind-mounts: the real file of ld-rs (not the `ld-rs.so`
-/// symlink) over the real file of glibc's loader (`/lib64/ld-linux-x86-64.so.2` is a
-/// symlink to it).
-fn system_wide_mount() -> (PathBuf, PathBuf) {
-    let target = Path::new(crate::GLIBC_LOADER)
-        .canonicalize()
-        .unwrap_or_else(|e| panic!("cannot resolve {}: {e}", crate::GLIBC_LOADER));
-    (crate::ld_rs(), target)
 }
 
 /// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.

@@ -226,6 +226,31 @@ fn shell_as_nobody() {
     assert_loader(&proof, &prefix.join("lib/ld-rs/ld-rs.so"), &["bash", "python", "perl"]);
 }
 
+/// `--linker` chooses what is mounted: glibc's own loader (which the harness's system-wide
+/// way uses for glibc's runs) or a given ld-rs.
+#[test]
+fn linker_option_chooses_the_loader() {
+    let ld_rs = installed().join("bin/ld-rs");
+    let ld_rs = ld_rs.to_str().unwrap();
+    let built = target_dir().join("release/ld-rs.so");
+    // The build tree may not be readable by nobody: a copy beside the installed one.
+    let copy = base().join("other-ld-rs.so");
+    fs::copy(&built, &copy).unwrap();
+    for linker in [Path::new(GLIBC_LOADER), &copy] {
+        let out = start(unprivileged(&[
+            ld_rs,
+            "run",
+            "--linker",
+            linker.to_str().unwrap(),
+            "--",
+            "python3.11",
+            "-c",
+            PYTHON_MAPS,
+        ]));
+        assert_loader(&out, linker, &[]);
+    }
+}
+
 /// As root, from the build tree: a mount namespace alone (no user namespace: root stays
 /// root), and the processes of the command run under the build tree's linker.
 #[test]

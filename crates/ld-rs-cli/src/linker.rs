@@ -5,7 +5,7 @@
 //! `target/release/ld-rs.so`. Both are found from the front end's own file
 //! (`/proc/self/exe`, symbolic links resolved), so the working directory does not matter
 //! and a symbolic link to the front end elsewhere (`~/bin/ld-rs`) still finds its linker.
-//! `$LD_RS` names another linker, as it does for the test suite.
+//! `$LD_RS` (or `--linker`) names another linker, as `$LD_RS` does for the test suite.
 
 use crate::{os_text, Error};
 use std::ffi::CString;
@@ -18,16 +18,7 @@ use std::path::{Path, PathBuf};
 /// `ld-rs.so` is a symbolic link, and that is the name to show).
 pub fn find() -> Result<PathBuf, Error> {
     if let Some(path) = std::env::var_os("LD_RS").filter(|p| !p.is_empty()) {
-        let path = std::path::absolute(PathBuf::from(path))
-            .map_err(|err| Error::new(format!("cannot make $LD_RS absolute: {}", os_text(&err))))?;
-        return match fs::metadata(&path) {
-            Ok(_) => Ok(path),
-            Err(err) => Err(Error::new(format!(
-                "$LD_RS names {}: {}",
-                path.display(),
-                os_text(&err)
-            ))),
-        };
+        return named(&path, "$LD_RS");
     }
     let exe = std::env::current_exe()
         .map_err(|err| Error::new(format!("cannot find my own file (/proc/self/exe): {}", os_text(&err))))?;
@@ -45,6 +36,16 @@ pub fn find() -> Result<PathBuf, Error> {
         installed.display(),
         build_tree.display()
     )))
+}
+
+/// The linker at `path` (made absolute), which `how` (`--linker`, `$LD_RS`) named.
+pub fn named(path: &std::ffi::OsStr, how: &str) -> Result<PathBuf, Error> {
+    let path = std::path::absolute(PathBuf::from(path))
+        .map_err(|err| Error::new(format!("cannot make {how} absolute: {}", os_text(&err))))?;
+    match fs::metadata(&path) {
+        Ok(_) => Ok(path),
+        Err(err) => Err(Error::new(format!("{how} names {}: {}", path.display(), os_text(&err)))),
+    }
 }
 
 /// `dir/../x` spelled without the `..` (`dir` is free of symbolic links: it comes from

@@ -53,8 +53,10 @@ pub fn os_text(err: &std::io::Error) -> String {
 }
 
 const USAGE: &str = "\
-Usage: ld-rs run [--] COMMAND [ARG]...   run COMMAND, and every process it starts, under ld-rs
-       ld-rs shell [ARG]...             the same with $SHELL (else /bin/sh)
+Usage: ld-rs run [--linker PATH] [--] COMMAND [ARG]...
+                                        run COMMAND, and every process it starts, under ld-rs
+       ld-rs shell [--linker PATH] [ARG]...
+                                        the same with $SHELL (else /bin/sh)
        ld-rs status                     whether this very process runs under ld-rs
        ld-rs which                      the path of the linker that `run` and `shell` use
        ld-rs --version | --help
@@ -64,8 +66,9 @@ needs root or unprivileged user namespaces. In a user namespace you keep your us
 group ids, but set-user-ID and set-group-ID programs run without their privileges and
 supplementary groups show as nogroup. The rest of the system does not see ld-rs.
 
-The linker is $LD_RS if set, else PREFIX/lib/ld-rs/ld-rs.so for this program at
-PREFIX/bin/ld-rs, else ld-rs.so beside this program (a cargo build tree).
+The linker is the one --linker names, else $LD_RS if set, else PREFIX/lib/ld-rs/ld-rs.so
+for this program at PREFIX/bin/ld-rs, else ld-rs.so beside this program (a cargo build
+tree).
 Exit status: the command's; 125 if ld-rs failed, 126 if the command could not be
 executed, 127 if it was not found.
 ";
@@ -86,21 +89,40 @@ fn main() -> ExitCode {
 fn run(args: &[OsString]) -> Result<(), Error> {
     let words: Vec<&str> = args.iter().map(|a| a.to_str().unwrap_or("")).collect();
     match words.first().copied() {
-        Some("run") => {
-            let rest = match words.get(1) {
-                Some(&"--") => &args[2..],
-                _ => &args[1..],
+        Some(command @ ("run" | "shell")) => {
+            // Options: `--linker PATH`, and for `run` a `--` that ends them.
+            let mut rest = &args[1..];
+            let mut chosen = None;
+            loop {
+                match rest.first().and_then(|a| a.to_str()) {
+                    Some("--linker") => {
+                        let Some(path) = rest.get(1) else {
+                            return Err(usage("--linker needs a path"));
+                        };
+                        chosen = Some(path.clone());
+                        rest = &rest[2..];
+                    }
+                    Some("--") if command == "run" => {
+                        rest = &rest[1..];
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            let linker = match chosen {
+                Some(path) => linker::named(&path, "--linker")?,
+                None => linker::find()?,
             };
+            if command == "shell" {
+                let shell = std::env::var_os("SHELL")
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "/bin/sh".into());
+                return exec_under(&linker, shell, rest);
+            }
             let Some((program, program_args)) = rest.split_first() else {
                 return Err(usage("`run` needs a command"));
             };
-            exec_under_ld_rs(program.clone(), program_args)
-        }
-        Some("shell") => {
-            let shell = std::env::var_os("SHELL")
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "/bin/sh".into());
-            exec_under_ld_rs(shell, &args[1..])
+            exec_under(&linker, program.clone(), program_args)
         }
         Some("which") if args.len() == 1 => {
             println!("{}", linker::find()?.display());
@@ -133,12 +155,11 @@ fn usage(what: &str) -> Error {
     Error::new(format!("{what}\nTry 'ld-rs --help' for more information."))
 }
 
-/// Enters a namespace where ld-rs is the system's loader and executes `program` there
+/// Enters a namespace where `linker` is the system's loader and executes `program` there
 /// (searched in `PATH`); returns only on failure.
-fn exec_under_ld_rs(program: OsString, args: &[OsString]) -> Result<(), Error> {
-    let linker = linker::find()?;
-    linker::check_usable(&linker)?;
-    namespace::enter(&linker)?;
+fn exec_under(linker: &std::path::Path, program: OsString, args: &[OsString]) -> Result<(), Error> {
+    linker::check_usable(linker)?;
+    namespace::enter(linker)?;
     let err = Command::new(&program).args(args).exec();
     let status = if err.kind() == std::io::ErrorKind::NotFound {
         127
