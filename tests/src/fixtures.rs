@@ -409,7 +409,8 @@ case! {
     /// `prog` (its modes are listed in `prog.c`) and the libraries it loads: `libgd.so`
     /// (general-dynamic, soname libgd.so), `libie.so` (initial-exec, 204-byte block),
     /// `libdesc.so` (TLS descriptors, 204-byte block), `libieuse.so` (an initial-exec
-    /// reference to libgd.so's variable), `libcount.so` (a malloc family counting its calls
+    /// reference to libgd.so's variable), `libbad.so` and `libiebad.so` (general-dynamic and
+    /// initial-exec, with an undefined function: RTLD_NOW fails), `libcount.so` (a malloc family counting its calls
     /// in general-dynamic TLS) and `recursive`, which runs with it. The test makes the many
     /// copies some modes open.
     fn tls_life() {
@@ -423,6 +424,8 @@ case! {
             .libc_exe("libie.so", &["libvar.c"], &lib(&["-ftls-model=initial-exec", "-DPAD=200"]))
             .libc_exe("libdesc.so", &["libvar.c"], &lib(&["-mtls-dialect=gnu2", "-DPAD=200"]))
             .libc_exe("libieuse.so", &["libieuse.c"], &lib(&["-Wl,-rpath,$ORIGIN", "-L.", "-lgd"]))
+            .libc_exe("libbad.so", &["libvar.c"], &lib(&["-DMISSING"]))
+            .libc_exe("libiebad.so", &["libvar.c"], &lib(&["-DMISSING", "-ftls-model=initial-exec", "-DPAD=200"]))
             .libc_exe("prog", &["prog.c"], &["-pthread"])
             .libc_exe("libcount.so", &["libcount.c"], &lib(&["-ftls-model=global-dynamic"]))
             .libc_exe("recursive", &["recursive.c"], &["-Wl,-rpath,$ORIGIN", "-L.", "-lcount"])

@@ -140,6 +140,28 @@ both_ways! {
         )
     }
 
+    /// A dlopen that fails after giving the library a module id (and, for initial-exec
+    /// code, a static block) gives both back: after 100 failures the next library gets
+    /// the next id and initial-exec libraries still load (glibc's tst-tls20 relies on it).
+    fn failed_dlopen_gives_back_its_module() -> Run {
+        prog("failed", 0).expect_stdout(
+            "last error: libiebad.so: undefined symbol: missing_symbol\n\
+             next module id after the failures: +1\nfailed: 0 failures\n",
+        )
+    }
+
+    /// A variable of a loaded library not yet reached through __tls_get_addr can still
+    /// move to static TLS when a new library's initial-exec code refers to it: its block is
+    /// set up in every thread, and both ways of reaching it agree.
+    fn initial_exec_moves_an_unused_variable_to_static_tls() -> Run {
+        prog("ie-late", 0).expect_stdout(
+            "main: initial-exec and dynamic agree: 1, value 7, static: 1\n\
+             main: after a write through initial-exec: 8\n\
+             running thread: initial-exec and dynamic agree: 1, value 7, static: 1\n\
+             running thread: after a write through initial-exec: 8\nie-late: 0 failures\n",
+        )
+    }
+
     /// Blocks allocated after start-up come from the program's malloc — here an
     /// interposed one that itself uses general-dynamic TLS, so __tls_get_addr is re-entered
     /// from inside a DTV update (glibc's tst-recursive-tls): no endless recursion, no
