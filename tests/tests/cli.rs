@@ -459,3 +459,46 @@ fn no_user_namespace_names_the_cause() {
         "{stderr}"
     );
 }
+
+/// `xtask deb`'s package, unpacked anywhere, finds its linker under its `usr` and runs
+/// programs under it.
+#[test]
+fn debian_package_unpacked() {
+    if !ld_rs_tests::need_program("dpkg-deb", "apt-get install -y dpkg") {
+        return;
+    }
+    let xtask = target_dir().join("release").join("xtask");
+    let out = Command::new(&xtask)
+        .args(["deb", "--no-build"])
+        .output()
+        .expect("xtask runs");
+    assert!(
+        out.status.success(),
+        "xtask deb failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let package = target_dir().join(format!("debian/ld-rs_{}_amd64.deb", env!("CARGO_PKG_VERSION")));
+    let dir = base().join("deb");
+    let _ = fs::remove_dir_all(&dir);
+    let unpacked = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&package)
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(unpacked.success(), "dpkg-deb -x {}", package.display());
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let ld_rs = dir.join("usr/bin/ld-rs");
+    let linker = dir.join("usr/lib/ld-rs/ld-rs.so");
+    let which = start(unprivileged(&[ld_rs.to_str().unwrap(), "which"]));
+    assert_eq!(which.stdout_text(), format!("{}\n", linker.display()), "{which}");
+    let out = start(unprivileged(&[
+        ld_rs.to_str().unwrap(),
+        "run",
+        "python3.11",
+        "-c",
+        PYTHON_MAPS,
+    ]));
+    assert_loader(&out, &linker, &[]);
+    let _ = fs::remove_dir_all(&dir);
+}

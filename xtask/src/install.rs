@@ -139,3 +139,56 @@ pub fn uninstall(options: &[&str]) -> Result<(), Failed> {
     }
     Ok(())
 }
+
+/// `cargo xtask deb`: a Debian package of the same two files, installed as
+/// `/usr/bin/ld-rs` and `/usr/lib/ld-rs/ld-rs.so` (the front end finds the linker the same
+/// way under `/usr` as under any prefix), built with `dpkg-deb` into `<target>/debian/`.
+/// It depends on the one glibc release ld-rs works with.
+pub fn deb(options: &[&str]) -> Result<(), Failed> {
+    let build = match options {
+        [] => true,
+        ["--no-build"] => false,
+        _ => return Err(usage("usage: cargo xtask deb [--no-build]")),
+    };
+    if build {
+        cargo(&["build", "--release", "-p", "ld-rs", "-p", "ld-rs-cli"])?;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let out = target_dir().join("debian");
+    let root = out.join(format!("ld-rs_{version}_amd64"));
+    let _ = fs::remove_dir_all(&root);
+    for (from, to) in files(&root.join("usr")) {
+        copy(&from, &to)?;
+    }
+    let control = format!(
+        "Package: ld-rs\n\
+         Version: {version}\n\
+         Architecture: amd64\n\
+         Maintainer: ld-rs maintainers <maintainers@users.noreply.h-seed-683b3969.example>\n\
+         Depends: libc6 (>= 2.36), libc6 (<< 2.37)\n\
+         Section: utils\n\
+         Priority: optional\n\
+         Description: dynamic linker for x86_64 Linux in memory-safe Rust\n \
+         ld-rs replaces glibc 2.36's ld-linux-x86-64.so.2 and behaves as it does.\n \
+         `ld-rs run COMMAND` runs a command and every process it starts under it.\n"
+    );
+    let debian = root.join("DEBIAN");
+    fs::create_dir_all(&debian).map_err(|err| {
+        eprintln!("xtask: cannot create {}: {err}", debian.display());
+        Failed
+    })?;
+    fs::write(debian.join("control"), control).map_err(|err| {
+        eprintln!("xtask: cannot write the control file: {err}");
+        Failed
+    })?;
+    let package = out.join(format!("ld-rs_{version}_amd64.deb"));
+    crate::cmd::status(
+        std::process::Command::new("dpkg-deb")
+            .args(["--root-owner-group", "--build"])
+            .arg(&root)
+            .arg(&package),
+        "dpkg-deb --build",
+    )?;
+    println!("(install it with: apt-get install {})", package.display());
+    Ok(())
+}

@@ -41,6 +41,8 @@ Commands:
           DIR/lib/ld-rs/ld-rs.so (DIR defaults to ~/.local)
   uninstall [--prefix DIR]
           remove what install put there
+  deb [--no-build]
+          a Debian package of both (/usr/bin/ld-rs, /usr/lib/ld-rs/ld-rs.so), in target/debian
   prerequisites
           check what building, the demo and the tests need; say what is missing
   check   cargo fmt --check and cargo clippy -D warnings
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         ["prerequisites"] => prerequisites::run(),
         ["install", ref options @ ..] => install::install(options),
         ["uninstall", ref options @ ..] => install::uninstall(options),
+        ["deb", ref options @ ..] => install::deb(options),
         ["list-sweep"] => conformance::list_sweep(),
         ["programs"] => conformance::programs(),
         ["bench", ref options @ ..] => bench::run(options),
