@@ -95,6 +95,14 @@ both_ways! {
         )
     }
 
+    /// 100 rounds of: 20 libraries opened (partly others than the round before), four
+    /// threads that check and set every variable, the libraries closed. libc hands the
+    /// exited threads' stacks, with their DTVs, to the next round's threads, asking the
+    /// loader to set them up again (glibc's nptl/tst-stack4 in small).
+    fn thread_stacks_reused_across_loads() -> Run {
+        prog("stack-reuse", 100).expect_stdout("stack-reuse: 0 failures\n")
+    }
+
     /// A, B, C open; B closed; D takes B's module id; the values of A, C and D right in
     /// the main thread and in a thread that existed throughout; after closing everything
     /// the lowest id comes back.

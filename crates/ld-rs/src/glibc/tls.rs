@@ -707,14 +707,19 @@ pub unsafe fn set_slot_map(modid: usize, map: *mut LinkMap) {
 /// Copies a module's initialization image into its static block in every
 /// thread libc knows of (the `dl_stack_used` and `dl_stack_user` lists),
 /// for a module `dlopen` placed in the static surplus (glibc's
-/// `_dl_init_static_tls`).
+/// `_dl_init_static_tls`).  The lists are walked under
+/// `GL(dl_stack_cache_lock)`, which `pthread_create` and thread exit hold
+/// while they link and unlink threads.
 ///
 /// # Safety
-/// Under the load lock, after the module is relocated.
-pub unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
-    // SAFETY: the caller's contract; list nodes are embedded in live `struct pthread`s.
+/// Under the TLS lock, after the module is relocated.
+unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
+    // SAFETY: the caller's contract; list nodes are embedded in live
+    // `struct pthread`s, which stay listed while we hold the stack lock.
     unsafe {
         let g = gl_ptr();
+        let lock = addr_of_mut!((*g).dl_stack_cache_lock);
+        lll_lock(lock);
         for head in [addr_of_mut!((*g).dl_stack_used), addr_of_mut!((*g).dl_stack_user)] {
             let mut node = (*head).next;
             let mut guard = 0usize;
@@ -731,6 +736,48 @@ pub unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
                 guard += 1;
             }
         }
+        lll_unlock(lock);
+    }
+}
+
+mod futex {
+    pub const NR: usize = 202;
+    pub const WAIT_PRIVATE: usize = 128;
+    pub const WAKE_PRIVATE: usize = 129;
+}
+
+/// glibc's `lll_lock` on a private low-level lock: 0 free, 1 taken, 2 taken
+/// with waiters (the protocol libc's side of the lock follows).
+///
+/// # Safety
+/// `lock` is a valid, aligned lock word shared with libc.
+unsafe fn lll_lock(lock: *mut i32) {
+    use core::sync::atomic::AtomicI32;
+    // SAFETY: the caller's contract.
+    let word = unsafe { AtomicI32::from_ptr(lock) };
+    if word
+        .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
+    {
+        return;
+    }
+    while word.swap(2, Ordering::Acquire) != 0 {
+        // SAFETY: FUTEX_WAIT on the lock word while it is 2; spurious wake-ups loop.
+        unsafe { syscall6(futex::NR, [lock as usize, futex::WAIT_PRIVATE, 2, 0, 0, 0]) };
+    }
+}
+
+/// glibc's `lll_unlock`: releases the lock, waking one waiter if any.
+///
+/// # Safety
+/// As `lll_lock`, and the caller holds the lock.
+unsafe fn lll_unlock(lock: *mut i32) {
+    use core::sync::atomic::AtomicI32;
+    // SAFETY: the caller's contract.
+    let word = unsafe { AtomicI32::from_ptr(lock) };
+    if word.swap(0, Ordering::Release) == 2 {
+        // SAFETY: FUTEX_WAKE of one waiter on the lock word.
+        unsafe { syscall6(futex::NR, [lock as usize, futex::WAKE_PRIVATE, 1, 0, 0, 0]) };
     }
 }
 
