@@ -431,3 +431,31 @@ case! {
             .libc_exe("recursive", &["recursive.c"], &["-Wl,-rpath,$ORIGIN", "-L.", "-lcount"])
     }
 }
+
+// Libraries loaded and unloaded for as long as a process lives.
+case! {
+    /// `load` cycles `libcycle.so` (C++: a static object counted by the program, TLS with
+    /// an image) through dlopen/dlclose; `semantics` checks what dlclose unloads:
+    /// `libprovider.so` and `libuser.so` (binds to it without needing it, -z lazy),
+    /// `libunique.so` (an STB_GNU_UNIQUE symbol), `libnodelete.so` (-z nodelete),
+    /// `libtlsdtor.so` (a thread_local with a destructor), `libneeds_missing.so` (needs
+    /// libprovider.so and an undefined function), `libcloser.so` (its destructor dlcloses).
+    fn lifetime() {
+        let lib = ["-shared", "-fPIC"];
+        Fixture::new("lifetime")
+            .libc_exe("libcycle.so", &["cycle.cpp"], &["-shared", "-fPIC", "-O2", "-lstdc++"])
+            .libc_exe("libprovider.so", &["provider.c"], &lib)
+            .libc_exe("libuser.so", &["user.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
+            .libc_exe("libunique.so", &["unique.cpp"], &["-shared", "-fPIC", "-lstdc++"])
+            .libc_exe("libnodelete.so", &["nodelete.c"], &["-shared", "-fPIC", "-Wl,-z,nodelete"])
+            .libc_exe("libtlsdtor.so", &["tlsdtor.cpp"], &["-shared", "-fPIC", "-lstdc++"])
+            .libc_exe(
+                "libneeds_missing.so",
+                &["needs_missing.c"],
+                &["-shared", "-fPIC", "-Wl,--no-as-needed", "-L.", "-lprovider", "-Wl,-rpath,$ORIGIN"],
+            )
+            .libc_exe("libcloser.so", &["closer.c"], &lib)
+            .libc_exe("load", &["load.c"], &["-rdynamic", "-pthread"])
+            .libc_exe("semantics", &["semantics.c"], &["-pthread"])
+    }
+}

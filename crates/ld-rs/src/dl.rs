@@ -62,7 +62,10 @@ impl Linker {
             let dso = &mut self.objs[id];
             dso.local_scope.set(local.clone());
             dso.dlopened = true;
-            dso.nodelete = dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0;
+            if dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0 {
+                // Final once the `dlopen` succeeds, as glibc activates it.
+                dso.nodelete.mark(true);
+            }
         }
         if crate::debug::on(crate::debug::SCOPES) {
             let r = &self.objs[root];
@@ -80,7 +83,7 @@ impl Linker {
         let root_dso = &mut self.objs[root];
         root_dso.open_count += 1;
         if flags & mode::RTLD_NODELETE != 0 {
-            root_dso.nodelete = true;
+            root_dso.nodelete.mark(true);
         }
         if flags & mode::RTLD_GLOBAL != 0 && local.iter().any(|id| !self.global.contains(id)) {
             let mut global = self.global.to_vec();
@@ -100,10 +103,22 @@ impl Linker {
             .into_iter()
             .filter(|d| new.contains(d))
             .collect();
+        // NODELETE marks made by these relocations stay pending until all
+        // of them succeed (glibc's `l_nodelete_pending`).
+        self.relocating.store(true, core::sync::atomic::Ordering::Relaxed);
+        let mut result = Ok(());
         for &id in &order {
             let scope = self.scope_of(id);
-            self.relocate(id, &scope)?;
+            result = self.relocate(id, &scope);
+            if result.is_err() {
+                break;
+            }
         }
+        self.relocating.store(false, core::sync::atomic::Ordering::Relaxed);
+        for d in self.objs.iter() {
+            d.nodelete.settle(result.is_ok());
+        }
+        result?;
         self.config.bind_now = bind_now;
         for &id in new {
             self.protect_relro(id);
@@ -238,12 +253,10 @@ impl Linker {
         crate::debug::print(out.s(b"\n").bytes());
     }
 
-    /// `dlclose` of object `root`: one reference fewer; when none is left,
-    /// finalizes it and every dependency nothing else holds.  Returns the
-    /// objects to unload, in finalizer order: the caller takes them out of
-    /// its own tables, then calls `remove_objects`.  `Err` if the object is
-    /// not open.
-    pub fn dl_close(&mut self, root: DsoId) -> Result<Vec<DsoId>, ()> {
+    /// `dlclose` of object `root`: one reference fewer.  True when none is
+    /// left and the caller should now unload what nothing holds any more
+    /// (`collect_unused`).  `Err` if the object is not open.
+    pub fn dl_close(&mut self, root: DsoId) -> Result<bool, ()> {
         let dso = &mut self.objs[root];
         if dso.open_count == 0 {
             return Err(());
@@ -256,44 +269,103 @@ impl Linker {
                 .s(b"; direct_opencount=");
             crate::debug::print(line.dec(dso.open_count as u64).s(b"\n").bytes());
         }
-        if dso.open_count > 0 || !dso.dlopened || dso.nodelete {
-            return Ok(Vec::new());
+        if dso.open_count > 0 || !dso.dlopened {
+            return Ok(false);
         }
-        // What the other open objects still hold: their local scopes.
+        if self.closing {
+            // A finalizer closed it: the collection running now goes round
+            // once more when its finalizers are done (glibc's `rerun`).
+            self.close_again = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Finds every object loaded by `dlopen` that nothing holds any more
+    /// and runs its finalizers; returns them, in finalizer order, for the
+    /// caller to take out of its own tables before `remove_objects`.
+    ///
+    /// As glibc's `_dl_close_worker`, the whole namespace is examined, not
+    /// only what the closed object needed: an object is *held* if it was
+    /// loaded at start-up, is open, is NODELETE, or is `pinned` (the C
+    /// library still has work for it: glibc counts pending `thread_local`
+    /// destructors in `l_tls_dtor_count`); whatever a held object needs
+    /// (`DT_NEEDED`) or was bound to (`reldeps`) is held too.  An object
+    /// kept once because it was pinned goes at a later `dlclose`.
+    pub fn collect_unused(&mut self, pinned: &dyn Fn(DsoId) -> bool) -> Vec<DsoId> {
         let mut held = alloc::vec![false; self.objs.bound()];
+        let mut work: Vec<DsoId> = Vec::new();
         for (id, d) in self.objs.enumerate() {
-            if id == root {
-                continue;
-            }
-            if !d.dlopened || d.open_count > 0 || d.nodelete {
+            if !d.dlopened || d.open_count > 0 || d.nodelete.any() || pinned(id) {
                 held[id] = true;
-                for &n in d.local_scope.iter() {
+                work.push(id);
+            }
+        }
+        while let Some(id) = work.pop() {
+            let d = &self.objs[id];
+            for &n in d.needed.iter().chain(d.reldeps.iter()) {
+                if !held[n] {
                     held[n] = true;
-                }
-                for &n in &d.needed {
-                    held[n] = true;
+                    work.push(n);
                 }
             }
         }
-        let candidates: Vec<DsoId> = self.objs[root].local_scope.to_vec();
-        let doomed: Vec<DsoId> = candidates
+        let doomed: Vec<DsoId> = self.objs.ids().into_iter().filter(|&d| !held[d]).collect();
+        if doomed.is_empty() {
+            return doomed;
+        }
+        // Finalizers as glibc sorts them for `dlclose`: the depth-first
+        // order over the doomed objects in link-map order, reversed, so an
+        // object goes before what it needs and unrelated ones in load order.
+        let order: Vec<DsoId> = crate::init::fini_order(self, &doomed)
             .into_iter()
-            .filter(|&d| !held[d] && self.objs[d].dlopened && !self.objs[d].nodelete)
-            .collect();
-        // Finalizers in the reverse of the initialization order.
-        let order: Vec<DsoId> = self
-            .fini_order
-            .iter()
             .rev()
-            .copied()
             .filter(|d| doomed.contains(d))
             .collect();
+        self.closing = true;
         for &id in &order {
             self.run_fini_of(id);
         }
-        let mut gone = order;
-        gone.extend(doomed.iter().copied().filter(|d| !self.fini_order.contains(d)));
-        Ok(gone)
+        self.closing = false;
+        order
+    }
+
+    /// A reference of object `from` was bound to a definition in object
+    /// `def` (glibc's `add_dependency`): if `def` came from another `dlopen`
+    /// and could be unloaded before `from`, `from` now holds it — as a
+    /// relocation dependency (`reldeps`), or, when `from` is never unloaded
+    /// (a start-up object), by making `def` NODELETE.  Under the load lock.
+    pub fn note_binding(&self, from: DsoId, def: DsoId) {
+        if from == def {
+            return;
+        }
+        let (f, d) = (&self.objs[from], &self.objs[def]);
+        let relocating = self.relocating.load(core::sync::atomic::Ordering::Relaxed);
+        if !d.dlopened || d.nodelete.active() || (relocating && d.nodelete.any()) {
+            return;
+        }
+        if f.needed.contains(&def) || f.local_scope.contains(&def) || f.reldeps.contains(&def) {
+            return;
+        }
+        if !f.dlopened {
+            if crate::debug::on(crate::debug::BINDINGS) {
+                let mut line = Msg::new()
+                    .s(b"marking ")
+                    .s(&d.name)
+                    .s(b" [0] as NODELETE due to reference ");
+                line = if f.kind == crate::dso::Kind::Main {
+                    line.s(b"from main program")
+                } else {
+                    line.s(b"from ").s(&f.name).s(b" [0]")
+                };
+                crate::debug::print(line.s(b"\n").bytes());
+            }
+            d.nodelete.mark(relocating);
+            return;
+        }
+        let mut reldeps = f.reldeps.to_vec();
+        reldeps.push(def);
+        f.reldeps.set(reldeps);
     }
 
     /// Takes objects `gone` out of the linker: their ids leave every list
@@ -312,25 +384,27 @@ impl Linker {
             self.global.set(self.global.iter().copied().filter(keep).collect());
         }
         self.fini_order.retain(keep);
-        self.unique.borrow_mut().retain(|(_, f)| keep(&f.dso));
+        self.unique.with(|u| u.retain(|(_, f)| keep(&f.dso)));
         self.objs.for_each_mut(|id, d| {
             if !keep(&id) {
                 return;
             }
             d.needed.retain(keep);
+            if !d.reldeps.iter().all(keep) {
+                d.reldeps.set(d.reldeps.iter().copied().filter(keep).collect());
+            }
             if d.loader.is_some_and(|l| !keep(&l)) {
                 d.loader = None;
             }
+            // A scope is the search list of the object a `dlopen` opened,
+            // which holds all of it: one with a member gone is the list of
+            // a root that is gone, and goes with it (as glibc removes the
+            // dead root's `l_searchlist` from the survivors' `l_scope`).
             if !d.local_scope.iter().all(keep) {
-                d.local_scope.set(d.local_scope.iter().copied().filter(keep).collect());
+                d.local_scope.set(Vec::new());
             }
             if !d.extra_scopes.iter().all(|l| l.iter().all(keep)) {
-                let extra = d
-                    .extra_scopes
-                    .iter()
-                    .map(|l| l.iter().copied().filter(keep).collect::<Vec<_>>())
-                    .filter(|l| !l.is_empty())
-                    .collect();
+                let extra = d.extra_scopes.iter().filter(|l| l.iter().all(keep)).cloned().collect();
                 d.extra_scopes.set(extra);
             }
         });

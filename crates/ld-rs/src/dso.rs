@@ -95,8 +95,16 @@ pub struct Dso {
     /// `dlopen` calls not yet matched by `dlclose` (glibc's
     /// `l_direct_opencount`: the program starts with one).
     pub open_count: usize,
-    /// Never unloaded (`DF_1_NODELETE`, `RTLD_NODELETE`, or start-up).
-    pub nodelete: bool,
+    /// Never unloaded: `DF_1_NODELETE`, `RTLD_NODELETE`, or marked by a
+    /// binding (see `Nodelete`).  Lazy binding may mark it, hence atomic.
+    pub nodelete: Nodelete,
+    /// Objects loaded by other `dlopen` calls that this one's references
+    /// were bound to (glibc's `l_reldeps`): kept loaded while it is.
+    /// Changed under the load lock; read by lazy binding without it.
+    pub reldeps: Published<Vec<DsoId>>,
+    /// A number no other object of the process has had: tells whether an id
+    /// seen by a lock-free reader still names the same object.
+    pub serial: u64,
     /// The copy of the program headers `phdrs` points into, when they are
     /// not in the mapped image; freed with the record.
     pub phdr_copy: Option<crate::map::PhdrCopy>,
@@ -105,6 +113,43 @@ pub struct Dso {
     pub textrel: bool,
     pub relocated: bool,
     pub init_called: bool,
+}
+
+/// Whether an object may be unloaded (glibc's `l_nodelete_active` and
+/// `l_nodelete_pending`).  A binding made while `dlopen` relocates marks its
+/// target *pending*: if that `dlopen` fails the mark is dropped, if it
+/// succeeds the mark becomes final.
+#[derive(Default)]
+pub struct Nodelete(core::sync::atomic::AtomicU8);
+
+impl Nodelete {
+    const PENDING: u8 = 1;
+    const ACTIVE: u8 = 2;
+
+    /// Final: the object is never unloaded.
+    pub fn active(&self) -> bool {
+        self.0.load(core::sync::atomic::Ordering::Acquire) == Self::ACTIVE
+    }
+
+    /// Final or pending.
+    pub fn any(&self) -> bool {
+        self.0.load(core::sync::atomic::Ordering::Acquire) != 0
+    }
+
+    /// Marks it final, or pending (`pending`) unless it is final already.
+    pub fn mark(&self, pending: bool) {
+        let v = if pending { Self::PENDING } else { Self::ACTIVE };
+        self.0.fetch_max(v, core::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// The `dlopen` that made the pending mark succeeded (`keep`) or failed.
+    pub fn settle(&self, keep: bool) {
+        let v = self.0.load(core::sync::atomic::Ordering::Acquire);
+        if v == Self::PENDING {
+            let to = if keep { Self::ACTIVE } else { 0 };
+            self.0.store(to, core::sync::atomic::Ordering::Release);
+        }
+    }
 }
 
 /// Why an object's dynamic section could not be decoded.
@@ -199,7 +244,9 @@ impl Dso {
                 .collect(),
             dlopened: false,
             open_count: (kind == Kind::Main) as usize,
-            nodelete: false,
+            nodelete: Nodelete::default(),
+            reldeps: Published::default(),
+            serial: 0,
             phdr_copy: None,
             textrel: false,
             relocated: false,

@@ -183,3 +183,37 @@ impl<T: Default + 'static> Default for Published<T> {
         Published::new(T::default())
     }
 }
+
+/// A small spin lock, for a table that lock-free readers may also change
+/// (the `STB_GNU_UNIQUE` bindings): held only for a search and a push.
+pub struct SpinLock<T> {
+    locked: AtomicBool,
+    value: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: `value` is only reached through `with`, which holds `locked`.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    pub const fn new(value: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            value: core::cell::UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` with the value, the lock held.
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        while self
+            .locked
+            .compare_exchange_weak(false, true, SeqCst, core::sync::atomic::Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        // SAFETY: the lock is held, so this is the only reference.
+        let r = f(unsafe { &mut *self.value.get() });
+        self.locked.store(false, SeqCst);
+        r
+    }
+}

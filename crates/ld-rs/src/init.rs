@@ -31,6 +31,17 @@ use crate::rtld::{self, Linker};
 /// The initialization order of the objects in `list` (load order, program
 /// first), by glibc's depth-first rule.
 pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
+    sort(ld, list, false)
+}
+
+/// The order for finalizers, reversed: as `init_order`, but an object's
+/// relocation dependencies (`reldeps`) count as dependencies too, as in
+/// glibc's sort for `dlclose` (`_dl_sort_maps` with `for_fini`).
+pub fn fini_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
+    sort(ld, list, true)
+}
+
+fn sort(ld: &Linker, list: &[DsoId], with_reldeps: bool) -> Vec<DsoId> {
     let mut visited = vec![false; ld.objs.bound()];
     let mut order = Vec::with_capacity(list.len());
     // An explicit stack of (object, next dependency to visit), so a long
@@ -43,8 +54,13 @@ pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
         visited[root] = true;
         stack.push((root, 0));
         while let Some(&mut (id, ref mut next)) = stack.last_mut() {
-            let deps = &ld.objs[id].needed;
-            if let Some(&dep) = deps.get(*next) {
+            let d = &ld.objs[id];
+            let dep = match d.needed.get(*next) {
+                Some(&dep) => Some(dep),
+                None if with_reldeps => d.reldeps.get(*next - d.needed.len()).copied(),
+                None => None,
+            };
+            if let Some(dep) = dep {
                 *next += 1;
                 if !visited[dep] && ld.objs[dep].kind != Kind::Main {
                     visited[dep] = true;

@@ -63,7 +63,7 @@ impl Linker {
     /// under a thread calling its code.  An IFUNC resolver is called after
     /// the section, because it may itself load or unload objects.
     fn fixup(&self, id: DsoId, index: usize) -> usize {
-        let (addr, ifunc, slot) = crate::grace::read(|| {
+        let (addr, ifunc, slot, note) = crate::grace::read(|| {
             let dso = &self.objs[id];
             let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
             let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
@@ -85,11 +85,33 @@ impl Linker {
                 local = self.scope_of(id);
                 &local
             };
-            let (addr, ifunc) = self
-                .resolve_value(id, r.r_sym(), Class::Plt, scope)
+            let (addr, ifunc, def) = self
+                .resolve_value(id, r.r_sym(), Class::Plt, scope, false)
                 .unwrap_or_else(|e| e.die());
-            (addr, ifunc, dso.base.wrapping_add(r.r_offset as usize) as *mut usize)
+            // Whether the binding must be recorded (`note_binding`), which
+            // takes the load lock: the cheap checks here, the rest under it.
+            let note = def.filter(|&d| {
+                let def = &self.objs[d];
+                d != id && def.dlopened && !def.nodelete.active() && !dso.reldeps.contains(&d)
+            });
+            let note = note.map(|d| (d, self.objs[d].serial));
+            (
+                addr,
+                ifunc,
+                dso.base.wrapping_add(r.r_offset as usize) as *mut usize,
+                note,
+            )
         });
+        if let Some((def, serial)) = note {
+            // Outside the read section: a writer holding the load lock may
+            // be waiting for it.  Under the lock, the definer is still the
+            // object found if its slot holds the same serial number.
+            (self.load_lock)(true);
+            if self.objs.get(def).is_some_and(|d| d.serial == serial) {
+                self.note_binding(id, def);
+            }
+            (self.load_lock)(false);
+        }
         let value = if ifunc {
             // SAFETY: an IFUNC definition's value is its resolver, in an
             // object relocated before its dependents.

@@ -208,13 +208,30 @@ impl Linker {
         None
     }
 
-    /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole process.
+    /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole
+    /// process; its object, if `dlopen` loaded it, becomes NODELETE (as in
+    /// glibc), since every later user of the name binds to it.
     fn bind_unique(&self, name: &[u8], found: Found) -> Found {
-        let mut unique = self.unique.borrow_mut();
-        if let Some((_, f)) = unique.iter().find(|(n, _)| n.as_slice() == name) {
-            return *f;
+        let first = self.unique.with(|unique| {
+            if let Some((_, f)) = unique.iter().find(|(n, _)| n.as_slice() == name) {
+                return Err(*f);
+            }
+            unique.push((name.to_vec(), found));
+            Ok(found)
+        });
+        let found = match first {
+            Ok(f) => f,
+            Err(f) => return f,
+        };
+        let d = &self.objs[found.dso];
+        if d.dlopened && !d.nodelete.any() {
+            if crate::debug::on(crate::debug::BINDINGS) {
+                let line = crate::diag::Msg::new().s(b"marking ").s(&d.name);
+                crate::debug::print(line.s(b" [0] as NODELETE due to unique symbol\n").bytes());
+            }
+            d.nodelete
+                .mark(self.relocating.load(core::sync::atomic::Ordering::Relaxed));
         }
-        unique.push((name.to_vec(), found));
         found
     }
 

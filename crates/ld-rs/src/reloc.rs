@@ -461,20 +461,24 @@ impl Linker {
     /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
     /// resolvers; 0 for weak undefined references.
     pub fn resolve(&self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
-        let (addr, ifunc) = self.resolve_value(id, idx, class, scope)?;
+        let (addr, ifunc, _) = self.resolve_value(id, idx, class, scope, true)?;
         Ok(if ifunc { call_ifunc(addr) } else { addr })
     }
 
-    /// `resolve` without calling an IFUNC resolver: the address, and whether
-    /// it is a resolver to call (lazy binding calls it after leaving its
-    /// read section, see `grace.rs`).
+    /// `resolve` without calling an IFUNC resolver: the address, whether it
+    /// is a resolver to call (lazy binding calls it after leaving its read
+    /// section, see `grace.rs`), and the defining object.
+    ///
+    /// With `note`, the caller holds the load lock and the binding is
+    /// recorded (`note_binding`); lazy binding records it itself.
     pub fn resolve_value(
         &self,
         id: DsoId,
         idx: u32,
         class: Class,
         scope: &[DsoId],
-    ) -> Result<(usize, bool), LoadError> {
+        note: bool,
+    ) -> Result<(usize, bool, Option<DsoId>), LoadError> {
         let dso = &self.objs[id];
         let Some(sym) = dso.symtab.get(idx as usize) else {
             return Err(LoadError::new(
@@ -484,11 +488,12 @@ impl Linker {
             ));
         };
         if idx == 0 {
-            return Ok((0, false));
+            return Ok((0, false, None));
         }
         // A local symbol is its own definition.
         if sym.st_bind() == STB_LOCAL {
-            return Ok(self.symbol_addr(id, sym));
+            let (addr, ifunc) = self.symbol_addr(id, sym);
+            return Ok((addr, ifunc, None));
         }
         let (name, gnu_hash) = dso.strtab.get_with_gnu_hash(sym.st_name).unwrap_or((b"", 5381));
         let q = Query {
@@ -499,9 +504,15 @@ impl Linker {
             newest: false,
         };
         match self.lookup_from(id, scope, &q, None) {
-            Some(f) => Ok(self.symbol_addr(f.dso, f.sym)),
+            Some(f) => {
+                if note {
+                    self.note_binding(id, f.dso);
+                }
+                let (addr, ifunc) = self.symbol_addr(f.dso, f.sym);
+                Ok((addr, ifunc, Some(f.dso)))
+            }
             // Under LD_DEBUG=unused glibc lets every reference go unresolved.
-            None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => Ok((0, false)),
+            None if sym.st_bind() == STB_WEAK || crate::debug::on(crate::debug::UNUSED) => Ok((0, false, None)),
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
     }
@@ -564,7 +575,10 @@ impl Linker {
             newest: false,
         };
         match self.lookup_from(id, scope, &q, None) {
-            Some(f) => Ok((f.dso, f.sym.st_value as usize)),
+            Some(f) => {
+                self.note_binding(id, f.dso);
+                Ok((f.dso, f.sym.st_value as usize))
+            }
             None => Err(self.undefined(id, name, q.version.map(|v| v.name))),
         }
     }

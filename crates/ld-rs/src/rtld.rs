@@ -58,8 +58,17 @@ pub struct Linker {
     pub global: Published<Vec<DsoId>>,
     /// The objects loaded since the last `dl_load` began, in load order.
     pub created: Vec<DsoId>,
+    /// `dlopen` is relocating: bindings mark NODELETE as pending only.
+    pub relocating: core::sync::atomic::AtomicBool,
+    /// `dlclose` is running finalizers; a `dlclose` made by one of them
+    /// asks for one more collection (`close_again`).
+    pub closing: bool,
+    pub close_again: bool,
+    /// Takes (`true`) or releases the C library's load lock, for a lazy
+    /// binding that must change what `dlclose` reads (`note_binding`).
+    pub load_lock: fn(bool),
     /// `STB_GNU_UNIQUE` bindings made so far.
-    pub unique: core::cell::RefCell<UniqueTable>,
+    pub unique: crate::grace::SpinLock<UniqueTable>,
     /// Initialization order, kept for the finalizers.
     pub fini_order: Vec<DsoId>,
     /// Under `LD_TRACE_LOADED_OBJECTS`: libraries not found, with the place
@@ -221,7 +230,11 @@ pub fn run(mut st: Startup) -> Handover {
         objs: Objects::default(),
         global: Published::default(),
         created: Vec::new(),
-        unique: core::cell::RefCell::new(Vec::new()),
+        relocating: core::sync::atomic::AtomicBool::new(false),
+        closing: false,
+        close_again: false,
+        load_lock: |_| {},
+        unique: crate::grace::SpinLock::new(Vec::new()),
         fini_order: Vec::new(),
         started: false,
         trace_missing: Vec::new(),

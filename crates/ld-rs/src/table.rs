@@ -40,6 +40,8 @@ pub struct Objects {
     free: Vec<DsoId>,
     /// One past the highest slot ever used.
     bound: usize,
+    /// The last serial number given to a record.
+    serial: u64,
 }
 
 impl Default for Objects {
@@ -49,6 +51,7 @@ impl Default for Objects {
             order: Vec::new(),
             free: Vec::new(),
             bound: 0,
+            serial: 0,
         }
     }
 }
@@ -65,7 +68,9 @@ impl Objects {
 
     /// Adds a record; returns its id (a reused slot if one is free).
     /// Under the load lock (or during start-up).
-    pub fn insert(&mut self, dso: Dso) -> DsoId {
+    pub fn insert(&mut self, mut dso: Dso) -> DsoId {
+        self.serial += 1;
+        dso.serial = self.serial;
         let id = self.free.pop().unwrap_or(self.bound);
         let Some(c) = self.chunks.get(id / CHUNK) else { full() };
         if c.load(Ordering::Acquire).is_null() {

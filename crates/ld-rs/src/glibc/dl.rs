@@ -21,6 +21,8 @@ pub struct FoundVersion {
 
 /// `DL_LOOKUP_RETURN_NEWEST`: an unversioned `dlsym` wants the default version.
 const RETURN_NEWEST: i32 = 2;
+/// `DL_LOOKUP_ADD_DEPENDENCY`: the caller depends on what the lookup finds.
+const ADD_DEPENDENCY: i32 = 1;
 /// `ELF_RTYPE_CLASS_PLT` and `ELF_RTYPE_CLASS_COPY`.
 const CLASS_PLT: i32 = 1;
 const CLASS_COPY: i32 = 2;
@@ -117,10 +119,18 @@ unsafe fn lookup(
         }
         // Counted and reported (`LD_DEBUG`) on behalf of the object asking.
         // libc's `dlsym` holds the load lock, but not every caller does.
-        let found = crate::grace::read(|| match dso_of(undef_map) {
+        let from = dso_of(undef_map);
+        let found = crate::grace::read(|| match from {
             Some(from) => ld.lookup_from(from, &ids, &q, skip),
             None => ld.lookup(&ids, &q, skip),
         });
+        // `dlsym(RTLD_DEFAULT)` and `RTLD_NEXT` (under the load lock): the
+        // caller now depends on the object that defined the symbol.
+        if let (Some(from), Some(f)) = (from, found) {
+            if flags & ADD_DEPENDENCY != 0 {
+                ld.note_binding(from, f.dso);
+            }
+        }
         if let Some(found) = found {
             *ref_ = found.sym;
             return Ok(super::map_of(found.dso));
@@ -175,7 +185,7 @@ pub static MUTEX_UNLOCK: core::sync::atomic::AtomicUsize = core::sync::atomic::A
 /// Takes (`true`) or releases `GL(dl_load_lock)`, a recursive pthread mutex,
 /// through libc's own functions, as glibc's ld.so does once libc is relocated:
 /// `dlopen` from a constructor running under `dlopen` re-enters it.
-fn load_lock(take: bool) {
+pub fn load_lock(take: bool) {
     // SAFETY: only the lock's address is taken.
     lock(
         unsafe { core::ptr::addr_of_mut!(super::_rtld_global.dl_load_lock) },
@@ -331,6 +341,21 @@ fn load_and_relocate(
     Ok(Some(opened))
 }
 
+/// Whether libc still has work for object `id`: `thread_local` destructors
+/// registered through `__cxa_thread_atexit_impl`, which counts them in the
+/// record's `l_tls_dtor_count` (and decrements it as they run).  The object
+/// stays loaded until they have run.
+fn pinned(id: DsoId) -> bool {
+    let map = super::map_of(id);
+    // SAFETY: one of our live records (under the load lock); libc changes the
+    // count atomically, so it is read atomically.
+    !map.is_null()
+        && unsafe {
+            (*(core::ptr::addr_of!((*map).l_tls_dtor_count) as *const core::sync::atomic::AtomicUsize))
+                .load(core::sync::atomic::Ordering::Acquire)
+        } != 0
+}
+
 /// `GLRO(dl_close)`: `dlclose(handle)`.  Raises "shared object not open"
 /// through libc for a handle with no open reference left.
 ///
@@ -346,12 +371,17 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     // serial number names the program) is not open.
     let ours = super::map_of(id) == map;
     let closed = match if ours { ld.dl_close(id) } else { Err(()) } {
-        Ok(unloaded) => {
+        Ok(collect) => {
             // SAFETY: one of our records, not freed before `reclaim` below.
             unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
-            if !unloaded.is_empty() {
-                super::unregister(ld, &unloaded);
-                ld.remove_objects(&unloaded);
+            let mut again = collect;
+            while again {
+                let unloaded = ld.collect_unused(&pinned);
+                if !unloaded.is_empty() {
+                    super::unregister(ld, &unloaded);
+                    ld.remove_objects(&unloaded);
+                }
+                again = core::mem::take(&mut ld.close_again);
             }
             true
         }

@@ -455,6 +455,7 @@ impl Runtime for Glibc {
                 }
             }
         }
+        ld.load_lock = dl::load_lock;
         // libc's own start-up hook, run before any initializer (contract §7 step 9).
         if let Some(f) = private_function(ld, libc, b"__libc_early_init") {
             // SAFETY: `__libc_early_init(_Bool initial)` of the relocated libc.
