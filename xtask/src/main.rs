@@ -4,7 +4,8 @@
 //! Each subcommand is one function below or a module: [`demo`] is the main demo (python3 under
 //! ld-rs), [`demo_c`] the first one (a `-nostdlib` C program); [`compare`] runs a program
 //! under several loaders and compares the runs; [`bench`] measures ld-rs against glibc's
-//! ld.so; [`regrtest`] runs CPython's regression suite under both; [`cmd`] holds the helpers
+//! ld.so; [`regrtest`] runs CPython's regression suite under both; [`soak`] loads and unloads
+//! libraries for long under both, reporting memory growth; [`cmd`] holds the helpers
 //! that run other programs.
 
 mod bench;
@@ -16,6 +17,7 @@ mod demo_c;
 mod install;
 mod prerequisites;
 mod regrtest;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -53,6 +55,11 @@ Commands:
           ld.so and system-wide under ld-rs, compared testcase by testcase (needs root;
           report in target/regrtest/report.txt)
           [-j N] [--timeout SECS] [--compare-only] [--ci | TEST…]
+  soak [--cycles N] [--libraries N]
+          a process loading and unloading libraries for long, under glibc's ld.so and
+          ld-rs: 20,000 dlopen/dlclose cycles of a C++ library with constructors, statics
+          and TLS in 1 thread and in 8; 1,000 distinct TLS libraries open at once; VmRSS
+          and VmSize growth side by side (report in target/soak/report.txt)
   help    print this text
 ";
 
@@ -71,6 +78,7 @@ fn main() -> ExitCode {
         ["programs"] => conformance::programs(),
         ["bench", ref options @ ..] => bench::run(options),
         ["regrtest", ref options @ ..] => regrtest::run(options),
+        ["soak", ref options @ ..] => soak::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())
