@@ -270,7 +270,11 @@ both_ways! {
     /// A longer file that is not ELF: "invalid ELF header".
     fn preload_not_elf() -> Run {
         let file = path("not-elf-long.txt");
-        std::fs::write(&file, "this is not an ELF file. ".repeat(10)).unwrap();
+        // Written aside and renamed into place: the test's two ways run at once, and a
+        // loader must never read the file half written ("file too short").
+        let tmp = path(&format!("not-elf-long.txt.{:?}", std::thread::current().id()));
+        std::fs::write(&tmp, "this is not an ELF file. ".repeat(10)).unwrap();
+        std::fs::rename(&tmp, &file).unwrap();
         preload(file.to_str().unwrap())
             .expect_stdout("main: name=libiface where=a\n")
             .expect_stderr_contains("(invalid ELF header): ignored.\n")
