@@ -396,6 +396,22 @@ case! {
     }
 }
 
+// Hostile input: the originals that tests/tests/malformed.rs corrupts.
+case! {
+    /// `libmal.so` (TLS, data relocations, a PLT call, a version, a constructor), `main`
+    /// calling it, and `dlmain`, which `dlopen`s each path it is given.
+    fn malformed() {
+        Fixture::new("malformed")
+            .libc_exe(
+                "libmal.so",
+                &["mal.c"],
+                &["-shared", "-fPIC", "-Wl,-soname,libmal.so", "-Wl,--version-script={src}/mal.map"],
+            )
+            .libc_exe("main", &["main.c"], &["-L.", "-lmal"])
+            .libc_exe("dlmain", &["dlmain.c"], &[])
+    }
+}
+
 // Regression fixtures: one program per bug found by the conformance commands.
 case! {
     /// `freeres`: calls libc's `__libc_freeres` as valgrind does at exit.

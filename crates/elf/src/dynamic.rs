@@ -8,19 +8,19 @@
 //! which is what the gABI asks of a loader.
 //!
 //! Two glibc behaviours are kept on purpose. When a tag repeats, the last entry wins (glibc
-//! overwrites its `l_info` slot). And the entry sizes glibc `assert`s on (`DT_SYMENT`,
-//! `DT_RELAENT`, `DT_RELRENT`, `DT_PLTREL`) are checked here, so a malformed object fails the load
-//! with an error instead of being misread; x86-64 has no `Rel` relocations at all
+//! overwrites its `l_info` slot). And the entry sizes glibc `assert`s on (`DT_RELAENT`,
+//! `DT_RELRENT`, `DT_PLTREL`) are checked here, so a malformed object fails the load with an
+//! error instead of being misread (glibc 2.36 never reads `DT_SYMENT`, nor do we); x86-64 has no `Rel` relocations at all
 //! (`ELF_MACHINE_NO_REL`), so `DT_REL` is refused too. What `DT_RUNPATH` does to `DT_RPATH`, and
 //! what `DT_FLAGS` implies for the legacy tags, is left to the linker: this table is a faithful
 //! copy of the file, not an interpretation of it.
 
 use crate::consts::{
     DT_FLAGS_1, DT_GNU_HASH, DT_NEEDED, DT_NULL, DT_NUM, DT_PLTREL, DT_REL, DT_RELA, DT_RELACOUNT, DT_RELAENT, DT_RELR,
-    DT_RELRENT, DT_SYMENT, DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM,
+    DT_RELRENT, DT_VERDEF, DT_VERDEFNUM, DT_VERNEED, DT_VERNEEDNUM, DT_VERSYM,
 };
 use crate::error::{Error, Result};
-use crate::types::{Dyn, RELA_SIZE, RELR_SIZE, SYM_SIZE};
+use crate::types::{Dyn, RELA_SIZE, RELR_SIZE};
 
 /// Number of tags stored by index in [`DynamicInfo::tags`]: `DT_NULL ..= DT_RELRENT`.
 pub const DT_NUM_TAGS: usize = DT_NUM;
@@ -110,9 +110,6 @@ impl DynamicInfo {
         if self.get(DT_RELR).is_some() && self.get(DT_RELRENT).unwrap_or(0) != RELR_SIZE as u64 {
             return Err(Error("DT_RELRENT does not match the size of Elf64_Relr"));
         }
-        if self.get(DT_SYMENT).is_some_and(|v| v != SYM_SIZE as u64) {
-            return Err(Error("DT_SYMENT does not match the size of Elf64_Sym"));
-        }
         Ok(())
     }
 
@@ -138,7 +135,7 @@ pub fn needed(dyns: &[Dyn]) -> impl Iterator<Item = u64> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consts::{DT_RPATH, DT_RUNPATH, DT_STRTAB};
+    use crate::consts::{DT_RPATH, DT_RUNPATH, DT_STRTAB, DT_SYMENT};
 
     fn d(d_tag: i64, d_val: u64) -> Dyn {
         Dyn { d_tag, d_val }
@@ -191,7 +188,8 @@ mod tests {
         assert!(bad(&[d(DT_RELA, 0x100), d(DT_RELAENT, 16)]));
         assert!(bad(&[d(DT_RELA, 0x100)]));
         assert!(bad(&[d(DT_RELR, 0x100), d(DT_RELRENT, 4)]));
-        assert!(bad(&[d(DT_SYMENT, 16)]));
+        // glibc 2.36 never reads DT_SYMENT: symbols are 24 bytes whatever it says.
+        assert!(!bad(&[d(DT_SYMENT, 16)]));
         assert!(!bad(&[
             d(DT_RELA, 0x100),
             d(DT_RELAENT, 24),

@@ -170,21 +170,30 @@ impl Dso {
             .iter()
             .find(|p| p.p_type == PT_DYNAMIC)
             .ok_or(elf::Error("object file has no dynamic section"))?;
-        let count = dyn_ph.p_memsz / core::mem::size_of::<Dyn>() as u64;
-        let dynv: &'static [Dyn] = image.slice(dyn_ph.p_vaddr, count)?;
+        let dynv = dynamic_array(&image, dyn_ph.p_vaddr)?;
+        // A library whose dynamic section says nothing cannot be linked.
+        if kind == Kind::Library && dynv.first().is_none_or(|d| d.d_tag == DT_NULL) {
+            return Err(elf::Error("object file has no dynamic section"));
+        }
         let dynamic = DynamicInfo::parse(dynv)?;
 
-        let strsz = dynamic.get(DT_STRSZ).unwrap_or(0);
+        // glibc never reads DT_STRSZ: strings run to their NUL, which must
+        // come before the end of the string table's segment.
         let strtab = match dynamic.get(DT_STRTAB) {
-            Some(addr) => StrTab::new(image.bytes_at(addr, strsz)?),
+            Some(addr) => StrTab::new(image.rest_of_segment(addr)?),
             None => StrTab::new(&[]),
         };
+        // A GNU hash table without buckets makes the object define nothing
+        // (glibc skips it in every lookup); it still hides any DT_HASH.
+        let no_buckets = dynamic
+            .gnu_hash
+            .is_some_and(|addr| image.read::<u32>(addr).is_ok_and(|&n| n == 0));
         let gnu_hash = match dynamic.gnu_hash {
-            Some(addr) => Some(GnuHash::parse(&image, addr)?),
-            None => None,
+            Some(addr) if !no_buckets => Some(GnuHash::parse(&image, addr)?),
+            _ => None,
         };
         let sysv_hash = match dynamic.get(DT_HASH) {
-            Some(addr) if gnu_hash.is_none() => Some(SysvHash::parse(&image, addr)?),
+            Some(addr) if dynamic.gnu_hash.is_none() => Some(SysvHash::parse(&image, addr)?),
             _ => None,
         };
         let hashed = match (&gnu_hash, &sysv_hash) {
@@ -206,10 +215,33 @@ impl Dso {
             }
             _ => None,
         };
-        let soname = match dynamic.get(DT_SONAME) {
-            Some(off) => Some(strtab.get(off)?),
-            None => None,
-        };
+        // glibc reads a DT_SONAME only when it compares names: one that is
+        // out of range makes the object nameless, not unloadable.
+        let soname = dynamic.get(DT_SONAME).and_then(|off| strtab.get(off).ok());
+        // The names the search reads must all be there.
+        for d in dynv
+            .iter()
+            .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_RPATH | DT_RUNPATH))
+        {
+            strtab.get(d.d_val)?;
+        }
+        // Initializers and finalizers: their arrays lie inside the object.
+        for (array, size) in [
+            (DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ),
+            (DT_INIT_ARRAY, DT_INIT_ARRAYSZ),
+            (DT_FINI_ARRAY, DT_FINI_ARRAYSZ),
+        ] {
+            if let Some(addr) = dynamic.get(array) {
+                let len = dynamic.get(size).unwrap_or(0);
+                if len > 0 && image.bytes_at(addr, len).is_err() {
+                    return Err(elf::Error(
+                        "initializer or finalizer array outside the loadable segments",
+                    ));
+                }
+            }
+        }
+        // A symbol's version index names an entry of the version table.
+        let versions = (dynamic.verdef.is_some() || dynamic.verneed.is_some()).then_some(());
         let mut dso = Dso {
             name,
             requested,
@@ -254,17 +286,27 @@ impl Dso {
         };
         dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some() || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
         dso.read_versions()?;
-        dso.tls = phdrs.iter().find(|p| p.p_type == PT_TLS && p.p_memsz > 0).map(|p| {
-            let align = (p.p_align as usize).max(1);
-            crate::tls::TlsModule {
-                image: base.wrapping_add(p.p_vaddr as usize),
-                filesz: p.p_filesz as usize,
-                memsz: p.p_memsz as usize,
-                align,
-                firstbyte_offset: p.p_vaddr as usize & (align - 1),
-                ..Default::default()
+        // (Only the symbols a hash table reaches are known to be symbols:
+        // the table's true length is not recorded anywhere.)
+        if let (Some(versym), Some(())) = (dso.versym, versions) {
+            let known = dso.versions.len().max(2);
+            let reached = &versym[..versym.len().min(hashed as usize)];
+            if reached.iter().any(|&v| usize::from(v & VERSYM_VERSION) >= known) {
+                return Err(elf::Error("symbol version index out of range"));
             }
-        });
+        }
+        dso.tls = match phdrs.iter().find(|p| p.p_type == PT_TLS && p.p_memsz > 0) {
+            Some(p) => Some(tls_module(&image, base, p)?),
+            None => None,
+        };
+        // RELRO is made read-only with `mprotect`: a range outside the
+        // object would change the protection of whatever lies there.
+        if let Some(p) = phdrs.iter().find(|p| p.p_type == PT_GNU_RELRO) {
+            let end = p.p_vaddr.checked_add(p.p_memsz);
+            if !end.is_some_and(|end| covered_by_loads(phdrs, p.p_vaddr, end)) {
+                return Err(elf::Error("PT_GNU_RELRO segment outside the loadable segments"));
+            }
+        }
         let (lo, hi) = span(phdrs);
         dso.map_start = base.wrapping_add(lo as usize);
         dso.map_end = base.wrapping_add(hi as usize);
@@ -431,6 +473,67 @@ impl Dso {
     pub fn bind_now(&self) -> bool {
         self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0 || self.dynamic.flags_1 & DF_1_NOW != 0
     }
+}
+
+/// The dynamic array at link-time address `vaddr`, up to and including its
+/// `DT_NULL` (or to the end of its segment).  glibc reads it up to `DT_NULL`
+/// whatever `p_memsz` says; so do we, but never past the segment.
+fn dynamic_array(image: &Image<'static>, vaddr: u64) -> Result<&'static [Dyn], DecodeError> {
+    let size = core::mem::size_of::<Dyn>() as u64;
+    let room = image.rest_of_segment(vaddr)?.len() as u64 / size;
+    let all: &'static [Dyn] = image.slice(vaddr, room)?;
+    match all.iter().position(|d| d.d_tag == DT_NULL) {
+        Some(i) => Ok(&all[..=i]),
+        None if all.is_empty() => Err(elf::Error("object file has no dynamic section")),
+        None => Ok(all),
+    }
+}
+
+/// The TLS module of a `PT_TLS` segment, once its initialization image is
+/// known to lie inside the object (it is copied into every thread's block).
+fn tls_module(image: &Image<'static>, base: usize, p: &Phdr) -> Result<crate::tls::TlsModule, DecodeError> {
+    if p.p_filesz > p.p_memsz {
+        return Err(elf::Error("PT_TLS segment has a file size larger than its memory size"));
+    }
+    if p.p_align > 1 && !p.p_align.is_power_of_two() {
+        return Err(elf::Error("PT_TLS segment alignment is not a power of two"));
+    }
+    if p.p_filesz > 0 && image.bytes_at(p.p_vaddr, p.p_filesz).is_err() {
+        return Err(elf::Error("PT_TLS segment outside the loadable segments"));
+    }
+    let (Ok(memsz), Ok(align)) = (usize::try_from(p.p_memsz), usize::try_from(p.p_align.max(1))) else {
+        return Err(elf::Error("PT_TLS segment too large"));
+    };
+    Ok(crate::tls::TlsModule {
+        image: base.wrapping_add(p.p_vaddr as usize),
+        filesz: p.p_filesz as usize,
+        memsz,
+        align,
+        firstbyte_offset: p.p_vaddr as usize & (align - 1),
+        ..Default::default()
+    })
+}
+
+/// True when `PT_LOAD` segments cover every byte of `[start, end)` (adjacent
+/// segments may share the range).  Each step moves to the end of a segment,
+/// so the walk takes at most one step per segment.
+pub fn covered_by_loads(phdrs: &[Phdr], start: u64, end: u64) -> bool {
+    let mut at = start;
+    for _ in 0..=phdrs.len() {
+        if at >= end {
+            return true;
+        }
+        let next = phdrs
+            .iter()
+            .filter(|p| p.p_type == PT_LOAD)
+            .filter_map(|p| Some((p.p_vaddr, p.p_vaddr.checked_add(p.p_memsz)?)))
+            .find(|&(lo, hi)| lo <= at && at < hi);
+        match next {
+            Some((_, hi)) => at = hi,
+            None => return false,
+        }
+    }
+    at >= end
 }
 
 /// How many entries `DT_SYMTAB` has.  ELF does not record it: the hash

@@ -65,9 +65,8 @@ impl Linker {
     fn fixup(&self, id: DsoId, index: usize) -> usize {
         let (addr, ifunc, slot, note) = crate::grace::read(|| {
             let dso = &self.objs[id];
-            let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
-            let count = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0) / core::mem::size_of::<Rela>() as u64;
-            let r = match dso.image.slice::<Rela>(jmprel, count).ok().and_then(|t| t.get(index)) {
+            let plts = crate::reloc::rela_tables(dso).map_or(&[][..], |(_, plts)| plts);
+            let r = match plts.get(index) {
                 Some(r) if r.r_type() == R_X86_64_JUMP_SLOT => *r,
                 _ => crate::diag::LoadError::new(
                     crate::diag::LOADING,

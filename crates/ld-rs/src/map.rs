@@ -81,25 +81,30 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     let ehdr = match elf::parse_ehdr(head) {
         Ok(e) => *e,
         Err(e) if e == elf::Error::WRONG_MACHINE => return Err(OpenError::WrongMachine),
-        Err(e) if e == elf::Error::WRONG_CLASS => return Err(OpenError::WrongClass),
+        // Any class but ELFCLASS64 is reported as glibc does, as the other one.
+        Err(e) if e == elf::Error::WRONG_CLASS || head.starts_with(b"\x7fELF") && head.len() >= 16 && head[4] != 2 => {
+            return Err(OpenError::WrongClass)
+        }
         Err(e) => return Err(OpenError::Bad(e.0)),
     };
     let (off, len) = elf::phdr_range(&ehdr).map_err(|e| OpenError::Bad(e.0))?;
-    let phdrs: Vec<Phdr> = if off.checked_add(len).is_some_and(|end| end <= head.len()) {
-        elf::phdrs(head, &ehdr).map_err(|e| OpenError::Bad(e.0))?.to_vec()
-    } else {
-        // The headers lie beyond the first read (post-link tools such as
-        // BOLT put them at the end of the file): read just them.
-        let mut buf = vec![0u64; len.div_ceil(8)];
-        let bytes = elf::pod::as_bytes_mut(&mut buf);
-        let got = fd.pread_full(&mut bytes[..len], off as u64).map_err(OpenError::Sys)?;
-        if got < len {
-            return Err(OpenError::Bad("file too short"));
+    // The headers are copied into an aligned buffer: from the first read when
+    // it holds them (at any offset, aligned or not, as glibc reads them), else
+    // read on their own (post-link tools such as BOLT put them at the end).
+    let mut buf = vec![0u64; len.div_ceil(8)];
+    let bytes = &mut elf::pod::as_bytes_mut(&mut buf)[..len];
+    match off.checked_add(len).and_then(|end| head.get(off..end)) {
+        Some(held) => bytes.copy_from_slice(held),
+        None => {
+            let got = fd.pread_full(bytes, off as u64).map_err(OpenError::Sys)?;
+            if got < len {
+                return Err(OpenError::Bad("cannot read file data"));
+            }
         }
-        elf::pod::read_slice::<Phdr>(elf::pod::as_bytes(&buf), 0, ehdr.e_phnum as usize)
-            .map_err(|e| OpenError::Bad(e.0))?
-            .to_vec()
-    };
+    }
+    let phdrs: Vec<Phdr> = elf::pod::read_slice::<Phdr>(elf::pod::as_bytes(&buf), 0, ehdr.e_phnum as usize)
+        .map_err(|e| OpenError::Bad(e.0))?
+        .to_vec();
     Ok(Opened {
         fd,
         ehdr,
@@ -171,11 +176,31 @@ fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
     let (Some(first), Some(last)) = (loads().next(), loads().next_back()) else {
         return Err("object file has no loadable segments");
     };
+    // A PT_DYNAMIC without file bytes marks a separate debug-info file.
+    let dynamic = || file.phdrs.iter().filter(|p| p.p_type == PT_DYNAMIC);
+    if dynamic().next().is_none() || dynamic().any(|p| p.p_filesz == 0) {
+        return Err("object file has no dynamic section");
+    }
     // Segments must not overlap: glibc checks that the first one's file
     // mapping ends before the last one starts (when there are gaps to protect).
     let has_holes = loads().zip(loads().skip(1)).any(|(a, b)| map_end(a) != map_start(b));
     if file.ehdr.e_type == ET_DYN && has_holes && map_start(last) < map_end(first) {
         return Err("ELF load command address/offset not page-aligned");
+    }
+    // Each segment is mapped over the pages of the ones before it: they
+    // must come in ascending order, no two sharing a page (the gABI's order;
+    // glibc maps overlapping ones and runs what they overwrote).
+    let page_end = |p: &Phdr| {
+        p.p_vaddr
+            .checked_add(p.p_memsz)
+            .and_then(|e| e.checked_add(page - 1))
+            .map(|e| e & !(page - 1))
+    };
+    if loads()
+        .zip(loads().skip(1))
+        .any(|(a, b)| page_end(a).is_none_or(|end| map_start(b) < end))
+    {
+        return Err("ELF load commands overlap or are out of order");
     }
     for p in loads() {
         if p.p_filesz > p.p_memsz {
@@ -188,9 +213,6 @@ fn check_loads(file: &Opened, page: u64) -> Result<(), &'static str> {
         if p.p_vaddr.checked_add(p.p_memsz).is_none() {
             return Err("ELF load command address out of range");
         }
-    }
-    if !file.phdrs.iter().any(|p| p.p_type == PT_DYNAMIC) {
-        return Err("object file has no dynamic section");
     }
     Ok(())
 }
@@ -226,15 +248,34 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
     }
     let (phdr_copy, phdrs) = PhdrCopy::new(&file.phdrs);
     // SAFETY: [start, start+len) is our reservation, which stays mapped for the
-    // life of the object; the `Image` only hands out sub-ranges lying inside
-    // readable PT_LOAD segments, never the inaccessible holes.
-    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(start as *const u8, len) };
+    // life of the object.
+    let image = unsafe { image_of(start, len, lo, phdrs) };
     Ok(Mapped {
         base,
         phdrs,
-        image: Image::new(bytes, lo, phdrs),
+        image,
         phdr_copy,
     })
+}
+
+/// The `Image` of an object whose span `[lo, lo + len)` (link-time
+/// addresses) is mapped at run-time address `start`.
+///
+/// A program linked at address 0 and run by root is mapped at address 0
+/// (glibc runs such a file too), and no Rust slice may start at the null
+/// address: the view then starts one byte later.  That byte is the first of
+/// the ELF magic, which no table the loader reads can start at (they are
+/// all aligned), so nothing is lost.
+///
+/// # Safety
+/// `[start, start + len)` stays mapped for as long as the image is used; the
+/// `Image` only hands out sub-ranges inside readable `PT_LOAD` segments,
+/// never the inaccessible holes between them.
+pub unsafe fn image_of(start: usize, len: usize, lo: u64, phdrs: &'static [Phdr]) -> Image<'static> {
+    let skip = usize::from(start == 0 && len > 0);
+    // SAFETY: the caller's contract; the pointer is not null (skipped above).
+    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts((start + skip) as *const u8, len - skip) };
+    Image::new(bytes, lo + skip as u64, phdrs)
 }
 
 fn map_one(file: &Opened, p: &Phdr, base: usize, page: usize) -> Result<(), &'static str> {

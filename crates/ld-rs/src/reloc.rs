@@ -67,6 +67,68 @@ struct Cache {
     tls: Option<(DsoId, usize)>,
 }
 
+/// An object's `DT_RELA` and `DT_JMPREL` tables, as glibc reads them.
+///
+/// A tag that is present names an address even when its value is 0 (the
+/// ELF header: glibc reads relocations there).  glibc walks a table while
+/// an entry *starts* before its end, so a size that is not a multiple of 24
+/// counts its last, partial entry whole; and when the static linker counted
+/// the PLT's relocations in `DT_RELASZ` too, they are applied once.  A
+/// `DT_RELA` table reaching into the PLT's stops where the PLT's starts.
+pub fn rela_tables(dso: &crate::dso::Dso) -> Result<(&'static [Rela], &'static [Rela]), elf::Error> {
+    let entsize = core::mem::size_of::<Rela>() as u64;
+    let d = &dso.dynamic;
+    let plt = d.get(DT_JMPREL).map(|a| (a, d.get(DT_PLTRELSZ).unwrap_or(0)));
+    let rela = d.get(DT_RELA).map(|a| {
+        let mut size = d.get(DT_RELASZ).unwrap_or(0);
+        if let Some((p, psz)) = plt {
+            if a.checked_add(size).is_some_and(|end| Some(end) == p.checked_add(psz)) && p >= a {
+                size -= psz;
+            }
+            // Only a partial last entry may reach into the PLT's table.
+            if a < p && p - a < size && size - (p - a) < entsize {
+                size = p - a;
+            }
+        }
+        (a, size)
+    });
+    let table = |t: Option<(u64, u64)>| match t {
+        // The partial entry is read whole only where the segment holds it
+        // (glibc reads on into whatever follows).
+        Some((addr, size)) => dso
+            .image
+            .slice::<Rela>(addr, size.div_ceil(entsize))
+            .or_else(|_| dso.image.slice::<Rela>(addr, size / entsize)),
+        None => Ok(&[][..]),
+    };
+    Ok((table(rela)?, table(plt)?))
+}
+
+/// True when `table` lies over the object's ELF header, as a `DT_JMPREL`
+/// of 0 does: there are no relocations there, and glibc, reading the
+/// header's bytes as some, fails or leaves the PLT unbound.
+fn over_header(dso: &crate::dso::Dso, table: &[Rela]) -> bool {
+    let Some(p) = dso.phdrs.iter().find(|p| p.p_type == PT_LOAD && p.p_offset == 0) else {
+        return false;
+    };
+    let lo = dso.base.wrapping_add(p.p_vaddr as usize);
+    let hi = lo.wrapping_add(core::mem::size_of::<elf::Ehdr>());
+    let r = table.as_ptr_range();
+    !table.is_empty() && (r.start as usize) < hi && lo < r.end as usize
+}
+
+/// glibc's words for a relocation type it does not apply (`plt`: met in a
+/// lazily bound PLT): `unexpected reloc type 0x` and two hex digits, eight
+/// for a type above 0xff.
+fn bad_type(ty: u32, plt: bool) -> diag::Msg {
+    let msg = diag::Msg::new().s(if plt {
+        &b"unexpected PLT reloc type 0x"[..]
+    } else {
+        b"unexpected reloc type 0x"
+    });
+    msg.hex(ty as u64, if ty > 0xff { 8 } else { 2 })
+}
+
 impl Linker {
     /// Applies every relocation of object `id`.
     pub fn relocate(&mut self, id: DsoId, scope: &[DsoId]) -> Result<(), LoadError> {
@@ -110,34 +172,25 @@ impl Linker {
             }
         }
 
-        // DT_RELA and DT_JMPREL (the PLT's).  When the static linker counted
-        // the PLT relocations in DT_RELASZ too, they are applied once.
-        let rela = dso.dynamic.get(DT_RELA).unwrap_or(0);
-        let mut relasz = dso.dynamic.get(DT_RELASZ).unwrap_or(0);
-        let jmprel = dso.dynamic.get(DT_JMPREL).unwrap_or(0);
-        let pltsz = dso.dynamic.get(DT_PLTRELSZ).unwrap_or(0);
-        if jmprel != 0 && rela != 0 && rela + relasz == jmprel + pltsz && jmprel >= rela {
-            relasz -= pltsz;
-        }
-        let entsize = core::mem::size_of::<Rela>() as u64;
-        let relas: &'static [Rela] = if rela != 0 {
-            img.slice(rela, relasz / entsize).map_err(|e| bad(e.0.as_bytes()))?
-        } else {
-            &[]
-        };
-        let plts: &'static [Rela] = if jmprel != 0 {
-            img.slice(jmprel, pltsz / entsize).map_err(|e| bad(e.0.as_bytes()))?
-        } else {
-            &[]
-        };
+        // DT_RELA and DT_JMPREL (the PLT's).
+        let (relas, plts) = rela_tables(dso).map_err(|e| bad(e.0.as_bytes()))?;
 
+        // PLT slots are bound on first call unless binding now was asked
+        // for; a lazy PLT holds only the types glibc accepts there.
+        let want_lazy = !(self.config.bind_now || dso.bind_now() || plts.is_empty());
+        if want_lazy {
+            if let Some(r) = plts
+                .iter()
+                .find(|r| !matches!(r.r_type(), R_X86_64_JUMP_SLOT | R_X86_64_IRELATIVE | R_X86_64_TLSDESC))
+            {
+                return Err(bad(bad_type(r.r_type(), true).bytes()));
+            }
+        }
         let textrel = dso.textrel;
         if textrel {
             self.set_text_writable(id, true);
         }
-        // PLT slots are bound on first call unless binding now was asked for.
-        let lazy =
-            !(self.config.bind_now || self.objs[id].bind_now() || plts.is_empty()) && self.prepare_lazy(id, plts);
+        let lazy = want_lazy && self.prepare_lazy(id, plts);
 
         let mut cache = Cache {
             sym: 0,
@@ -195,6 +248,16 @@ impl Linker {
         if textrel {
             self.set_text_writable(id, false);
         }
+        // Checked last, so that the relocations read there fail first with
+        // glibc's message where glibc has one.
+        let dso = &self.objs[id];
+        if over_header(dso, relas) || over_header(dso, plts) {
+            return Err(LoadError::new(
+                diag::LOADING,
+                dso.display_name(),
+                b"relocation table overlaps the ELF header",
+            ));
+        }
         self.objs[id].relocated = true;
         Ok(())
     }
@@ -209,21 +272,7 @@ impl Linker {
         let dso = &self.objs[id];
         // An object linked `-z now` is never lazy.
         let lazy = lazy && !(dso.bind_now() || dso.dynamic.get(DT_BIND_NOW).is_some());
-        let table = |addr: i64, size: i64| -> &'static [Rela] {
-            match (dso.dynamic.get(addr), dso.dynamic.get(size)) {
-                (Some(a), Some(n)) => dso
-                    .image
-                    .slice(a, n / core::mem::size_of::<Rela>() as u64)
-                    .unwrap_or(&[]),
-                _ => &[],
-            }
-        };
-        let mut relas = table(DT_RELA, DT_RELASZ);
-        let plts = table(DT_JMPREL, DT_PLTRELSZ);
-        // The PLT's relocations counted in DT_RELASZ too are walked once.
-        if !plts.is_empty() && relas.len() >= plts.len() && relas.as_ptr_range().end == plts.as_ptr_range().end {
-            relas = &relas[..relas.len() - plts.len()];
-        }
+        let (relas, plts) = rela_tables(dso).unwrap_or((&[], &[]));
         let mut last: Option<(u32, Class)> = None;
         for (r, in_plt) in relas.iter().map(|r| (r, false)).chain(plts.iter().map(|r| (r, true))) {
             let ty = r.r_type();
@@ -308,10 +357,19 @@ impl Linker {
         let place = base.wrapping_add(r.r_offset as usize);
         let ty = r.r_type();
         let addend = r.r_addend as usize;
+        // The type is checked first, as glibc does (it never checks the place).
         let width = match ty {
             R_X86_64_NONE => return Ok(()),
             R_X86_64_PC32 | R_X86_64_32 | R_X86_64_32S => 4,
-            _ => 8,
+            R_X86_64_RELATIVE | R_X86_64_IRELATIVE | R_X86_64_64 | R_X86_64_GLOB_DAT | R_X86_64_JUMP_SLOT
+            | R_X86_64_COPY | R_X86_64_TLSDESC | R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => 8,
+            _ => {
+                return Err(LoadError::new(
+                    diag::LOADING,
+                    dso.display_name(),
+                    bad_type(ty, false).bytes(),
+                ))
+            }
         };
         if !(dso.writable(place, width) || dso.textrel && dso.inside_load(place, width)) {
             return Err(LoadError::new(
@@ -394,7 +452,7 @@ impl Linker {
                 // SAFETY: the descriptor's second word is inside the writable range checked above.
                 unsafe { ((place + 8) as *mut usize).write_unaligned(arg) };
             }
-            R_X86_64_DTPMOD64 | R_X86_64_DTPOFF64 | R_X86_64_TPOFF64 => {
+            _ => {
                 // TLS: the symbol's module and its offset in that module's block.
                 let (def, value) = self.resolve_tls(id, r.r_sym(), scope, cache)?;
                 let Some(tls) = self.objs[def].tls else {
@@ -421,13 +479,6 @@ impl Linker {
                     }
                 };
                 write(v);
-            }
-            _ => {
-                let msg = match elf::reloc_type_name(ty) {
-                    Some(name) => diag::Msg::new().s(b"unsupported relocation type ").s(name.as_bytes()),
-                    None => diag::Msg::new().s(b"unexpected reloc type 0x").hex(ty as u64, 2),
-                };
-                return Err(LoadError::new(diag::LOADING, dso.display_name(), msg.bytes()));
             }
         }
         Ok(())

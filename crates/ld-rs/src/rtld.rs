@@ -268,6 +268,10 @@ pub fn run(mut st: Startup) -> Handover {
     let main = main.unwrap_or_else(|e| e.die());
     // ld-rs itself, so its name is known when a library asks for it.
     ld.add_self(if explicit { Some(own_argv0) } else { None });
+    // A loader named as the program is refused (glibc's check, by soname).
+    if explicit && ld.config.mode == Mode::Run {
+        ld.refuse_loader(main);
+    }
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
     runtime.vdso_loaded(ld);
@@ -361,11 +365,9 @@ impl Linker {
             .find(|p| p.p_type == PT_PHDR)
             .map_or(0, |p| st.aux.phdr.wrapping_sub(p.p_vaddr as usize));
         let (lo, hi) = crate::dso::span(phdrs);
-        // SAFETY: the kernel mapped every PT_LOAD of the program in [lo, hi) + base;
-        // `Image` hands out only ranges inside readable PT_LOADs.
-        let bytes: &'static [u8] =
-            unsafe { core::slice::from_raw_parts(base.wrapping_add(lo as usize) as *const u8, (hi - lo) as usize) };
-        let image = Image::new(bytes, lo, phdrs);
+        // SAFETY: the kernel mapped every PT_LOAD of the program in [lo, hi) + base,
+        // for the life of the process.
+        let image = unsafe { map::image_of(base.wrapping_add(lo as usize), (hi - lo) as usize, lo, phdrs) };
         let mut dso = Dso::new(Kind::Main, Vec::new(), Vec::new(), base, phdrs, image)
             .map_err(|e| LoadError::new(diag::LOADING, diag::progname(), e.0.as_bytes()))?;
         dso.entry = st.aux.entry;
@@ -443,6 +445,23 @@ impl Linker {
         if let Ok(mut dso) = Dso::new(Kind::Interpreter, name, requested, base, phdrs, image) {
             dso.relocated = true;
             self.push(dso);
+        }
+    }
+
+    /// Exits with glibc's line when the program has our own `DT_SONAME`: it
+    /// is a dynamic loader (ours or another of its name), which cannot run
+    /// under a loader already in place.
+    fn refuse_loader(&self, main: DsoId) {
+        let own = self
+            .objs
+            .iter()
+            .find(|d| d.kind == Kind::Interpreter)
+            .and_then(|d| d.soname);
+        if let (Some(own), Some(soname)) = (own, self.objs[main].soname) {
+            if own == soname {
+                Msg::new().s(own).s(b": loader cannot load itself").write_line(2);
+                sys::exit(127);
+            }
         }
     }
 
@@ -663,6 +682,9 @@ impl Linker {
             // A position-independent executable is a program, not a library.
             if d.dynamic.flags_1 & DF_1_PIE != 0 {
                 Err(&b"cannot dynamically load position-independent executable"[..])
+            } else if self.started && d.dynamic.flags_1 & DF_1_NOOPEN != 0 {
+                // Linked `-z nodlopen`: loaded at start-up only.
+                Err(&b"shared object cannot be dlopen()ed"[..])
             } else {
                 Ok(d)
             }
