@@ -412,6 +412,17 @@ case! {
     }
 }
 
+// Hardening: what a process under the loader may and may not map.
+case! {
+    /// `relro` (reads /proc/self/maps: W+X mappings, every object's RELRO, the loader's
+    /// `_rtld_global_ro`) and `libhard.so`, which it `dlopen`s when named.
+    fn hardening() {
+        Fixture::new("hardening")
+            .libc_exe("libhard.so", &["libhard.c"], &["-shared", "-fPIC"])
+            .libc_exe("relro", &["relro.c"], &["-ldl"])
+    }
+}
+
 // Regression fixtures: one program per bug found by the conformance commands.
 case! {
     /// `freeres`: calls libc's `__libc_freeres` as valgrind does at exit.

@@ -335,6 +335,9 @@ pub fn run(mut st: Startup) -> Handover {
     if let Err(e) = runtime.before_init(ld, &st) {
         e.die();
     }
+    // relro: ld-rs's own too, now that start-up has written its last
+    // relocated static (the C library's read-only record among them).
+    ld.protect_own_relro();
     if stats {
         ld.print_statistics(arch::cycles().wrapping_sub(t_start), t_reloc, t_load);
     }
@@ -896,15 +899,31 @@ impl Linker {
         let _ = unsafe { sys::mprotect(page, self.page, prot) };
     }
 
-    /// Makes `PT_GNU_RELRO` read-only.
+    /// Makes `PT_GNU_RELRO` read-only (ld-rs's own waits for the end of
+    /// start-up, the vDSO's is the kernel's).
     pub fn protect_relro(&self, id: DsoId) {
         let dso = &self.objs[id];
-        if matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
-            return;
+        if !matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
+            self.mprotect_relro(dso);
         }
+    }
+
+    /// Makes ld-rs's own `PT_GNU_RELRO` read-only: its GOT, `.dynamic`,
+    /// `.data.rel.ro` and `_rtld_global_ro`, as glibc's loader protects its
+    /// own at the end of start-up.  Nothing of the loader writes there
+    /// afterwards: statics that change are mutable, which puts them in
+    /// `.data` or `.bss`.
+    fn protect_own_relro(&self) {
+        if let Some(dso) = self.objs.iter().find(|d| d.kind == Kind::Interpreter) {
+            self.mprotect_relro(dso);
+        }
+    }
+
+    fn mprotect_relro(&self, dso: &Dso) {
+        // Dso::new checked that the range lies inside the object's segments.
         for p in dso.phdrs.iter().filter(|p| p.p_type == PT_GNU_RELRO) {
             let start = dso.base.wrapping_add(p.p_vaddr as usize) & !(self.page - 1);
-            let end = dso.base.wrapping_add((p.p_vaddr + p.p_memsz) as usize) & !(self.page - 1);
+            let end = dso.base.wrapping_add(p.p_vaddr.wrapping_add(p.p_memsz) as usize) & !(self.page - 1);
             if end > start {
                 // SAFETY: the object's own RELRO pages; nothing writes them after relocation.
                 let _ = unsafe { sys::mprotect(start, end - start, sys::PROT_READ) };

@@ -33,8 +33,11 @@ use layout::{RDebug, RtldGlobal, RtldGlobalRo};
 /// `_rtld_global@@GLIBC_PRIVATE`.
 #[no_mangle]
 pub static mut _rtld_global: RtldGlobal = unsafe_zeroed_gl();
-/// `_rtld_global_ro@@GLIBC_PRIVATE`.
+/// `_rtld_global_ro@@GLIBC_PRIVATE`: written during start-up only, then
+/// read-only with the rest of ld-rs's `PT_GNU_RELRO` (glibc's
+/// `elf/tst-relro-ldso` wants it there: libc trusts its function pointers).
 #[no_mangle]
+#[link_section = ".data.rel.ro"]
 pub static mut _rtld_global_ro: RtldGlobalRo = unsafe_zeroed_glro();
 /// `__libc_stack_end@@GLIBC_2.2.5`: the initial stack pointer (&argc).
 #[no_mangle]
