@@ -466,9 +466,17 @@ case! {
     /// `libprovider.so` and `libuser.so` (binds to it without needing it, -z lazy),
     /// `libunique.so` (an STB_GNU_UNIQUE symbol), `libnodelete.so` (-z nodelete),
     /// `libtlsdtor.so` (a thread_local with a destructor), `libneeds_missing.so` (needs
-    /// libprovider.so and an undefined function), `libcloser.so` (its destructor dlcloses).
+    /// libprovider.so and an undefined function), `libcloser.so` (its destructor dlcloses),
+    /// and a dependency cycle `libcyc_a.so` -> `libcyc_b.so` -> (`libcyc_c.so` ->
+    /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor.
     fn lifetime() {
         let lib = ["-shared", "-fPIC"];
+        let cyc = |name: &str, deps: &[&'static str]| -> Vec<&'static str> {
+            let define: &'static str = Box::leak(format!("-DNAME=\"{name}\"").into_boxed_str());
+            let mut flags = vec!["-shared", "-fPIC", define, "-Wl,--no-as-needed", "-L.", "-Wl,-rpath,$ORIGIN"];
+            flags.extend_from_slice(deps);
+            flags
+        };
         Fixture::new("lifetime")
             .libc_exe("libcycle.so", &["cycle.cpp"], &["-shared", "-fPIC", "-O2", "-lstdc++"])
             .libc_exe("libprovider.so", &["provider.c"], &lib)
@@ -482,6 +490,13 @@ case! {
                 &["-shared", "-fPIC", "-Wl,--no-as-needed", "-L.", "-lprovider", "-Wl,-rpath,$ORIGIN"],
             )
             .libc_exe("libcloser.so", &["closer.c"], &lib)
+            // The cycle a -> b -> {c, d}, c -> a: c is built twice, first as the
+            // placeholder a is linked against.
+            .libc_exe("libcyc_d.so", &["member.c"], &["-shared", "-fPIC", "-DNAME=\"d\""])
+            .libc_exe("libcyc_c.so", &["member.c"], &["-shared", "-fPIC", "-DNAME=\"c\""])
+            .libc_exe("libcyc_b.so", &["member.c"], &cyc("b", &["-lcyc_c", "-lcyc_d"]))
+            .libc_exe("libcyc_a.so", &["member.c"], &cyc("a", &["-lcyc_b"]))
+            .libc_exe("libcyc_c.so", &["member.c"], &cyc("c", &["-lcyc_a"]))
             .libc_exe("load", &["load.c"], &["-rdynamic", "-pthread"])
             .libc_exe("semantics", &["semantics.c"], &["-pthread"])
     }

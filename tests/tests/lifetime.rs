@@ -1,6 +1,7 @@
 //! A process that loads and unloads libraries for as long as it lives: what dlclose
 //! unloads and when (glibc's rules: relocation dependencies, NODELETE and how it spreads,
-//! pending thread_local destructors, a failed dlopen, a dlclose made by a finalizer), and
+//! pending thread_local destructors, a failed dlopen, a dlclose made by a finalizer), the
+//! order of constructors and destructors around a dependency cycle, and
 //! a load test — a C++ library with constructors, statics and TLS opened and closed a
 //! thousand times in one thread and in eight — whose memory growth under ld-rs must stay
 //! within a small bound of glibc's, measured in the same test.
@@ -121,6 +122,105 @@ both_ways! {
              libprovider: not loaded, mapped: 0; libneeds_missing mapped: 0\n\
              RTLD_LAZY then: succeeded\n\
              libprovider: destructor\n",
+        )
+    }
+
+    /// A dependency cycle opened at a -> b -> c -> a: constructors in glibc's order (the
+    /// object opened last, its cycle partner c before b), destructors at exit in the order
+    /// of glibc's exit sort.
+    fn cycle_opened_at_its_top() -> Run {
+        semantics("open").arg("./libcyc_a.so").expect_stdout(
+            "init d\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so: yes\n\
+             fini c\n\
+             fini a\n\
+             fini b\n\
+             fini d\n",
+        )
+    }
+
+    /// The same cycle opened at c.
+    fn cycle_opened_in_its_middle() -> Run {
+        semantics("open").arg("./libcyc_c.so").expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so: yes\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n",
+        )
+    }
+
+    /// d opened alone first, then b (bringing a and c), then c, already loaded.
+    fn cycle_member_loaded_first() -> Run {
+        semantics("open").arg("./libcyc_d.so").arg("./libcyc_b.so").arg("./libcyc_c.so").expect_stdout(
+            "init d\n\
+             opened ./libcyc_d.so: yes\n\
+             init a\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so: yes\n\
+             opened ./libcyc_c.so: yes\n\
+             fini a\n\
+             fini b\n\
+             fini c\n\
+             fini d\n",
+        )
+    }
+
+    /// d, loaded as a dependency, opened later as an object of its own: at exit its own
+    /// search list, not its first loader's, decides its place.
+    fn cycle_dependency_opened_later() -> Run {
+        semantics("open").arg("./libcyc_c.so").arg("./libcyc_d.so").expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so: yes\n\
+             opened ./libcyc_d.so: yes\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n",
+        )
+    }
+
+    /// The cycle opened at c, then d: each closed in turn; destructors as glibc's dlclose
+    /// sorts them.
+    fn cycle_closed() -> Run {
+        semantics("open-close").arg("./libcyc_c.so").arg("./libcyc_d.so").expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             dlclose ./libcyc_c.so: 0\n\
+             fini d\n\
+             dlclose ./libcyc_d.so: 0\n",
+        )
+    }
+
+    /// d, then the cycle at a; closing d leaves it to the cycle, closing a unloads all.
+    fn cycle_closed_after_a_member() -> Run {
+        semantics("open-close").arg("./libcyc_d.so").arg("./libcyc_a.so").expect_stdout(
+            "init d\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini c\n\
+             fini a\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n",
         )
     }
 

@@ -29,6 +29,8 @@ pub struct Opened {
     pub root: DsoId,
     /// The objects this call loaded, in load order (empty if `root` was loaded already).
     pub new: Vec<DsoId>,
+    /// `root`'s search list: itself and what it needs, breadth-first.
+    pub local: Vec<DsoId>,
 }
 
 impl Linker {
@@ -91,7 +93,7 @@ impl Linker {
             self.global.set(global);
         }
         self.assign_dynamic_tls(&new);
-        Ok(Some(Opened { root, new }))
+        Ok(Some(Opened { root, new, local }))
     }
 
     /// Relocates the objects a `dl_load` brought in, dependencies first.
@@ -175,12 +177,17 @@ impl Linker {
     ///
     /// # Safety
     /// The objects are relocated.
-    pub unsafe fn dl_init(&mut self, root: DsoId) {
-        let mut closure = alloc::vec![root];
-        closure.extend(self.objs[root].local_scope.iter().copied().filter(|&d| d != root));
-        let order = crate::init::init_order(self, &closure);
+    pub unsafe fn dl_init(&mut self, root: DsoId, local: &[DsoId]) {
+        let closure = local;
+        let first_time = self.objs[root].initfini.is_none() && self.objs[root].kind != crate::dso::Kind::Main;
+        let fresh_root = first_time && !self.objs[root].init_called;
+        let order = crate::init::dlopen_init_order(self, root, closure, fresh_root);
+        if first_time {
+            // Later sorts follow what glibc keeps as the root's `l_initfini`.
+            let initfini = order.iter().rev().copied().filter(|&d| d != root).collect();
+            self.objs[root].initfini = Some(initfini);
+        }
         let fresh: Vec<DsoId> = order.iter().copied().filter(|&d| !self.objs[d].init_called).collect();
-        self.fini_order.extend(fresh.iter().copied());
         let (argc, argv, envp) = self.argv;
         // SAFETY: the caller's contract.
         unsafe { self.run_inits(&fresh, argc, argv as *const *const u8, envp as *const *const u8) };
@@ -314,12 +321,10 @@ impl Linker {
         if doomed.is_empty() {
             return doomed;
         }
-        // Finalizers as glibc sorts them for `dlclose`: the depth-first
-        // order over the doomed objects in link-map order, reversed, so an
-        // object goes before what it needs and unrelated ones in load order.
-        let order: Vec<DsoId> = crate::init::fini_order(self, &doomed)
+        // Finalizers as glibc sorts them for `dlclose`: the whole link map
+        // sorted for finalization (`fini_order`), the doomed taken in that order.
+        let order: Vec<DsoId> = crate::init::fini_order(self, &self.link_map_order())
             .into_iter()
-            .rev()
             .filter(|d| doomed.contains(d))
             .collect();
         self.closing = true;
@@ -383,7 +388,17 @@ impl Linker {
         if !self.global.iter().all(keep) {
             self.global.set(self.global.iter().copied().filter(keep).collect());
         }
-        self.fini_order.retain(keep);
+        if self
+            .objs
+            .iter()
+            .any(|d| d.initfini.as_ref().is_some_and(|l| !l.iter().all(keep)))
+        {
+            self.objs.for_each_mut(|_, d| {
+                if let Some(l) = d.initfini.as_mut() {
+                    l.retain(keep);
+                }
+            });
+        }
         self.unique.with(|u| u.retain(|(_, f)| keep(&f.dso)));
         self.objs.for_each_mut(|id, d| {
             if !keep(&id) {

@@ -102,6 +102,11 @@ pub struct Dso {
     /// were bound to (glibc's `l_reldeps`): kept loaded while it is.
     /// Changed under the load lock; read by lazy binding without it.
     pub reldeps: Published<Vec<DsoId>>,
+    /// For an object a `dlopen` opened (as the object asked for): its search
+    /// list in the order its initializers were sorted into, itself left
+    /// out (glibc's `l_initfini`), which later sorts follow in place of its
+    /// `DT_NEEDED` entries.
+    pub initfini: Option<Vec<DsoId>>,
     /// A number no other object of the process has had: tells whether an id
     /// seen by a lock-free reader still names the same object.
     pub serial: u64,
@@ -278,6 +283,7 @@ impl Dso {
             open_count: (kind == Kind::Main) as usize,
             nodelete: Nodelete::default(),
             reldeps: Published::default(),
+            initfini: None,
             serial: 0,
             phdr_copy: None,
             textrel: false,

@@ -31,19 +31,63 @@ use crate::rtld::{self, Linker};
 /// The initialization order of the objects in `list` (load order, program
 /// first), by glibc's depth-first rule.
 pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
-    sort(ld, list, false)
+    let mut order = sort(ld, list, false, None);
+    order.reverse();
+    order
 }
 
-/// The order for finalizers, reversed: as `init_order`, but an object's
-/// relocation dependencies (`reldeps`) count as dependencies too, as in
-/// glibc's sort for `dlclose` (`_dl_sort_maps` with `for_fini`).
+/// The initialization order of what `dlopen` of `root` brought in (`list`:
+/// `root`'s search list, breadth-first), as glibc 2.36 computes it: the same
+/// walk, except that a `root` loaded by this very call (`fresh`) has no
+/// dependency list yet (glibc sorts before it fills one in), and `root`
+/// comes last whatever the walk found.  With a dependency cycle back to
+/// `root` this decides who goes first.
+pub fn dlopen_init_order(ld: &Linker, root: DsoId, list: &[DsoId], fresh: bool) -> Vec<DsoId> {
+    let mut order = sort(ld, list, false, fresh.then_some(root));
+    order.retain(|&d| d != root);
+    order.insert(0, root);
+    order.reverse();
+    order
+}
+
+/// The order finalizers run in, over `list` (link-map order), as glibc's
+/// `_dl_fini` and `_dl_close_worker` sort (`for_fini`): relocation
+/// dependencies count as dependencies too, and if there are any, a second
+/// walk over the result with `DT_NEEDED` links alone has the last word, so
+/// static dependencies win over relocation ones in a cycle.  Without them,
+/// `list[0]` (the program) is forced first.
 pub fn fini_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
-    sort(ld, list, true)
+    let mut saw_reldeps = false;
+    let first = sort_walk(ld, list, Some(&mut saw_reldeps), None);
+    if saw_reldeps {
+        return sort_walk(ld, &first, None, None);
+    }
+    let mut order = first;
+    if let Some(&head) = list.first() {
+        if order.first() != Some(&head) {
+            order.retain(|&d| d != head);
+            order.insert(0, head);
+        }
+    }
+    order
 }
 
-fn sort(ld: &Linker, list: &[DsoId], with_reldeps: bool) -> Vec<DsoId> {
+/// glibc's depth-first sort (elf/dl-sort-maps.c, the default "dfs"): `list`
+/// walked from its end, each object after the objects it depends on, the
+/// result in reverse post-order — every object before its dependencies.
+fn sort(ld: &Linker, list: &[DsoId], with_reldeps: bool, leaf: Option<DsoId>) -> Vec<DsoId> {
+    let mut saw = false;
+    sort_walk(ld, list, with_reldeps.then_some(&mut saw), leaf)
+}
+
+/// The walk behind `sort`.  An object's dependencies are its search list if
+/// it was opened as a `dlopen` root (glibc's `l_initfini`), else its
+/// `DT_NEEDED` objects; with `reldeps`, its relocation dependencies follow
+/// (and `reldeps` is set if there were any).  The program is never entered,
+/// nor `leaf` left.
+fn sort_walk(ld: &Linker, list: &[DsoId], mut reldeps: Option<&mut bool>, leaf: Option<DsoId>) -> Vec<DsoId> {
     let mut visited = vec![false; ld.objs.bound()];
-    let mut order = Vec::with_capacity(list.len());
+    let mut post = Vec::with_capacity(list.len());
     // An explicit stack of (object, next dependency to visit), so a long
     // dependency chain cannot overflow the program's stack.
     let mut stack: Vec<(DsoId, usize)> = Vec::new();
@@ -55,10 +99,18 @@ fn sort(ld: &Linker, list: &[DsoId], with_reldeps: bool) -> Vec<DsoId> {
         stack.push((root, 0));
         while let Some(&mut (id, ref mut next)) = stack.last_mut() {
             let d = &ld.objs[id];
-            let dep = match d.needed.get(*next) {
+            let deps: &[DsoId] = d.initfini.as_deref().unwrap_or(&d.needed);
+            let dep = match deps.get(*next) {
+                _ if Some(id) == leaf => None,
                 Some(&dep) => Some(dep),
-                None if with_reldeps => d.reldeps.get(*next - d.needed.len()).copied(),
-                None => None,
+                None => match reldeps.as_deref_mut() {
+                    Some(saw) => {
+                        let r = d.reldeps.get(*next - deps.len()).copied();
+                        *saw |= r.is_some();
+                        r
+                    }
+                    None => None,
+                },
             };
             if let Some(dep) = dep {
                 *next += 1;
@@ -68,11 +120,12 @@ fn sort(ld: &Linker, list: &[DsoId], with_reldeps: bool) -> Vec<DsoId> {
                 }
             } else {
                 stack.pop();
-                order.push(id);
+                post.push(id);
             }
         }
     }
-    order
+    post.reverse();
+    post
 }
 
 impl Linker {
@@ -135,21 +188,12 @@ impl Linker {
     }
 
     /// Runs every finalizer at exit.  As glibc's `_dl_fini`, the order is
-    /// computed afresh over every object still loaded — the program first,
-    /// then the others in load order — so objects from separate `dlopen`
-    /// calls are finalized by their dependencies, not by when they came.
+    /// computed afresh over every object still loaded, in link-map order,
+    /// so objects from separate `dlopen` calls are finalized by their
+    /// dependencies (and relocation dependencies), not by when they came.
     fn run_finis(&mut self) {
-        // glibc's link-map order: the start-up objects in search order
-        // (which places its own record where the search reached it), then
-        // the objects loaded later.
-        let list: Vec<DsoId> = self
-            .global
-            .iter()
-            .copied()
-            .chain(self.objs.ids().into_iter().filter(|id| !self.global.contains(id)))
-            .collect();
-        let order = init_order(self, &list);
-        for &id in order.iter().rev() {
+        let list = self.link_map_order();
+        for id in fini_order(self, &list) {
             self.run_fini_of(id);
         }
         if crate::debug::on(crate::debug::STATISTICS) {

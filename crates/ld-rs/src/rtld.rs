@@ -69,8 +69,6 @@ pub struct Linker {
     pub load_lock: fn(bool),
     /// `STB_GNU_UNIQUE` bindings made so far.
     pub unique: crate::grace::SpinLock<UniqueTable>,
-    /// Initialization order, kept for the finalizers.
-    pub fini_order: Vec<DsoId>,
     /// Under `LD_TRACE_LOADED_OBJECTS`: libraries not found, with the place
     /// in the global list where each would have gone.
     pub trace_missing: Vec<(usize, Vec<u8>)>,
@@ -235,7 +233,6 @@ pub fn run(mut st: Startup) -> Handover {
         close_again: false,
         load_lock: |_| {},
         unique: crate::grace::SpinLock::new(Vec::new()),
-        fini_order: Vec::new(),
         started: false,
         trace_missing: Vec::new(),
         argv: (0, 0, 0),
@@ -342,7 +339,6 @@ pub fn run(mut st: Startup) -> Handover {
         ld.print_statistics(arch::cycles().wrapping_sub(t_start), t_reloc, t_load);
     }
     // init: preinit, then every object's initializers, dependencies first.
-    ld.fini_order = order.clone();
     let entry = ld.objs[main].entry;
     ld.started = true;
     ld.argv = (st.argc, st.argv as usize, st.envp as usize);
@@ -839,7 +835,15 @@ impl Linker {
     pub fn link_map_order(&self) -> Vec<DsoId> {
         let mut order: Vec<DsoId> = self.global.first().copied().into_iter().collect();
         order.extend(self.objs.position(|d| d.kind == Kind::Vdso));
-        for id in self.global.iter().skip(1).copied().chain(self.objs.ids()) {
+        // Start-up objects in search order; what `dlopen` loaded (even if
+        // made global since) in load order.
+        let startup = self
+            .global
+            .iter()
+            .skip(1)
+            .copied()
+            .filter(|&id| !self.objs[id].dlopened);
+        for id in startup.chain(self.objs.ids()) {
             if !order.contains(&id) {
                 order.push(id);
             }

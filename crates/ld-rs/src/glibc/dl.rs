@@ -305,7 +305,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
         None => return Ok(core::ptr::null_mut()),
     };
     // SAFETY: the new objects are relocated.
-    unsafe { ld.dl_init(opened.root) };
+    unsafe { ld.dl_init(opened.root, &opened.local) };
     super::sync(ld);
     let map = super::map_of(opened.root);
     // SAFETY: one of our records.
