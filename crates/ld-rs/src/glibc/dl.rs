@@ -147,36 +147,49 @@ unsafe fn lookup(
             msg = msg.s(b", version ").s(v.name);
         }
         crate::debug::error(referrer, crate::diag::SYMBOL_LOOKUP, msg.bytes(), false);
-        Err(Raised {
-            errcode: 0,
-            objname: super::link_map::leak_cstr(referrer),
-            errstring: super::link_map::leak_cstr(msg.bytes()),
-        })
+        Err(Raised::new(0, referrer, msg.bytes()))
     }
 }
 
-/// Raises an error through libc's `_dl_signal_error`, which long-jumps to
-/// the catch frame libc set up around the `dl*` call; returns only if libc's
-/// function is not known (then the caller gets NULL).
+/// Raises an error through libc's `_dl_signal_exception`, which long-jumps
+/// to the catch frame libc set up around the `dl*` call; returns only if
+/// libc's function is not known (then the caller gets NULL).
+///
+/// The message goes into an exception record made by our
+/// `_dl_exception_create` (one heap block, which libc frees through
+/// `GLRO(dl_error_free)` when `dlerror` is done with it), and `raised`'s own
+/// strings are dropped before the jump: a failed `dlopen` or `dlsym` leaves
+/// nothing behind, however often a program probes.
 ///
 /// # Safety
 /// No Rust value with a destructor may be live in any frame between here and
-/// libc's catch: the jump skips them.  Callers pass only plain pointers.
+/// libc's catch: the jump skips them.  Callers pass only what they own.
 unsafe fn raise(raised: Raised, occasion: *const u8) -> *mut LinkMap {
-    let f = SIGNAL_ERROR.load(core::sync::atomic::Ordering::Acquire);
+    let f = SIGNAL_EXCEPTION.load(core::sync::atomic::Ordering::Acquire);
     if f == 0 {
         return core::ptr::null_mut();
     }
-    // SAFETY: libc's `_dl_signal_error(int, const char *, const char *, const char *)`,
-    // which does not return (the caller's contract covers the frames it skips).
-    let signal: extern "C" fn(i32, *const u8, *const u8, *const u8) -> ! = unsafe { core::mem::transmute(f) };
-    signal(raised.errcode, raised.objname, occasion, raised.errstring)
+    let mut exc = super::layout::DlException {
+        objname: core::ptr::null(),
+        errstring: core::ptr::null(),
+        message_buffer: core::ptr::null_mut(),
+    };
+    let errcode = raised.errcode;
+    // SAFETY: both strings are NUL-terminated; `exc` is writable.
+    unsafe { super::exports::_dl_exception_create(&mut exc, raised.objname.as_ptr(), raised.errstring.as_ptr()) };
+    drop(raised);
+    // SAFETY: libc's `_dl_signal_exception(int, struct dl_exception *, const char *)`,
+    // which copies the record and does not return (the caller's contract covers
+    // the frames it skips; nothing of this frame needs dropping any more).
+    let signal: extern "C" fn(i32, *mut super::layout::DlException, *const u8) -> ! =
+        unsafe { core::mem::transmute(f) };
+    signal(errcode, &mut exc, occasion)
 }
 
-/// libc's `_dl_signal_error`, through which a failed `dlopen` is reported
-/// (contract §8.1): it long-jumps to the catch frame libc set up around the
-/// call, so it must be called with no Rust value left to drop.
-pub static SIGNAL_ERROR: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+/// libc's `_dl_signal_exception`, through which a failed `dlopen` or `dlsym`
+/// is reported (contract §8.1): it long-jumps to the catch frame libc set up
+/// around the call, so it must be called with no Rust value left to drop.
+pub static SIGNAL_EXCEPTION: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// libc's `pthread_mutex_lock` and `pthread_mutex_unlock`, for the load lock.
 pub static MUTEX_LOCK: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
@@ -231,20 +244,30 @@ fn lock(mutex: *mut super::layout::RecursiveLock, take: bool) {
     }
 }
 
-/// A loader error as the C strings `_dl_signal_error` takes.
+/// A loader error: the NUL-terminated strings of the exception it becomes.
 struct Raised {
     errcode: i32,
-    objname: *const u8,
-    errstring: *const u8,
+    objname: Vec<u8>,
+    errstring: Vec<u8>,
 }
 
 impl Raised {
-    fn from(e: crate::diag::LoadError) -> Raised {
+    fn new(errcode: i32, objname: &[u8], errstring: &[u8]) -> Raised {
+        let cstr = |s: &[u8]| {
+            let mut v = Vec::with_capacity(s.len() + 1);
+            v.extend_from_slice(s);
+            v.push(0);
+            v
+        };
         Raised {
-            errcode: e.errno.map_or(0, |n| n.0),
-            objname: super::link_map::leak_cstr(&e.object),
-            errstring: super::link_map::leak_cstr(&e.message),
+            errcode,
+            objname: cstr(objname),
+            errstring: cstr(errstring),
         }
+    }
+
+    fn from(e: crate::diag::LoadError) -> Raised {
+        Raised::new(e.errno.map_or(0, |n| n.0), &e.object, &e.message)
     }
 }
 
@@ -392,13 +415,15 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     // Released before any error is raised: the long jump must not skip it.
     load_lock(false);
     if !closed {
-        // SAFETY: one of our records; its name is a C string.
-        let objname = unsafe { (*map).l_name };
-        let raised = Raised {
-            errcode: 0,
-            objname,
-            errstring: c"shared object not open".as_ptr() as *const u8,
+        // SAFETY: what the caller passed as a handle: its name field is NULL
+        // (zeroed memory, which is not open) or a C string.
+        let objname = unsafe {
+            (*map)
+                .l_name
+                .as_ref()
+                .map_or(&b""[..], |_| crate::start::cstr((*map).l_name))
         };
+        let raised = Raised::new(0, objname, b"shared object not open");
         // SAFETY: nothing of ours is left to drop; `raise` long-jumps to libc's catch.
         unsafe { raise(raised, core::ptr::null()) };
     }

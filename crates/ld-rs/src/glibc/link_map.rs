@@ -51,14 +51,6 @@ fn cstr(s: &[u8]) -> Vec<u8> {
     v
 }
 
-/// A NUL-terminated copy of `s` that lives for the rest of the process.
-pub fn leak_cstr(s: &[u8]) -> *const u8 {
-    let mut v = Vec::with_capacity(s.len() + 1);
-    v.extend_from_slice(s);
-    v.push(0);
-    Vec::leak(v).as_ptr()
-}
-
 /// Where a dynamic tag's entry goes in `l_info`, if glibc keeps it there.
 fn l_info_index(tag: i64) -> Option<usize> {
     match tag {

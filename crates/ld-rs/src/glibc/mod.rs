@@ -442,8 +442,11 @@ impl Runtime for Glibc {
                 let _ = bind(b"_dl_catch_exception");
                 let _ = bind(b"_dl_signal_exception");
             }
-            if let Some(f) = bind(b"_dl_signal_error") {
-                dl::SIGNAL_ERROR.store(f, Ordering::Release);
+            // Bound for the report, as glibc's loader binds it; errors are
+            // raised through `_dl_signal_exception` (dl.rs `raise`).
+            let _ = bind(b"_dl_signal_error");
+            if let Some(f) = private_function(ld, libc, b"_dl_signal_exception") {
+                dl::SIGNAL_EXCEPTION.store(f, Ordering::Release);
             }
             if let Some(f) = bind(b"_dl_catch_error") {
                 glro().dl_catch_error = f;
