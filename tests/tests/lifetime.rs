@@ -224,6 +224,15 @@ both_ways! {
         )
     }
 
+    /// Failed dlsym and dlopen calls leave nothing behind (each once kept its error text).
+    fn failures_leave_nothing() -> Run {
+        semantics("probe").expect_stdout(
+            "20000 failed dlsym and dlopen calls: grew less\n\
+             last: ./libprovider.so: undefined symbol: no_such_symbol\n\
+             libprovider: destructor\n",
+        )
+    }
+
     /// A destructor run by dlclose dlcloses another library: it is unloaded in the same call.
     fn dlclose_from_a_destructor() -> Run {
         semantics("closer").expect_stdout(

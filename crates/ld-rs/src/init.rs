@@ -192,8 +192,16 @@ impl Linker {
     /// so objects from separate `dlopen` calls are finalized by their
     /// dependencies (and relocation dependencies), not by when they came.
     fn run_finis(&mut self) {
-        let list = self.link_map_order();
-        for id in fini_order(self, &list) {
+        // As glibc's `_dl_fini`: the order is computed under the load lock,
+        // and each object gets one more reference, so a `dlclose` in another
+        // thread cannot unload it while its finalizers wait their turn.
+        (self.load_lock)(true);
+        let order = fini_order(self, &self.link_map_order());
+        for &id in &order {
+            self.objs[id].open_count += 1;
+        }
+        (self.load_lock)(false);
+        for id in order {
             self.run_fini_of(id);
         }
         if crate::debug::on(crate::debug::STATISTICS) {
