@@ -423,6 +423,19 @@ case! {
     }
 }
 
+// Executable stacks asked for by a program or a library (tests/execstack.rs).
+case! {
+    /// `stack` (prints whether each thread's stack is executable, before and after
+    /// `dlopen`ing the library it is given), `stack_exec` (the same program linked
+    /// `-z execstack`) and `libexec.so` (`-z execstack`).
+    fn execstack() {
+        Fixture::new("execstack")
+            .libc_exe("libexec.so", &["libexec.c"], &["-shared", "-fPIC", "-Wl,-z,execstack"])
+            .libc_exe("stack", &["stack.c"], &["-pthread", "-Wl,-z,noexecstack"])
+            .libc_exe("stack_exec", &["stack.c"], &["-pthread", "-Wl,-z,execstack"])
+    }
+}
+
 // Regression fixtures: one program per bug found by the conformance commands.
 case! {
     /// `freeres`: calls libc's `__libc_freeres` as valgrind does at exit.

@@ -475,6 +475,15 @@ impl Dso {
             && (self.dynamic.get(DT_SYMBOLIC).is_some() || self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_SYMBOLIC != 0)
     }
 
+    /// True when the object needs an executable stack: its `PT_GNU_STACK`
+    /// says `X`, or it has none (the x86_64 default glibc assumes).
+    pub fn needs_exec_stack(&self) -> bool {
+        match self.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK) {
+            Some(p) => p.p_flags & PF_X != 0,
+            None => true,
+        }
+    }
+
     /// True for `DF_BIND_NOW` / `DF_1_NOW` objects.
     pub fn bind_now(&self) -> bool {
         self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_BIND_NOW != 0 || self.dynamic.flags_1 & DF_1_NOW != 0

@@ -284,7 +284,7 @@ pub fn run(mut st: Startup) -> Handover {
         crate::diag::show_auxv(&st);
     }
     // stack: a library that needs an executable stack gets one, as in glibc.
-    ld.make_stack_executable_if_needed(st.sp as usize);
+    ld.make_stack_executable_if_needed(st.sp as usize, explicit);
     // trace: `ldd` and `--list` stop here, with their report.
     if ld.config.mode == Mode::List {
         ld.trace();
@@ -886,12 +886,16 @@ impl Linker {
     /// program's `PT_GNU_STACK`; a library may need more.  An object without
     /// `PT_GNU_STACK` is taken to need an executable stack (the x86_64
     /// default glibc assumes), one with it needs one if its flags say `X`.
-    fn make_stack_executable_if_needed(&self, sp: usize) {
-        let needs_exec = |d: &Dso| match d.phdrs.iter().find(|p| p.p_type == PT_GNU_STACK) {
-            Some(p) => p.p_flags & PF_X != 0,
-            None => true,
-        };
-        if !self.global.iter().skip(1).any(|&id| needs_exec(&self.objs[id])) {
+    /// A program named on our command line (`explicit`) was not seen by the
+    /// kernel, which made the stack as ld-rs's own header asks.
+    fn make_stack_executable_if_needed(&self, sp: usize, explicit: bool) {
+        let skip = if explicit { 0 } else { 1 };
+        if !self
+            .global
+            .iter()
+            .skip(skip)
+            .any(|&id| self.objs[id].needs_exec_stack())
+        {
             return;
         }
         // PROT_GROWSDOWN extends the change from this page down to the start

@@ -349,6 +349,23 @@ fn load_and_relocate(
         Ok(None) => return Ok(None),
         Err(e) => return Err(Raised::from(e)),
     };
+    // A new object that needs an executable stack gets one, in every
+    // thread, as glibc 2.36 gives it (or the load fails in glibc's words).
+    // SAFETY: one of our records, under the load lock.
+    let exec = unsafe { super::gl().dl_stack_flags } & elf::consts::PF_X != 0;
+    if let Some(&id) = opened.new.iter().find(|&&id| !exec && ld.objs[id].needs_exec_stack()) {
+        // SAFETY: under the load lock, after start-up.
+        let err = unsafe { super::tls::make_stacks_executable() };
+        if err != 0 {
+            let e = crate::diag::LoadError::new(
+                crate::diag::LOADING,
+                &ld.objs[id].requested,
+                b"cannot enable executable stack as shared object requires",
+            )
+            .with_errno(crate::sys::Errno(err));
+            return Err(Raised::from(ld.dl_discard(e)));
+        }
+    }
     super::link_map::relocate_dynamic(ld, &opened.new);
     let bind_now = ld.config.bind_now;
     if flags & crate::dl::mode::RTLD_NOW != 0 {

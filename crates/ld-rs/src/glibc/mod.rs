@@ -701,12 +701,9 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     g.dl_load_lock = layout::RecursiveLock::new();
     g.dl_load_write_lock = layout::RecursiveLock::new();
     g.dl_load_tls_lock = layout::RecursiveLock::new();
-    // PF_R|PF_W, plus PF_X if the program asked for an executable stack.
-    let exec = ld.objs[order[0]]
-        .phdrs
-        .iter()
-        .find(|p| p.p_type == PT_GNU_STACK)
-        .is_none_or(|p| p.p_flags & PF_X != 0);
+    // PF_R|PF_W, plus PF_X if the program or a library loaded with it asked
+    // for an executable stack (libc gives new threads' stacks the same).
+    let exec = ld.global.iter().any(|&id| ld.objs[id].needs_exec_stack());
     g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
     // SAFETY: `main` is a live record.
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };

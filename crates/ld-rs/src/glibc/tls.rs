@@ -1613,6 +1613,46 @@ fn alloc_slotinfo_element(nelem: usize) -> Option<*mut SlotInfoList> {
     Some(list)
 }
 
+/// glibc's `_dl_make_stacks_executable`, for a `dlopen`ed object that needs
+/// an executable stack: the initial thread's stack (from `__libc_stack_end`
+/// down, `PROT_GROWSDOWN`), then every other thread's and every cached
+/// stack (`__nptl_change_stack_perm`), under `GL(dl_stack_cache_lock)`;
+/// `GL(dl_stack_flags)` gains `PF_X`, so libc makes new threads' stacks
+/// executable too.  Returns 0 or an errno value.
+///
+/// # Safety
+/// Under the load lock, after start-up (libc's thread lists exist).
+pub unsafe fn make_stacks_executable() -> i32 {
+    const PROT_GROWSDOWN: usize = 0x0100_0000;
+    // SAFETY: the caller's contract; list nodes are embedded in `struct
+    // pthread`s that stay listed while we hold the stack lock, and adding
+    // execute permission to a stack breaks no reference.
+    unsafe {
+        let page = (*glro_ptr()).dl_pagesize.max(4096);
+        let end = *addr_of!(super::__libc_stack_end);
+        let prot = sys::PROT_READ | sys::PROT_WRITE | sys::PROT_EXEC | PROT_GROWSDOWN;
+        if let Err(e) = sys::mprotect(end & !(page - 1), page, prot) {
+            return e.0;
+        }
+        let g = gl_ptr();
+        (*g).dl_stack_flags |= elf::consts::PF_X;
+        let lock = addr_of_mut!((*g).dl_stack_cache_lock);
+        lll_lock(lock);
+        let mut err = 0;
+        for head in [addr_of_mut!((*g).dl_stack_used), addr_of_mut!((*g).dl_stack_cache)] {
+            let mut node = (*head).next;
+            let mut guard = 0usize;
+            while err == 0 && !node.is_null() && node != head && guard < 1 << 20 {
+                err = __nptl_change_stack_perm((node as usize).wrapping_sub(pthread::LIST) as *mut u8);
+                node = (*node).next;
+                guard += 1;
+            }
+        }
+        lll_unlock(lock);
+        err
+    }
+}
+
 /// `_rtld_global`, as a raw pointer for run-time readers.
 fn gl_ptr() -> *mut RtldGlobal {
     addr_of_mut!(super::_rtld_global)
