@@ -14,6 +14,7 @@ mod compare;
 mod conformance;
 mod demo;
 mod demo_c;
+mod glibc_tests;
 mod install;
 mod prerequisites;
 mod regrtest;
@@ -60,6 +61,11 @@ Commands:
           ld-rs: 20,000 dlopen/dlclose cycles of a C++ library with constructors, statics
           and TLS in 1 thread and in 8; 1,000 distinct TLS libraries open at once; VmRSS
           and VmSize growth side by side (report in target/soak/report.txt)
+  glibc-tests [--all] [--loader PATH] [--rerun-glibc] [SUBDIR|SUBDIR/TEST]...
+          glibc's own test suite (Debian's source for the installed libc6, built once under
+          target/glibc) under its freshly built ld.so and under ld-rs, compared test by
+          test (default: elf dlfcn; report in target/glibc-tests/report.txt); fails on a
+          pass->fail not listed in xtask/glibc-known-failures.txt
   help    print this text
 ";
 
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
         ["bench", ref options @ ..] => bench::run(options),
         ["regrtest", ref options @ ..] => regrtest::run(options),
         ["soak", ref options @ ..] => soak::run(options),
+        ["glibc-tests", ref options @ ..] => glibc_tests::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())
