@@ -481,7 +481,9 @@ case! {
     /// `libtlsdtor.so` (a thread_local with a destructor), `libneeds_missing.so` (needs
     /// libprovider.so and an undefined function), `libcloser.so` (its destructor dlcloses),
     /// and a dependency cycle `libcyc_a.so` -> `libcyc_b.so` -> (`libcyc_c.so` ->
-    /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor.
+    /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor;
+    /// `stress` makes `liblazyres.so`'s lazily bound calls into `liblazyprov.so` while
+    /// other threads open and close `libchurn.so`.
     fn lifetime() {
         let lib = ["-shared", "-fPIC"];
         let cyc = |name: &str, deps: &[&'static str]| -> Vec<&'static str> {
@@ -510,6 +512,10 @@ case! {
             .libc_exe("libcyc_b.so", &["member.c"], &cyc("b", &["-lcyc_c", "-lcyc_d"]))
             .libc_exe("libcyc_a.so", &["member.c"], &cyc("a", &["-lcyc_b"]))
             .libc_exe("libcyc_c.so", &["member.c"], &cyc("c", &["-lcyc_a"]))
+            .libc_exe("liblazyprov.so", &["lazyprov.c"], &lib)
+            .libc_exe("liblazyres.so", &["lazyres.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
+            .libc_exe("libchurn.so", &["churn.c"], &lib)
+            .libc_exe("stress", &["stress.c"], &["-pthread"])
             .libc_exe("load", &["load.c"], &["-rdynamic", "-pthread"])
             .libc_exe("semantics", &["semantics.c"], &["-pthread"])
     }

@@ -244,6 +244,22 @@ both_ways! {
     }
 }
 
+both_ways! {
+    /// Lazy binding through the global scope in one thread while three others open and
+    /// close an RTLD_GLOBAL library without pause, replacing (and freeing) the scope lists
+    /// and records the binding reads: every call resolves, nothing crashes.
+    fn lazy_binding_while_others_load_and_unload() -> Run {
+        let built = fixtures::lifetime();
+        Run::new(built.path("stress"))
+            .arg(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout(
+                "sum of the lazily bound calls: 1471500; libchurn.so opened and closed meanwhile: yes\n",
+            )
+    }
+}
+
 /// How much the resident set and the address space may grow more under ld-rs than under
 /// glibc over the measured cycles, in KiB.
 const GROWTH_BOUND_KB: i64 = 1024;

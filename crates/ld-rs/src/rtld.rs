@@ -843,8 +843,12 @@ impl Linker {
             .skip(1)
             .copied()
             .filter(|&id| !self.objs[id].dlopened);
+        let mut seen = alloc::vec![false; self.objs.bound()];
+        for &id in &order {
+            seen[id] = true;
+        }
         for id in startup.chain(self.objs.ids()) {
-            if !order.contains(&id) {
+            if !core::mem::replace(&mut seen[id], true) {
                 order.push(id);
             }
         }
