@@ -14,6 +14,7 @@ mod compare;
 mod conformance;
 mod demo;
 mod demo_c;
+mod fuzz;
 mod glibc_tests;
 mod install;
 mod prerequisites;
@@ -66,6 +67,9 @@ Commands:
           target/glibc) under its freshly built ld.so and under ld-rs, compared test by
           test (default: elf dlfcn; report in target/glibc-tests/report.txt); fails on a
           pass->fail not listed in xtask/glibc-known-failures.txt
+  fuzz [TARGET...] [--runs N | --seconds S] [--update-corpus]
+          the elf crate's parsers (header, object, cache) under libFuzzer, 1,000,000
+          executions each by default; fails on a panic, a hang or a huge allocation
   help    print this text
 ";
 
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         ["regrtest", ref options @ ..] => regrtest::run(options),
         ["soak", ref options @ ..] => soak::run(options),
         ["glibc-tests", ref options @ ..] => glibc_tests::run(options),
+        ["fuzz", ref options @ ..] => fuzz::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())
