@@ -398,14 +398,26 @@ case! {
 
 // Hostile input: the originals that tests/tests/malformed.rs corrupts.
 case! {
-    /// `libmal.so` (TLS, data relocations, a PLT call, a version, a constructor), `main`
-    /// calling it, and `dlmain`, which `dlopen`s each path it is given.
+    /// `libmal.so` (TLS, data relocations, a PLT call, a version, a constructor), the same
+    /// with its relative relocations in DT_RELR (`relr/`), `main` calling it, and `dlmain`,
+    /// which `dlopen`s each path it is given.
     fn malformed() {
         Fixture::new("malformed")
             .libc_exe(
                 "libmal.so",
                 &["mal.c"],
                 &["-shared", "-fPIC", "-Wl,-soname,libmal.so", "-Wl,--version-script={src}/mal.map"],
+            )
+            .libc_exe(
+                "relr/libmal.so",
+                &["mal.c"],
+                &[
+                    "-shared",
+                    "-fPIC",
+                    "-Wl,-soname,libmal.so",
+                    "-Wl,--version-script={src}/mal.map",
+                    "-Wl,-z,pack-relative-relocs",
+                ],
             )
             .libc_exe("main", &["main.c"], &["-L.", "-lmal"])
             .libc_exe("dlmain", &["dlmain.c"], &[])
@@ -433,6 +445,16 @@ case! {
             .libc_exe("libexec.so", &["libexec.c"], &["-shared", "-fPIC", "-Wl,-z,execstack"])
             .libc_exe("stack", &["stack.c"], &["-pthread", "-Wl,-z,noexecstack"])
             .libc_exe("stack_exec", &["stack.c"], &["-pthread", "-Wl,-z,execstack"])
+    }
+}
+
+// Objects dlopen refuses (tests/dlopen_refused.rs).
+case! {
+    /// `self_pie` and `self_nopie`: the same program, which `dlopen`s itself.
+    fn refused() {
+        Fixture::new("refused")
+            .libc_exe("self_pie", &["self.c"], &["-pie", "-fPIE"])
+            .libc_exe("self_nopie", &["self.c"], &["-no-pie", "-fno-pie"])
     }
 }
 

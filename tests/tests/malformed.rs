@@ -229,6 +229,23 @@ impl Elf {
         self.off(self.dyn_val(DT_VERNEED))
     }
 
+    /// File offset of the `Elf64_Vernaux` naming version `name`.
+    fn vernaux(&self, name: &str) -> usize {
+        let want = self.dynstr(name) as u32;
+        let mut need = self.verneed();
+        for _ in 0..self.dyn_val(DT_VERNEEDNUM) {
+            let mut aux = need + self.u32(need + 8) as usize;
+            for _ in 0..self.u16(need + 2) {
+                if self.u32(aux + 8) == want {
+                    return aux;
+                }
+                aux += self.u32(aux + 12) as usize;
+            }
+            need += self.u32(need + 12) as usize;
+        }
+        panic!("no version requirement {name}");
+    }
+
     /// File offset of the first `Elf64_Verdef`.
     fn verdef(&self) -> usize {
         self.off(self.dyn_val(DT_VERDEF))
@@ -240,6 +257,8 @@ impl Elf {
 enum Target {
     /// `libmal.so`: loaded as `main`'s dependency, and by `dlmain`.
     Lib,
+    /// `relr/libmal.so`, the same with `DT_RELR`, loaded the same ways.
+    RelrLib,
     /// `main` itself, named on the loader's command line.
     Prog,
 }
@@ -262,6 +281,7 @@ fn mutate(name: &str, target: Target, f: impl FnOnce(&mut Elf)) -> PathBuf {
     let built = fixtures::malformed();
     let (src, file) = match target {
         Target::Lib => (built.path("libmal.so"), "libmal.so"),
+        Target::RelrLib => (built.path("relr/libmal.so"), "libmal.so"),
         Target::Prog => (built.path("main"), "main"),
     };
     let mut elf = Elf {
@@ -341,16 +361,21 @@ fn case(name: &str, target: Target, expect: Expect, f: impl FnOnce(&mut Elf)) {
     let built = fixtures::malformed();
     let timeout = std::time::Duration::from_secs(10);
     match target {
-        Target::Lib => {
+        Target::Lib | Target::RelrLib => {
+            let original = match target {
+                Target::Lib => built.path("libmal.so"),
+                _ => built.path("relr/libmal.so"),
+            };
+            let original_dir = original.parent().expect("the original is in a directory");
             let dir = path.parent().expect("the copy is in a directory");
             let load = |dir: &Path| {
                 Run::new(built.path("main"))
                     .env("LD_LIBRARY_PATH", dir)
                     .timeout(timeout)
             };
-            compare(name, expect, false, &load(dir), &load(built.dir()));
+            compare(name, expect, false, &load(dir), &load(original_dir));
             let open = |lib: &Path| Run::new(built.path("dlmain")).arg(lib).timeout(timeout);
-            compare(name, expect, true, &open(&path), &open(&built.path("libmal.so")));
+            compare(name, expect, true, &open(&path), &open(&original));
         }
         Target::Prog => {
             let run = |prog: &Path| Run::new(prog).env("LD_LIBRARY_PATH", built.dir()).timeout(timeout);
@@ -516,6 +541,17 @@ mutations! {
     reloc_type_huge: Lib, Glibc, |e| { let r = e.rela(6, 0); e.put32(r + 8, 0x1234) };
     reloc_target_readonly: Lib, Glibc, |e| { let r = e.rela(8, 0); e.put64(r, 0x100) };
     reloc_target_outside: Lib, Glibc, |e| { let r = e.rela(8, 0); e.put64(r, FAR) };
+
+    // glibc's own rule: an object with DT_RELR requires GLIBC_ABI_DT_RELR of libc (here
+    // the requirement is made a second GLIBC_2.2.5, name and hash).
+    relr_without_abi_marker: RelrLib, Glibc, |e| {
+        let marker = e.vernaux("GLIBC_ABI_DT_RELR");
+        let other = e.vernaux("GLIBC_2.2.5");
+        let (hash, name) = (e.u32(other), e.u32(other + 8));
+        e.put32(marker, hash);
+        e.put32(marker + 8, name);
+    };
+    relr_pristine: RelrLib, Glibc, |_| {};
 }
 
 /// `ld.so ld.so`: a loader named as the program is refused with glibc's line (ld-rs given

@@ -43,6 +43,11 @@ pub trait Runtime {
     /// name only when a search first needs it (it asks the CPU, which is slow
     /// under a hypervisor).
     fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn;
+    /// The C library's own conditions for loading object `id`, checked
+    /// after its versions: the error text if it fails one.
+    fn check_object(&self, _ld: &Linker, _id: DsoId) -> Result<(), &'static [u8]> {
+        Ok(())
+    }
     /// `--list-diagnostics`: print the C library's report on the process,
     /// the kernel and the CPU (the linker exits 0 after it).
     fn list_diagnostics(&mut self, st: &Startup);
@@ -647,10 +652,10 @@ impl Linker {
                 return Err(LoadError::new(diag::LOADING, &path, b"cannot read file data").with_errno(e))
             }
         };
-        if let Some(id) = self
-            .objs
-            .position(|d| d.dev == found.file.dev && d.ino == found.file.ino && d.kind != Kind::Interpreter)
-        {
+        if let Some(id) = self.objs.position(|d| {
+            // The program is no library (glibc refuses to `dlopen` it).
+            d.dev == found.file.dev && d.ino == found.file.ino && !matches!(d.kind, Kind::Interpreter | Kind::Main)
+        }) {
             return Ok(id);
         }
         // Errors past this point name the object as it was asked for, as glibc's do.
@@ -821,6 +826,15 @@ impl Linker {
                         first = Some(e);
                     }
                 }
+            }
+            // Then the C library's own conditions on the object: fatal at
+            // start-up (and under `--list`), as glibc's exception is.
+            if let Err(why) = crate::runtime().check_object(self, id) {
+                let e = LoadError::new(diag::LOADING, dso.display_name(), why);
+                if !self.started {
+                    e.die();
+                }
+                return Err(first.unwrap_or(e));
             }
         }
         match first {

@@ -477,6 +477,27 @@ impl Runtime for Glibc {
         Ok(())
     }
 
+    fn check_object(&self, ld: &Linker, id: DsoId) -> Result<(), &'static [u8]> {
+        // glibc 2.36 (elf/dl-version.c): an object with DT_RELR that names
+        // versions and needs libc must require GLIBC_ABI_DT_RELR, the marker
+        // that its C library applies DT_RELR; the static linker adds it.
+        let d = &ld.objs[id];
+        if d.dynamic.get(DT_RELR).is_none() || d.dynamic.verneed.is_none() || d.dynamic.needed_count == 0 {
+            return Ok(());
+        }
+        const HASH: u32 = 0x00fd_0e42; // elf_hash("GLIBC_ABI_DT_RELR")
+        if d.needed_versions()
+            .iter()
+            .any(|(v, _)| v.hash == HASH && v.name == b"GLIBC_ABI_DT_RELR")
+        {
+            return Ok(());
+        }
+        if d.needed_names().any(|n| n.starts_with(b"libc.so.")) {
+            return Err(b"DT_RELR without GLIBC_ABI_DT_RELR dependency");
+        }
+        Ok(())
+    }
+
     fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn {
         // SAFETY: single-threaded start-up.
         unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0) };
