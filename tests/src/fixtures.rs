@@ -505,9 +505,15 @@ case! {
     /// and a dependency cycle `libcyc_a.so` -> `libcyc_b.so` -> (`libcyc_c.so` ->
     /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor;
     /// `stress` makes `liblazyres.so`'s lazily bound calls into `liblazyprov.so` while
-    /// other threads open and close `libchurn.so`.
+    /// other threads open and close `libchurn.so`; `libroot1.so` and `libroot2.so` both
+    /// need `libshared.so` (-z lazy), which calls into itself and into libroot2.so.
     fn lifetime() {
         let lib = ["-shared", "-fPIC"];
+        let cyc_deps = |extra: &[&'static str]| -> Vec<&'static str> {
+            let mut flags = vec!["-shared", "-fPIC", "-Wl,--no-as-needed", "-L.", "-Wl,-rpath,$ORIGIN"];
+            flags.extend_from_slice(extra);
+            flags
+        };
         let cyc = |name: &str, deps: &[&'static str]| -> Vec<&'static str> {
             let define: &'static str = Box::leak(format!("-DNAME=\"{name}\"").into_boxed_str());
             let mut flags = vec!["-shared", "-fPIC", define, "-Wl,--no-as-needed", "-L.", "-Wl,-rpath,$ORIGIN"];
@@ -534,6 +540,9 @@ case! {
             .libc_exe("libcyc_b.so", &["member.c"], &cyc("b", &["-lcyc_c", "-lcyc_d"]))
             .libc_exe("libcyc_a.so", &["member.c"], &cyc("a", &["-lcyc_b"]))
             .libc_exe("libcyc_c.so", &["member.c"], &cyc("c", &["-lcyc_a"]))
+            .libc_exe("libshared.so", &["shared.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
+            .libc_exe("libroot1.so", &["root.c"], &cyc_deps(&["-lshared"]))
+            .libc_exe("libroot2.so", &["root.c"], &cyc_deps(&["-DROOT2", "-lshared"]))
             .libc_exe("liblazyprov.so", &["lazyprov.c"], &lib)
             .libc_exe("liblazyres.so", &["lazyres.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
             .libc_exe("libchurn.so", &["churn.c"], &lib)

@@ -233,6 +233,18 @@ both_ways! {
         )
     }
 
+    /// A library loaded as the dependency of a root that is closed first, and held by a
+    /// second root, still binds lazily to its own functions and to the second root's
+    /// (glibc adds each new root's search list to the scopes of what it holds).
+    fn dependency_outlives_its_first_root() -> Run {
+        semantics("orphan").expect_stdout(
+            "dlclose(root1)=0\n\
+             shared_call()=5 shared_other()=2\n\
+             dlclose(root2)=0\n\
+             libshared mapped 0\n",
+        )
+    }
+
     /// A destructor run by dlclose dlcloses another library: it is unloaded in the same call.
     fn dlclose_from_a_destructor() -> Run {
         semantics("closer").expect_stdout(

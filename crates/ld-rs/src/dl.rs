@@ -97,7 +97,8 @@ impl Linker {
     }
 
     /// Relocates the objects a `dl_load` brought in, dependencies first.
-    pub fn dl_relocate(&mut self, new: &[DsoId]) -> Result<(), LoadError> {
+    pub fn dl_relocate(&mut self, opened: &Opened) -> Result<(), LoadError> {
+        let new = &opened.new[..];
         let bind_now = self.config.bind_now;
         // Dependencies first; the walk may pass through objects loaded
         // before, which are relocated already and must not be again.
@@ -134,25 +135,29 @@ impl Linker {
                 crate::debug::print(line.s(b" [0]\n").bytes());
             }
         }
-        // Relocated, the new objects join their closure's scopes; glibc
-        // shows each member's (the objects `dlopen` just made global only
-        // become so later).
-        if let Some(&first) = new.first() {
-            let local = self.objs[first].local_scope.to_vec();
-            // Objects opened before, and initialized, that the new closure
-            // holds gain its search list as one more scope.
-            for &id in &local {
+        // Relocated, the new objects join their closure's scopes.  Objects
+        // opened before, and initialized, that the closure holds gain its
+        // search list as one more scope — whenever an object is opened as
+        // the root of a `dlopen` for the first time, as glibc's
+        // `update_scopes` adds the new `l_searchlist`: an object loaded as a
+        // dependency of a root closed since keeps finding its own symbols
+        // through the search list of any later root that holds it.
+        let local = &opened.local;
+        if self.objs[opened.root].initfini.is_none() {
+            for &id in local {
                 let d = &self.objs[id];
-                if d.dlopened && d.init_called && !new.contains(&id) && !d.extra_scopes.contains(&local) {
+                if d.dlopened && d.init_called && !new.contains(&id) && !d.extra_scopes.contains(local) {
                     let mut extra = d.extra_scopes.to_vec();
                     extra.push(local.clone());
                     d.extra_scopes.set(extra);
                 }
             }
-            if crate::debug::on(crate::debug::SCOPES) {
-                let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
-                self.debug_scopes_of(&local, new, &global);
-            }
+        }
+        // glibc shows each member's scopes (the objects `dlopen` just made
+        // global only become so later).
+        if !new.is_empty() && crate::debug::on(crate::debug::SCOPES) {
+            let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
+            self.debug_scopes_of(local, new, &global);
         }
         Ok(())
     }

@@ -76,9 +76,10 @@ impl Linker {
                 .die(),
             };
             // Start-up objects resolve in the global scope; only objects from
-            // `dlopen` have a local scope to add, and DT_SYMBOLIC ones themselves.
+            // `dlopen` have local scopes to add (their first root's, which may be
+            // gone, and those of roots opened since), and DT_SYMBOLIC ones themselves.
             let local;
-            let scope: &[DsoId] = if dso.local_scope.is_empty() && !dso.symbolic() {
+            let scope: &[DsoId] = if dso.local_scope.is_empty() && dso.extra_scopes.is_empty() && !dso.symbolic() {
                 &self.global
             } else {
                 local = self.scope_of(id);

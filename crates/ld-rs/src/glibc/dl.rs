@@ -371,7 +371,7 @@ fn load_and_relocate(
     if flags & crate::dl::mode::RTLD_NOW != 0 {
         ld.config.bind_now = true;
     }
-    let relocated = ld.dl_relocate(&opened.new);
+    let relocated = ld.dl_relocate(&opened);
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
         super::sync_static_tls_after_failure(ld);
