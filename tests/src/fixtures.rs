@@ -435,6 +435,20 @@ case! {
     }
 }
 
+// The system's preload list, /etc/ld.so.preload (tests/preload_file.rs).
+case! {
+    /// `main` (linked with `libbase.so`) prints whose `who()` it calls and its link map;
+    /// `libpre.so`, `libfile.so` and `libfile2.so` define `who()` too.
+    fn preload_file() {
+        Fixture::new("preload_file")
+            .lib("libbase.so", &["who.c"], &["-DNAME=\"base\""])
+            .lib("libpre.so", &["who.c"], &["-DNAME=\"pre\""])
+            .lib("libfile.so", &["who.c"], &["-DNAME=\"file\""])
+            .lib("libfile2.so", &["who.c"], &["-DNAME=\"file2\""])
+            .libc_exe("main", &["main.c"], &["-L.", "-lbase", "-Wl,-rpath,$ORIGIN"])
+    }
+}
+
 // Executable stacks asked for by a program or a library (tests/execstack.rs).
 case! {
     /// `stack` (prints whether each thread's stack is executable, before and after

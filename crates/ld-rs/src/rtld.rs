@@ -542,41 +542,56 @@ impl Linker {
                 if self.config.secure && name.contains(&b'/') {
                     continue;
                 }
-                let name: &'static [u8] = Vec::leak(name.to_vec());
-                // A privileged program preloads only set-user-ID libraries
-                // from the system's own directories (ld.so(8)).
-                let setuid_ok =
-                    !self.config.secure || matches!(self.find_library(name, root), Ok(f) if f.file.mode & 0o4000 != 0);
-                let loaded = if setuid_ok {
-                    self.load_one(name, root)
-                } else {
-                    Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file"))
-                };
-                match loaded {
-                    Ok(id) if !list.contains(&id) => list.push(id),
-                    Ok(_) => {}
-                    Err(e) => {
-                        // A missing preload is a warning, as in glibc.
-                        let mut why = Msg::new().s(&e.message);
-                        if e.errno.is_some() && e.message.is_empty() {
-                            why = why.s(b"error");
-                        }
-                        Msg::new()
-                            .s(b"ERROR: ld.so: object '")
-                            .s(name)
-                            .s(b"' from ")
-                            .s(origin)
-                            .s(b" cannot be preloaded (")
-                            .s(why.bytes())
-                            .s(b"): ignored.")
-                            .write_line(2);
-                    }
-                }
+                self.preload(name, origin, root, &mut list);
+            }
+        }
+        // Then the system's own list, which only root can write: a path in it
+        // is honoured in secure mode too.
+        if let Some(mut text) = read_preload_file() {
+            for name in preload_file_names(&mut text) {
+                self.preload(name, PRELOAD_FILE, root, &mut list);
             }
         }
         self.load_closure(&mut list)?;
         self.global.set(list);
         Ok(())
+    }
+
+    /// Loads one preloaded object named `name` by `origin` (`LD_PRELOAD`,
+    /// `--preload`, the preload file) and appends it to `list`; one that
+    /// cannot be loaded is reported and skipped, as glibc's `do_preload` does.
+    fn preload(&mut self, name: &[u8], origin: &[u8], root: DsoId, list: &mut Vec<DsoId>) {
+        let name: &'static [u8] = Vec::leak(name.to_vec());
+        // A privileged program preloads only set-user-ID libraries from the
+        // system's own directories when a name is searched for (ld.so(8)).
+        let setuid_ok = !self.config.secure
+            || name.contains(&b'/')
+            || matches!(self.find_library(name, root), Ok(f) if f.file.mode & 0o4000 != 0);
+        let loaded = if setuid_ok {
+            self.load_one(name, root)
+        } else {
+            Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file"))
+        };
+        match loaded {
+            Ok(id) if !list.contains(&id) => list.push(id),
+            Ok(_) => {}
+            Err(e) => {
+                // A missing preload is a warning, as in glibc.
+                let mut why = Msg::new().s(&e.message);
+                if e.errno.is_some() && e.message.is_empty() {
+                    why = why.s(b"error");
+                }
+                Msg::new()
+                    .s(b"ERROR: ld.so: object '")
+                    .s(name)
+                    .s(b"' from ")
+                    .s(origin)
+                    .s(b" cannot be preloaded (")
+                    .s(why.bytes())
+                    .s(b"): ignored.")
+                    .write_line(2);
+            }
+        }
     }
 
     /// Extends `list` (which starts with a root object) breadth-first with
@@ -1203,6 +1218,73 @@ impl map::Mapped {
         let (lo, hi) = crate::dso::span(self.phdrs);
         (hi - lo) as usize
     }
+}
+
+/// The system-wide preload list (ld.so(8)): rarely there, so a failed
+/// `open` is the whole cost on a normal start.
+const PRELOAD_FILE: &[u8] = b"/etc/ld.so.preload";
+
+/// The contents of `/etc/ld.so.preload`, if it exists and can be read.
+fn read_preload_file() -> Option<Vec<u8>> {
+    let path = sys::CPath::new(b"/etc/ld.so.preload\0")?;
+    let fd = sys::open(&path, sys::O_RDONLY, 0).ok()?;
+    // A bound for a file meant to hold a few names; more is not read.
+    let size = (fd.stat().ok()?.st_size as usize).min(1 << 20);
+    let mut text = alloc::vec![0u8; size];
+    let n = fd.pread_full(&mut text, 0).ok()?;
+    text.truncate(n);
+    Some(text)
+}
+
+/// The names in the preload file's text, read exactly as glibc 2.36 reads
+/// it (elf/rtld.c): names separated by spaces, tabs, newlines or colons, and
+/// `#` comments blanked to the end of their line — but glibc's blanking loop
+/// never moves its start and shrinks the length it searches, so only the
+/// comments it still finds that way are blanked (a second `#` line after a
+/// first is usually not, and its words become names).  A last name with no
+/// separator after it counts too.  Users see the difference in the error
+/// lines glibc prints for such "names", so ld-rs reads the file the same way.
+fn preload_file_names(text: &mut [u8]) -> Vec<&[u8]> {
+    let is_sep = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b':');
+    let mut rest = text.len();
+    while let Some(c) = text[..rest].iter().position(|&b| b == b'#') {
+        rest -= c;
+        let mut i = c;
+        loop {
+            text[i] = b' ';
+            rest -= 1;
+            if rest == 0 {
+                break;
+            }
+            i += 1;
+            if text[i] == b'\n' {
+                break;
+            }
+        }
+    }
+    let Some(&last) = text.last() else {
+        return Vec::new();
+    };
+    // The last word when nothing separates it from the end of the file.
+    let (main, tail) = if is_sep(last) {
+        (&text[..text.len() - 1], None)
+    } else {
+        let word = text.iter().rposition(|&c| is_sep(c)).map_or(0, |i| i + 1);
+        (&text[..word.saturating_sub(1)], Some(&text[word..]))
+    };
+    // Both parts are C strings to glibc: they end at a NUL byte.
+    let c_str = |b: &'_ [u8]| -> usize { b.iter().position(|&c| c == 0).unwrap_or(b.len()) };
+    let mut names: Vec<&[u8]> = main[..c_str(main)]
+        .split(|&c| is_sep(c))
+        .filter(|n| !n.is_empty())
+        .collect();
+    if let Some(word) = tail {
+        let word = &word[..c_str(word)];
+        if !word.is_empty() {
+            names.push(word);
+        }
+    }
+    names
 }
 
 fn load_cache() -> Option<elf::Cache<'static>> {
