@@ -265,8 +265,8 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                 }
                 i += 1;
             }
-            b"--help" => return Command::Print(crate::rtld::HELP),
-            b"--version" => return Command::Print(crate::rtld::VERSION),
+            b"--help" => return Command::Print(crate::usage::HELP),
+            b"--version" => return Command::Print(crate::usage::VERSION),
             _ if arg.starts_with(b"--") => {
                 let mut m = Vec::new();
                 m.extend_from_slice(b"unrecognized option '");

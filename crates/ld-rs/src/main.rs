@@ -4,7 +4,9 @@
 //! `arch::_start` → `start` (stage 1: relocate ourselves; stage 2: read the
 //! initial stack) → `rtld::run` (the driver: `config`, `map`, `search`,
 //! `dso`, `lookup`, `reloc`, `init`) → the program's entry point, and at exit
-//! `init::rtld_fini`.
+//! `init::rtld_fini`.  What start-up prints sits apart from that mechanism:
+//! `usage` (`--help`, `--version`), `trace` and `tree` (`ldd`, `--list`),
+//! `report` and `debug` (`LD_DEBUG`), `diag` and `explain` (errors).
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -29,13 +31,16 @@ mod lazy;
 mod lookup;
 mod map;
 mod reloc;
+mod report;
 mod rtld;
 mod search;
 mod start;
 mod sys;
 mod table;
 mod tls;
+mod trace;
 mod tree;
+mod usage;
 
 /// The C library personality: glibc's private contract.
 fn runtime() -> glibc::Glibc {

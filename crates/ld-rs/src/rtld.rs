@@ -114,61 +114,6 @@ pub fn linker() -> Option<&'static mut Linker> {
     unsafe { p.as_mut() }
 }
 
-/// `LD_DEBUG=help`, in glibc's words.
-pub const DEBUG_HELP: &[u8] = concat!(
-    "Valid options for the LD_DEBUG environment variable are:\n",
-    "\n",
-    "  libs        display library search paths\n",
-    "  reloc       display relocation processing\n",
-    "  files       display progress for input file\n",
-    "  symbols     display symbol table processing\n",
-    "  bindings    display information about symbol binding\n",
-    "  versions    display version dependencies\n",
-    "  scopes      display scope information\n",
-    "  all         all previous options combined\n",
-    "  statistics  display relocation statistics\n",
-    "  unused      determined unused DSOs\n",
-    "  help        display this help message and exit\n",
-    "\n",
-    "To direct the debugging output into a file instead of standard output\n",
-    "a filename can be specified using the LD_DEBUG_OUTPUT environment variable.\n",
-)
-.as_bytes();
-
-pub const VERSION: &[u8] = b"ld-rs.so (ld-rs) version 0.1.0, a dynamic linker for x86_64 Linux.\n";
-pub const HELP: &[u8] = concat!(
-    "Usage: ld-rs.so [OPTION]... EXECUTABLE-FILE [ARGS-FOR-PROGRAM...]\n",
-    "You have invoked 'ld-rs.so', a program interpreter for dynamically-linked\n",
-    "ELF programs (a replacement for glibc's ld.so).\n",
-    "\n",
-    "  --list                list all dependencies and how they are resolved\n",
-    "  --tree                the same as a tree of which object needed which\n",
-    "  --verify              verify that given object really is a dynamically linked\n",
-    "                        object we can handle\n",
-    "  --inhibit-cache       Do not use /etc/ld.so.cache\n",
-    "  --library-path PATH   use given PATH instead of content of the environment\n",
-    "                        variable LD_LIBRARY_PATH\n",
-    "  --glibc-hwcaps-prepend LIST\n",
-    "                        search glibc-hwcaps subdirectories in LIST\n",
-    "  --glibc-hwcaps-mask LIST\n",
-    "                        only search built-in subdirectories if in LIST\n",
-    "  --inhibit-rpath LIST  ignore RUNPATH and RPATH information in object names\n",
-    "                        in LIST\n",
-    "  --preload LIST        preload objects named in LIST\n",
-    "  --argv0 STRING        set argv[0] to STRING before running\n",
-    "  --list-diagnostics    list diagnostics information\n",
-    "  --help                display this help and exit\n",
-    "  --version             output version information and exit\n",
-    "\n",
-    "Shared library search path:\n",
-    "  (libraries located via /etc/ld.so.cache)\n",
-    "  /lib/x86_64-linux-gnu (system search path)\n",
-    "  /usr/lib/x86_64-linux-gnu (system search path)\n",
-    "  /lib (system search path)\n",
-    "  /usr/lib (system search path)\n",
-)
-.as_bytes();
-
 /// From the kernel's hand-off to the program's entry point.
 pub fn run(mut st: Startup) -> Handover {
     // For LD_DEBUG=statistics, which is not known yet.
@@ -181,7 +126,7 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // LD_DEBUG=help: the list of options, before anything else is done.
     if cfg.debug_help {
-        sys::write_all(1, DEBUG_HELP);
+        sys::write_all(1, crate::usage::DEBUG_HELP);
         sys::exit(0);
     }
     // LD_DEBUG: from here on, the categories asked for are traced.
@@ -418,7 +363,7 @@ impl Linker {
         dso.origin = Some(dirname_abs(path));
         let phdr_addr = phdr_address(&file, &mapped);
         if debug::on(debug::FILES) {
-            debug_link_map(&dso, dso.entry, phdr_addr);
+            crate::report::debug_link_map(&dso, dso.entry, phdr_addr);
         }
         st.set_aux(AT_PHDR, phdr_addr);
         st.set_aux(AT_PHNUM, mapped.phdrs.len());
@@ -727,7 +672,7 @@ impl Linker {
         dso.origin = Some(dirname_abs(&found.path));
         if debug::on(debug::FILES) {
             let entry = dso.base.wrapping_add(found.file.ehdr.e_entry as usize);
-            debug_link_map(&dso, entry, phdr_address(&found.file, &mapped));
+            crate::report::debug_link_map(&dso, entry, phdr_address(&found.file, &mapped));
         }
         dso.phdr_copy = Some(mapped.phdr_copy);
         Ok(self.push(dso))
@@ -884,37 +829,6 @@ impl Linker {
         order
     }
 
-    /// `LD_DEBUG=scopes` at start-up: each object's lookup scopes (glibc's
-    /// `_dl_show_scope`): the global one, and for the vDSO its own too;
-    /// the loader's record has none.
-    fn debug_scopes(&self) {
-        let mut out = Msg::new().s(b"\nInitial object scopes\n");
-        let scope_line = |out: Msg, n: u64, list: &[DsoId]| {
-            let out = list.iter().fold(out.s(b" scope ").dec(n).s(b":"), |o, &id| {
-                o.s(b" ").s(self.objs[id].display_name())
-            });
-            out.s(b"\n")
-        };
-        for id in self.link_map_order() {
-            let d = &self.objs[id];
-            out = out.s(b"object=").s(d.display_name()).s(b" [0]\n");
-            match d.kind {
-                Kind::Interpreter => out = out.s(b" no scope\n"),
-                Kind::Vdso => {
-                    out = scope_line(out, 0, &self.global);
-                    out = scope_line(out, 1, &[id]);
-                }
-                _ if d.symbolic() => {
-                    out = scope_line(out, 0, &[id]);
-                    out = scope_line(out, 1, &self.global);
-                }
-                _ => out = scope_line(out, 0, &self.global),
-            }
-            out = out.s(b"\n");
-        }
-        debug::print(out.bytes());
-    }
-
     /// The kernel made the stack executable or not according to the
     /// program's `PT_GNU_STACK`; a library may need more.  An object without
     /// `PT_GNU_STACK` is taken to need an executable stack (the x86_64
@@ -971,57 +885,6 @@ impl Linker {
             }
         }
     }
-
-    /// `--list` / `LD_TRACE_LOADED_OBJECTS`: one line per dependency, glibc's format.
-    ///
-    /// Objects are listed in link-map order: the vDSO, then the dependencies
-    /// breadth-first, then the interpreter if anything needs it.  An object
-    /// known by its path alone prints as `\tPATH (0xADDR)`, any other as
-    /// `\tNAME => PATH (0xADDR)`, the address being where its mapping starts.
-    fn print_list(&self) {
-        let vdso = self.objs.position(|d| d.kind == Kind::Vdso);
-        let mut out = Msg::new();
-        let line = |out: Msg, id: DsoId| {
-            let d = &self.objs[id];
-            let mut out = out.s(b"\t").s(&d.requested);
-            if d.requested != d.name {
-                out = out.s(b" => ").s(&d.name);
-            }
-            out.s(b" (0x").hex(d.map_start as u64, 16).s(b")\n")
-        };
-        let missing = |out: Msg, at: &dyn Fn(usize) -> bool| {
-            self.trace_missing
-                .iter()
-                .filter(|(pos, _)| at(*pos))
-                .fold(out, |o, (_, name)| o.s(b"\t").s(name).s(b" => not found\n"))
-        };
-        // An object that needs nothing is reported the way glibc does.
-        if self.global.len() == 1 && self.trace_missing.is_empty() {
-            sys::write_all(1, b"\tstatically linked\n");
-            return;
-        }
-        // glibc links its own record in right after the object that precedes
-        // it in the search order; the vDSO's comes right after the program's.
-        // So the loader's line comes first when the program itself needs it
-        // directly first (as libc.so.6 does), else where the breadth-first
-        // search reached it.
-        let interp_first = self
-            .global
-            .get(1)
-            .is_some_and(|&id| self.objs[id].kind == Kind::Interpreter);
-        if interp_first {
-            out = line(out, self.global[1]);
-        }
-        if let Some(v) = vdso {
-            out = line(out, v);
-        }
-        for (i, &id) in self.global.iter().enumerate().skip(if interp_first { 2 } else { 1 }) {
-            out = missing(out, &|pos| pos == i);
-            out = line(out, id);
-        }
-        out = missing(out, &|pos| pos >= self.global.len());
-        sys::write_all(1, out.bytes());
-    }
 }
 
 /// Where a mapped object's program headers are in memory: where `PT_PHDR`
@@ -1041,176 +904,6 @@ fn phdr_address(file: &map::Opened, mapped: &map::Mapped) -> usize {
                 .map(|p| p.p_vaddr + (phoff - p.p_offset))
         });
     mapped.base.wrapping_add(vaddr.unwrap_or(0) as usize)
-}
-
-/// `LD_DEBUG=files`: a new object's link map, in glibc's layout.
-fn debug_link_map(dso: &Dso, entry: usize, phdr: usize) {
-    let dynamic = dso
-        .phdrs
-        .iter()
-        .find(|p| p.p_type == PT_DYNAMIC)
-        .map_or(0, |p| dso.base.wrapping_add(p.p_vaddr as usize));
-    let phnum = Msg::new().dec(dso.phdrs.len() as u64);
-    let mut line = Msg::new()
-        .s(b"  dynamic: 0x")
-        .hex(dynamic as u64, 16)
-        .s(b"  base: 0x")
-        .hex(dso.base as u64, 16)
-        .s(b"   size: 0x")
-        .hex((dso.map_end - dso.map_start) as u64, 16)
-        .s(b"\n    entry: 0x")
-        .hex(entry as u64, 16)
-        .s(b"  phdr: 0x")
-        .hex(phdr as u64, 16)
-        .s(b"  phnum:   ");
-    for _ in phnum.bytes().len()..16 {
-        line = line.s(b" ");
-    }
-    debug::print(line.s(phnum.bytes()).s(b"\n\n").bytes());
-}
-
-impl Linker {
-    /// `LD_TRACE_LOADED_OBJECTS` (`ldd`) or `--list`: the report, then exit.
-    /// As glibc: missing versions are reported but the listing goes on;
-    /// `ldd -u` lists unused dependencies instead; `ldd -d`/`-r` resolve
-    /// every object's references, reporting the undefined ones; `ldd -v`
-    /// adds the version information.
-    fn trace(&mut self) -> ! {
-        let _ = self.check_versions_of(&self.global);
-        if debug::on(debug::UNUSED) {
-            self.print_unused();
-        }
-        if self.config.tree {
-            self.print_tree();
-        } else {
-            self.print_list();
-        }
-        if self.config.warn {
-            let lazy = !self.config.bind_now;
-            let scope = self.global.clone();
-            for id in crate::init::init_order(self, &scope) {
-                if self.objs[id].kind != Kind::Interpreter {
-                    self.trace_relocate(id, lazy, &mut []);
-                }
-            }
-        }
-        if self.config.verbose {
-            self.print_version_info();
-        }
-        sys::exit(0)
-    }
-
-    /// `LD_DEBUG=reloc`: glibc relocates its own record last, in the global
-    /// scope, so that libc may interpose on it; ld-rs is relocated already,
-    /// but says so at the same point.
-    fn debug_self_relocation(&self) {
-        if let Some(&interp) = self.global.iter().find(|&&id| self.objs[id].kind == Kind::Interpreter) {
-            let line = Msg::new().s(b"\nrelocation processing: ").s(&self.objs[interp].name);
-            debug::print(line.s(b"\n").bytes());
-        }
-    }
-
-    /// `ldd -u` (`LD_DEBUG=unused` while tracing): resolves the program's
-    /// references, then lists its `DT_NEEDED` objects that defined none of
-    /// them and exits 1 if there are any, 0 if not (glibc's `dl_main`).
-    fn print_unused(&mut self) -> ! {
-        let main = self.global[0];
-        let mut used = alloc::vec![false; self.objs.bound()];
-        self.trace_relocate(main, !self.config.bind_now, &mut used);
-        let mut out = Msg::new();
-        let mut any = false;
-        // Each DT_NEEDED entry in order; one not found is unused by definition
-        // and named as it was asked for (glibc walks its stand-in records).
-        let names: Vec<&'static [u8]> = self.objs[main].needed_names().collect();
-        for name in names {
-            let unused: Option<&[u8]> = match self.find_loaded(name) {
-                Some(dep) if used[dep] => None,
-                Some(dep) => Some(&self.objs[dep].name),
-                None => Some(name),
-            };
-            if let Some(shown) = unused {
-                if !any {
-                    out = out.s(b"Unused direct dependencies:\n");
-                    any = true;
-                }
-                out = out.s(b"\t").s(shown).s(b"\n");
-            }
-        }
-        sys::write_all(1, out.bytes());
-        sys::exit(any as i32)
-    }
-
-    /// `LD_DEBUG=statistics` at the end of start-up, in glibc's words
-    /// (elf/rtld.c `print_statistics`): the time spent, the symbol lookups
-    /// made for relocations, and the relative relocations counted by
-    /// `DT_RELACOUNT` in objects not loaded at their link-time address.
-    fn print_statistics(&self, total: u64, reloc: u64, load: u64) {
-        let relative: u64 = self
-            .global
-            .iter()
-            .map(|&id| &self.objs[id])
-            .filter(|d| d.base != 0)
-            .map(|d| d.dynamic.relacount)
-            .sum();
-        let out = Msg::new()
-            .s(b"\nruntime linker statistics:\n  total startup time in dynamic loader: ")
-            .dec(total)
-            .s(b" cycles\n            time needed for relocation: ")
-            .dec(reloc)
-            .s(b" cycles (")
-            .s(debug::percent(reloc, total).bytes())
-            .s(b"%)\n                 number of relocations: ")
-            .dec(debug::LOOKUPS.load(core::sync::atomic::Ordering::Relaxed))
-            .s(b"\n      number of relocations from cache: ")
-            .dec(debug::CACHED.load(core::sync::atomic::Ordering::Relaxed))
-            .s(b"\n        number of relative relocations: ")
-            .dec(relative)
-            .s(b"\n           time needed to load objects: ")
-            .dec(load)
-            .s(b" cycles (")
-            .s(debug::percent(load, total).bytes())
-            .s(b"%)\n");
-        debug::print(out.bytes());
-    }
-
-    /// `ldd -v` (`LD_VERBOSE` while tracing): for each object that requires
-    /// versions, each requirement and the file that satisfies it.
-    fn print_version_info(&self) {
-        let mut out = Msg::new();
-        let mut first = true;
-        for id in self.link_map_order() {
-            let d = &self.objs[id];
-            if d.dynamic.verneed.is_none() {
-                continue;
-            }
-            if first {
-                out = out.s(b"\n\tVersion information:\n");
-                first = false;
-            }
-            out = out.s(b"\t").s(d.display_name()).s(b":\n");
-            for (v, flags) in d.needed_versions() {
-                let target = self.global.iter().copied().find(|&t| {
-                    let o = &self.objs[t];
-                    o.name == v.file || o.requested == v.file || o.soname == Some(v.file)
-                });
-                let has = |t: DsoId| {
-                    self.objs[t]
-                        .versions
-                        .iter()
-                        .any(|x| x.file.is_empty() && x.name == v.name)
-                };
-                out = out.s(b"\t\t").s(v.file).s(b" (").s(v.name).s(b") ");
-                if flags & VER_FLG_WEAK != 0 {
-                    out = out.s(b"[WEAK] ");
-                }
-                out = match target.filter(|&t| has(t)) {
-                    Some(t) => out.s(b"=> ").s(&self.objs[t].name).s(b"\n"),
-                    None => out.s(b"=> not found\n"),
-                };
-            }
-        }
-        sys::write_all(1, out.bytes());
-    }
 }
 
 impl map::Mapped {
