@@ -472,6 +472,16 @@ case! {
     }
 }
 
+// Statically linked programs named on the loader's command line (tests/static_programs.rs).
+case! {
+    /// `args` (prints its arguments, exits 3) linked `-static` and `-static-pie`.
+    fn static_programs() {
+        Fixture::new("static")
+            .libc_exe("args", &["args.c"], &["-static"])
+            .libc_exe("args_pie", &["args.c"], &["-static-pie"])
+    }
+}
+
 // Regression fixtures: one program per bug found by the conformance commands.
 case! {
     /// `freeres`: calls libc's `__libc_freeres` as valgrind does at exit.

@@ -116,6 +116,16 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     })
 }
 
+/// True for a fixed-address program with neither `PT_INTERP` nor
+/// `PT_DYNAMIC`: statically linked, for the kernel to run.
+pub fn is_static_exec(path: &[u8]) -> bool {
+    let Ok(file) = open_verify(path) else {
+        return false;
+    };
+    let has = |t: u32| file.phdrs.iter().any(|p| p.p_type == t);
+    file.ehdr.e_type == ET_EXEC && !has(PT_INTERP) && !has(PT_DYNAMIC)
+}
+
 /// A mapped object: where it landed and a view of its memory.
 pub struct Mapped {
     pub base: usize,

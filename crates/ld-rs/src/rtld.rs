@@ -207,6 +207,10 @@ pub fn run(mut st: Startup) -> Handover {
     if ld.config.secure && ld.config.mode == Mode::List {
         sys::exit(5);
     }
+    // A program that is not dynamically linked at all goes to the kernel.
+    if explicit && ld.config.mode == Mode::Run && map::is_static_exec(program_path) {
+        chain_load(program_path, &st);
+    }
     let main = if explicit {
         ld.map_program(program_path, &mut st)
     } else {
@@ -215,9 +219,15 @@ pub fn run(mut st: Startup) -> Handover {
     let main = main.unwrap_or_else(|e| e.die());
     // ld-rs itself, so its name is known when a library asks for it.
     ld.add_self(if explicit { Some(own_argv0) } else { None });
-    // A loader named as the program is refused (glibc's check, by soname).
+    // A loader named as the program is refused (glibc's check, by soname);
+    // a program that needs nothing and names no interpreter (a static PIE)
+    // goes to the kernel, as glibc hands it on.
     if explicit && ld.config.mode == Mode::Run {
         ld.refuse_loader(main);
+        let m = &ld.objs[main];
+        if m.dynamic.needed_count == 0 && !m.phdrs.iter().any(|p| p.p_type == PT_INTERP) {
+            chain_load(program_path, &st);
+        }
     }
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
@@ -376,22 +386,11 @@ impl Linker {
     /// Records ld-rs itself in the link map, under the name the program's
     /// `PT_INTERP` gave it (or our own path when run as a command).
     fn add_self(&mut self, invoked_as: Option<&'static [u8]>) {
-        let base = arch::own_ehdr();
-        // SAFETY: our own ELF header and program headers, mapped with us.
-        let ehdr = unsafe { &*(base as *const elf::Ehdr) };
-        // SAFETY: as above; e_phoff/e_phnum come from our own header.
-        let phdrs: &'static [Phdr] = unsafe {
-            core::slice::from_raw_parts((base + ehdr.e_phoff as usize) as *const Phdr, ehdr.e_phnum as usize)
-        };
-        let (lo, hi) = crate::dso::span(phdrs);
-        // SAFETY: our own mapping; `Image` confines access to readable PT_LOADs.
-        let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
-        let image = Image::new(bytes, lo, phdrs);
         // Known by the program's PT_INTERP name; when run as a command, its
         // path is the name it was invoked by (as glibc's `l_name`).
         let requested = self.interp_name();
         let name = invoked_as.map_or_else(|| requested.clone(), |a| a.to_vec());
-        if let Ok(mut dso) = Dso::new(Kind::Interpreter, name, requested, base, phdrs, image) {
+        if let Some(mut dso) = self_dso(name, requested) {
             dso.relocated = true;
             self.push(dso);
         }
@@ -885,6 +884,48 @@ impl Linker {
             }
         }
     }
+}
+
+/// The record of ld-rs itself, from its own headers.
+fn self_dso(name: Vec<u8>, requested: Vec<u8>) -> Option<Dso> {
+    let base = arch::own_ehdr();
+    // SAFETY: our own ELF header and program headers, mapped with us.
+    let ehdr = unsafe { &*(base as *const elf::Ehdr) };
+    // SAFETY: as above; e_phoff/e_phnum come from our own header.
+    let phdrs: &'static [Phdr] =
+        unsafe { core::slice::from_raw_parts((base + ehdr.e_phoff as usize) as *const Phdr, ehdr.e_phnum as usize) };
+    let (lo, hi) = crate::dso::span(phdrs);
+    // SAFETY: our own mapping; `Image` confines access to readable PT_LOADs.
+    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(base as *const u8, (hi - lo) as usize) };
+    let image = Image::new(bytes, lo, phdrs);
+    Dso::new(Kind::Interpreter, name, requested, base, phdrs, image).ok()
+}
+
+/// glibc's chain loading: a program named on our command line that is not
+/// dynamically linked is `execve`d, with the arguments it was to get (its
+/// `--argv0` included), and the kernel runs it; if the kernel refuses, the
+/// reason in glibc's words and status 127.
+fn chain_load(path: &[u8], st: &Startup) -> ! {
+    let mut c = path.to_vec();
+    c.push(0);
+    let err = match sys::CPath::new(&c) {
+        // SAFETY: argv and envp are the kernel's NULL-terminated arrays (argv
+        // less our own options).
+        Some(p) => unsafe { sys::execve(&p, st.argv, st.envp) },
+        None => sys::Errno::ENOENT,
+    };
+    let own = self_dso(Vec::new(), Vec::new());
+    let msg = Msg::new()
+        .s(own.as_ref().and_then(|d| d.soname).unwrap_or(b"ld-rs.so"))
+        .s(b": cannot execute ")
+        .s(path)
+        .s(b": ");
+    let msg = match err.name() {
+        Some(name) => msg.s(name),
+        None => msg.dec(err.0 as u64),
+    };
+    msg.write_line(2);
+    sys::exit(127)
 }
 
 /// Where a mapped object's program headers are in memory: where `PT_PHDR`

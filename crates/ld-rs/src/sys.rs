@@ -36,6 +36,29 @@ impl Errno {
             _ => b"Unknown error",
         }
     }
+
+    /// glibc's `strerrorname_np` for the errors `execve` gives, or `None`.
+    pub fn name(self) -> Option<&'static [u8]> {
+        Some(match self.0 {
+            1 => b"EPERM",
+            2 => b"ENOENT",
+            5 => b"EIO",
+            7 => b"E2BIG",
+            8 => b"ENOEXEC",
+            12 => b"ENOMEM",
+            13 => b"EACCES",
+            14 => b"EFAULT",
+            20 => b"ENOTDIR",
+            21 => b"EISDIR",
+            22 => b"EINVAL",
+            23 => b"ENFILE",
+            24 => b"EMFILE",
+            26 => b"ETXTBSY",
+            36 => b"ENAMETOOLONG",
+            40 => b"ELOOP",
+            _ => return None,
+        })
+    }
 }
 
 pub type Result<T> = core::result::Result<T, Errno>;
@@ -51,6 +74,7 @@ mod nr {
     pub const SCHED_YIELD: usize = 24;
     pub const GETPID: usize = 39;
     pub const GETCWD: usize = 79;
+    pub const EXECVE: usize = 59;
     pub const READLINK: usize = 89;
     pub const EXIT_GROUP: usize = 231;
     pub const OPENAT: usize = 257;
@@ -249,6 +273,20 @@ pub fn readlink(path: &[u8], buf: &mut [u8]) -> Result<usize> {
         nr::READLINK,
         [p.as_ptr() as usize, buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0],
     )
+}
+
+/// `execve(2)`: returns only if it fails.
+///
+/// # Safety
+/// `argv` and `envp` are NULL-terminated arrays of NUL-terminated strings.
+pub unsafe fn execve(path: &CPath, argv: *const *const u8, envp: *const *const u8) -> Errno {
+    match call(
+        nr::EXECVE,
+        [path.as_ptr() as usize, argv as usize, envp as usize, 0, 0, 0],
+    ) {
+        Err(e) => e,
+        Ok(_) => Errno(0),
+    }
 }
 
 /// `getcwd(2)`; returns the length of the path (without its NUL).
