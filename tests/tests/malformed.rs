@@ -5,8 +5,9 @@
 //! program `main`, and `dlmain`, which `dlopen`s a path): truncations at many offsets, bad ELF
 //! and program headers, bad dynamic tags, strings, symbols, relocations, hash tables and
 //! version chains out of range or looping, overlapping segments, huge counts. A corrupted
-//! library is loaded twice, as a program's dependency and by `dlopen`; a corrupted program is
-//! named on the loader's command line.
+//! library is loaded three times: as a program's dependency (the loader named on the command
+//! line, and started by the kernel) and by `dlopen`; a corrupted program is named on the
+//! loader's command line.
 //!
 //! The oracle is glibc's run of the same file:
 //! * where glibc ends without a signal, ld-rs must give exactly its output and status (its
@@ -347,10 +348,10 @@ fn check(name: &str, expect: Expect, dlopen: bool, glibc: &Outcome, ldrs: &Outco
 
 /// Runs `run` under both loaders, explicitly, and checks the pair against each other and
 /// against glibc's run of `original` (the same command on the unmutated files).
-fn compare(name: &str, expect: Expect, dlopen: bool, run: &Run, original: &Run) {
-    let glibc = run.run(Loader::Glibc, Way::Explicit);
-    let ldrs = run.run(Loader::LdRs, Way::Explicit);
-    let pristine = original.run(Loader::Glibc, Way::Explicit);
+fn compare(name: &str, expect: Expect, dlopen: bool, run: &Run, original: &Run, way: Way) {
+    let glibc = run.run(Loader::Glibc, way);
+    let ldrs = run.run(Loader::LdRs, way);
+    let pristine = original.run(Loader::Glibc, way);
     assert_eq!(pristine.exit, Exit::Code(0), "the unmutated fixture fails:\n{pristine}");
     check(name, expect, dlopen, &glibc, &ldrs, &pristine);
 }
@@ -373,13 +374,24 @@ fn case(name: &str, target: Target, expect: Expect, f: impl FnOnce(&mut Elf)) {
                     .env("LD_LIBRARY_PATH", dir)
                     .timeout(timeout)
             };
-            compare(name, expect, false, &load(dir), &load(original_dir));
+            // As a dependency: the loader named on the command line, and the
+            // loader the kernel starts (where no argument of ours is involved).
+            for way in [Way::Explicit, Way::Interp] {
+                compare(name, expect, false, &load(dir), &load(original_dir), way);
+            }
             let open = |lib: &Path| Run::new(built.path("dlmain")).arg(lib).timeout(timeout);
-            compare(name, expect, true, &open(&path), &open(&original));
+            compare(name, expect, true, &open(&path), &open(&original), Way::Explicit);
         }
         Target::Prog => {
             let run = |prog: &Path| Run::new(prog).env("LD_LIBRARY_PATH", built.dir()).timeout(timeout);
-            compare(name, expect, false, &run(&path), &run(&built.path("main")));
+            compare(
+                name,
+                expect,
+                false,
+                &run(&path),
+                &run(&built.path("main")),
+                Way::Explicit,
+            );
         }
     }
 }
