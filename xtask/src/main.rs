@@ -20,6 +20,7 @@ mod install;
 mod prerequisites;
 mod regrtest;
 mod soak;
+mod rootfs;
 
 use std::process::ExitCode;
 
@@ -70,6 +71,10 @@ Commands:
   fuzz [TARGET...] [--runs N | --seconds S] [--update-corpus]
           the elf crate's parsers (header, object, cache) under libFuzzer, 1,000,000
           executions each by default; fails on a panic, a hang or a huge allocation
+  rootfs SUITE
+          a Debian root filesystem (trixie: Debian 13, glibc 2.41) made with debootstrap,
+          with python3, libc6-dbg and gcc inside, cached under target/rootfs/SUITE (needs
+          root); prints its path
   help    print this text
 ";
 
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         ["soak", ref options @ ..] => soak::run(options),
         ["glibc-tests", ref options @ ..] => glibc_tests::run(options),
         ["fuzz", ref options @ ..] => fuzz::run(options),
+        ["rootfs", ref options @ ..] => rootfs::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
             Ok(())

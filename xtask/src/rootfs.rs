@@ -1,0 +1,190 @@
+//! `cargo xtask rootfs SUITE`: a Debian root filesystem of another release (`trixie`: Debian 13,
+//! glibc 2.41) made with debootstrap and cached under `target/rootfs/SUITE`, with the packages
+//! the tests and `cargo xtask glibc-layout` need installed inside it.
+//!
+//! The archive is the one this machine's apt uses (the first `URIs:` line of
+//! `/etc/apt/sources.list.d/debian.sources`), so the command works wherever apt does. A stamp
+//! file written last makes the command idempotent: a root filesystem without it (an interrupted
+//! run) is removed and made again.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::cmd::{status, target_dir, Failed};
+
+/// What is installed in the chroot after debootstrap's minimal base: the interpreter the
+/// differential tests run, glibc's debug info (for `cargo xtask glibc-layout`), and a compiler
+/// for the fixtures built inside the chroot.
+const PACKAGES: &[&str] = &["python3", "libc6-dbg", "gcc", "g++", "libc6-dev"];
+
+/// The suites this command knows how to make (those the glibc layer is meant to support).
+const SUITES: &[&str] = &["trixie", "bookworm"];
+
+/// Where `cargo xtask rootfs SUITE` puts (or finds) the root filesystem.
+pub fn path(suite: &str) -> PathBuf {
+    target_dir().join("rootfs").join(suite)
+}
+
+/// `cargo xtask rootfs SUITE`: makes the root filesystem unless its stamp is there, then
+/// prints its path.
+pub fn run(options: &[&str]) -> Result<(), Failed> {
+    let [suite] = options else {
+        eprintln!("xtask: usage: cargo xtask rootfs SUITE (one of {SUITES:?})");
+        return Err(Failed);
+    };
+    if !SUITES.contains(suite) {
+        eprintln!("xtask: rootfs: unknown suite {suite:?} (known: {SUITES:?})");
+        return Err(Failed);
+    }
+    let root = ensure(suite)?;
+    println!("{}", root.display());
+    Ok(())
+}
+
+/// Makes the root filesystem of `suite` if it is not there yet; returns its path.
+pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
+    let root = path(suite);
+    let stamp = stamp_path(&root);
+    if stamp.exists() {
+        return Ok(root);
+    }
+    let started = Instant::now();
+    if root.exists() {
+        eprintln!(
+            "xtask: rootfs: {} has no stamp (an interrupted run?): making it again",
+            root.display()
+        );
+        // An interrupted run may have left /proc mounted inside; never delete through a mount.
+        unmount_all(&root);
+        fs::remove_dir_all(&root).map_err(|err| {
+            eprintln!("xtask: rootfs: cannot remove {}: {err}", root.display());
+            Failed
+        })?;
+    }
+    if which("debootstrap").is_none() {
+        eprintln!("xtask: rootfs: debootstrap is missing: installing it with apt-get");
+        status(
+            Command::new("apt-get").args(["install", "-y", "-q", "debootstrap"]),
+            "apt-get install debootstrap",
+        )?;
+    }
+    let mirror = archive_uri()?;
+    fs::create_dir_all(root.parent().expect("rootfs has a parent")).map_err(|err| {
+        eprintln!("xtask: rootfs: cannot create {}: {err}", root.display());
+        Failed
+    })?;
+    eprintln!(
+        "xtask: rootfs: debootstrap --variant=minbase {suite} {} {mirror}",
+        root.display()
+    );
+    status(
+        Command::new("debootstrap")
+            .args(["--variant=minbase", suite])
+            .arg(&root)
+            .arg(&mirror),
+        "debootstrap",
+    )?;
+    let bootstrapped = started.elapsed();
+    install_packages(&root)?;
+    fs::write(
+        &stamp,
+        format!("suite {suite}\nmirror {mirror}\npackages {}\n", PACKAGES.join(" ")),
+    )
+    .map_err(|err| {
+        eprintln!("xtask: rootfs: cannot write {}: {err}", stamp.display());
+        Failed
+    })?;
+    eprintln!(
+        "xtask: rootfs: {suite} made in {:.0?} (debootstrap {:.0?}, packages {:.0?})",
+        started.elapsed(),
+        bootstrapped,
+        started.elapsed() - bootstrapped
+    );
+    Ok(root)
+}
+
+fn stamp_path(root: &Path) -> PathBuf {
+    let name = format!(
+        "{}.stamp",
+        root.file_name().expect("rootfs has a name").to_string_lossy()
+    );
+    root.with_file_name(name)
+}
+
+/// apt-get inside the chroot, with /proc mounted for the duration (dpkg's maintainer scripts
+/// want it) and unmounted afterwards whatever happened.
+fn install_packages(root: &Path) -> Result<(), Failed> {
+    let proc_dir = root.join("proc");
+    let mounted = status(
+        Command::new("mount").args(["-t", "proc", "proc"]).arg(&proc_dir),
+        "mount -t proc proc ROOT/proc",
+    );
+    let result = (|| {
+        let chroot_apt = |args: &[&str], what: &str| {
+            status(
+                Command::new("chroot")
+                    .arg(root)
+                    .arg("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+                what,
+            )
+        };
+        chroot_apt(&["update", "-q"], "chroot apt-get update")?;
+        let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+        install.extend_from_slice(PACKAGES);
+        chroot_apt(&install, "chroot apt-get install")?;
+        chroot_apt(&["clean"], "chroot apt-get clean")
+    })();
+    if mounted.is_ok() {
+        unmount_all(root);
+    }
+    mounted.and(result)
+}
+
+/// Unmounts whatever this command may have mounted under `root` (lazily, so a busy mount does
+/// not stop the cleanup); a mount point that is not mounted is left alone.
+fn unmount_all(root: &Path) {
+    let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let mut inside: Vec<&str> = mounts
+        .lines()
+        .filter_map(|line| line.split(' ').nth(1))
+        .filter(|point| Path::new(point).starts_with(root))
+        .collect();
+    // Deepest first.
+    inside.sort_by_key(|point| std::cmp::Reverse(point.len()));
+    for point in inside {
+        let _ = status(
+            Command::new("umount").args(["-l", point]),
+            &format!("umount -l {point}"),
+        );
+    }
+}
+
+/// The first `URIs:` of this machine's deb822 apt sources: the Debian archive apt uses.
+fn archive_uri() -> Result<String, Failed> {
+    const SOURCES: &str = "/etc/apt/sources.list.d/debian.sources";
+    let text = fs::read_to_string(SOURCES).map_err(|err| {
+        eprintln!("xtask: rootfs: cannot read {SOURCES}: {err}");
+        Failed
+    })?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("URIs:"))
+        .and_then(|uris| uris.split_whitespace().next())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            eprintln!("xtask: rootfs: no `URIs:` line in {SOURCES}");
+            Failed
+        })
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
