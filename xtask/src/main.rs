@@ -15,12 +15,13 @@ mod conformance;
 mod demo;
 mod demo_c;
 mod fuzz;
+mod glibc_layout;
 mod glibc_tests;
 mod install;
 mod prerequisites;
 mod regrtest;
-mod soak;
 mod rootfs;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -33,7 +34,7 @@ Commands:
   demo    build ld-rs, run python3 on a demo script under ld-rs and glibc's ld.so, compare
           (the default)
   demo-c  the same with a -nostdlib C program, also started by the kernel as PT_INTERP
-  test    build everything and run every test
+  test    build everything and run every test, and `glibc-layout --check /`
   list-sweep
           compare ld-rs --list/--verify with glibc's on every ELF file of /usr/bin,
           /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
@@ -71,6 +72,10 @@ Commands:
   fuzz [TARGET...] [--runs N | --seconds S] [--update-corpus]
           the elf crate's parsers (header, object, cache) under libFuzzer, 1,000,000
           executions each by default; fails on a panic, a hang or a huge allocation
+  glibc-layout [--check] ROOT | --register-build GLIBC_BUILD_DIR
+          write the Rust table of a glibc build's private layouts (read from ROOT's libc6-dbg
+          with gdb) to crates/ld-rs/src/glibc/layouts/; --check compares instead; a glibc
+          build tree with the layout of a known table is added to that table
   rootfs SUITE
           a Debian root filesystem (trixie: Debian 13, glibc 2.41) made with debootstrap,
           with python3, libc6-dbg and gcc inside, cached under target/rootfs/SUITE (needs
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
         ["soak", ref options @ ..] => soak::run(options),
         ["glibc-tests", ref options @ ..] => glibc_tests::run(options),
         ["fuzz", ref options @ ..] => fuzz::run(options),
+        ["glibc-layout", ref options @ ..] => glibc_layout::run(options),
         ["rootfs", ref options @ ..] => rootfs::run(options),
         ["help" | "-h" | "--help"] => {
             print!("{USAGE}");
@@ -116,7 +122,8 @@ fn main() -> ExitCode {
 /// build) and runs the unit tests and the differential tests of every package, all of them
 /// even if some fail; ends with one total line, `N passed, M failed` (`, K skipped` when
 /// `LD_RS_TESTS_ALLOW_SKIP=1` let tests whose prerequisites are missing pass as skipped: they
-/// are not counted as passed, and what they lacked is listed above the total).
+/// are not counted as passed, and what they lacked is listed above the total); then checks the
+/// generated glibc layout table against this machine's debug info.
 fn test() -> Result<(), Failed> {
     cargo(&["build", "--release"])?;
     let skips = cmd::target_dir().join("test-skips");
@@ -154,7 +161,10 @@ fn test() -> Result<(), Failed> {
         line.push_str(&format!(", {} ignored", totals.ignored));
     }
     println!("{line}");
-    result
+    // The glibc layout table in use, regenerated from this machine's libc6-dbg, must be the
+    // committed one (layout.rs pins its structures to that table at compile time).
+    let layout = glibc_layout::run(&["--check", "/"]);
+    result.and(layout)
 }
 
 /// `cargo xtask check`: formatting and lints, as a reviewer would ask for them.

@@ -167,7 +167,18 @@ pub fn run() -> Result<(), Failed> {
             "ld-rs run without root",
             "sysctl -w user.max_user_namespaces=10000",
         ),
-        program("gdb", &["gdb", "--version"], "the gdb test", "apt-get install -y gdb"),
+        program(
+            "gdb",
+            &["gdb", "--version"],
+            "the gdb test, glibc-layout --check",
+            "apt-get install -y gdb",
+        ),
+        program(
+            "libc6-dbg",
+            &["dpkg", "-s", "libc6-dbg"],
+            "cargo xtask glibc-layout --check / (in cargo xtask test)",
+            "apt-get install -y libc6-dbg",
+        ),
         program(
             "valgrind",
             &["valgrind", "--version"],

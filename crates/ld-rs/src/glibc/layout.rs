@@ -1,16 +1,21 @@
 //! The layouts of glibc 2.36's private structures, as this build
 //! (Debian 2.36-9+deb12u14, x86_64) lays them out.
 //!
-//! This file is the table of the contract: every offset libc relies on is a
-//! field here, and a compile-time assertion pins it to the offset `pahole`
-//! reports for the build (`pahole -C rtld_global_ro <ld.so debug file>`).
-//! A different glibc build gets a new copy of this file, regenerated from
-//! its own `pahole` output; nothing outside `glibc/` depends on these shapes.
+//! The structures below are what the glibc layer reads and writes; every
+//! member ld-rs names is pinned at compile time (`pinned!`) to the offset and
+//! size of glibc's member in the table generated from this build's debug info
+//! (`layouts/glibc_2_36_deb12.rs`, by `cargo xtask glibc-layout /`), and the
+//! offsets ld-rs uses without a structure (`pthread`, the `l_bits` flags) are
+//! taken from that table.  A build whose layout differs does not compile
+//! against these structures: it gets its own table, and code paths of its own
+//! where glibc's behaviour changed.
 //!
 //! Fields that ld-rs never touches are kept as opaque padding, named after
 //! the range they cover, so the structures stay readable.
 
 use core::mem::{offset_of, size_of};
+
+use super::layouts::glibc_2_36_deb12 as t;
 
 /// `struct r_scope_elem`: a search list (`r_list[0..r_nlist]`).
 #[repr(C)]
@@ -280,41 +285,49 @@ pub struct LinkMap {
 }
 
 pub mod lbits {
-    //! Bits of `LinkMap::l_bits`.
+    //! Bits of `LinkMap::l_bits`, where the generated table puts them.
+    use super::t::link_map as m;
     pub const TYPE_EXECUTABLE: u32 = 0;
     pub const TYPE_LIBRARY: u32 = 1;
     pub const TYPE_LOADED: u32 = 2;
-    pub const RELOCATED: u32 = 1 << 3;
-    pub const INIT_CALLED: u32 = 1 << 4;
-    pub const GLOBAL: u32 = 1 << 5;
-    pub const MAIN_MAP: u32 = 1 << 8;
-    pub const CONTIGUOUS: u32 = 1 << 19;
-    pub const LD_READONLY: u32 = 1 << 21;
+    pub const RELOCATED: u32 = m::L_RELOCATED.flag();
+    pub const INIT_CALLED: u32 = m::L_INIT_CALLED.flag();
+    pub const GLOBAL: u32 = m::L_GLOBAL.flag();
+    pub const MAIN_MAP: u32 = m::L_MAIN_MAP.flag();
+    pub const CONTIGUOUS: u32 = m::L_CONTIGUOUS.flag();
+    pub const LD_READONLY: u32 = m::L_LD_READONLY.flag();
 }
 
-/// `struct pthread` (2368 bytes, 64-aligned): offsets of the fields ld-rs sets
-/// for the initial thread.  The thread pointer (%fs base) points at its start.
+/// `struct pthread` (64-aligned): offsets of the fields ld-rs sets for the initial thread, from
+/// the generated table.  The thread pointer (%fs base) points at its start.
 pub mod pthread {
-    pub const SIZE: usize = 2368;
-    pub const ALIGN: usize = 64;
-    pub const HEADER_TCB: usize = 0;
-    pub const HEADER_DTV: usize = 8;
-    pub const HEADER_SELF: usize = 16;
-    pub const STACK_GUARD: usize = 40;
-    pub const POINTER_GUARD: usize = 48;
-    pub const LIST: usize = 704;
-    pub const TID: usize = 720;
-    pub const ROBUST_PREV: usize = 728;
-    pub const ROBUST_HEAD: usize = 736;
-    pub const ROBUST_FUTEX_OFFSET: usize = 744;
-    pub const SPECIFIC_1STBLOCK: usize = 784;
-    pub const SPECIFIC: usize = 1296;
-    pub const REPORT_EVENTS: usize = 1553;
-    pub const USER_STACK: usize = 1554;
-    pub const STACKBLOCK: usize = 1680;
-    pub const STACKBLOCK_SIZE: usize = 1688;
-    pub const RSEQ_AREA: usize = 2336;
-    pub const RSEQ_CPU_ID: usize = 2340;
+    use super::t::{pthread as p, tcbhead as h};
+    pub const SIZE: usize = p::SIZE;
+    pub const ALIGN: usize = p::ALIGN;
+    pub const HEADER_TCB: usize = p::HEADER.offset + h::TCB.offset;
+    pub const HEADER_DTV: usize = p::HEADER.offset + h::DTV.offset;
+    pub const HEADER_SELF: usize = p::HEADER.offset + h::SELF.offset;
+    pub const STACK_GUARD: usize = p::HEADER.offset + h::STACK_GUARD.offset;
+    pub const POINTER_GUARD: usize = p::HEADER.offset + h::POINTER_GUARD.offset;
+    pub const LIST: usize = p::LIST.offset;
+    pub const TID: usize = p::TID.offset;
+    pub const ROBUST_PREV: usize = p::ROBUST_PREV.offset;
+    pub const ROBUST_HEAD: usize = p::ROBUST_HEAD.offset;
+    /// `robust_head.futex_offset`: the kernel's `struct robust_list_head` (list, then offset).
+    pub const ROBUST_FUTEX_OFFSET: usize = p::ROBUST_HEAD.offset + 8;
+    pub const SPECIFIC_1STBLOCK: usize = p::SPECIFIC_1STBLOCK.offset;
+    pub const SPECIFIC: usize = p::SPECIFIC.offset;
+    pub const REPORT_EVENTS: usize = p::REPORT_EVENTS.offset;
+    pub const USER_STACK: usize = p::USER_STACK.offset;
+    pub const STACKBLOCK: usize = p::STACKBLOCK.offset;
+    pub const STACKBLOCK_SIZE: usize = p::STACKBLOCK_SIZE.offset;
+    pub const RSEQ_AREA: usize = p::RSEQ_AREA.offset;
+    /// `rseq_area.cpu_id`: the kernel's `struct rseq` (`cpu_id_start`, then `cpu_id`).
+    pub const RSEQ_CPU_ID: usize = p::RSEQ_AREA.offset + 4;
+
+    // The values the hand-written table had before it was generated.
+    const _: () = assert!(SIZE == 2368 && HEADER_DTV == 8 && STACK_GUARD == 40 && POINTER_GUARD == 48);
+    const _: () = assert!(TID == 720 && ROBUST_HEAD == 736 && SPECIFIC == 1296 && RSEQ_AREA == 2336);
 }
 
 /// `struct dl_find_object` (96 bytes).
@@ -336,87 +349,125 @@ pub struct DlException {
     pub message_buffer: *mut u8,
 }
 
-// The table, checked against pahole's output for this build.
+/// The size of the member `ptr` points to (for [`pinned!`]).
+const fn size_of_pointee<T>(_: *const T) -> usize {
+    size_of::<T>()
+}
+
+/// Asserts at compile time that each named member of a `#[repr(C)]` structure above has the
+/// offset and size the generated table gives glibc's member (`Rust member => TABLE::MEMBER`).
+macro_rules! pinned {
+    ($ty:ty, $table:ident: $($field:ident => $member:ident),* $(,)?) => {
+        assert!(size_of::<$ty>() == t::$table::SIZE);
+        $(
+            assert!(offset_of!($ty, $field) == t::$table::$member.offset);
+            assert!(
+                {
+                    let value = core::mem::MaybeUninit::<$ty>::uninit();
+                    // SAFETY: only the member's address is taken (no read, no reference), inside
+                    // the uninitialised value, which is what `&raw const` is for.
+                    size_of_pointee(unsafe { &raw const (*value.as_ptr()).$field })
+                } == t::$table::$member.size
+            );
+        )*
+    };
+}
+
+// Every member ld-rs names, pinned to the table generated from this build's debug info; the
+// `_pad` members are the holes between them.
 const _: () = {
-    assert!(size_of::<Namespace>() == 160);
-    assert!(offset_of!(Namespace, ns_debug) == 112);
-    assert!(size_of::<RtldGlobal>() == 4336);
-    assert!(offset_of!(RtldGlobal, dl_nns) == 2560);
-    assert!(offset_of!(RtldGlobal, dl_load_lock) == 2568);
-    assert!(offset_of!(RtldGlobal, dl_load_write_lock) == 2608);
-    assert!(offset_of!(RtldGlobal, dl_load_tls_lock) == 2648);
-    assert!(offset_of!(RtldGlobal, dl_load_adds) == 2688);
-    assert!(offset_of!(RtldGlobal, dl_rtld_map) == 2736);
-    assert!(offset_of!(RtldGlobal, dl_rtld_auditstate) == 3928);
-    assert!(offset_of!(RtldGlobal, dl_x86_feature_1) == 4184);
-    assert!(offset_of!(RtldGlobal, dl_stack_flags) == 4192);
-    assert!(offset_of!(RtldGlobal, dl_tls_dtv_gaps) == 4196);
-    assert!(offset_of!(RtldGlobal, dl_tls_max_dtv_idx) == 4200);
-    assert!(offset_of!(RtldGlobal, dl_tls_dtv_slotinfo_list) == 4208);
-    assert!(offset_of!(RtldGlobal, dl_tls_static_used) == 4224);
-    assert!(offset_of!(RtldGlobal, dl_initial_dtv) == 4240);
-    assert!(offset_of!(RtldGlobal, dl_tls_generation) == 4248);
-    assert!(offset_of!(RtldGlobal, dl_stack_used) == 4264);
-    assert!(offset_of!(RtldGlobal, dl_stack_user) == 4280);
-    assert!(offset_of!(RtldGlobal, dl_stack_cache) == 4296);
-    assert!(offset_of!(RtldGlobal, dl_stack_cache_lock) == 4328);
+    pinned!(ScopeElem, r_scope_elem: r_list => R_LIST, r_nlist => R_NLIST);
+    pinned!(
+        Namespace, link_namespaces:
+        ns_loaded => NS_LOADED, ns_nloaded => NS_NLOADED, ns_main_searchlist => NS_MAIN_SEARCHLIST,
+        ns_global_scope_alloc => NS_GLOBAL_SCOPE_ALLOC,
+        ns_global_scope_pending_adds => NS_GLOBAL_SCOPE_PENDING_ADDS, libc_map => LIBC_MAP,
+        ns_unique_sym_table => NS_UNIQUE_SYM_TABLE, ns_debug => NS_DEBUG,
+    );
+    assert!(size_of::<RDebug>() == t::r_debug_extended::SIZE);
+    assert!(offset_of!(RDebug, r_next) == t::r_debug_extended::R_NEXT.offset);
+    pinned!(
+        RtldGlobal, rtld_global:
+        dl_ns => DL_NS, dl_nns => DL_NNS, dl_load_lock => DL_LOAD_LOCK,
+        dl_load_write_lock => DL_LOAD_WRITE_LOCK, dl_load_tls_lock => DL_LOAD_TLS_LOCK,
+        dl_load_adds => DL_LOAD_ADDS, dl_initfirst => DL_INITFIRST, dl_profile_map => DL_PROFILE_MAP,
+        dl_num_relocations => DL_NUM_RELOCATIONS, dl_num_cache_relocations => DL_NUM_CACHE_RELOCATIONS,
+        dl_all_dirs => DL_ALL_DIRS, dl_rtld_map => DL_RTLD_MAP, dl_rtld_auditstate => DL_RTLD_AUDITSTATE,
+        dl_x86_feature_1 => DL_X86_FEATURE_1, dl_x86_feature_control => DL_X86_FEATURE_CONTROL,
+        dl_stack_flags => DL_STACK_FLAGS, dl_tls_dtv_gaps => DL_TLS_DTV_GAPS,
+        dl_tls_max_dtv_idx => DL_TLS_MAX_DTV_IDX, dl_tls_dtv_slotinfo_list => DL_TLS_DTV_SLOTINFO_LIST,
+        dl_tls_static_nelem => DL_TLS_STATIC_NELEM, dl_tls_static_used => DL_TLS_STATIC_USED,
+        dl_tls_static_optional => DL_TLS_STATIC_OPTIONAL, dl_initial_dtv => DL_INITIAL_DTV,
+        dl_tls_generation => DL_TLS_GENERATION, dl_scope_free_list => DL_SCOPE_FREE_LIST,
+        dl_stack_used => DL_STACK_USED, dl_stack_user => DL_STACK_USER, dl_stack_cache => DL_STACK_CACHE,
+        dl_stack_cache_actsize => DL_STACK_CACHE_ACTSIZE, dl_in_flight_stack => DL_IN_FLIGHT_STACK,
+        dl_stack_cache_lock => DL_STACK_CACHE_LOCK,
+    );
+    pinned!(
+        RtldGlobalRo, rtld_global_ro:
+        dl_debug_mask => DL_DEBUG_MASK, dl_platform => DL_PLATFORM, dl_platformlen => DL_PLATFORMLEN,
+        dl_pagesize => DL_PAGESIZE, dl_minsigstacksize => DL_MINSIGSTACKSIZE,
+        dl_inhibit_cache => DL_INHIBIT_CACHE, dl_initial_searchlist => DL_INITIAL_SEARCHLIST,
+        dl_clktck => DL_CLKTCK, dl_verbose => DL_VERBOSE, dl_debug_fd => DL_DEBUG_FD, dl_lazy => DL_LAZY,
+        dl_bind_not => DL_BIND_NOT, dl_dynamic_weak => DL_DYNAMIC_WEAK, dl_fpu_control => DL_FPU_CONTROL,
+        dl_hwcap => DL_HWCAP, dl_auxv => DL_AUXV, dl_x86_cpu_features => DL_X86_CPU_FEATURES,
+        dl_x86_hwcap_flags => DL_X86_HWCAP_FLAGS, dl_x86_platforms => DL_X86_PLATFORMS,
+        dl_inhibit_rpath => DL_INHIBIT_RPATH, dl_origin_path => DL_ORIGIN_PATH,
+        dl_tls_static_size => DL_TLS_STATIC_SIZE, dl_tls_static_align => DL_TLS_STATIC_ALIGN,
+        dl_tls_static_surplus => DL_TLS_STATIC_SURPLUS, dl_profile => DL_PROFILE,
+        dl_profile_output => DL_PROFILE_OUTPUT, dl_init_all_dirs => DL_INIT_ALL_DIRS,
+        dl_sysinfo_dso => DL_SYSINFO_DSO, dl_sysinfo_map => DL_SYSINFO_MAP,
+        dl_vdso_clock_gettime64 => DL_VDSO_CLOCK_GETTIME64, dl_vdso_gettimeofday => DL_VDSO_GETTIMEOFDAY,
+        dl_vdso_time => DL_VDSO_TIME, dl_vdso_getcpu => DL_VDSO_GETCPU,
+        dl_vdso_clock_getres_time64 => DL_VDSO_CLOCK_GETRES_TIME64, dl_hwcap2 => DL_HWCAP2,
+        dl_dso_sort_algo => DL_DSO_SORT_ALGO, dl_debug_printf => DL_DEBUG_PRINTF, dl_mcount => DL_MCOUNT,
+        dl_lookup_symbol_x => DL_LOOKUP_SYMBOL_X, dl_open => DL_OPEN, dl_close => DL_CLOSE,
+        dl_catch_error => DL_CATCH_ERROR, dl_error_free => DL_ERROR_FREE,
+        dl_tls_get_addr_soft => DL_TLS_GET_ADDR_SOFT, dl_libc_freeres => DL_LIBC_FREERES,
+        dl_find_object => DL_FIND_OBJECT, dl_dlfcn_hook => DL_DLFCN_HOOK, dl_audit => DL_AUDIT,
+        dl_naudit => DL_NAUDIT,
+    );
+    pinned!(
+        LinkMap, link_map:
+        l_addr => L_ADDR, l_name => L_NAME, l_ld => L_LD, l_next => L_NEXT, l_prev => L_PREV,
+        l_real => L_REAL, l_ns => L_NS, l_libname => L_LIBNAME, l_info => L_INFO, l_phdr => L_PHDR,
+        l_entry => L_ENTRY, l_phnum => L_PHNUM, l_ldnum => L_LDNUM, l_searchlist => L_SEARCHLIST,
+        l_symbolic_searchlist => L_SYMBOLIC_SEARCHLIST, l_loader => L_LOADER, l_versions => L_VERSIONS,
+        l_nversions => L_NVERSIONS, l_nbuckets => L_NBUCKETS,
+        l_gnu_bitmask_idxbits => L_GNU_BITMASK_IDXBITS, l_gnu_shift => L_GNU_SHIFT,
+        l_gnu_bitmask => L_GNU_BITMASK, l_gnu_buckets => L_GNU_BUCKETS,
+        l_gnu_chain_zero => L_GNU_CHAIN_ZERO, l_direct_opencount => L_DIRECT_OPENCOUNT,
+        l_x86_feature_1_and => L_X86_FEATURE_1_AND, l_x86_isa_1_needed => L_X86_ISA_1_NEEDED,
+        l_1_needed => L_1_NEEDED, l_rpath_dirs => L_RPATH_DIRS, l_reloc_result => L_RELOC_RESULT,
+        l_versyms => L_VERSYMS, l_origin => L_ORIGIN, l_map_start => L_MAP_START, l_map_end => L_MAP_END,
+        l_text_end => L_TEXT_END, l_scope_mem => L_SCOPE_MEM, l_scope_max => L_SCOPE_MAX,
+        l_scope => L_SCOPE, l_local_scope => L_LOCAL_SCOPE, l_file_id => L_FILE_ID,
+        l_runpath_dirs => L_RUNPATH_DIRS, l_initfini => L_INITFINI,
+        l_init_called_next => L_INIT_CALLED_NEXT, l_reldeps => L_RELDEPS, l_reldepsmax => L_RELDEPSMAX,
+        l_used => L_USED, l_feature_1 => L_FEATURE_1, l_flags_1 => L_FLAGS_1, l_flags => L_FLAGS,
+        l_idx => L_IDX, l_mach => L_MACH, l_lookup_cache => L_LOOKUP_CACHE,
+        l_tls_initimage => L_TLS_INITIMAGE, l_tls_initimage_size => L_TLS_INITIMAGE_SIZE,
+        l_tls_blocksize => L_TLS_BLOCKSIZE, l_tls_align => L_TLS_ALIGN,
+        l_tls_firstbyte_offset => L_TLS_FIRSTBYTE_OFFSET, l_tls_offset => L_TLS_OFFSET,
+        l_tls_modid => L_TLS_MODID, l_tls_dtor_count => L_TLS_DTOR_COUNT,
+        l_relro_addr => L_RELRO_ADDR, l_relro_size => L_RELRO_SIZE, l_serial => L_SERIAL,
+    );
+    // The bit-field words: `l_bits` holds `l_type` and the flags of `lbits`, `l_property`
+    // starts the next word.
+    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_TYPE.word);
+    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_RELOCATED.word);
+    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_LD_READONLY.word);
+    assert!(offset_of!(LinkMap, l_property) == t::link_map::L_PROPERTY.word);
+    assert!(t::link_map::L_TYPE.bit == 0 && t::link_map::L_TYPE.width == 2);
+    assert!(t::link_map::L_INFO.size == L_INFO_SLOTS * 8);
 
-    assert!(size_of::<RtldGlobalRo>() == 896);
-    assert!(offset_of!(RtldGlobalRo, dl_pagesize) == 24);
-    assert!(offset_of!(RtldGlobalRo, dl_minsigstacksize) == 32);
-    assert!(offset_of!(RtldGlobalRo, dl_initial_searchlist) == 48);
-    assert!(offset_of!(RtldGlobalRo, dl_clktck) == 64);
-    assert!(offset_of!(RtldGlobalRo, dl_fpu_control) == 88);
-    assert!(offset_of!(RtldGlobalRo, dl_hwcap) == 96);
-    assert!(offset_of!(RtldGlobalRo, dl_auxv) == 104);
-    assert!(offset_of!(RtldGlobalRo, dl_x86_cpu_features) == 112);
-    assert!(offset_of!(RtldGlobalRo, dl_x86_hwcap_flags) == 592);
-    assert!(offset_of!(RtldGlobalRo, dl_x86_platforms) == 619);
-    assert!(offset_of!(RtldGlobalRo, dl_inhibit_rpath) == 656);
-    assert!(offset_of!(RtldGlobalRo, dl_tls_static_size) == 672);
-    assert!(offset_of!(RtldGlobalRo, dl_init_all_dirs) == 712);
-    assert!(offset_of!(RtldGlobalRo, dl_sysinfo_map) == 728);
-    assert!(offset_of!(RtldGlobalRo, dl_hwcap2) == 776);
-    assert!(offset_of!(RtldGlobalRo, dl_debug_printf) == 792);
-    assert!(offset_of!(RtldGlobalRo, dl_lookup_symbol_x) == 808);
-    assert!(offset_of!(RtldGlobalRo, dl_open) == 816);
-    assert!(offset_of!(RtldGlobalRo, dl_catch_error) == 832);
-    assert!(offset_of!(RtldGlobalRo, dl_tls_get_addr_soft) == 848);
-    assert!(offset_of!(RtldGlobalRo, dl_find_object) == 864);
-    assert!(offset_of!(RtldGlobalRo, dl_dlfcn_hook) == 872);
-    assert!(offset_of!(RtldGlobalRo, dl_naudit) == 888);
-
-    assert!(size_of::<LinkMap>() == 1192);
-    assert!(offset_of!(LinkMap, l_real) == 40);
-    assert!(offset_of!(LinkMap, l_info) == 64);
-    assert!(offset_of!(LinkMap, l_phdr) == 704);
-    assert!(offset_of!(LinkMap, l_phnum) == 720);
-    assert!(offset_of!(LinkMap, l_searchlist) == 728);
-    assert!(offset_of!(LinkMap, l_loader) == 760);
-    assert!(offset_of!(LinkMap, l_versions) == 768);
-    assert!(offset_of!(LinkMap, l_nbuckets) == 780);
-    assert!(offset_of!(LinkMap, l_gnu_bitmask) == 792);
-    assert!(offset_of!(LinkMap, l_gnu_buckets) == 800);
-    assert!(offset_of!(LinkMap, l_gnu_chain_zero) == 808);
-    assert!(offset_of!(LinkMap, l_direct_opencount) == 816);
-    assert!(offset_of!(LinkMap, l_bits) == 820);
-    assert!(offset_of!(LinkMap, l_x86_feature_1_and) == 828);
-    assert!(offset_of!(LinkMap, l_rpath_dirs) == 840);
-    assert!(offset_of!(LinkMap, l_origin) == 872);
-    assert!(offset_of!(LinkMap, l_map_start) == 880);
-    assert!(offset_of!(LinkMap, l_scope_mem) == 904);
-    assert!(offset_of!(LinkMap, l_scope) == 944);
-    assert!(offset_of!(LinkMap, l_local_scope) == 952);
-    assert!(offset_of!(LinkMap, l_file_id) == 968);
-    assert!(offset_of!(LinkMap, l_initfini) == 1000);
-    assert!(offset_of!(LinkMap, l_flags_1) == 1036);
-    assert!(offset_of!(LinkMap, l_mach) == 1048);
-    assert!(offset_of!(LinkMap, l_lookup_cache) == 1072);
-    assert!(offset_of!(LinkMap, l_tls_initimage) == 1104);
-    assert!(offset_of!(LinkMap, l_tls_offset) == 1144);
-    assert!(offset_of!(LinkMap, l_tls_modid) == 1152);
-    assert!(offset_of!(LinkMap, l_tls_dtor_count) == 1160);
-    assert!(offset_of!(LinkMap, l_serial) == 1184);
-
-    assert!(size_of::<DlFindObject>() == 96);
+    pinned!(
+        DlFindObject, dl_find_object:
+        dlfo_flags => DLFO_FLAGS, dlfo_map_start => DLFO_MAP_START, dlfo_map_end => DLFO_MAP_END,
+        dlfo_link_map => DLFO_LINK_MAP, dlfo_eh_frame => DLFO_EH_FRAME, _reserved => DFLO_RESERVED,
+    );
+    pinned!(
+        DlException, dl_exception:
+        objname => OBJNAME, errstring => ERRSTRING, message_buffer => MESSAGE_BUFFER,
+    );
 };

@@ -27,6 +27,7 @@
 pub mod cpu_features;
 mod diagnostics;
 pub mod layout;
+pub mod layouts;
 
 use layout::{RDebug, RtldGlobal, RtldGlobalRo};
 

@@ -46,6 +46,8 @@ use core::cell::UnsafeCell;
 
 use alloc::vec::Vec;
 
+use super::layouts;
+
 /// A tunable's type (`tunable_type_code_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Type {
@@ -66,54 +68,77 @@ enum Security {
     None,
 }
 
+/// The tunables of this build (`tunable_list`, from the generated layout table).
+const LIST: &[layouts::Tunable] = layouts::glibc_2_36_deb12::TUNABLES;
+
 /// The number of tunables in glibc 2.36 for x86_64.
-pub const COUNT: usize = 37;
+pub const COUNT: usize = LIST.len();
+
+/// The id (`tunable_id_t`, the index in `tunable_list`) of the tunable called `name`; a name
+/// the table lacks stops the build.
+const fn id_of(name: &[u8]) -> usize {
+    let mut i = 0;
+    while i < LIST.len() {
+        let row = LIST[i].name;
+        if row.len() == name.len() {
+            let mut j = 0;
+            while j < name.len() && row[j] == name[j] {
+                j += 1;
+            }
+            if j == name.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("a tunable the generated table does not have");
+}
 
 /// Tunable ids (`tunable_id_t`) of this build, in its `tunable_list` order.
 /// The full list, for readers other than cpu_features.rs (the TLS surplus
 /// reads `rtld.nns`/`rtld.optional_static_tls`, rseq `pthread.rseq`...).
 #[allow(dead_code)]
 pub mod id {
-    pub const RTLD_NNS: usize = 0;
-    pub const ELISION_SKIP_LOCK_AFTER_RETRIES: usize = 1;
-    pub const MALLOC_TRIM_THRESHOLD: usize = 2;
-    pub const MALLOC_PERTURB: usize = 3;
-    pub const CPU_X86_SHARED_CACHE_SIZE: usize = 4;
-    pub const PTHREAD_RSEQ: usize = 5;
-    pub const MEM_TAGGING: usize = 6;
-    pub const ELISION_TRIES: usize = 7;
-    pub const ELISION_ENABLE: usize = 8;
-    pub const MALLOC_HUGETLB: usize = 9;
-    pub const CPU_X86_REP_MOVSB_THRESHOLD: usize = 10;
-    pub const MALLOC_MXFAST: usize = 11;
-    pub const RTLD_DYNAMIC_SORT: usize = 12;
-    pub const ELISION_SKIP_LOCK_BUSY: usize = 13;
-    pub const MALLOC_TOP_PAD: usize = 14;
-    pub const CPU_X86_REP_STOSB_THRESHOLD: usize = 15;
-    pub const CPU_X86_NON_TEMPORAL_THRESHOLD: usize = 16;
-    pub const CPU_X86_SHSTK: usize = 17;
-    pub const PTHREAD_STACK_CACHE_SIZE: usize = 18;
-    pub const GMON_MINARCS: usize = 19;
-    pub const CPU_HWCAP_MASK: usize = 20;
-    pub const MALLOC_MMAP_MAX: usize = 21;
-    pub const ELISION_SKIP_TRYLOCK_INTERNAL_ABORT: usize = 22;
-    pub const MALLOC_TCACHE_UNSORTED_LIMIT: usize = 23;
-    pub const CPU_X86_IBT: usize = 24;
-    pub const CPU_HWCAPS: usize = 25;
-    pub const ELISION_SKIP_LOCK_INTERNAL_ABORT: usize = 26;
-    pub const MALLOC_ARENA_MAX: usize = 27;
-    pub const MALLOC_MMAP_THRESHOLD: usize = 28;
-    pub const CPU_X86_DATA_CACHE_SIZE: usize = 29;
-    pub const MALLOC_TCACHE_COUNT: usize = 30;
-    pub const MALLOC_ARENA_TEST: usize = 31;
-    pub const PTHREAD_MUTEX_SPIN_COUNT: usize = 32;
-    pub const GMON_MAXARCS: usize = 33;
-    pub const RTLD_OPTIONAL_STATIC_TLS: usize = 34;
-    pub const MALLOC_TCACHE_MAX: usize = 35;
-    pub const MALLOC_CHECK: usize = 36;
+    pub const RTLD_NNS: usize = super::id_of(b"glibc.rtld.nns");
+    pub const ELISION_SKIP_LOCK_AFTER_RETRIES: usize = super::id_of(b"glibc.elision.skip_lock_after_retries");
+    pub const MALLOC_TRIM_THRESHOLD: usize = super::id_of(b"glibc.malloc.trim_threshold");
+    pub const MALLOC_PERTURB: usize = super::id_of(b"glibc.malloc.perturb");
+    pub const CPU_X86_SHARED_CACHE_SIZE: usize = super::id_of(b"glibc.cpu.x86_shared_cache_size");
+    pub const PTHREAD_RSEQ: usize = super::id_of(b"glibc.pthread.rseq");
+    pub const MEM_TAGGING: usize = super::id_of(b"glibc.mem.tagging");
+    pub const ELISION_TRIES: usize = super::id_of(b"glibc.elision.tries");
+    pub const ELISION_ENABLE: usize = super::id_of(b"glibc.elision.enable");
+    pub const MALLOC_HUGETLB: usize = super::id_of(b"glibc.malloc.hugetlb");
+    pub const CPU_X86_REP_MOVSB_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_rep_movsb_threshold");
+    pub const MALLOC_MXFAST: usize = super::id_of(b"glibc.malloc.mxfast");
+    pub const RTLD_DYNAMIC_SORT: usize = super::id_of(b"glibc.rtld.dynamic_sort");
+    pub const ELISION_SKIP_LOCK_BUSY: usize = super::id_of(b"glibc.elision.skip_lock_busy");
+    pub const MALLOC_TOP_PAD: usize = super::id_of(b"glibc.malloc.top_pad");
+    pub const CPU_X86_REP_STOSB_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_rep_stosb_threshold");
+    pub const CPU_X86_NON_TEMPORAL_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_non_temporal_threshold");
+    pub const CPU_X86_SHSTK: usize = super::id_of(b"glibc.cpu.x86_shstk");
+    pub const PTHREAD_STACK_CACHE_SIZE: usize = super::id_of(b"glibc.pthread.stack_cache_size");
+    pub const GMON_MINARCS: usize = super::id_of(b"glibc.gmon.minarcs");
+    pub const CPU_HWCAP_MASK: usize = super::id_of(b"glibc.cpu.hwcap_mask");
+    pub const MALLOC_MMAP_MAX: usize = super::id_of(b"glibc.malloc.mmap_max");
+    pub const ELISION_SKIP_TRYLOCK_INTERNAL_ABORT: usize = super::id_of(b"glibc.elision.skip_trylock_internal_abort");
+    pub const MALLOC_TCACHE_UNSORTED_LIMIT: usize = super::id_of(b"glibc.malloc.tcache_unsorted_limit");
+    pub const CPU_X86_IBT: usize = super::id_of(b"glibc.cpu.x86_ibt");
+    pub const CPU_HWCAPS: usize = super::id_of(b"glibc.cpu.hwcaps");
+    pub const ELISION_SKIP_LOCK_INTERNAL_ABORT: usize = super::id_of(b"glibc.elision.skip_lock_internal_abort");
+    pub const MALLOC_ARENA_MAX: usize = super::id_of(b"glibc.malloc.arena_max");
+    pub const MALLOC_MMAP_THRESHOLD: usize = super::id_of(b"glibc.malloc.mmap_threshold");
+    pub const CPU_X86_DATA_CACHE_SIZE: usize = super::id_of(b"glibc.cpu.x86_data_cache_size");
+    pub const MALLOC_TCACHE_COUNT: usize = super::id_of(b"glibc.malloc.tcache_count");
+    pub const MALLOC_ARENA_TEST: usize = super::id_of(b"glibc.malloc.arena_test");
+    pub const PTHREAD_MUTEX_SPIN_COUNT: usize = super::id_of(b"glibc.pthread.mutex_spin_count");
+    pub const GMON_MAXARCS: usize = super::id_of(b"glibc.gmon.maxarcs");
+    pub const RTLD_OPTIONAL_STATIC_TLS: usize = super::id_of(b"glibc.rtld.optional_static_tls");
+    pub const MALLOC_TCACHE_MAX: usize = super::id_of(b"glibc.malloc.tcache_max");
+    pub const MALLOC_CHECK: usize = super::id_of(b"glibc.malloc.check");
 }
 
-/// One row of glibc's generated `tunable_list`.
+/// One row of glibc's `tunable_list`, as this module uses it.
 struct Def {
     name: &'static [u8],
     ty: Type,
@@ -125,84 +150,44 @@ struct Def {
     alias: &'static [u8],
 }
 
-const I32_MAX: i64 = i32::MAX as i64;
-/// UINT64_MAX / SIZE_MAX as a `tunable_num_t` (intmax_t).
-const U_MAX: i64 = -1;
-
-const fn def(name: &'static [u8], ty: Type, min: i64, max: i64, default: i64) -> Def {
-    Def {
-        name,
-        ty,
-        min,
-        max,
-        default,
+/// glibc 2.36's tunables for x86_64 as Debian builds them, by id: the generated table
+/// (bounds, defaults, security levels, aliases read from `tunable_list` in libc6-dbg).
+const DEFS: [Def; COUNT] = {
+    const NONE: Def = Def {
+        name: b"",
+        ty: Type::I32,
+        min: 0,
+        max: 0,
+        default: 0,
         security: Security::SxidErase,
         alias: b"",
+    };
+    let mut defs = [NONE; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        let row = &LIST[i];
+        defs[i] = Def {
+            name: row.name,
+            ty: match row.ty {
+                layouts::Ty::I32 => Type::I32,
+                layouts::Ty::U64 => Type::U64,
+                layouts::Ty::Size => Type::Size,
+                layouts::Ty::Str => Type::Str,
+            },
+            min: row.min,
+            max: row.max,
+            default: row.default,
+            security: match row.security {
+                Some(layouts::Sec::SxidIgnore) => Security::SxidIgnore,
+                Some(layouts::Sec::None) => Security::None,
+                // glibc 2.36 has a level for every tunable.
+                Some(layouts::Sec::SxidErase) | None => Security::SxidErase,
+            },
+            alias: row.alias,
+        };
+        i += 1;
     }
-}
-
-const fn ignore(d: Def, alias: &'static [u8]) -> Def {
-    Def {
-        security: Security::SxidIgnore,
-        alias,
-        ..d
-    }
-}
-
-const fn alias(d: Def, alias: &'static [u8]) -> Def {
-    Def { alias, ..d }
-}
-
-/// glibc 2.36's tunables for x86_64 as Debian builds them, by id, checked
-/// against `ld.so --list-tunables` and gdb's `p tunable_list` on this
-/// machine's ld.so (bounds, defaults, security levels, aliases).
-const DEFS: [Def; COUNT] = {
-    use Type::*;
-    [
-        def(b"glibc.rtld.nns", Size, 1, 16, 4),
-        def(b"glibc.elision.skip_lock_after_retries", I32, 0, I32_MAX, 3),
-        ignore(
-            def(b"glibc.malloc.trim_threshold", Size, 0, U_MAX, 0),
-            b"MALLOC_TRIM_THRESHOLD_",
-        ),
-        ignore(def(b"glibc.malloc.perturb", I32, 0, 255, 0), b"MALLOC_PERTURB_"),
-        def(b"glibc.cpu.x86_shared_cache_size", Size, 0, U_MAX, 0),
-        def(b"glibc.pthread.rseq", I32, 0, 1, 1),
-        ignore(def(b"glibc.mem.tagging", I32, 0, 255, 0), b""),
-        def(b"glibc.elision.tries", I32, 0, I32_MAX, 3),
-        def(b"glibc.elision.enable", I32, 0, 1, 0),
-        def(b"glibc.malloc.hugetlb", Size, 0, U_MAX, 0),
-        def(b"glibc.cpu.x86_rep_movsb_threshold", Size, 1, U_MAX, 0),
-        ignore(def(b"glibc.malloc.mxfast", Size, 0, U_MAX, 0), b""),
-        def(b"glibc.rtld.dynamic_sort", I32, 1, 2, 2),
-        def(b"glibc.elision.skip_lock_busy", I32, 0, I32_MAX, 3),
-        ignore(def(b"glibc.malloc.top_pad", Size, 0, U_MAX, 0), b"MALLOC_TOP_PAD_"),
-        def(b"glibc.cpu.x86_rep_stosb_threshold", Size, 1, U_MAX, 2048),
-        def(b"glibc.cpu.x86_non_temporal_threshold", Size, 0, U_MAX, 0),
-        def(b"glibc.cpu.x86_shstk", Str, 0, 0, 0),
-        def(b"glibc.pthread.stack_cache_size", Size, 0, U_MAX, 0x280_0000),
-        def(b"glibc.gmon.minarcs", I32, 50, I32_MAX, 50),
-        alias(def(b"glibc.cpu.hwcap_mask", U64, 0, U_MAX, 6), b"LD_HWCAP_MASK"),
-        ignore(def(b"glibc.malloc.mmap_max", I32, 0, I32_MAX, 0), b"MALLOC_MMAP_MAX_"),
-        def(b"glibc.elision.skip_trylock_internal_abort", I32, 0, I32_MAX, 3),
-        def(b"glibc.malloc.tcache_unsorted_limit", Size, 0, U_MAX, 0),
-        def(b"glibc.cpu.x86_ibt", Str, 0, 0, 0),
-        def(b"glibc.cpu.hwcaps", Str, 0, 0, 0),
-        def(b"glibc.elision.skip_lock_internal_abort", I32, 0, I32_MAX, 3),
-        ignore(def(b"glibc.malloc.arena_max", Size, 1, U_MAX, 0), b"MALLOC_ARENA_MAX"),
-        ignore(
-            def(b"glibc.malloc.mmap_threshold", Size, 0, U_MAX, 0),
-            b"MALLOC_MMAP_THRESHOLD_",
-        ),
-        def(b"glibc.cpu.x86_data_cache_size", Size, 0, U_MAX, 0),
-        def(b"glibc.malloc.tcache_count", Size, 0, U_MAX, 0),
-        ignore(def(b"glibc.malloc.arena_test", Size, 1, U_MAX, 0), b"MALLOC_ARENA_TEST"),
-        def(b"glibc.pthread.mutex_spin_count", I32, 0, 32767, 100),
-        def(b"glibc.gmon.maxarcs", I32, 50, I32_MAX, 0x10_0000),
-        def(b"glibc.rtld.optional_static_tls", Size, 0, U_MAX, 0x200),
-        def(b"glibc.malloc.tcache_max", Size, 0, U_MAX, 0),
-        alias(def(b"glibc.malloc.check", I32, 0, 3, 0), b"MALLOC_CHECK_"),
-    ]
+    defs
 };
 
 /// glibc's `tunable_val_t`: what `__tunable_get_val`'s callback receives.
