@@ -229,7 +229,7 @@ case! {
     /// (TLS), `libdlifunc.so` (an IFUNC), `libdlver.so` (ver_foo@V1, ver_foo@@V2) and
     /// `libdlthrow.so` (C++ exceptions). Programs, each with modes: `open`, `scope`, `deps`,
     /// `sym`, `next`, `next_malloc`, `close`, `errors`, `addr`, `phdr`, `throw` (C++),
-    /// `throw_c`, `nss`, `iconv`.
+    /// `throw_c`, `nss`, `iconv`, `exc_format`.
     fn libc_dl() {
         let lib = ["-shared", "-fPIC"];
         let lazy_lib = ["-shared", "-fPIC", "-Wl,-z,lazy"];
@@ -279,6 +279,8 @@ case! {
             .libc_exe("throw_c", &["throw_c.c"], &[])
             .libc_exe("nss", &["nss.c"], &[])
             .libc_exe("iconv", &["iconv.c"], &[])
+            // Linked against the loader itself for its GLIBC_PRIVATE functions.
+            .libc_exe("exc_format", &["exc_format.c"], &["/lib64/ld-linux-x86-64.so.2"])
     }
 }
 

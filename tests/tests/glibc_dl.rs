@@ -447,4 +447,23 @@ both_ways! {
              module loaded after: 1, iconv_close: 0\niconv_open(NO-SUCH-CHARSET): Invalid argument\n",
         )
     }
+
+    /// The loader's `_dl_exception_create_format` (GLIBC_PRIVATE; glibc's
+    /// elf/tst-create_format1): `%s`, `%%`, `%x` padded to 8 digits, `%lx` and `%zx` to 16,
+    /// NULL object names as "", arguments passed on the stack.
+    fn exception_create_format() -> Run {
+        dl("exc_format", "formats").expect_stdout(
+            "[text] []\n[text-after] [libobj.so]\n[100% sure%] []\n[0000007b] [obj]\n\
+             [deadbeef-00000000] []\n[fffffffffffffffd|fffffffffffffffe] []\n\
+             [a bb ccc last 00000001 0000123456789abc 0000000000000007 ffffffff] [o]\n\
+             [no conversion at all] []\n[] []\n",
+        )
+    }
+
+    /// A conversion it does not know is a fatal error: one line, status 127.
+    fn exception_create_format_invalid() -> Run {
+        dl("exc_format", "invalid")
+            .expect_stdout("child exited with 127\n")
+            .expect_stderr_contains("Fatal error: invalid format in exception string\n")
+    }
 }

@@ -88,15 +88,90 @@ pub unsafe extern "C" fn _dl_exception_create(exc: *mut DlException, objname: *c
     }
 }
 
-/// `_dl_exception_create_format`: libc does not import it; the format is
-/// taken as the message itself.
+// `_dl_exception_create_format(exc, objname, fmt, ...)` is variadic: this shim
+// lays the three register arguments after the format just below the caller's
+// stack arguments (the return address moved out of the way), so the Rust half
+// reads every integer argument from one array, and puts the return address
+// back before returning to it.
+global_asm!(
+    ".globl _dl_exception_create_format",
+    ".type _dl_exception_create_format, @function",
+    "_dl_exception_create_format:",
+    "    pop %r10",
+    "    push %r9",
+    "    push %r8",
+    "    push %rcx",
+    "    mov %rsp, %rcx",
+    "    push %r10",
+    "    call {imp}",
+    "    pop %r10",
+    "    add $24, %rsp",
+    "    push %r10",
+    "    ret",
+    ".size _dl_exception_create_format, . - _dl_exception_create_format",
+    imp = sym exception_create_format,
+    options(att_syntax)
+);
+
+/// The Rust half of `_dl_exception_create_format`: the message formatted as
+/// glibc's, which knows `%s`, `%%`, `%x` (an `unsigned int`, eight hex digits)
+/// and `%lx`/`%zx` (sixteen), zero-padded; any other conversion is a fatal
+/// error, as in glibc.
 ///
 /// # Safety
-/// As `_dl_exception_create`.
-#[no_mangle]
-pub unsafe extern "C" fn _dl_exception_create_format(exc: *mut DlException, objname: *const u8, fmt: *const u8) {
-    // SAFETY: same contract.
-    unsafe { _dl_exception_create(exc, objname, fmt) }
+/// As `_dl_exception_create`; `args` holds at least as many integer arguments
+/// as `fmt` converts, each `%s` one a NUL-terminated string.
+unsafe extern "C" fn exception_create_format(
+    exc: *mut DlException,
+    objname: *const u8,
+    fmt: *const u8,
+    args: *const u64,
+) {
+    // SAFETY: the caller's contract.
+    let fmt = unsafe { c_bytes(fmt) };
+    let mut next = 0;
+    let mut arg = || {
+        // SAFETY: the caller passed an argument for every conversion.
+        let value = unsafe { args.add(next).read() };
+        next += 1;
+        value
+    };
+    let mut msg = alloc::vec::Vec::with_capacity(fmt.len() + 1);
+    let mut i = 0;
+    while i < fmt.len() {
+        let c = fmt[i];
+        i += 1;
+        if c != b'%' {
+            msg.push(c);
+            continue;
+        }
+        let conversion = fmt.get(i).copied().unwrap_or(0);
+        i += 1;
+        match conversion {
+            // SAFETY: a `%s` argument is a NUL-terminated string (caller).
+            b's' => msg.extend_from_slice(unsafe { c_bytes(arg() as usize as *const u8) }),
+            b'%' => msg.push(b'%'),
+            b'x' => push_hex(&mut msg, arg() & 0xffff_ffff, 8),
+            b'l' | b'z' if fmt.get(i) == Some(&b'x') => {
+                i += 1;
+                push_hex(&mut msg, arg(), 16);
+            }
+            _ => {
+                sys::write_all(2, b"Fatal error: invalid format in exception string\n");
+                sys::exit(127)
+            }
+        }
+    }
+    msg.push(0);
+    // SAFETY: `msg` is NUL-terminated; the rest is the caller's contract.
+    unsafe { _dl_exception_create(exc, objname, msg.as_ptr()) }
+}
+
+/// Appends `value` in lowercase hexadecimal, zero-padded to `digits`.
+fn push_hex(out: &mut alloc::vec::Vec<u8>, value: u64, digits: u32) {
+    for shift in (0..digits).rev() {
+        out.push(b"0123456789abcdef"[(value >> (shift * 4)) as usize & 0xf]);
+    }
 }
 
 /// `_dl_exception_free`: releases the message and clears the record.
