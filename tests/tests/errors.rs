@@ -194,3 +194,51 @@ ldrs_rejects! {
         })
     }
 }
+
+/// A directory of the greet case's build for the errno cases, made afresh.
+fn errno_dir(name: &str) -> PathBuf {
+    let dir = fixtures::greet().path("errno").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("the build directory is writable");
+    dir
+}
+
+/// The loader names only a few errors (ENOENT, EACCES, ENOMEM, EINVAL, EPERM, EIO); every
+/// other one is `Error N` in its messages (glibc's loader carries its own small strerror).
+/// ENOTDIR: the program's path goes through a file.
+#[test]
+fn explicit_program_errno_not_a_directory() {
+    Run::new("/etc/passwd/x")
+        .expect_exit(Exit::Code(127))
+        .expect_stderr_contains("/etc/passwd/x: cannot open shared object file: Error 20\n")
+        .compare(Way::Explicit);
+}
+
+/// EISDIR: the program is a directory (opened, then not readable).
+#[test]
+fn explicit_program_errno_is_a_directory() {
+    Run::new("/etc")
+        .expect_exit(Exit::Code(127))
+        .expect_stderr_contains("/etc: cannot read file data: Error 21\n")
+        .compare(Way::Explicit);
+}
+
+/// ELOOP: the program is a symbolic link to itself.
+#[test]
+fn explicit_program_errno_symlink_loop() {
+    let dir = errno_dir("loop");
+    std::os::unix::fs::symlink("prog", dir.join("prog")).expect("a symlink can be made");
+    Run::new(dir.join("prog"))
+        .expect_exit(Exit::Code(127))
+        .expect_stderr_contains("/prog: cannot open shared object file: Error 40\n")
+        .compare(Way::Explicit);
+}
+
+/// ENAMETOOLONG: a path component longer than NAME_MAX.
+#[test]
+fn explicit_program_errno_name_too_long() {
+    Run::new(format!("/tmp/{}", "n".repeat(300)))
+        .expect_exit(Exit::Code(127))
+        .expect_stderr_contains(": cannot open shared object file: Error 36\n")
+        .compare(Way::Explicit);
+}

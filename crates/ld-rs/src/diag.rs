@@ -160,7 +160,10 @@ impl LoadError {
         }
         m = m.s(&self.message);
         if let Some(e) = self.errno {
-            m = m.s(b": ").s(e.text());
+            m = match e.text() {
+                Some(text) => m.s(b": ").s(text),
+                None => m.s(b": Error ").dec(e.0 as u64),
+            };
         }
         m.write_line(2);
         crate::explain::after(self);

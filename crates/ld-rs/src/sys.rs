@@ -16,25 +16,20 @@ impl Errno {
     pub const ENOENT: Errno = Errno(2);
     pub const EINTR: Errno = Errno(4);
 
-    /// glibc's `strerror` text for the errors a loader reports.
-    pub fn text(self) -> &'static [u8] {
-        match self.0 {
+    /// The text glibc's loader gives this error in its messages, or `None`
+    /// for `Error N`.  Its own small `strerror` (elf/dl-minimal.c) names
+    /// only these six, so that the loader need not carry libc's whole list;
+    /// libc's full texts appear only once libc formats an error (`dlerror`).
+    pub fn text(self) -> Option<&'static [u8]> {
+        Some(match self.0 {
             1 => b"Operation not permitted",
             2 => b"No such file or directory",
             5 => b"Input/output error",
-            8 => b"Exec format error",
-            9 => b"Bad file descriptor",
             12 => b"Cannot allocate memory",
             13 => b"Permission denied",
-            20 => b"Not a directory",
-            21 => b"Is a directory",
             22 => b"Invalid argument",
-            23 => b"Too many open files in system",
-            24 => b"Too many open files",
-            36 => b"File name too long",
-            40 => b"Too many levels of symbolic links",
-            _ => b"Unknown error",
-        }
+            _ => return None,
+        })
     }
 
     /// glibc's `strerrorname_np` for the errors `execve` gives, or `None`.
