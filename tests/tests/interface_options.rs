@@ -470,3 +470,58 @@ fn help_option() {
 fn version_option() {
     informational("--version");
 }
+
+// A program named without a slash
+
+/// `ld.so main` in the directory that holds `main`: glibc does not take it from the current
+/// directory. It looks the name up as a library before its search paths exist, so only
+/// `/etc/ld.so.cache` could name it; not found, it fails with 127 and no error number.
+#[test]
+fn program_without_slash_is_not_taken_from_the_current_directory() {
+    explicit(
+        Run::new("main")
+            .loader_args(["main"])
+            .without_program()
+            .current_dir(path("."))
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("main: cannot open shared object file\n"),
+    );
+}
+
+/// Nor from `LD_LIBRARY_PATH` or `--library-path`, which are not set up yet.
+#[test]
+fn program_without_slash_is_not_taken_from_the_library_path() {
+    explicit(
+        Run::new("main")
+            .loader_args(["--library-path", path(".").to_str().expect("a UTF-8 path"), "main"])
+            .env("LD_LIBRARY_PATH", path("."))
+            .without_program()
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("main: cannot open shared object file\n"),
+    );
+}
+
+/// A name the cache knows runs: `ld.so libc.so.6` is libc's own banner.
+#[test]
+fn program_without_slash_is_found_in_the_cache() {
+    explicit(
+        Run::new("libc.so.6")
+            .loader_args(["libc.so.6"])
+            .without_program()
+            .expect_exit(Exit::Code(0)),
+    );
+}
+
+/// With `--inhibit-cache` nothing can name it; `LD_DEBUG=libs` shows the one search made.
+#[test]
+fn program_without_slash_search_traced() {
+    explicit(
+        Run::new("libc.so.6")
+            .loader_args(["--inhibit-cache", "libc.so.6"])
+            .env("LD_DEBUG", "libs")
+            .without_program()
+            .normalize(ld_rs_tests::run::normalize_pids)
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("find library=libc.so.6 [0]; searching\n"),
+    );
+}

@@ -338,15 +338,20 @@ impl Linker {
     /// vector at it, as if the kernel had loaded it.
     fn map_program(&mut self, path: &'static [u8], st: &mut Startup) -> Result<DsoId, LoadError> {
         let err = |msg: &[u8]| LoadError::new(diag::LOADING, path, msg);
-        let file = match map::open_verify(path) {
-            Ok(f) => f,
-            Err(map::OpenError::Sys(e)) => return Err(err(b"cannot open shared object file").with_errno(e)),
-            Err(map::OpenError::Bad(why)) => return Err(err(why.as_bytes())),
-            Err(map::OpenError::Read(e)) => return Err(err(b"cannot read file data").with_errno(e)),
-            Err(map::OpenError::WrongClass) => return Err(err(b"wrong ELF class: ELFCLASS32")),
-            Err(map::OpenError::WrongMachine) => {
-                return Err(err(b"cannot open shared object file").with_errno(sys::Errno::ENOENT))
+        // A name without a slash is looked for, as glibc does.
+        let (real, file) = if !path.contains(&b'/') {
+            match self.find_program(path) {
+                Ok(f) => (f.path, f.file),
+                Err(SearchError::NotFound(e)) if e.0 == 0 => return Err(err(b"cannot open shared object file")),
+                Err(SearchError::NotFound(e)) => return Err(err(b"cannot open shared object file").with_errno(e)),
+                Err(SearchError::WrongClass) => return Err(err(b"wrong ELF class: ELFCLASS32")),
+                Err(SearchError::Bad(at, why)) => return Err(LoadError::new(diag::LOADING, &at, why.as_bytes())),
+                Err(SearchError::Read(at, e)) => {
+                    return Err(LoadError::new(diag::LOADING, &at, b"cannot read file data").with_errno(e))
+                }
             }
+        } else {
+            (path.to_vec(), self.open_program(path)?)
         };
         if debug::on(debug::FILES) {
             debug::print(
@@ -360,7 +365,7 @@ impl Linker {
         let mapped = map::map_segments(&file, self.page).map_err(|e| err(e.as_bytes()))?;
         let mut dso = Dso::new(
             Kind::Main,
-            path.to_vec(),
+            real.clone(),
             path.to_vec(),
             mapped.base,
             mapped.phdrs,
@@ -370,7 +375,7 @@ impl Linker {
         dso.dev = file.dev;
         dso.ino = file.ino;
         dso.entry = mapped.base.wrapping_add(file.ehdr.e_entry as usize);
-        dso.origin = Some(dirname_abs(path));
+        dso.origin = Some(dirname_abs(&real));
         let phdr_addr = phdr_address(&file, &mapped);
         if debug::on(debug::FILES) {
             crate::report::debug_link_map(&dso, dso.entry, phdr_addr);
@@ -381,6 +386,21 @@ impl Linker {
         st.set_aux(AT_EXECFN, path.as_ptr() as usize);
         dso.phdr_copy = Some(mapped.phdr_copy);
         Ok(self.push(dso))
+    }
+
+    /// Opens the program named by a path on our command line.
+    fn open_program(&self, path: &[u8]) -> Result<map::Opened, LoadError> {
+        let err = |msg: &[u8]| LoadError::new(diag::LOADING, path, msg);
+        match map::open_verify(path) {
+            Ok(f) => Ok(f),
+            Err(map::OpenError::Sys(e)) => Err(err(b"cannot open shared object file").with_errno(e)),
+            Err(map::OpenError::Bad(why)) => Err(err(why.as_bytes())),
+            Err(map::OpenError::Read(e)) => Err(err(b"cannot read file data").with_errno(e)),
+            Err(map::OpenError::WrongClass) => Err(err(b"wrong ELF class: ELFCLASS32")),
+            Err(map::OpenError::WrongMachine) => {
+                Err(err(b"cannot open shared object file").with_errno(sys::Errno::ENOENT))
+            }
+        }
     }
 
     /// Records ld-rs itself in the link map, under the name the program's

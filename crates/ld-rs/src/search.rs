@@ -293,6 +293,39 @@ impl Linker {
         found
     }
 
+    /// `ld.so NAME`, a program named without a slash: looked for as glibc's
+    /// loader looks for it.  glibc maps the program before it has set up
+    /// its search paths, so neither `LD_LIBRARY_PATH` nor the system
+    /// directories are searched yet: only `/etc/ld.so.cache` (unless
+    /// `--inhibit-cache`) can name it (`ld.so libc.so.6` runs libc).  Not
+    /// found, the error carries no error number (`Errno(0)`), as glibc's.
+    pub fn find_program(&mut self, name: &[u8]) -> Result<Found, SearchError> {
+        if debug::on(debug::LIBS) {
+            debug::print(Msg::new().s(b"find library=").s(name).s(b" [0]; searching\n").bytes());
+        }
+        let mut state = Attempt::default();
+        let mut found = Ok(None);
+        if !self.config.inhibit_cache {
+            if debug::on(debug::LIBS) {
+                debug::print(b" search cache=/etc/ld.so.cache\n");
+            }
+            if let Some(path) = self.cache_lookup(name) {
+                if debug::on(debug::LIBS) {
+                    debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
+                }
+                found = try_path(path, &mut state);
+            }
+        }
+        if debug::on(debug::LIBS) {
+            debug::print(b"\n");
+        }
+        match found? {
+            Some(f) => Ok(f),
+            None if state.wrong_class => Err(SearchError::WrongClass),
+            None => Err(SearchError::NotFound(state.last_errno.unwrap_or(Errno(0)))),
+        }
+    }
+
     /// The search proper, in glibc's order (see the top of this file).
     fn search(&mut self, name: &[u8], from: DsoId) -> Result<Found, SearchError> {
         // Recording costs one test per directory, and only when asked for.
