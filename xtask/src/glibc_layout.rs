@@ -57,7 +57,7 @@ pub fn run(options: &[&str]) -> Result<(), Failed> {
     match options {
         [root] if !root.starts_with('-') => generate(Path::new(root), false),
         ["--check", root] => generate(Path::new(root), true),
-        ["--register-build", dir] => register(Path::new(dir)),
+        ["--register-build", dir] => register_build(Path::new(dir)).map(|_| ()),
         _ => Err(fail(
             "usage: cargo xtask glibc-layout [--check] ROOT | --register-build GLIBC_BUILD_DIR",
         )),
@@ -163,9 +163,16 @@ fn generate(root: &Path, check: bool) -> Result<(), Failed> {
     Ok(())
 }
 
-/// `--register-build DIR`: adds a glibc build tree's ids to the table whose layout it has.
-fn register(dir: &Path) -> Result<(), Failed> {
-    let (ld_so, libc) = (dir.join("elf/ld.so"), dir.join("libc.so"));
+/// `--register-build DIR`: adds a glibc build tree's ids to the table whose layout it has;
+/// whether it was not there yet.
+pub fn register_build(dir: &Path) -> Result<bool, Failed> {
+    let (mut ld_so, libc) = (dir.join("elf/ld.so"), dir.join("libc.so"));
+    // While `cargo xtask glibc-tests` runs ld-rs in the tree, glibc's loader waits under this
+    // name.
+    let original = dir.join("elf/ld.so.glibc-original");
+    if original.is_file() {
+        ld_so = original;
+    }
     let release = release(&libc)?;
     let body = body(&release, &ld_so, &libc, None)?;
     let (libc_id, ld_id) = (build_id(&libc)?, build_id(&ld_so)?);
@@ -189,7 +196,7 @@ fn register(dir: &Path) -> Result<(), Failed> {
                 path.display(),
                 dir.display()
             );
-            return Ok(());
+            return Ok(false);
         }
         let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         builds.push(Build {
@@ -208,7 +215,7 @@ fn register(dir: &Path) -> Result<(), Failed> {
             path.display(),
             dir.display()
         );
-        return Ok(());
+        return Ok(true);
     }
     Err(fail(format_args!(
         "{}'s layout ({release}) matches no table in {}: generate one from a root filesystem with its libc6-dbg",

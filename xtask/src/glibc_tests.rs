@@ -134,11 +134,21 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
         );
         lock.lock().map_err(|e| fail(&format!("lock: {e}")))?;
     }
+    let tree = prepare(&root)?;
+    // ld-rs runs only glibc builds its layout tables list: this rebuild of Debian's source has
+    // Debian's layout but its own build ids, which are added to Debian's table (before ld-rs
+    // is built) if they are not there yet.
+    if crate::glibc_layout::register_build(&tree.build)? && o.loader.is_some() {
+        eprintln!(
+            "xtask glibc-tests: {} was registered just now: a --loader built before does not \
+             accept it",
+            tree.build.display()
+        );
+    }
     let loader = match &o.loader {
         Some(p) => p.canonicalize().map_err(|e| fail(&format!("{}: {e}", p.display())))?,
         None => build_ld_rs()?,
     };
-    let tree = prepare(&root)?;
     let prepared = started.elapsed();
     let t_glibc = Instant::now();
     let glibc = results_under(&tree, &o, None)?;

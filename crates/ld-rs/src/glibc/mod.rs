@@ -24,6 +24,7 @@
 //! start-up, before any libc code runs, and afterwards only under the locks
 //! libc itself uses, or not at all.
 
+mod builds;
 pub mod cpu_features;
 mod diagnostics;
 pub mod layout;
@@ -577,12 +578,8 @@ fn search_caps(platform: &[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>) {
     }
 }
 
-/// The glibc release whose private layouts `layout.rs` describes.  libc's
-/// newest version node names its release, so a libc from another release
-/// is refused with a clear error instead of being run with wrong offsets.
-const KNOWN_RELEASE: &[u8] = b"GLIBC_2.36";
-
-/// Refuses a `libc.so.6` of another glibc release than `KNOWN_RELEASE`.
+/// Refuses a `libc.so.6` that is not a build ld-rs has the layout table of ([`builds`]).
+/// libc's newest version node names its release.
 fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
     let Some(libc) = ld.objs.iter().find(|d| d.soname == Some(b"libc.so.6")) else {
         return Ok(());
@@ -606,16 +603,7 @@ fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
         .filter_map(|v| minor(v.name).map(|m| (m, v.name)))
         .max();
     match newest {
-        Some((_, name)) if name == KNOWN_RELEASE => Ok(()),
-        Some((_, name)) => {
-            let msg = crate::diag::Msg::new()
-                .s(b"glibc release ")
-                .s(name)
-                .s(b" is not supported: ld-rs knows the private layouts of ")
-                .s(KNOWN_RELEASE)
-                .s(b" (crates/ld-rs/src/glibc/layout.rs)");
-            Err(LoadError::new(crate::diag::LOADING, &libc.name, msg.bytes()))
-        }
+        Some((_, release)) => builds::check(libc, release),
         None => Ok(()),
     }
 }

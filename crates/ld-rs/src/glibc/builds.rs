@@ -1,0 +1,156 @@
+//! Which glibc builds ld-rs runs, known by identity.
+//!
+//! Every offset the glibc layer writes comes from a table generated from one build's debug
+//! info (`layouts/`). A `libc.so.6` is therefore run only if its `NT_GNU_BUILD_ID` is one a
+//! table in use lists: a security update that moved a field gets a new build id and is refused
+//! with one line that names its release, its build id and the command that adds it, instead of
+//! being run with offsets that are no longer true. This is checked before anything of glibc's is
+//! touched.
+
+use alloc::vec::Vec;
+
+use elf::consts::PT_NOTE;
+
+use super::layouts::{self, Build};
+use crate::diag::{LoadError, Msg, LOADING};
+use crate::dso::Dso;
+
+/// The tables ld-rs runs with, by release.
+const IN_USE: &[(&[u8], &[Build])] = &[(layouts::glibc_2_36_deb12::RELEASE, layouts::glibc_2_36_deb12::BUILDS)];
+
+/// `NT_GNU_BUILD_ID`: the note the static linker writes (`--build-id`).
+const NT_GNU_BUILD_ID: u32 = 3;
+
+/// Refuses a `libc.so.6` that no table in use describes. `release` is libc's newest
+/// `GLIBC_2.N` version.
+pub fn check(libc: &Dso, release: &[u8]) -> Result<(), LoadError> {
+    let id = build_id(libc);
+    let Some((_, builds)) = IN_USE.iter().find(|(r, _)| *r == release) else {
+        let mut msg = Msg::new().s(b"glibc release ").s(release);
+        msg = with_id(msg.s(b" (build id "), id.as_deref()).s(b") is not supported: ld-rs runs ");
+        for (i, (r, _)) in IN_USE.iter().enumerate() {
+            msg = msg.s(if i == 0 { b"" } else { b", " }).s(r);
+        }
+        return Err(LoadError::new(LOADING, &libc.name, msg.bytes()));
+    };
+    if let Some(id) = &id {
+        if builds.iter().any(|b| b.libc == &id[..]) {
+            return Ok(());
+        }
+    }
+    let msg = with_id(Msg::new().s(b"unknown ").s(release).s(b" build (build id "), id.as_deref())
+        .s(b"): ld-rs runs only glibc builds whose layout it has; add this one with `cargo xtask glibc-layout ROOT` (a root filesystem with this libc6 and its libc6-dbg)");
+    Err(LoadError::new(LOADING, &libc.name, msg.bytes()))
+}
+
+fn with_id(mut msg: Msg, id: Option<&[u8]>) -> Msg {
+    match id {
+        Some(id) => {
+            for &b in id {
+                msg = msg.hex(b as u64, 2);
+            }
+            msg
+        }
+        None => msg.s(b"none"),
+    }
+}
+
+/// The object's `NT_GNU_BUILD_ID` note, read from its mapped `PT_NOTE` segments.
+fn build_id(dso: &Dso) -> Option<Vec<u8>> {
+    for ph in dso.phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
+        let Ok(mut notes) = dso.image.bytes_at(ph.p_vaddr, ph.p_memsz) else {
+            continue;
+        };
+        // Each note: namesz, descsz, type, then the name and the descriptor, each padded to 4
+        // bytes (the alignment of these segments on x86_64).
+        while notes.len() >= 12 {
+            let word = |i: usize| u32::from_ne_bytes([notes[i], notes[i + 1], notes[i + 2], notes[i + 3]]);
+            let (namesz, descsz, kind) = (word(0) as usize, word(4) as usize, word(8));
+            if namesz > notes.len() || descsz > notes.len() {
+                break;
+            }
+            let name_end = 12 + namesz.next_multiple_of(4);
+            let desc_end = name_end.checked_add(descsz.next_multiple_of(4))?;
+            if desc_end > notes.len() {
+                break;
+            }
+            if kind == NT_GNU_BUILD_ID && &notes[12..12 + namesz] == b"GNU\0" {
+                return Some(notes[name_end..name_end + descsz].to_vec());
+            }
+            notes = &notes[desc_end..];
+        }
+    }
+    None
+}
+
+/// The version script ld-rs.so is linked with.
+const VERSION_SCRIPT: &[u8] = include_bytes!("../../ld-rs.map");
+
+/// Whether `hay[from..to]` contains `needle`.
+const fn contains(hay: &[u8], from: usize, to: usize, needle: &[u8]) -> bool {
+    let mut i = from;
+    while i + needle.len() <= to {
+        let mut j = 0;
+        while j < needle.len() && hay[i + j] == needle[j] {
+            j += 1;
+        }
+        if j == needle.len() {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether the version script gives `name` the version node `version`: the name, followed by
+/// `;`, inside the block `version {` ... `}`.
+const fn exported(name: &[u8], version: &[u8]) -> bool {
+    let script = VERSION_SCRIPT;
+    let mut start = 0;
+    // The block starts at a line that is the node's name, a space and `{`.
+    while start + version.len() + 2 <= script.len() {
+        let at_line = start == 0 || script[start - 1] == b'\n';
+        let mut j = 0;
+        while at_line && j < version.len() && script[start + j] == version[j] {
+            j += 1;
+        }
+        if at_line && j == version.len() && script[start + j] == b' ' && script[start + j + 1] == b'{' {
+            let mut end = start;
+            while end < script.len() && script[end] != b'}' {
+                end += 1;
+            }
+            // Each name is preceded by a space and followed by `;`.
+            let mut i = start;
+            while i + name.len() + 1 < end {
+                if script[i] == b' '
+                    && contains(script, i + 1, i + 1 + name.len(), name)
+                    && script[i + 1 + name.len()] == b';'
+                {
+                    return true;
+                }
+                i += 1;
+            }
+            return false;
+        }
+        start += 1;
+    }
+    false
+}
+
+// Every symbol the libc.so.6 of a table in use imports from its loader is one ld-rs.so
+// exports under the same version.
+const _: () = {
+    // The checker itself: a name under its node, the same name under another, a prefix.
+    assert!(exported(b"_dl_argv", b"GLIBC_PRIVATE"));
+    assert!(!exported(b"_dl_argv", b"GLIBC_2.3"));
+    assert!(!exported(b"_dl_arg", b"GLIBC_PRIVATE"));
+    let imports = layouts::glibc_2_36_deb12::LIBC_IMPORTS;
+    let mut i = 0;
+    while i < imports.len() {
+        assert!(
+            exported(imports[i].name, imports[i].version),
+            "a symbol libc imports is missing from ld-rs.map"
+        );
+        i += 1;
+    }
+};
