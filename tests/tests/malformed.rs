@@ -48,10 +48,12 @@ const DT_SONAME: i64 = 14;
 const DT_REL: i64 = 17;
 const DT_PLTREL: i64 = 20;
 const DT_JMPREL: i64 = 23;
+const DT_INIT: i64 = 12;
 const DT_INIT_ARRAY: i64 = 25;
 const DT_INIT_ARRAYSZ: i64 = 27;
 const DT_GNU_HASH: i64 = 0x6fff_fef5;
 const DT_VERSYM: i64 = 0x6fff_fff0;
+const DT_RELACOUNT: i64 = 0x6fff_fff9;
 const DT_FLAGS_1: i64 = 0x6fff_fffb;
 const DT_VERDEF: i64 = 0x6fff_fffc;
 const DT_VERNEED: i64 = 0x6fff_fffe;
@@ -218,6 +220,14 @@ impl Elf {
             .filter(|&at| self.u32(at + 8) == ty)
             .nth(nth);
         found.unwrap_or_else(|| panic!("no relocation of type {ty} #{nth}"))
+    }
+
+    /// File offset of the `DT_RELA` entry that relocates link-time address `place`.
+    fn rela_at(&self, place: u64) -> usize {
+        let table = self.off(self.dyn_val(DT_RELA));
+        let count = self.dyn_val(DT_RELASZ) as usize / 24;
+        let found = (0..count).map(|i| table + 24 * i).find(|&at| self.u64(at) == place);
+        found.unwrap_or_else(|| panic!("no relocation at {place:#x}"))
     }
 
     /// File offset of the GNU hash table.
@@ -553,6 +563,15 @@ mutations! {
     reloc_type_huge: Lib, Glibc, |e| { let r = e.rela(6, 0); e.put32(r + 8, 0x1234) };
     reloc_target_readonly: Lib, Glibc, |e| { let r = e.rela(8, 0); e.put64(r, 0x100) };
     reloc_target_outside: Lib, Glibc, |e| { let r = e.rela(8, 0); e.put64(r, FAR) };
+
+    // What is called: DT_INIT outside the code; an initializer its relocation points at
+    // data; a DT_RELACOUNT that counts relocations that are not RELATIVE.
+    init_outside_code: Lib, Glibc, |e| e.set_dyn(DT_INIT, 0x100);
+    init_array_entry_at_data: Lib, Glibc, |e| { let r = e.rela_at(e.dyn_val(DT_INIT_ARRAY)); e.put64(r + 16, 0x100) };
+    relacount_too_big: Lib, Runs("glibc asserts that DT_RELACOUNT counts RELATIVE relocations only"), |e| {
+        let all = e.dyn_val(DT_RELASZ) / 24;
+        e.set_dyn(DT_RELACOUNT, all);
+    };
 
     // glibc's own rule: an object with DT_RELR requires GLIBC_ABI_DT_RELR of libc (here
     // the requirement is made a second GLIBC_2.2.5, name and hash).

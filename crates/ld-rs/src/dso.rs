@@ -245,6 +245,14 @@ impl Dso {
                 }
             }
         }
+        // DT_INIT and DT_FINI are called: they lie in the object's code.
+        for tag in [DT_INIT, DT_FINI] {
+            if let Some(addr) = dynamic.get(tag) {
+                if !in_code(phdrs, addr) {
+                    return Err(elf::Error("DT_INIT or DT_FINI outside the executable segments"));
+                }
+            }
+        }
         // A symbol's version index names an entry of the version table.
         let versions = (dynamic.verdef.is_some() || dynamic.verneed.is_some()).then_some(());
         let mut dso = Dso {
@@ -527,6 +535,13 @@ fn tls_module(image: &Image<'static>, base: usize, p: &Phdr) -> Result<crate::tl
         firstbyte_offset: p.p_vaddr as usize & (align - 1),
         ..Default::default()
     })
+}
+
+/// True when link-time address `addr` lies in an executable `PT_LOAD`.
+pub fn in_code(phdrs: &[Phdr], addr: u64) -> bool {
+    phdrs
+        .iter()
+        .any(|p| p.p_type == PT_LOAD && p.p_flags & PF_X != 0 && p.p_vaddr <= addr && addr - p.p_vaddr < p.p_memsz)
 }
 
 /// True when `PT_LOAD` segments cover every byte of `[start, end)` (adjacent

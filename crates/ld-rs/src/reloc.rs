@@ -199,14 +199,19 @@ impl Linker {
             tls: None,
         };
         // DT_RELACOUNT says how many RELATIVE relocations open DT_RELA (the
-        // static linker sorts them first): a loop with nothing but the bounds
-        // check and the store.  A count that lies can only make us store
-        // base + addend at some other writable place, as it would glibc.
-        let relcount = (self.objs[id].dynamic.relacount as usize).min(relas.len());
+        // static linker sorts them first): a loop with nothing but the type
+        // and bounds checks and the store.
+        let mut relcount = (self.objs[id].dynamic.relacount as usize).min(relas.len());
         // The bounds check is one comparison: `place - lo <= span` (unsigned)
         // holds exactly when the 8 bytes at `place` lie in [lo, lo + span + 8).
         let (mut lo, mut span) = seg.window();
-        for r in &relas[..relcount] {
+        for (i, r) in relas[..relcount].iter().enumerate() {
+            // A count that runs past the RELATIVE ones ends there (glibc
+            // asserts); the rest are applied by type below.
+            if r.r_type() != R_X86_64_RELATIVE {
+                relcount = i;
+                break;
+            }
             let place = base.wrapping_add(r.r_offset as usize);
             if place.wrapping_sub(lo) > span {
                 seg = self.relocation_segment(id, place)?;
@@ -257,6 +262,29 @@ impl Linker {
                 dso.display_name(),
                 b"relocation table overlaps the ELF header",
             ));
+        }
+        // Every initializer and finalizer is called: once relocated, each
+        // must lie in the code of a loaded object (glibc jumps wherever
+        // they point and dies of a signal).
+        for (array, size) in [
+            (DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ),
+            (DT_INIT_ARRAY, DT_INIT_ARRAYSZ),
+            (DT_FINI_ARRAY, DT_FINI_ARRAYSZ),
+        ] {
+            let (Some(addr), Some(size)) = (dso.dynamic.get(array), dso.dynamic.get(size)) else {
+                continue;
+            };
+            let entries: &[u64] = dso.image.slice(addr, size / 8).unwrap_or(&[]);
+            if entries
+                .iter()
+                .any(|&f| f != 0 && f != u64::MAX && !self.is_code(f as usize))
+            {
+                return Err(LoadError::new(
+                    diag::LOADING,
+                    dso.display_name(),
+                    b"initializer or finalizer outside the executable segments",
+                ));
+            }
         }
         self.objs[id].relocated = true;
         Ok(())
@@ -329,6 +357,14 @@ impl Linker {
                 }
             }
         }
+    }
+
+    /// True when run-time address `f` lies in an executable segment of a
+    /// loaded object.
+    fn is_code(&self, f: usize) -> bool {
+        self.objs
+            .iter()
+            .any(|d| crate::dso::in_code(d.phdrs, f.wrapping_sub(d.base) as u64))
     }
 
     /// The writable segment of object `id` holding the 8 bytes at `place`
