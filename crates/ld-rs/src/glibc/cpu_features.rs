@@ -126,47 +126,36 @@ pub struct CpuFeatures {
     pub level4_cache_size: u64,
 }
 
-// The layout, checked against `pahole -C cpu_features` on Debian's
-// libc6-dbg 2.36-9+deb12u14 (ld.so build-id 7ebc65e5...).
+// The layout, pinned member by member to the table generated from Debian's libc6-dbg
+// 2.36-9+deb12u14 (`layouts/glibc_2_36_deb12.rs`); the `_hole*` members fill its two holes.
 const _: () = {
-    use core::mem::{offset_of, size_of};
-    assert!(size_of::<CpuidRegisters>() == 16);
-    assert!(size_of::<CpuFeaturesBasic>() == 20);
-    assert!(size_of::<CpuidFeature>() == 32);
-    assert!(offset_of!(CpuidFeature, active) == 16);
-    assert!(size_of::<CpuFeatures>() == 480);
-    assert!(core::mem::align_of::<CpuFeatures>() == 8);
-    assert!(offset_of!(CpuFeatures, basic) == 0);
-    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, kind) == 0);
-    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, max_cpuid) == 4);
-    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, family) == 8);
-    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, model) == 12);
-    assert!(offset_of!(CpuFeatures, basic) + offset_of!(CpuFeaturesBasic, stepping) == 16);
-    assert!(offset_of!(CpuFeatures, features) == 20);
-    assert!(offset_of!(CpuFeatures, preferred) == 308);
-    assert!(offset_of!(CpuFeatures, isa_1) == 312);
-    assert!(offset_of!(CpuFeatures, _hole0) == 316);
-    assert!(offset_of!(CpuFeatures, xsave_state_size) == 320);
-    assert!(offset_of!(CpuFeatures, xsave_state_full_size) == 328);
-    assert!(offset_of!(CpuFeatures, _hole1) == 332);
-    assert!(offset_of!(CpuFeatures, data_cache_size) == 336);
-    assert!(offset_of!(CpuFeatures, shared_cache_size) == 344);
-    assert!(offset_of!(CpuFeatures, non_temporal_threshold) == 352);
-    assert!(offset_of!(CpuFeatures, rep_movsb_threshold) == 360);
-    assert!(offset_of!(CpuFeatures, rep_movsb_stop_threshold) == 368);
-    assert!(offset_of!(CpuFeatures, rep_stosb_threshold) == 376);
-    assert!(offset_of!(CpuFeatures, level1_icache_size) == 384);
-    assert!(offset_of!(CpuFeatures, level1_icache_linesize) == 392);
-    assert!(offset_of!(CpuFeatures, level1_dcache_size) == 400);
-    assert!(offset_of!(CpuFeatures, level1_dcache_assoc) == 408);
-    assert!(offset_of!(CpuFeatures, level1_dcache_linesize) == 416);
-    assert!(offset_of!(CpuFeatures, level2_cache_size) == 424);
-    assert!(offset_of!(CpuFeatures, level2_cache_assoc) == 432);
-    assert!(offset_of!(CpuFeatures, level2_cache_linesize) == 440);
-    assert!(offset_of!(CpuFeatures, level3_cache_size) == 448);
-    assert!(offset_of!(CpuFeatures, level3_cache_assoc) == 456);
-    assert!(offset_of!(CpuFeatures, level3_cache_linesize) == 464);
-    assert!(offset_of!(CpuFeatures, level4_cache_size) == 472);
+    use super::layout::pinned;
+    use super::layouts::glibc_2_36_deb12 as t;
+    pinned!(CpuidRegisters, cpuid_registers: eax => EAX, ebx => EBX, ecx => ECX, edx => EDX);
+    pinned!(
+        CpuFeaturesBasic, cpu_features_basic:
+        kind => KIND, max_cpuid => MAX_CPUID, family => FAMILY, model => MODEL, stepping => STEPPING,
+    );
+    pinned!(CpuidFeature, cpuid_feature_internal: cpuid => CPUID, active => ACTIVE);
+    assert!(core::mem::align_of::<CpuFeatures>() == t::cpu_features::ALIGN);
+    assert!(t::cpu_features::FEATURES.size == CPUID_INDEX_MAX * core::mem::size_of::<CpuidFeature>());
+    pinned!(
+        CpuFeatures, cpu_features:
+        basic => BASIC, features => FEATURES, preferred => PREFERRED, isa_1 => ISA_1,
+        xsave_state_size => XSAVE_STATE_SIZE, xsave_state_full_size => XSAVE_STATE_FULL_SIZE,
+        data_cache_size => DATA_CACHE_SIZE, shared_cache_size => SHARED_CACHE_SIZE,
+        non_temporal_threshold => NON_TEMPORAL_THRESHOLD, rep_movsb_threshold => REP_MOVSB_THRESHOLD,
+        rep_movsb_stop_threshold => REP_MOVSB_STOP_THRESHOLD, rep_stosb_threshold => REP_STOSB_THRESHOLD,
+        level1_icache_size => LEVEL1_ICACHE_SIZE, level1_icache_linesize => LEVEL1_ICACHE_LINESIZE,
+        level1_dcache_size => LEVEL1_DCACHE_SIZE, level1_dcache_assoc => LEVEL1_DCACHE_ASSOC,
+        level1_dcache_linesize => LEVEL1_DCACHE_LINESIZE, level2_cache_size => LEVEL2_CACHE_SIZE,
+        level2_cache_assoc => LEVEL2_CACHE_ASSOC, level2_cache_linesize => LEVEL2_CACHE_LINESIZE,
+        level3_cache_size => LEVEL3_CACHE_SIZE, level3_cache_assoc => LEVEL3_CACHE_ASSOC,
+        level3_cache_linesize => LEVEL3_CACHE_LINESIZE, level4_cache_size => LEVEL4_CACHE_SIZE,
+    );
+    // The holes the C layout leaves after `isa_1` and `xsave_state_full_size`.
+    assert!(core::mem::offset_of!(CpuFeatures, _hole0) == t::cpu_features::ISA_1.offset + 4);
+    assert!(core::mem::offset_of!(CpuFeatures, _hole1) == t::cpu_features::XSAVE_STATE_FULL_SIZE.offset + 4);
 };
 
 /// `enum cpu_features_kind` values.

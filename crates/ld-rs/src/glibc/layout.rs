@@ -350,28 +350,31 @@ pub struct DlException {
 }
 
 /// The size of the member `ptr` points to (for [`pinned!`]).
-const fn size_of_pointee<T>(_: *const T) -> usize {
+pub const fn size_of_pointee<T>(_: *const T) -> usize {
     size_of::<T>()
 }
 
-/// Asserts at compile time that each named member of a `#[repr(C)]` structure above has the
-/// offset and size the generated table gives glibc's member (`Rust member => TABLE::MEMBER`).
+/// Asserts at compile time that each named member of a `#[repr(C)]` structure has the offset
+/// and size the generated table `t` (in scope where it is used) gives glibc's member
+/// (`Rust member => TABLE::MEMBER`).
 macro_rules! pinned {
     ($ty:ty, $table:ident: $($field:ident => $member:ident),* $(,)?) => {
-        assert!(size_of::<$ty>() == t::$table::SIZE);
+        assert!(core::mem::size_of::<$ty>() == t::$table::SIZE);
         $(
-            assert!(offset_of!($ty, $field) == t::$table::$member.offset);
+            assert!(core::mem::offset_of!($ty, $field) == t::$table::$member.offset);
             assert!(
                 {
                     let value = core::mem::MaybeUninit::<$ty>::uninit();
                     // SAFETY: only the member's address is taken (no read, no reference), inside
                     // the uninitialised value, which is what `&raw const` is for.
-                    size_of_pointee(unsafe { &raw const (*value.as_ptr()).$field })
+                    $crate::glibc::layout::size_of_pointee(unsafe { &raw const (*value.as_ptr()).$field })
                 } == t::$table::$member.size
             );
         )*
     };
 }
+
+pub(crate) use pinned;
 
 // Every member ld-rs names, pinned to the table generated from this build's debug info; the
 // `_pad` members are the holes between them.

@@ -358,6 +358,43 @@ pub mod cpu_features {
     pub const CACHESIZE_NON_TEMPORAL_DIVISOR: Field = Field { offset: 520, size: 8 };
 }
 
+/// `struct cpu_features_basic`.
+pub mod cpu_features_basic {
+    #[allow(unused_imports)]
+    use super::{Bits, Field};
+    pub const SIZE: usize = 20;
+    pub const ALIGN: usize = 4;
+    pub const KIND: Field = Field { offset: 0, size: 4 };
+    pub const MAX_CPUID: Field = Field { offset: 4, size: 4 };
+    pub const FAMILY: Field = Field { offset: 8, size: 4 };
+    pub const MODEL: Field = Field { offset: 12, size: 4 };
+    pub const STEPPING: Field = Field { offset: 16, size: 4 };
+}
+
+/// `struct cpuid_feature_internal`.
+pub mod cpuid_feature_internal {
+    #[allow(unused_imports)]
+    use super::{Bits, Field};
+    pub const SIZE: usize = 32;
+    pub const ALIGN: usize = 4;
+    pub const CPUID_ARRAY: Field = Field { offset: 0, size: 16 };
+    pub const CPUID: Field = Field { offset: 0, size: 16 };
+    pub const ACTIVE_ARRAY: Field = Field { offset: 16, size: 16 };
+    pub const ACTIVE: Field = Field { offset: 16, size: 16 };
+}
+
+/// `struct cpuid_registers`.
+pub mod cpuid_registers {
+    #[allow(unused_imports)]
+    use super::{Bits, Field};
+    pub const SIZE: usize = 16;
+    pub const ALIGN: usize = 4;
+    pub const EAX: Field = Field { offset: 0, size: 4 };
+    pub const EBX: Field = Field { offset: 4, size: 4 };
+    pub const ECX: Field = Field { offset: 8, size: 4 };
+    pub const EDX: Field = Field { offset: 12, size: 4 };
+}
+
 /// `struct dl_find_object`.
 pub mod dl_find_object {
     #[allow(unused_imports)]
