@@ -163,7 +163,12 @@ fn test() -> Result<(), Failed> {
     println!("{line}");
     // The glibc layout table in use, regenerated from this machine's libc6-dbg, must be the
     // committed one (layout.rs pins its structures to that table at compile time).
-    let layout = glibc_layout::run(&["--check", "/"]);
+    let mut layout = glibc_layout::run(&["--check", "/"]);
+    // Debian 13's table too, where `cargo xtask rootfs trixie` has made its root filesystem.
+    if let Some(trixie) = rootfs::made("trixie") {
+        let trixie = trixie.to_string_lossy().into_owned();
+        layout = layout.and(glibc_layout::run(&["--check", &trixie]));
+    }
     result.and(layout)
 }
 

@@ -27,6 +27,12 @@ pub fn path(suite: &str) -> PathBuf {
     target_dir().join("rootfs").join(suite)
 }
 
+/// The root filesystem of `suite` if `cargo xtask rootfs` has finished making it.
+pub fn made(suite: &str) -> Option<PathBuf> {
+    let root = path(suite);
+    stamp_path(&root).exists().then_some(root)
+}
+
 /// `cargo xtask rootfs SUITE`: makes the root filesystem unless its stamp is there, then
 /// prints its path.
 pub fn run(options: &[&str]) -> Result<(), Failed> {
