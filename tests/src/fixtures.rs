@@ -288,11 +288,15 @@ case! {
 case! {
     /// `resolve` (PIE) and `resolve_nopie` (-no-pie -fno-pic), built -fno-builtin with -lm,
     /// print where libc's and libm's IFUNC symbols resolved (offsets from the defining
-    /// object's base) and where libc's and libm's IRELATIVE slots point.
+    /// object's base) and where libc's and libm's IRELATIVE slots point. `textrel_relr` and
+    /// `textrel_rela`: PIEs with a text relocation (packed in DT_RELR, or in DT_RELA) and an
+    /// IFUNC whose resolver runs from the text made writable for it.
     fn libc_ifunc() {
         Fixture::new("libc_ifunc")
             .libc_exe("resolve", &["resolve.c"], &["-fno-builtin", "-lm"])
             .libc_exe("resolve_nopie", &["resolve.c"], &["-fno-builtin", "-no-pie", "-fno-pic", "-lm"])
+            .libc_exe("textrel_relr", &["textrel.c"], &["-fPIC", "-pie", "-Wl,-z,pack-relative-relocs"])
+            .libc_exe("textrel_rela", &["textrel.c"], &["-fPIC", "-pie", "-Wl,-z,nopack-relative-relocs"])
     }
 }
 

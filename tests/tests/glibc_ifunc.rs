@@ -57,6 +57,20 @@ const FUNCTIONS: &[(&str, &str)] = &[
 ];
 
 both_ways! {
+    /// A PIE with DT_TEXTREL whose text relocation is packed in DT_RELR (glibc's
+    /// elf/tst-ifunc-textrel, built with -z pack-relative-relocs): the read-only segment is
+    /// writable for the packed relocations too, and stays executable for its IFUNC resolver.
+    fn text_relocation_in_relr_with_ifunc() -> Run {
+        resolve("textrel_relr").expect_stdout("text pointer relocated: 1\nanswer through the IFUNC: 42\n")
+    }
+
+    /// The same with the text relocation in DT_RELA.
+    fn text_relocation_in_rela_with_ifunc() -> Run {
+        resolve("textrel_rela").expect_stdout("text pointer relocated: 1\nanswer through the IFUNC: 42\n")
+    }
+}
+
+both_ways! {
     /// A PIE program: dlsym(RTLD_DEFAULT), the program's GOT (GLOB_DAT) and its data
     /// (R_X86_64_64) all hold the implementation libc's and libm's resolvers picked, the
     /// same one under both loaders; libc's and libm's own IRELATIVE slots too.

@@ -151,9 +151,18 @@ impl Linker {
             crate::debug::print(line.bytes());
         }
 
+        // An object with text relocations gets its read-only segments
+        // writable (never losing their execute permission: an IFUNC resolver
+        // may run from them) for all of its relocations, packed ones included.
+        let textrel = dso.textrel;
+        if textrel {
+            self.set_text_writable(id, true);
+        }
+
         // DT_RELR: relative relocations, packed.  Every place is checked to
-        // lie in a writable segment; the segment last found is remembered,
-        // because consecutive relocations nearly always share one.
+        // lie in a writable segment (any segment of an object with text
+        // relocations); the segment last found is remembered, because
+        // consecutive relocations nearly always share one.
         let mut seg = Segment::default();
         if let Some(addr) = dso.dynamic.get(DT_RELR) {
             let size = dso.dynamic.get(DT_RELRSZ).unwrap_or(0);
@@ -161,11 +170,17 @@ impl Linker {
             for vaddr in elf::relr(entries) {
                 let place = base.wrapping_add(vaddr as usize);
                 if !seg.holds(place) {
-                    seg = dso
-                        .writable_segment(place)
-                        .ok_or_else(|| bad(b"RELR relocation outside a writable segment"))?;
+                    seg = match dso.writable_segment(place) {
+                        Some(s) => s,
+                        None if textrel && dso.inside_load(place, 8) => Segment {
+                            start: place,
+                            end: place + 8,
+                        },
+                        None => return Err(bad(b"RELR relocation outside a writable segment")),
+                    };
                 }
-                // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+                // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object, or one made
+                // writable above for text relocations (checked above).
                 unsafe {
                     (place as *mut usize).write_unaligned(base.wrapping_add((place as *const usize).read_unaligned()))
                 };
@@ -185,10 +200,6 @@ impl Linker {
             {
                 return Err(bad(bad_type(r.r_type(), true).bytes()));
             }
-        }
-        let textrel = dso.textrel;
-        if textrel {
-            self.set_text_writable(id, true);
         }
         let lazy = want_lazy && self.prepare_lazy(id, plts);
 
