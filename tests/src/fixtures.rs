@@ -441,6 +441,20 @@ case! {
     }
 }
 
+// dlinfo's search-path report, RTLD_DI_SERINFO (tests/dlinfo_serinfo.rs).
+case! {
+    /// `main` (with a `DT_RPATH`) prints `dlinfo`'s search path of each object it opens:
+    /// `librpath.so` (a `DT_RPATH`), `librunpath.so` (a `DT_RUNPATH` with `$ORIGIN`),
+    /// `libnodeflib.so` (`-z nodefaultlib`).
+    fn serinfo() {
+        Fixture::new("serinfo")
+            .libc_exe("librpath.so", &["lib.c"], &["-shared", "-fPIC", "-Wl,--disable-new-dtags,-rpath,/opt/serinfo/rpath:/"])
+            .libc_exe("librunpath.so", &["lib.c"], &["-shared", "-fPIC", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/sub"])
+            .libc_exe("libnodeflib.so", &["lib.c"], &["-shared", "-fPIC", "-Wl,-z,nodefaultlib"])
+            .libc_exe("main", &["main.c"], &["-Wl,--disable-new-dtags,-rpath,/opt/serinfo/main"])
+    }
+}
+
 // The system's preload list, /etc/ld.so.preload (tests/preload_file.rs).
 case! {
     /// `main` (linked with `libbase.so`) prints whose `who()` it calls and its link map;

@@ -222,6 +222,48 @@ impl Linker {
         }
     }
 
+    /// The directories a search on behalf of object `from` looks in, in the
+    /// order `dlinfo(RTLD_DI_SERINFO)` reports them (glibc's
+    /// `_dl_rtld_di_serinfo`): the `DT_RPATH` chain up the loaders unless
+    /// `from` has a `DT_RUNPATH`, then the program's `DT_RPATH` (listed again
+    /// when the chain already passed it, as glibc lists it), `LD_LIBRARY_PATH`,
+    /// `from`'s `DT_RUNPATH`, and the system directories unless `from` is
+    /// `-z nodefaultlib`.  `/etc/ld.so.cache` is no directory and is not
+    /// listed.  Each name ends in a slash; the current directory is empty.
+    pub fn search_dirs(&mut self, from: DsoId) -> Vec<Vec<u8>> {
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        let mut lists: Vec<Vec<usize>> = Vec::new();
+        if self.objs[from].dynamic.get(DT_RUNPATH).is_none() {
+            let mut at = Some(from);
+            while let Some(id) = at {
+                lists.push(self.list_of(id, DT_RPATH));
+                at = self.objs[id].loader;
+            }
+            if from != 0 && !self.objs.is_empty() {
+                lists.push(self.list_of(0, DT_RPATH));
+            }
+        }
+        let (env, system) = match &self.paths {
+            Some(p) => (p.env.clone(), p.system.clone()),
+            None => (Vec::new(), Vec::new()),
+        };
+        lists.push(env);
+        lists.push(self.list_of(from, DT_RUNPATH));
+        if self.objs[from].dynamic.flags_1 & DF_1_NODEFLIB == 0 {
+            lists.push(system);
+        }
+        let Some(paths) = &self.paths else {
+            return Vec::new();
+        };
+        lists
+            .iter()
+            .flatten()
+            .filter_map(|&i| paths.dirs.get(i).map(|d| d.name.clone()))
+            .collect()
+    }
+
     /// Object `id`'s `DT_RPATH` or `DT_RUNPATH` as directories (decomposed once).
     fn list_of(&mut self, id: DsoId, tag: i64) -> Vec<usize> {
         if let Some(paths) = &self.paths {

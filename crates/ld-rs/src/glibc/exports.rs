@@ -9,6 +9,7 @@
 //! These functions are called by C code with C's contracts: each states what
 //! the caller guarantees about its pointer arguments.
 
+use alloc::vec::Vec;
 use core::arch::global_asm;
 
 use super::layout::{DlException, DlFindObject, LinkMap};
@@ -418,10 +419,78 @@ pub unsafe extern "C" fn dl_find_object(pc: usize, result: *mut DlFindObject) ->
     0
 }
 
-/// `_dl_rtld_di_serinfo` (dlinfo's search-path query): not supported yet;
-/// reports an empty path list.
+/// `Dl_serinfo`'s header (`<dlfcn.h>`): `dls_size`, `dls_cnt`, then
+/// `dls_cnt` `Dl_serpath` records (`char *dls_name; unsigned dls_flags`, 16
+/// bytes each) and the strings they point at.
+const SERINFO_HEADER: usize = 16;
+const SERPATH_SIZE: usize = 16;
+
+/// `_dl_rtld_di_serinfo(map, info, counting)`: `dlinfo`'s
+/// `RTLD_DI_SERINFOSIZE` (`counting`: how many directories and how many
+/// bytes the answer takes) and `RTLD_DI_SERINFO` (the directories, written
+/// into the caller's buffer of that size), for a search on behalf of `map`.
+///
+/// The figures follow glibc's exactly, as programs size their buffers from
+/// them: a directory's name is stored without its trailing slash (`.` for
+/// the current directory, `/` for the root) and counted with its NUL; every
+/// `dls_flags` is 0, as glibc leaves it.
+///
+/// # Safety
+/// `map` is one of our records; `info` points at a `Dl_serinfo` whose
+/// `dls_cnt` and `dls_size` (when not `counting`) describe the buffer the
+/// caller allocated after a counting call, as libc's `dlinfo` passes them.
 #[no_mangle]
-pub extern "C" fn _dl_rtld_di_serinfo(_map: *mut LinkMap, _info: *mut u8, _counting: bool) {}
+pub unsafe extern "C" fn _dl_rtld_di_serinfo(map: *mut LinkMap, info: *mut u8, counting: bool) {
+    // SAFETY: `map` is NULL or one of our records (the caller's contract).
+    let Some(id) = (unsafe { map.as_ref() }).map(|m| m.l_serial as usize) else {
+        return;
+    };
+    let Some(ld) = crate::rtld::linker() else {
+        return;
+    };
+    if ld.objs.get(id).is_none() {
+        return;
+    }
+    // Each directory as reported: without its trailing slash, `/` for the
+    // root and `.` for the current directory.
+    let dirs: Vec<Vec<u8>> = ld
+        .search_dirs(id)
+        .into_iter()
+        .map(|d| match d.len() {
+            0 => b".".to_vec(),
+            1 => b"/".to_vec(),
+            n => d[..n - 1].to_vec(),
+        })
+        .collect();
+    let size_at = info as *mut usize;
+    let count_at = info.wrapping_add(8) as *mut u32;
+    if counting {
+        let strings: usize = dirs.iter().map(|d| d.len() + 1).sum();
+        // SAFETY: `info` points at a writable `Dl_serinfo` header (caller).
+        unsafe {
+            size_at.write_unaligned(strings + SERINFO_HEADER + SERPATH_SIZE * dirs.len());
+            count_at.write_unaligned(dirs.len() as u32);
+        }
+        return;
+    }
+    // The strings go after as many records as the caller counted.
+    // SAFETY: as above.
+    let counted = unsafe { count_at.read_unaligned() } as usize;
+    let mut next = info.wrapping_add(SERINFO_HEADER + SERPATH_SIZE * counted);
+    for (i, text) in dirs.iter().enumerate().take(counted) {
+        let record = info.wrapping_add(SERINFO_HEADER + SERPATH_SIZE * i);
+        // SAFETY: the caller's buffer holds `counted` records and the strings
+        // counted for them (the figures of the counting call, computed from
+        // the same directories).
+        unsafe {
+            (record as *mut usize).write_unaligned(next as usize);
+            (record.wrapping_add(8) as *mut u32).write_unaligned(0);
+            core::ptr::copy_nonoverlapping(text.as_ptr(), next, text.len());
+            next.wrapping_add(text.len()).write(0);
+        }
+        next = next.wrapping_add(text.len() + 1);
+    }
+}
 
 /// `_dl_audit_preinit`: auditing is not supported, so there is nobody to tell.
 #[no_mangle]
