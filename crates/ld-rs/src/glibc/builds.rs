@@ -5,7 +5,7 @@
 //! table in use lists: a security update that moved a field gets a new build id and is refused
 //! with one line that names its release, its build id and the command that adds it, instead of
 //! being run with offsets that are no longer true. This is checked before anything of glibc's is
-//! touched.
+//! touched, and the release's contract chosen ([`select`]).
 
 use alloc::vec::Vec;
 
@@ -15,31 +15,76 @@ use super::layouts::{self, Build};
 use crate::diag::{LoadError, Msg, LOADING};
 use crate::dso::Dso;
 
-/// The tables ld-rs runs with, by release.
-const IN_USE: &[(&[u8], &[Build])] = &[(layouts::glibc_2_36_deb12::RELEASE, layouts::glibc_2_36_deb12::BUILDS)];
+/// A glibc release ld-rs knows: its generated table, and whether the glibc layer has the code
+/// paths it needs. The contract is chosen here, at start-up, from the `libc.so.6` being loaded,
+/// before anything of glibc's is touched.
+pub struct Contract {
+    pub release: &'static [u8],
+    /// The builds its table covers.
+    pub builds: &'static [Build],
+    /// The table's file under `glibc/layouts/`.
+    pub table: &'static [u8],
+    /// Whether ld-rs runs this release.
+    pub runs: bool,
+}
+
+/// The releases ld-rs knows.
+const CONTRACTS: &[Contract] = &[
+    Contract {
+        release: layouts::glibc_2_36_deb12::RELEASE,
+        builds: layouts::glibc_2_36_deb12::BUILDS,
+        table: b"glibc_2_36_deb12.rs",
+        runs: true,
+    },
+    // Debian 13: its layouts are generated, so its builds are recognised, but the code paths
+    // where 2.41 behaves differently (issue 10) are not written yet.
+    Contract {
+        release: layouts::glibc_2_41_deb13::RELEASE,
+        builds: layouts::glibc_2_41_deb13::BUILDS,
+        table: b"glibc_2_41_deb13.rs",
+        runs: false,
+    },
+];
 
 /// `NT_GNU_BUILD_ID`: the note the static linker writes (`--build-id`).
 const NT_GNU_BUILD_ID: u32 = 3;
 
-/// Refuses a `libc.so.6` that no table in use describes. `release` is libc's newest
-/// `GLIBC_2.N` version.
-pub fn check(libc: &Dso, release: &[u8]) -> Result<(), LoadError> {
+/// The contract of the `libc.so.6` being loaded, known by its build id; any other build is
+/// refused. `release` is libc's newest `GLIBC_2.N` version.
+pub fn select(libc: &Dso, release: &[u8]) -> Result<&'static Contract, LoadError> {
     let id = build_id(libc);
-    let Some((_, builds)) = IN_USE.iter().find(|(r, _)| *r == release) else {
-        let mut msg = Msg::new().s(b"glibc release ").s(release);
-        msg = with_id(msg.s(b" (build id "), id.as_deref()).s(b") is not supported: ld-rs runs ");
-        for (i, (r, _)) in IN_USE.iter().enumerate() {
-            msg = msg.s(if i == 0 { b"" } else { b", " }).s(r);
+    let known = id.as_deref().and_then(|id| {
+        CONTRACTS
+            .iter()
+            .find_map(|c| Some((c, c.builds.iter().find(|b| b.libc == id)?)))
+    });
+    let runs = |mut msg: Msg| {
+        msg = msg.s(b": ld-rs runs ");
+        for (i, c) in CONTRACTS.iter().filter(|c| c.runs).enumerate() {
+            msg = msg.s(if i == 0 { b"" } else { b", " }).s(c.release);
         }
-        return Err(LoadError::new(LOADING, &libc.name, msg.bytes()));
+        msg
     };
-    if let Some(id) = &id {
-        if builds.iter().any(|b| b.libc == &id[..]) {
-            return Ok(());
+    let msg = match known {
+        Some((contract, _)) if contract.runs => return Ok(contract),
+        Some((contract, build)) => {
+            let msg = with_id(Msg::new().s(b"glibc release ").s(contract.release).s(b" (build id "), id.as_deref())
+                .s(b": ")
+                .s(build.origin.as_bytes())
+                .s(b", layout table ")
+                .s(contract.table)
+                .s(b") is not supported yet");
+            runs(msg)
         }
-    }
-    let msg = with_id(Msg::new().s(b"unknown ").s(release).s(b" build (build id "), id.as_deref())
-        .s(b"): ld-rs runs only glibc builds whose layout it has; add this one with `cargo xtask glibc-layout ROOT` (a root filesystem with this libc6 and its libc6-dbg)");
+        None if CONTRACTS.iter().any(|c| c.runs && c.release == release) => {
+            with_id(Msg::new().s(b"unknown ").s(release).s(b" build (build id "), id.as_deref())
+                .s(b"): ld-rs runs only glibc builds whose layout it has; add this one with `cargo xtask glibc-layout ROOT` (a root filesystem with this libc6 and its libc6-dbg)")
+        }
+        None => runs(
+            with_id(Msg::new().s(b"glibc release ").s(release).s(b" (build id "), id.as_deref())
+                .s(b") is not supported"),
+        ),
+    };
     Err(LoadError::new(LOADING, &libc.name, msg.bytes()))
 }
 
