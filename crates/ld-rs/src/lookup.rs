@@ -76,48 +76,75 @@ const ALLOWED_TYPES: u32 =
 
 impl Dso {
     /// Looks `q` up in this object's own symbol table.
+    ///
+    /// The Bloom filter test, which answers "not here" for most objects of a
+    /// scope, is inlined into the caller's loop; only an object that may
+    /// define the name pays for a call into the chain walk.
+    #[inline(always)]
     pub fn find_symbol(&self, q: &Query) -> Option<&'static Sym> {
-        let mut versioned: Option<&'static Sym> = None;
-        let mut versioned_count = 0;
-        let mut check = |idx: u32| -> Option<&'static Sym> {
-            let sym = self.symtab.get(idx as usize)?;
-            let stt = sym.st_type();
-            if (sym.st_value == 0 && sym.st_shndx != SHN_ABS && stt != STT_TLS)
-                || ALLOWED_TYPES & (1 << (stt & 31)) == 0
-                || (q.class == Class::Plt && sym.st_shndx == SHN_UNDEF)
-            {
-                return None;
-            }
-            if !self.strtab.matches(sym.st_name, q.name) {
-                return None;
-            }
-            match self.version_ok(idx, q.version, q.newest) {
-                Verdict::Yes => Some(sym),
-                Verdict::No => None,
-                Verdict::OnlyIfUnique => {
-                    versioned_count += 1;
-                    if versioned.is_none() {
-                        versioned = Some(sym);
-                    }
-                    None
-                }
-            }
-        };
-        let hit = if let Some(h) = &self.gnu_hash {
+        if let Some(h) = &self.gnu_hash {
             if !h.may_contain(q.gnu_hash) {
                 return None;
             }
-            h.candidates(q.gnu_hash).find_map(&mut check)
-        } else if let Some(h) = &self.sysv_hash {
-            h.candidates(elf::sysv_hash(q.name)).find_map(&mut check)
-        } else {
+        }
+        self.find_symbol_in_table(q)
+    }
+
+    /// `find_symbol` past the Bloom filter: the hash chain, the name and the version.
+    #[inline(never)]
+    fn find_symbol_in_table(&self, q: &Query) -> Option<&'static Sym> {
+        // A definition of a newer version than an unversioned reference asks
+        // for is taken only if it is the only one.
+        let mut versioned: Option<&'static Sym> = None;
+        let mut versioned_count = 0;
+        let mut visit = |idx: u32| -> Option<&'static Sym> {
+            let (sym, verdict) = self.candidate(idx, q)?;
+            match verdict {
+                Verdict::Yes => return Some(sym),
+                Verdict::No => {}
+                Verdict::OnlyIfUnique => {
+                    versioned_count += 1;
+                    versioned.get_or_insert(sym);
+                }
+            }
             None
         };
-        match hit {
-            Some(sym) => Some(sym),
-            None if versioned_count == 1 => versioned,
-            None => None,
+        if let Some(h) = &self.gnu_hash {
+            for idx in h.candidates(q.gnu_hash) {
+                if let Some(sym) = visit(idx) {
+                    return Some(sym);
+                }
+            }
+        } else if let Some(h) = &self.sysv_hash {
+            for idx in h.candidates(elf::sysv_hash(q.name)) {
+                if let Some(sym) = visit(idx) {
+                    return Some(sym);
+                }
+            }
         }
+        if versioned_count == 1 {
+            versioned
+        } else {
+            None
+        }
+    }
+
+    /// Whether symbol `idx` is a definition of `q`'s name of a type and
+    /// kind the reference accepts, and how its version fits.
+    #[inline(always)]
+    fn candidate(&self, idx: u32, q: &Query) -> Option<(&'static Sym, Verdict)> {
+        let sym = self.symtab.get(idx as usize)?;
+        let stt = sym.st_type();
+        if (sym.st_value == 0 && sym.st_shndx != SHN_ABS && stt != STT_TLS)
+            || ALLOWED_TYPES & (1 << (stt & 31)) == 0
+            || (q.class == Class::Plt && sym.st_shndx == SHN_UNDEF)
+        {
+            return None;
+        }
+        if !self.strtab.matches(sym.st_name, q.name) {
+            return None;
+        }
+        Some((sym, self.version_ok(idx, q.version, q.newest)))
     }
 
     /// Decides whether symbol `idx` of this object satisfies the version a
