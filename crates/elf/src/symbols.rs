@@ -12,6 +12,17 @@ use crate::image::Image;
 
 const BAD_OFFSET: Error = Error("string offset out of range");
 
+/// `33^k` for k = 0..=8, in the GNU hash's 32-bit arithmetic.
+const POW33: [u32; 9] = {
+    let mut p = [1u32; 9];
+    let mut k = 1;
+    while k < 9 {
+        p[k] = p[k - 1].wrapping_mul(33);
+        k += 1;
+    }
+    p
+};
+
 /// A string table: `DT_STRSZ` bytes of NUL-terminated names.
 #[derive(Clone, Copy, Debug)]
 pub struct StrTab<'a>(&'a [u8]);
@@ -48,15 +59,41 @@ impl<'a> StrTab<'a> {
     /// The name at `offset` and its GNU hash, in one pass over the bytes:
     /// a symbol lookup needs both, and names (C++ and Rust ones especially)
     /// are long enough for a second pass to show.
+    ///
+    /// The hash, `h = h * 33 + c` from 5381, is taken eight bytes at a time
+    /// while those eight hold no NUL: `h * 33^8 + c0 * 33^7 + ... + c7`, one
+    /// word load and one test for the eight instead of a test per byte.
     #[inline]
     pub fn get_with_gnu_hash(&self, offset: impl Into<u64>) -> Result<(&'a [u8], u32)> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
         let rest = self.tail(offset.into()).ok_or(BAD_OFFSET)?;
         let mut h = 5381u32;
-        for (i, &c) in rest.iter().enumerate() {
+        let mut i = 0;
+        while let Some(b) = rest.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*b);
+            // Nonzero exactly when one of the eight bytes is 0.
+            if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+                break;
+            }
+            // The eight terms summed in lanes (byte k is bits 8k..8k+8):
+            // pairs c0*33 + c1 in 16-bit lanes (at most 8,670), then quads
+            // pair0*33^2 + pair1 in 32-bit lanes (at most 9,450,300), so no
+            // lane carries into the next.
+            const BYTES: u64 = 0x00ff_00ff_00ff_00ff;
+            const HALVES: u64 = 0x0000_ffff_0000_ffff;
+            let pairs = (w & BYTES) * 33 + ((w >> 8) & BYTES);
+            let quads = (pairs & HALVES) * u64::from(POW33[2]) + ((pairs >> 16) & HALVES);
+            let sum = (quads as u32).wrapping_mul(POW33[4]).wrapping_add((quads >> 32) as u32);
+            h = h.wrapping_mul(POW33[8]).wrapping_add(sum);
+            i += 8;
+        }
+        while let Some(&c) = rest.get(i) {
             if c == 0 {
                 return Ok((&rest[..i], h));
             }
             h = h.wrapping_mul(33).wrapping_add(u32::from(c));
+            i += 1;
         }
         Err(Error("unterminated string"))
     }
@@ -88,6 +125,34 @@ mod tests {
             Ok((&b"printf"[..], crate::gnu_hash(b"printf")))
         );
         assert!(strtab.get_with_gnu_hash(8u32).is_err());
+    }
+
+    #[test]
+    fn hash_by_words_equals_hash_by_bytes() {
+        let mut bytes = b"\0".to_vec();
+        let names: [&[u8]; 8] = [
+            b"",
+            b"a",
+            b"1234567",
+            b"12345678",
+            b"123456789",
+            b"_ZN4core3fmt9Formatter9write_str17h0123456789abcdefE",
+            b"\xff\x80\x7f\x01high bytes and low ones\xfe",
+            &[0xff; 24],
+        ];
+        let mut offsets = [0u32; 8];
+        for (n, o) in names.iter().zip(offsets.iter_mut()) {
+            *o = bytes.len() as u32;
+            bytes.extend_from_slice(n);
+            bytes.push(0);
+        }
+        let strtab = StrTab::new(&bytes);
+        for (n, &o) in names.iter().zip(offsets.iter()) {
+            assert_eq!(strtab.get_with_gnu_hash(o), Ok((*n, crate::gnu_hash(n))));
+            // The same name without its NUL at the end of the table: unterminated.
+            let cut = StrTab::new(&bytes[..o as usize + n.len()]);
+            assert!(cut.get_with_gnu_hash(o).is_err());
+        }
     }
 
     #[test]
