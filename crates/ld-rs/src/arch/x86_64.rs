@@ -286,27 +286,63 @@ pub unsafe extern "C" fn memset(dest: *mut u8, c: i32, n: usize) -> *mut u8 {
 /// As C's `memcmp`: both ranges valid for `n` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
-    // Eight bytes at a time while they are equal (symbol names compared on
-    // the lookup path are long and mostly equal), then byte by byte.
-    let mut i = 0;
-    while i + 8 <= n {
-        // SAFETY: i + 8 <= n, and the caller guarantees n readable bytes at both.
-        let (x, y) = unsafe {
-            (
-                (a.add(i) as *const u64).read_unaligned(),
-                (b.add(i) as *const u64).read_unaligned(),
-            )
-        };
-        if x != y {
-            break;
-        }
-        i += 8;
+    // Eight bytes at a time (symbol names compared on the lookup path are
+    // long and mostly equal); the last eight, or for a short range the last
+    // four, read overlapping what was already found equal, so no range ends
+    // in a byte loop.  In a differing word the first differing byte, the
+    // lowest in memory, is the lowest set byte of the xor (little-endian).
+    #[inline(always)]
+    fn first_difference(x: u64, y: u64) -> i32 {
+        let shift = (x ^ y).trailing_zeros() & !7;
+        i32::from((x >> shift) as u8) - i32::from((y >> shift) as u8)
     }
+    let word = |k: usize| {
+        // SAFETY: every use below passes k + 8 <= n, and the caller
+        // guarantees n readable bytes at both.
+        unsafe {
+            (
+                (a.add(k) as *const u64).read_unaligned(),
+                (b.add(k) as *const u64).read_unaligned(),
+            )
+        }
+    };
+    let half = |k: usize| {
+        // SAFETY: every use below passes k + 4 <= n, and the caller
+        // guarantees n readable bytes at both.
+        unsafe {
+            (
+                u64::from((a.add(k) as *const u32).read_unaligned()),
+                u64::from((b.add(k) as *const u32).read_unaligned()),
+            )
+        }
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            let (x, y) = word(i);
+            if x != y {
+                return first_difference(x, y);
+            }
+            i += 8;
+        }
+        let (x, y) = word(n - 8);
+        return if x != y { first_difference(x, y) } else { 0 };
+    }
+    if n >= 4 {
+        for k in [0, n - 4] {
+            let (x, y) = half(k);
+            if x != y {
+                return first_difference(x, y);
+            }
+        }
+        return 0;
+    }
+    let mut i = 0;
     while i < n {
         // SAFETY: i < n, and the caller guarantees n readable bytes at both.
         let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
         if x != y {
-            return x as i32 - y as i32;
+            return i32::from(x) - i32::from(y);
         }
         i += 1;
     }
