@@ -256,10 +256,10 @@ impl Linker {
                 irelative.push(r);
                 continue;
             }
-            self.apply(id, r, scope, &mut cache)?;
+            self.apply(id, r, scope, &mut cache, &mut seg)?;
         }
         for r in irelative {
-            self.apply(id, r, scope, &mut cache)?;
+            self.apply(id, r, scope, &mut cache, &mut seg)?;
         }
         if textrel {
             self.set_text_writable(id, false);
@@ -397,8 +397,17 @@ impl Linker {
         }
     }
 
-    /// Applies one relocation.
-    fn apply(&mut self, id: DsoId, r: &Rela, scope: &[DsoId], cache: &mut Cache) -> Result<(), LoadError> {
+    /// Applies one relocation.  `seg` is the segment last found writable
+    /// (for an object with text relocations, possibly a place inside a
+    /// read-only one): a place inside it needs no search of the segments.
+    fn apply(
+        &mut self,
+        id: DsoId,
+        r: &Rela,
+        scope: &[DsoId],
+        cache: &mut Cache,
+        seg: &mut Segment,
+    ) -> Result<(), LoadError> {
         let dso = &self.objs[id];
         let base = dso.base;
         let place = base.wrapping_add(r.r_offset as usize);
@@ -418,12 +427,17 @@ impl Linker {
                 ))
             }
         };
-        if !(dso.writable(place, width) || dso.textrel && dso.inside_load(place, width)) {
-            return Err(LoadError::new(
-                diag::LOADING,
-                dso.display_name(),
-                b"relocation target outside a writable segment",
-            ));
+        if !seg.holds(place) {
+            if !(dso.writable(place, width) || dso.textrel && dso.inside_load(place, width)) {
+                return Err(LoadError::new(
+                    diag::LOADING,
+                    dso.display_name(),
+                    b"relocation target outside a writable segment",
+                ));
+            }
+            if let Some(s) = dso.writable_segment(place) {
+                *seg = s;
+            }
         }
         let write = |value: usize| {
             // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
