@@ -229,7 +229,7 @@ case! {
     /// (TLS), `libdlifunc.so` (an IFUNC), `libdlver.so` (ver_foo@V1, ver_foo@@V2) and
     /// `libdlthrow.so` (C++ exceptions). Programs, each with modes: `open`, `scope`, `deps`,
     /// `sym`, `next`, `next_malloc`, `close`, `errors`, `addr`, `phdr`, `throw` (C++),
-    /// `throw_c`, `nss`, `iconv`, `exc_format`.
+    /// `throw_c`, `nss`, `iconv`, `exc_format`, `noload`.
     fn libc_dl() {
         let lib = ["-shared", "-fPIC"];
         let lazy_lib = ["-shared", "-fPIC", "-Wl,-z,lazy"];
@@ -281,6 +281,7 @@ case! {
             .libc_exe("iconv", &["iconv.c"], &[])
             // Linked against the loader itself for its GLIBC_PRIVATE functions.
             .libc_exe("exc_format", &["exc_format.c"], &["/lib64/ld-linux-x86-64.so.2"])
+            .libc_exe("noload", &["noload.c"], &[])
     }
 }
 

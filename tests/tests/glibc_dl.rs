@@ -466,4 +466,21 @@ both_ways! {
             .expect_stdout("child exited with 127\n")
             .expect_stderr_contains("Fatal error: invalid format in exception string\n")
     }
+
+    /// RTLD_NOLOAD matches the objects loaded by file identity, as glibc (elf/noload): another
+    /// path or a symbolic link to a loaded library finds it; a library found but not loaded
+    /// gives NULL without an error; a name found nowhere is an error.
+    fn noload_by_file_identity() -> Run {
+        dl("noload", "identity").expect_stdout(
+            "RTLD_NOLOAD ./libplain.so: NULL, dlerror: (none)\n\
+             libplain: constructor (counter=0)\n\
+             RTLD_NOLOAD ./libplain.so: found, dlerror: (none)\n\
+             RTLD_NOLOAD ../libc_dl/libplain.so: found, dlerror: (none)\n\
+             RTLD_NOLOAD through a symbolic link: found, same handle: 1\n\
+             RTLD_NOLOAD ./liblazy.so: NULL, dlerror: (none)\n\
+             RTLD_NOLOAD libdoes-not-exist.so: NULL, dlerror: libdoes-not-exist.so: cannot open shared \
+             object file: No such file or directory\n\
+             libplain: destructor (counter=0)\n",
+        )
+    }
 }

@@ -41,7 +41,16 @@ impl Linker {
         self.created.clear();
         let root = match self.find_loaded(name) {
             Some(id) => id,
-            None if flags & mode::RTLD_NOLOAD != 0 => return Ok(None),
+            // Not loaded under that name: as glibc, the file is looked for
+            // (a name found nowhere is an error) and matched by identity
+            // with the objects loaded, which it may be under another name.
+            None if flags & mode::RTLD_NOLOAD != 0 => {
+                let found = self.search_file(name, caller)?;
+                match self.loaded_file(&found) {
+                    Some(id) => id,
+                    None => return Ok(None),
+                }
+            }
             None => {
                 self.loading_root = true;
                 let loaded = self.load_one(name, caller);

@@ -13,7 +13,7 @@ use crate::diag::{self, LoadError, Msg};
 use crate::dso::{Dso, DsoId, Kind};
 use crate::grace::Published;
 use crate::lookup::UniqueTable;
-use crate::search::SearchError;
+use crate::search::{Found, SearchError};
 use crate::start::{Handover, Startup};
 use crate::table::Objects;
 use crate::{arch, map, sys};
@@ -615,26 +615,8 @@ impl Linker {
                 .s(self.objs[from].display_name());
             debug::print(line.s(b" [0]\n").bytes());
         }
-        let found = match self.find_library(name, from) {
-            Ok(f) => f,
-            Err(SearchError::NotFound(e)) => {
-                return Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file")
-                    .with_errno(e)
-                    .with_context(diag::Context::Missing { from }))
-            }
-            Err(SearchError::WrongClass) => {
-                return Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32")
-                    .with_context(diag::Context::Missing { from }))
-            }
-            Err(SearchError::Bad(path, why)) => return Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
-            Err(SearchError::Read(path, e)) => {
-                return Err(LoadError::new(diag::LOADING, &path, b"cannot read file data").with_errno(e))
-            }
-        };
-        if let Some(id) = self.objs.position(|d| {
-            // The program is no library (glibc refuses to `dlopen` it).
-            d.dev == found.file.dev && d.ino == found.file.ino && !matches!(d.kind, Kind::Interpreter | Kind::Main)
-        }) {
+        let found = self.search_file(name, from)?;
+        if let Some(id) = self.loaded_file(&found) {
             return Ok(id);
         }
         // Errors past this point name the object as it was asked for, as glibc's do.
@@ -695,6 +677,34 @@ impl Linker {
         }
         dso.phdr_copy = Some(mapped.phdr_copy);
         Ok(self.push(dso))
+    }
+
+    /// Searches for the library file `name` as object `from` would need it,
+    /// with the error glibc gives when there is none.
+    pub fn search_file(&mut self, name: &[u8], from: DsoId) -> Result<Found, LoadError> {
+        match self.find_library(name, from) {
+            Ok(f) => Ok(f),
+            Err(SearchError::NotFound(e)) => {
+                Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file")
+                    .with_errno(e)
+                    .with_context(diag::Context::Missing { from }))
+            }
+            Err(SearchError::WrongClass) => Err(LoadError::new(diag::LOADING, name, b"wrong ELF class: ELFCLASS32")
+                .with_context(diag::Context::Missing { from })),
+            Err(SearchError::Bad(path, why)) => Err(LoadError::new(diag::LOADING, &path, why.as_bytes())),
+            Err(SearchError::Read(path, e)) => {
+                Err(LoadError::new(diag::LOADING, &path, b"cannot read file data").with_errno(e))
+            }
+        }
+    }
+
+    /// The object already loaded from the same file as `found` (same device
+    /// and inode, whatever name it was loaded by).
+    pub fn loaded_file(&self, found: &Found) -> Option<DsoId> {
+        // The program is no library (glibc refuses to `dlopen` it).
+        self.objs.position(|d| {
+            d.dev == found.file.dev && d.ino == found.file.ino && !matches!(d.kind, Kind::Interpreter | Kind::Main)
+        })
     }
 
     /// An object already loaded that answers to `name`: by the name it was
