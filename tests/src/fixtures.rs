@@ -551,7 +551,10 @@ case! {
     /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor;
     /// `stress` makes `liblazyres.so`'s lazily bound calls into `liblazyprov.so` while
     /// other threads open and close `libchurn.so`; `libroot1.so` and `libroot2.so` both
-    /// need `libshared.so` (-z lazy), which calls into itself and into libroot2.so.
+    /// need `libshared.so` (-z lazy), which calls into itself and into libroot2.so;
+    /// `libr5a.so` and `libr5b.so` need `libr5dep.so`, which calls libr5a.so's `foo`;
+    /// `libsurv_root.so` needs `libsurv_dep.so` and `libsurv_keeper.so` (-z nodelete, its
+    /// constructor calls into libsurv_dep.so).
     fn lifetime() {
         let lib = ["-shared", "-fPIC"];
         let cyc_deps = |extra: &[&'static str]| -> Vec<&'static str> {
@@ -588,6 +591,12 @@ case! {
             .libc_exe("libshared.so", &["shared.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
             .libc_exe("libroot1.so", &["root.c"], &cyc_deps(&["-lshared"]))
             .libc_exe("libroot2.so", &["root.c"], &cyc_deps(&["-DROOT2", "-lshared"]))
+            .libc_exe("libr5dep.so", &["r5.c"], &["-shared", "-fPIC", "-Wl,-z,lazy", "-DR5DEP"])
+            .libc_exe("libr5a.so", &["r5.c"], &cyc_deps(&["-DR5A", "-lr5dep"]))
+            .libc_exe("libr5b.so", &["r5.c"], &cyc_deps(&["-Wl,-z,lazy", "-lr5dep"]))
+            .libc_exe("libsurv_dep.so", &["surv.c"], &["-shared", "-fPIC", "-Wl,-z,lazy", "-DSURV_DEP"])
+            .libc_exe("libsurv_keeper.so", &["surv.c"], &["-shared", "-fPIC", "-Wl,-z,lazy,-z,nodelete", "-DSURV_KEEPER"])
+            .libc_exe("libsurv_root.so", &["surv.c"], &cyc_deps(&["-lsurv_dep", "-lsurv_keeper"]))
             .libc_exe("liblazyprov.so", &["lazyprov.c"], &lib)
             .libc_exe("liblazyres.so", &["lazyres.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
             .libc_exe("libchurn.so", &["churn.c"], &lib)

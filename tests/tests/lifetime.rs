@@ -245,6 +245,40 @@ both_ways! {
         )
     }
 
+    /// A shared dependency bound lazily to a definition in the first root that needed it
+    /// holds that root: closing it while a second root holds the dependency leaves it
+    /// loaded (the binding was within the first root's search list, not the dependency's).
+    fn reldep_of_a_dependency() -> Run {
+        semantics("reldep-of-dependency").expect_stdout(
+            "bar()=0\n\
+             dlclose(r5a)=0\n\
+             r5a mapped 1, bar()=0\n\
+             dlclose(r5b)=0\n\
+             r5a mapped 0\n",
+        )
+    }
+
+    /// RTLD_NOLOAD finds an object loaded under another name for the same file, as glibc
+    /// searches for it; an object not loaded stays so.
+    fn noload_by_another_name() -> Run {
+        semantics("noload-other-name").expect_stdout(
+            "RTLD_NOLOAD ./libshared.so: found\n\
+             RTLD_NOLOAD ./libnodelete.so: not found\n\
+             libshared mapped 0\n",
+        )
+    }
+
+    /// A library held only by a NODELETE library's binding outlives the root that loaded
+    /// both; in its destructor at exit its first call to its own function still binds:
+    /// it got a search list of its own in place of its dead root's.
+    fn survivor_gets_its_own_scope() -> Run {
+        semantics("survivor").expect_stdout(
+            "dlclose(root)=0\n\
+             libsurv_root mapped 0, libsurv_dep mapped 1\n\
+             libsurv_dep: surv_dep_last\n",
+        )
+    }
+
     /// A destructor run by dlclose dlcloses another library: it is unloaded in the same call.
     fn dlclose_from_a_destructor() -> Run {
         semantics("closer").expect_stdout(

@@ -363,7 +363,11 @@ impl Linker {
         if !d.dlopened || d.nodelete.active() || (relocating && d.nodelete.any()) {
             return;
         }
-        if f.needed.contains(&def) || f.local_scope.contains(&def) || f.reldeps.contains(&def) {
+        // Already held: a direct dependency, a member of its own search list
+        // if it was opened as a root (glibc's `l_initfini`), or recorded.
+        // Not its first root's search list: that root may go before it.
+        if f.needed.contains(&def) || f.initfini.as_ref().is_some_and(|l| l.contains(&def)) || f.reldeps.contains(&def)
+        {
             return;
         }
         if !f.dlopened {
@@ -427,10 +431,15 @@ impl Linker {
             }
             // A scope is the search list of the object a `dlopen` opened,
             // which holds all of it: one with a member gone is the list of
-            // a root that is gone, and goes with it (as glibc removes the
-            // dead root's `l_searchlist` from the survivors' `l_scope`).
+            // a root that is gone, and goes with it.  As glibc's
+            // `_dl_close_worker`, a survivor that loses its first root's
+            // list gets a search list of its own in its place: itself and
+            // its direct dependencies.
             if !d.local_scope.iter().all(keep) {
-                d.local_scope.set(Vec::new());
+                let own = core::iter::once(id)
+                    .chain(d.needed.iter().copied().filter(keep))
+                    .collect();
+                d.local_scope.set(own);
             }
             if !d.extra_scopes.iter().all(|l| l.iter().all(keep)) {
                 let extra = d.extra_scopes.iter().filter(|l| l.iter().all(keep)).cloned().collect();

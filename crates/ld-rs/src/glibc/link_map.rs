@@ -229,7 +229,8 @@ pub unsafe fn free_record(map: *mut LinkMap) {
 
 /// Record `map` survives the unloading of records `dead`: it forgets them
 /// as its loader and drops their search lists from its scopes (which stay
-/// NULL-terminated, as libc walks them).
+/// NULL-terminated, as libc walks them), its own search list taking the
+/// place of the first one dropped.
 ///
 /// # Safety
 /// `map` is one of our live records; under the load lock.
@@ -244,12 +245,23 @@ pub unsafe fn forget_dead(map: *mut LinkMap, dead: &[*mut LinkMap]) {
             .iter()
             .map(|&d| core::ptr::addr_of_mut!((*d).l_searchlist))
             .collect();
+        // The first dead list is replaced by the survivor's own search list
+        // (itself and its dependencies), as glibc's `_dl_close_worker` does.
+        let own = core::ptr::addr_of_mut!(m.l_searchlist);
+        let mut own_added = m.l_scope_mem.contains(&own);
         let mut kept = 0;
         for i in 0..m.l_scope_mem.len() {
             let s = m.l_scope_mem[i];
-            if !s.is_null() && !lists.contains(&s) {
+            if s.is_null() {
+                continue;
+            }
+            if !lists.contains(&s) {
                 m.l_scope_mem[kept] = s;
                 kept += 1;
+            } else if !own_added {
+                m.l_scope_mem[kept] = own;
+                kept += 1;
+                own_added = true;
             }
         }
         for i in kept..m.l_scope_mem.len() {
