@@ -605,3 +605,21 @@ case! {
             .libc_exe("semantics", &["semantics.c"], &["-pthread"])
     }
 }
+
+// Failure injection (tests/fail_inject.rs).
+case! {
+    /// `libfi.so` (needs `libfidep.so` through `$ORIGIN`; TLS, a constructor, RELRO) and
+    /// `libfidep.so`; `prog`, started with them; `opener LIB`, which `dlopen`s LIB twice,
+    /// checking that a failed first one leaves no mapping or descriptor behind.
+    fn failinject() {
+        Fixture::new("failinject")
+            .libc_exe("libfidep.so", &["libfidep.c"], &["-shared", "-fPIC"])
+            .libc_exe(
+                "libfi.so",
+                &["libfi.c"],
+                &["-shared", "-fPIC", "-Wl,-z,relro", "-L.", "-lfidep", "-Wl,-rpath,$ORIGIN"],
+            )
+            .libc_exe("prog", &["prog.c"], &["-L.", "-lfi", "-Wl,-rpath,$ORIGIN"])
+            .libc_exe("opener", &["opener.c"], &[])
+    }
+}

@@ -494,7 +494,7 @@ fn interp_copy_in(program: &Path, dir: &Path, loader: Loader) -> PathBuf {
 }
 
 /// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.
-fn spawn_with_timeout(mut command: Command, line: String, timeout: Duration) -> Outcome {
+pub fn spawn_with_timeout(mut command: Command, line: String, timeout: Duration) -> Outcome {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

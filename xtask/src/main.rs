@@ -175,5 +175,19 @@ fn test() -> Result<(), Failed> {
 /// `cargo xtask check`: formatting and lints, as a reviewer would ask for them.
 fn check() -> Result<(), Failed> {
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // The test-only failure-injection build (tests/fail_inject.rs), in the
+    // target directory that test builds it in.
+    cargo(&[
+        "clippy",
+        "-p",
+        "ld-rs",
+        "--features",
+        "fail-inject",
+        "--target-dir",
+        "target/fail-inject",
+        "--",
+        "-D",
+        "warnings",
+    ])
 }

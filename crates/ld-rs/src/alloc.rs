@@ -6,6 +6,18 @@
 //! refilled from 64 KiB chunks; larger ones get pages of their own.  A spin
 //! lock makes it usable from `dlopen` in any thread later; at start-up there
 //! is only one thread and the lock is never contended.
+//!
+//! # When the kernel has no memory
+//! Rust's collections cannot report a failed allocation: it ends the
+//! process.  At start-up that is right (glibc's loader gives up too, with
+//! one line and status 127: see the panic handler in `main.rs`), but a
+//! `dlopen` must return NULL instead and leave the process running.  So
+//! `dlopen` first makes sure the heap holds a *reserve* (`replenish`): pages
+//! mapped in advance, from which an allocation the kernel refuses is served
+//! instead, noting the shortage.  The `dlopen` then finishes its bookkeeping
+//! and, seeing the shortage (`take_shortage`), undoes its load and fails with
+//! "cannot allocate memory", as glibc's would.  The reserve is mapped but
+//! never touched until needed, so it costs address space, not memory.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
@@ -19,10 +31,16 @@ const CHUNK: usize = 64 * 1024;
 const CLASSES: usize = 9;
 const MIN_SHIFT: u32 = 4;
 
+/// The reserve `dlopen` keeps for allocations the kernel refuses.
+const RESERVE: usize = 128 * 1024;
+
 struct State {
     free: [usize; CLASSES],
     bump: usize,
     bump_end: usize,
+    /// The reserve's pages not handed out yet: `[reserve, reserve_end)`.
+    reserve: usize,
+    reserve_end: usize,
 }
 
 pub struct Heap {
@@ -40,6 +58,8 @@ static HEAP: Heap = Heap {
         free: [0; CLASSES],
         bump: 0,
         bump_end: 0,
+        reserve: 0,
+        reserve_end: 0,
     }),
 };
 
@@ -69,6 +89,58 @@ impl Heap {
     }
 }
 
+/// Set when the kernel refused the heap memory: the allocation failure that
+/// follows ends the process with a loader error (see `main.rs`'s panic
+/// handler), not as a bug.
+pub static OUT_OF_MEMORY: AtomicBool = AtomicBool::new(false);
+
+/// Set when an allocation came from the reserve (`take_shortage`).
+static SHORTAGE: AtomicBool = AtomicBool::new(false);
+
+/// Pages mapped for a request of `len` bytes (a multiple of the page size),
+/// or taken from the reserve when the kernel refuses them; null if neither.
+fn map_or_reserve(st: &mut State, len: usize) -> *mut u8 {
+    let p = map_pages(len);
+    if !p.is_null() {
+        return p;
+    }
+    if st.reserve_end - st.reserve < len {
+        OUT_OF_MEMORY.store(true, Ordering::Relaxed);
+        return p;
+    }
+    let p = st.reserve;
+    st.reserve += len;
+    SHORTAGE.store(true, Ordering::Relaxed);
+    p as *mut u8
+}
+
+/// Makes sure a whole reserve is mapped; false if the kernel has no memory
+/// for it (the caller fails at once).  A partly used reserve is given back
+/// and a new one mapped.
+pub fn replenish() -> bool {
+    HEAP.with(|st| {
+        if st.reserve_end - st.reserve == RESERVE {
+            return true;
+        }
+        let fresh = map_pages(RESERVE);
+        if fresh.is_null() {
+            return false;
+        }
+        if st.reserve_end > st.reserve {
+            // SAFETY: the reserve's unused pages: nothing was handed out from them.
+            let _ = unsafe { sys::munmap(st.reserve, st.reserve_end - st.reserve) };
+        }
+        st.reserve = fresh as usize;
+        st.reserve_end = fresh as usize + RESERVE;
+        true
+    })
+}
+
+/// Whether an allocation came from the reserve since the last call.
+pub fn take_shortage() -> bool {
+    SHORTAGE.swap(false, Ordering::Relaxed)
+}
+
 fn map_pages(len: usize) -> *mut u8 {
     // SAFETY: a fresh anonymous private mapping at an address of the kernel's choosing.
     let r = unsafe {
@@ -93,7 +165,7 @@ fn map_pages(len: usize) -> *mut u8 {
 unsafe impl GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let Some(class) = class_of(&layout) else {
-            return map_pages(pages(layout.size()));
+            return self.with(|st| map_or_reserve(st, pages(layout.size())));
         };
         let size = 1usize << (class as u32 + MIN_SHIFT);
         self.with(|st| {
@@ -105,7 +177,7 @@ unsafe impl GlobalAlloc for Heap {
             }
             let mut start = (st.bump + size - 1) & !(size - 1);
             if st.bump == 0 || start + size > st.bump_end {
-                let chunk = map_pages(CHUNK);
+                let chunk = map_or_reserve(st, CHUNK);
                 if chunk.is_null() {
                     return chunk;
                 }

@@ -126,15 +126,17 @@ impl Linker {
                 break;
             }
         }
+        // Relocated, each object's RELRO becomes read-only; a failure
+        // fails the `dlopen` (as glibc's `_dl_protect_relro`).
+        if result.is_ok() {
+            result = new.iter().try_for_each(|&id| self.protect_relro(id));
+        }
         self.relocating.store(false, core::sync::atomic::Ordering::Relaxed);
         for d in self.objs.iter() {
             d.nodelete.settle(result.is_ok());
         }
         result?;
         self.config.bind_now = bind_now;
-        for &id in new {
-            self.protect_relro(id);
-        }
         if crate::debug::on(crate::debug::FILES) {
             for &id in new
                 .iter()

@@ -22,6 +22,8 @@ mod diag;
 mod dl;
 mod dso;
 mod explain;
+#[cfg(feature = "fail-inject")]
+mod fail;
 mod glibc;
 mod grace;
 #[path = "alloc.rs"]
@@ -49,9 +51,16 @@ fn runtime() -> glibc::Glibc {
 
 /// A panic is a bug in ld-rs (input errors are `Result`s): say so in one line
 /// and exit with the loader's failure status, never unwind into the program.
+/// The one panic that is not a bug is an allocation the kernel had no memory
+/// for: that is glibc's "cannot allocate memory", written without allocating.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    sys::write_all(2, b"ld-rs.so: internal error (a bug in ld-rs)\n");
+    if heap::OUT_OF_MEMORY.load(core::sync::atomic::Ordering::Relaxed) {
+        sys::write_all(2, diag::progname());
+        sys::write_all(2, b": error while loading shared libraries: cannot allocate memory\n");
+    } else {
+        sys::write_all(2, b"ld-rs.so: internal error (a bug in ld-rs)\n");
+    }
     sys::exit(127)
 }
 

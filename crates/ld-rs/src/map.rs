@@ -66,7 +66,9 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
         return Err(OpenError::Sys(sys::Errno::ENOENT));
     };
     let fd = sys::open(&c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;
-    let st = fd.stat().map_err(OpenError::Sys)?;
+    // A file that opened but cannot be examined or read ends a search (as
+    // in glibc): only a failure to open it lets the search go on.
+    let st = fd.stat().map_err(OpenError::Read)?;
     if st.st_mode & sys::S_IFMT == sys::S_IFDIR {
         // Opening a directory succeeds; reading it is what fails, and that
         // is the error glibc reports.
@@ -76,7 +78,7 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     let mut words = [0u64; HEAD / 8];
     let n = fd
         .pread_full(elf::pod::as_bytes_mut(&mut words), 0)
-        .map_err(OpenError::Sys)?;
+        .map_err(OpenError::Read)?;
     let head = &elf::pod::as_bytes(&words)[..n];
     let ehdr = match elf::parse_ehdr(head) {
         Ok(e) => *e,
@@ -96,7 +98,7 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     match off.checked_add(len).and_then(|end| head.get(off..end)) {
         Some(held) => bytes.copy_from_slice(held),
         None => {
-            let got = fd.pread_full(bytes, off as u64).map_err(OpenError::Sys)?;
+            let got = fd.pread_full(bytes, off as u64).map_err(OpenError::Read)?;
             if got < len {
                 return Err(OpenError::Bad("cannot read file data"));
             }

@@ -118,6 +118,9 @@ pub fn linker() -> Option<&'static mut Linker> {
 pub fn run(mut st: Startup) -> Handover {
     // For LD_DEBUG=statistics, which is not known yet.
     let t_start = arch::cycles();
+    // A test build: which system call to fail (`fail.rs`).
+    #[cfg(feature = "fail-inject")]
+    crate::fail::arm(st.env());
     let mut cfg = Config::from_env(&st);
     if cfg.secure {
         // A privileged program does not pass on what could steer the
@@ -287,14 +290,18 @@ pub fn run(mut st: Startup) -> Handover {
     let t_reloc = if stats { arch::cycles().wrapping_sub(t_reloc) } else { 0 };
     // relro: what was writable only for relocation becomes read-only.
     for &id in &scope {
-        ld.protect_relro(id);
+        if let Err(e) = ld.protect_relro(id) {
+            e.die();
+        }
     }
     if let Err(e) = runtime.before_init(ld, &st) {
         e.die();
     }
     // relro: ld-rs's own too, now that start-up has written its last
     // relocated static (the C library's read-only record among them).
-    ld.protect_own_relro();
+    if let Err(e) = ld.protect_own_relro() {
+        e.die();
+    }
     if stats {
         ld.print_statistics(arch::cycles().wrapping_sub(t_start), t_reloc, t_load);
     }
@@ -307,6 +314,8 @@ pub fn run(mut st: Startup) -> Handover {
         ld.run_preinit(st.argc, st.argv, st.envp);
         ld.run_inits(&order, st.argc, st.argv, st.envp);
     }
+    #[cfg(feature = "fail-inject")]
+    crate::fail::program_starts();
     Handover {
         entry,
         sp: st.sp as usize,
@@ -884,12 +893,15 @@ impl Linker {
     }
 
     /// Makes `PT_GNU_RELRO` read-only (ld-rs's own waits for the end of
-    /// start-up, the vDSO's is the kernel's).
-    pub fn protect_relro(&self, id: DsoId) {
+    /// start-up, the vDSO's is the kernel's).  A failure is glibc's error
+    /// (`_dl_protect_relro`): an object that stays writable where its
+    /// linker asked for read-only is not run.
+    pub fn protect_relro(&self, id: DsoId) -> Result<(), LoadError> {
         let dso = &self.objs[id];
-        if !matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
-            self.mprotect_relro(dso);
+        if matches!(dso.kind, Kind::Interpreter | Kind::Vdso) {
+            return Ok(());
         }
+        self.mprotect_relro(dso)
     }
 
     /// Makes ld-rs's own `PT_GNU_RELRO` read-only: its GOT, `.dynamic`,
@@ -897,22 +909,31 @@ impl Linker {
     /// own at the end of start-up.  Nothing of the loader writes there
     /// afterwards: statics that change are mutable, which puts them in
     /// `.data` or `.bss`.
-    fn protect_own_relro(&self) {
-        if let Some(dso) = self.objs.iter().find(|d| d.kind == Kind::Interpreter) {
-            self.mprotect_relro(dso);
+    fn protect_own_relro(&self) -> Result<(), LoadError> {
+        match self.objs.iter().find(|d| d.kind == Kind::Interpreter) {
+            Some(dso) => self.mprotect_relro(dso),
+            None => Ok(()),
         }
     }
 
-    fn mprotect_relro(&self, dso: &Dso) {
+    fn mprotect_relro(&self, dso: &Dso) -> Result<(), LoadError> {
         // Dso::new checked that the range lies inside the object's segments.
         for p in dso.phdrs.iter().filter(|p| p.p_type == PT_GNU_RELRO) {
             let start = dso.base.wrapping_add(p.p_vaddr as usize) & !(self.page - 1);
             let end = dso.base.wrapping_add(p.p_vaddr.wrapping_add(p.p_memsz) as usize) & !(self.page - 1);
             if end > start {
                 // SAFETY: the object's own RELRO pages; nothing writes them after relocation.
-                let _ = unsafe { sys::mprotect(start, end - start, sys::PROT_READ) };
+                unsafe { sys::mprotect(start, end - start, sys::PROT_READ) }.map_err(|e| {
+                    LoadError::new(
+                        diag::LOADING,
+                        dso.l_name(),
+                        b"cannot apply additional memory protection after relocation",
+                    )
+                    .with_errno(e)
+                })?;
             }
         }
+        Ok(())
     }
 }
 

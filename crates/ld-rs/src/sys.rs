@@ -85,6 +85,10 @@ fn check(ret: isize) -> Result<usize> {
 }
 
 fn call(nr: usize, a: [usize; 6]) -> Result<usize> {
+    #[cfg(feature = "fail-inject")]
+    if let Some(e) = crate::fail::inject(nr) {
+        return Err(e);
+    }
     // SAFETY: every caller in this module passes arguments valid for `nr`
     // (buffers come from live slices of the stated length).
     check(unsafe { syscall6(nr, a) })

@@ -314,6 +314,12 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
         // dlopen(NULL) / dlopen(""): the program itself.
         return Ok(super::map_of(ld.dl_open_program()));
     }
+    // Memory for the bookkeeping even if the kernel refuses some later
+    // (`alloc.rs`): without it, fail before anything is loaded.
+    if !crate::heap::replenish() {
+        return Err(Raised::new(0, name, b"cannot allocate memory"));
+    }
+    crate::heap::take_shortage();
     let caller = super::map_containing(caller)
         // SAFETY: records from our table.
         .and_then(|(m, _)| unsafe { dso_of(m) })
@@ -375,6 +381,13 @@ fn load_and_relocate(
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
         super::sync_static_tls_after_failure(ld);
+        return Err(Raised::from(ld.dl_discard(e)));
+    }
+    // The kernel refused memory and the heap's reserve stood in: the load
+    // is undone, as glibc's fails when its malloc does.
+    if crate::heap::take_shortage() && !opened.new.is_empty() {
+        super::sync_static_tls_after_failure(ld);
+        let e = crate::diag::LoadError::new(crate::diag::LOADING, name, b"cannot allocate memory");
         return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new);
