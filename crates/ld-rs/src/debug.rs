@@ -137,11 +137,18 @@ pub fn count(cached: bool) {
     }
 }
 
-/// `N.N`: `part` as a per-cent of `total`, one decimal (glibc's
-/// `print_statistics_item`).
+/// `part` as a per-cent of `total` with one decimal, written as glibc's
+/// `print_statistics_item` writes it.
 pub fn percent(part: u64, total: u64) -> crate::diag::Msg {
     let permille = (1000u128 * part as u128).checked_div(total as u128).unwrap_or(0) as u64;
-    crate::diag::Msg::new().dec(permille / 10).s(b".").dec(permille % 10)
+    // glibc (elf/rtld.c `print_statistics_item`) inserts the decimal point
+    // into the permille's digits: one digit gives ".N" (no leading zero),
+    // two or three "N.N" / "NN.N", and four (100% or more) nothing at all.
+    match permille {
+        0..=9 => crate::diag::Msg::new().s(b".").dec(permille),
+        10..=999 => crate::diag::Msg::new().dec(permille / 10).s(b".").dec(permille % 10),
+        _ => crate::diag::Msg::new(),
+    }
 }
 
 /// Writes `text`, each line tagged with the process id (glibc's
