@@ -449,7 +449,8 @@ impl Linker {
             }
         });
         for &id in gone {
-            let Some(d) = self.objs.remove(id) else { continue };
+            let Some(removed) = self.objs.remove(id) else { continue };
+            let d = removed.dso();
             if crate::debug::on(crate::debug::FILES) {
                 let line = Msg::new().s(b"\nfile=").s(&d.name);
                 crate::debug::print(line.s(b" [0];  destroying link map\n").bytes());
@@ -459,7 +460,7 @@ impl Linker {
                 start,
                 len: d.map_end.saturating_sub(start),
             });
-            crate::grace::retire(d);
+            crate::grace::retire(removed);
         }
     }
 

@@ -84,18 +84,20 @@ impl Objects {
         id
     }
 
-    /// Empties slot `id` and returns its record, which readers may still be
-    /// using: the caller retires it rather than dropping it.
-    pub fn remove(&mut self, id: DsoId) -> Option<Box<Dso>> {
-        let p = self.slot(id)?.swap(core::ptr::null_mut(), Ordering::SeqCst);
+    /// Takes `id` out of the table (load order, free slots) and returns its
+    /// record, which stays in its slot until the returned guard is dropped:
+    /// a lock-free reader holding `id` from an older published scope still
+    /// finds it there.  The caller retires the guard (`grace.rs`).
+    pub fn remove(&mut self, id: DsoId) -> Option<Removed> {
+        let slot = self.slot(id)? as *const AtomicPtr<Dso>;
+        // SAFETY: chunks are never freed, so the slot outlives the guard.
+        let p = unsafe { &*slot }.load(Ordering::SeqCst);
         if p.is_null() {
             return None;
         }
         self.order.retain(|&o| o != id);
         self.free.push(id);
-        // SAFETY: a non-null slot holds a pointer from `Box::into_raw` in
-        // `insert`, now taken out of the table, so it is ours alone to own.
-        Some(unsafe { Box::from_raw(p) })
+        Some(Removed { slot, record: p })
     }
 
     /// The record of `id`, if it is loaded.
@@ -194,4 +196,31 @@ fn gone(_id: DsoId) -> ! {
 fn full() -> ! {
     crate::sys::write_all(2, b"ld-rs.so: more than 65536 objects loaded at once\n");
     crate::sys::exit(127)
+}
+
+/// A record taken out of the table: it is freed, and its slot emptied unless
+/// a new record took it, when this is dropped (after a grace period).
+pub struct Removed {
+    slot: *const AtomicPtr<Dso>,
+    record: *mut Dso,
+}
+
+impl Removed {
+    /// The record.
+    pub fn dso(&self) -> &Dso {
+        // SAFETY: the record is alive until this guard is dropped.
+        unsafe { &*self.record }
+    }
+}
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        // SAFETY: the slot lives in a chunk that is never freed; the record
+        // came from `Box::into_raw` in `insert` and is freed only here.
+        unsafe {
+            let _ =
+                (*self.slot).compare_exchange(self.record, core::ptr::null_mut(), Ordering::SeqCst, Ordering::SeqCst);
+            drop(Box::from_raw(self.record));
+        }
+    }
 }
