@@ -388,6 +388,22 @@ both_ways! {
             .expect_exit(Exit::Code(127))
     }
 
+    /// `libs` for a library found through the program's own DT_RUNPATH: the list is said to
+    /// come from the program, named by its `argv[0]` (`(RUNPATH from file PROGRAM)`).
+    fn libs_program_runpath() -> Run {
+        Run::new(path("main_abs"))
+            .env("LD_DEBUG", "libs")
+            .normalize_addresses()
+            .normalize(normalize_pids)
+            .normalize(loader_path)
+            .expect_exit(Exit::Code(0))
+    }
+
+    /// Likewise through the program's DT_RPATH (`(RPATH from file PROGRAM)`).
+    fn libs_program_rpath() -> Run {
+        debug("main_rpath", "libs").expect_exit(Exit::Code(0))
+    }
+
     /// `libs` for a library found through another library's DT_RPATH
     /// (`(RPATH from file …)`).
     fn libs_rpath() -> Run {

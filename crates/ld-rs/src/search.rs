@@ -646,7 +646,12 @@ impl Paths {
             }
         }
         line = match &self.dirs[list[0]].from {
-            Some(from) => line.s(b"\t\t(").s(what).s(b" from file ").s(from).s(b")\n"),
+            // The program's record has no name when the kernel mapped it:
+            // glibc names it by its `argv[0]` (`DSO_FILENAME`).
+            Some(from) => {
+                let from: &[u8] = if from.is_empty() { crate::diag::progname() } else { from };
+                line.s(b"\t\t(").s(what).s(b" from file ").s(from).s(b")\n")
+            }
             None => line.s(b"\t\t(").s(what).s(b")\n"),
         };
         debug::print(line.bytes());
