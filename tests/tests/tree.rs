@@ -21,11 +21,15 @@ fn needed(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// Where each name resolves, from glibc's `--list` (`name => path` lines, and
+/// Where each name resolves, from glibc's `--list` or `ldd` listing (`name => path` lines, and
 /// the loader's own line, which names no separate path).
 fn resolved(program: &Path, env: &[(&str, &Path)]) -> HashMap<String, String> {
     let mut cmd = Command::new(GLIBC_LOADER);
-    cmd.arg("--list").arg(program);
+    // Under `ldd`'s variable the listing goes on past a library not found.
+    if !env.iter().any(|(k, _)| *k == "LD_TRACE_LOADED_OBJECTS") {
+        cmd.arg("--list");
+    }
+    cmd.arg(program).env_clear();
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -65,6 +69,10 @@ fn walk(object: &str, paths: &HashMap<String, String>, shown: &mut HashSet<Strin
             name.clone()
         };
         out.push_str(&shown_name);
+        if path == "not found" {
+            out.push_str(" => not found\n");
+            continue;
+        }
         if !shown.insert(path.clone()) {
             out.push_str(" (listed above)\n");
             continue;
@@ -92,6 +100,31 @@ fn tree_of_the_diamond() {
         .arg(&program)
         .env_clear()
         .env("LD_LIBRARY_PATH", built.dir())
+        .output()
+        .expect("ld-rs runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+/// Under `ldd` (`LD_TRACE_LOADED_OBJECTS`), a library not found is listed, and in the tree
+/// in its `DT_NEEDED` place: the diamond without its directory misses `libtop_a.so` and
+/// `libtop_b.so`, needed before libc.so.6.
+#[test]
+fn tree_with_missing_libraries_in_needed_order() {
+    let built = fixtures::diamond();
+    let program = built.path("main_libc");
+    let trace = [("LD_TRACE_LOADED_OBJECTS", Path::new("1"))];
+    // glibc's ldd listing names the missing libraries `=> not found`.
+    let expected = expected_tree(&program, &trace);
+    assert!(
+        expected.contains("├── libtop_a.so => not found\n"),
+        "the fixture must miss a library that is not the last needed:\n{expected}"
+    );
+    let out = Command::new(ld_rs_tests::ld_rs())
+        .arg(&program)
+        .env_clear()
+        .env("LD_TRACE_LOADED_OBJECTS", "1")
+        .env("LD_RS_TREE", "1")
         .output()
         .expect("ld-rs runs");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -30,25 +30,23 @@ impl Linker {
     }
 
     fn subtree(&self, id: DsoId, shown: &mut Vec<bool>, prefix: &mut Vec<u8>, mut out: Msg) -> Msg {
-        let needed = &self.objs[id].needed;
-        let missing: Vec<&[u8]> = self
-            .trace_missing
-            .iter()
-            .filter(|(_, name)| self.objs[id].needed_names().any(|n| n == name.as_slice()))
-            .map(|(_, name)| name.as_slice())
-            .collect();
-        let total = needed.len() + missing.len();
-        for (i, &dep) in needed.iter().enumerate() {
-            let last = i + 1 == total;
+        let children = self.children(id);
+        for (i, child) in children.iter().enumerate() {
+            let last = i + 1 == children.len();
+            out = out.s(prefix).s(if last {
+                "└── ".as_bytes()
+            } else {
+                "├── ".as_bytes()
+            });
+            let dep = match *child {
+                Child::Missing(name) => {
+                    out = out.s(name).s(b" => not found\n");
+                    continue;
+                }
+                Child::Found(dep) => dep,
+            };
             let d = &self.objs[dep];
-            out = out
-                .s(prefix)
-                .s(if last {
-                    "└── ".as_bytes()
-                } else {
-                    "├── ".as_bytes()
-                })
-                .s(&d.requested);
+            out = out.s(&d.requested);
             if shown[dep] {
                 out = out.s(b" (listed above)\n");
                 continue;
@@ -64,18 +62,38 @@ impl Linker {
             out = self.subtree(dep, shown, prefix, out);
             prefix.truncate(len);
         }
-        for (i, name) in missing.iter().enumerate() {
-            let last = needed.len() + i + 1 == total;
-            out = out
-                .s(prefix)
-                .s(if last {
-                    "└── ".as_bytes()
-                } else {
-                    "├── ".as_bytes()
-                })
-                .s(name)
-                .s(b" => not found\n");
-        }
         out
     }
+
+    /// An object's children in its `DT_NEEDED` order, the libraries not
+    /// found (under `ldd`) in their places.  `needed` holds the objects
+    /// found, in that order; a name that matches none of them is one not
+    /// found, or names the next one under another name (found by file).
+    fn children(&self, id: DsoId) -> Vec<Child<'_>> {
+        let mut found = self.objs[id].needed.iter().copied().peekable();
+        let mut children = Vec::new();
+        for name in self.objs[id].needed_names() {
+            let answers = |d: DsoId| {
+                let o = &self.objs[d];
+                o.requested == name || o.name == name || o.soname == Some(name)
+            };
+            if found.peek().is_some_and(|&d| answers(d)) {
+                children.extend(found.next().map(Child::Found));
+            } else if self.trace_missing.iter().any(|(_, n)| n.as_slice() == name) {
+                if !children.iter().any(|c| matches!(c, Child::Missing(n) if *n == name)) {
+                    children.push(Child::Missing(name));
+                }
+            } else if !children.iter().any(|c| matches!(c, Child::Found(d) if answers(*d))) {
+                children.extend(found.next().map(Child::Found));
+            }
+        }
+        children.extend(found.map(Child::Found));
+        children
+    }
+}
+
+/// One line under an object in the tree.
+enum Child<'a> {
+    Found(DsoId),
+    Missing(&'a [u8]),
 }
