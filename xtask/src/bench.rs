@@ -71,6 +71,20 @@ const IMPORTS: &str = "import json, ssl, sqlite3, decimal, zlib, bz2, lzma, hash
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--no-wall] [--pairs N] [--top N]";
 
+/// `cargo xtask bench --help`.
+const HELP: &str = "\
+Runs each workload (python3.11 -c pass and with imports, the python3 on PATH, gdb
+--version, rustc --version) under glibc's ld.so and under ld-rs, named on the command line,
+and reports the instructions each loader spends (valgrind's callgrind; needs valgrind) and,
+unless --no-wall, the wall time of runs in alternating pairs. Profiles go to target/bench/.
+Fails only if a workload does not run under either loader; a slow ld-rs is reported.
+
+  --quick      three workloads and 5 pairs instead of 20
+  --no-wall    count instructions only, no timed runs
+  --pairs N    timed runs per loader (interleaved pairs)
+  --top N      list the N functions of each loader that cost most (default 10)
+  -h, --help   print this help and exit";
+
 struct Options {
     quick: bool,
     wall: bool,
@@ -134,6 +148,10 @@ struct Row {
 
 /// `cargo xtask bench [OPTIONS]`.
 pub fn run(args: &[&str]) -> Result<(), Failed> {
+    if args.iter().any(|a| matches!(*a, "-h" | "--help")) {
+        println!("{USAGE}\n\n{HELP}");
+        return Ok(());
+    }
     let options = parse_options(args)?;
     check_valgrind()?;
     let ld_rs = build_ld_rs()?;
