@@ -1,7 +1,7 @@
 //! The loader's environment variables, as users set them: `LD_LIBRARY_PATH` (separators,
 //! empty entries), `LD_PRELOAD` (lists, interposition, failures), `LD_BIND_NOW`,
 //! `LD_BIND_NOT`, `LD_TRACE_LOADED_OBJECTS` (with `ldd`'s `LD_WARN` and `LD_VERBOSE`),
-//! `LD_SHOW_AUXV`, and that every variable is recognised by its exact name only.
+//! and that every variable is recognised by its exact name only.
 //!
 //! Every behaviour is compared in both ways (explicit and `PT_INTERP`). Where the loader
 //! prints its own path (`LD_TRACE_LOADED_OBJECTS` lists it), ld-rs's path is normalized to
@@ -97,45 +97,6 @@ fn trace(program: &str, value: &str) -> Run {
         .env("LD_TRACE_LOADED_OBJECTS", value)
         .normalize_addresses()
         .normalize(loader_path)
-}
-
-/// `LD_SHOW_AUXV` output with the values that change from run to run or by loader replaced:
-/// addresses (AT_SYSINFO_EHDR, AT_PHDR, AT_BASE, AT_ENTRY, AT_RANDOM: their values when
-/// longer than 4 hex digits), AT_EXECFN (the interp copy's name differs) and, since the
-/// explicit way shows the loader's own program headers, AT_PHNUM. Key names, their order and
-/// the other values are compared exactly.
-fn auxv(text: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(text);
-    let mut out = String::new();
-    for line in text.split_inclusive('\n') {
-        let Some((key, value)) = line.split_once(':') else {
-            out.push_str(line);
-            continue;
-        };
-        let trimmed = value.trim();
-        let pad = &value[..value.len() - value.trim_start().len()];
-        let replaced = match key {
-            "AT_SYSINFO_EHDR" | "AT_PHDR" | "AT_BASE" | "AT_ENTRY" | "AT_RANDOM"
-                if trimmed.starts_with("0x") && trimmed.len() > 6 =>
-            {
-                Some("0xADDR")
-            }
-            "AT_EXECFN" => Some("PATH"),
-            "AT_PHNUM" => Some("N"),
-            _ => None,
-        };
-        match replaced {
-            Some(new) => {
-                out.push_str(key);
-                out.push(':');
-                out.push_str(pad);
-                out.push_str(new);
-                out.push('\n');
-            }
-            None => out.push_str(line),
-        }
-    }
-    out.into_bytes()
 }
 
 // LD_LIBRARY_PATH
@@ -405,28 +366,6 @@ both_ways! {
             .expect_exit(Exit::Code(0))
     }
 
-}
-
-// LD_SHOW_AUXV
-
-both_ways! {
-    /// `LD_SHOW_AUXV=1`: the auxiliary vector on stdout in glibc's format, then the program.
-    fn show_auxv() -> Run {
-        basic("main")
-            .env("LD_LIBRARY_PATH", path("a"))
-            .env("LD_SHOW_AUXV", "1")
-            .normalize(auxv)
-            .expect_exit(Exit::Code(0))
-    }
-
-    /// Any value, even empty, shows it.
-    fn show_auxv_empty_value() -> Run {
-        basic("main")
-            .env("LD_LIBRARY_PATH", path("a"))
-            .env("LD_SHOW_AUXV", "")
-            .normalize(auxv)
-            .expect_exit(Exit::Code(0))
-    }
 }
 
 // Exact names: a variable whose name only starts with a loader variable's name is not it.

@@ -43,13 +43,9 @@ pub struct Config {
     pub trace_env: bool,
     /// `--tree` / `LD_RS_TREE`: list the dependencies as a tree (ld-rs's own).
     pub tree: bool,
-    /// `LD_SHOW_AUXV`: print the auxiliary vector before running the program.
-    pub show_auxv: bool,
     /// `LD_RS_EXPLAIN`: after a fatal loader error, say what helps fix it
     /// (ld-rs's own, `explain.rs`; ignored in secure mode).
     pub explain: bool,
-    /// `LD_DEBUG=help`: print the list of debugging options and exit.
-    pub debug_help: bool,
     /// `LD_DEBUG`: the categories asked for (`debug.rs` bits).
     pub debug: u32,
     /// `LD_DEBUG_OUTPUT`: the file (less its `.PID`) debug lines go to.
@@ -92,11 +88,9 @@ impl Config {
             hwcaps_prepend: None,
             hwcaps_mask: None,
             preload: None,
-            show_auxv: false,
             explain: false,
             tree: false,
             trace_env: false,
-            debug_help: false,
             debug: 0,
             debug_output: None,
             verbose: false,
@@ -123,7 +117,10 @@ impl Config {
                     cfg.mode = Mode::List;
                     cfg.trace_env = true;
                 }
-                b"LD_SHOW_AUXV" if !secure => cfg.show_auxv = true,
+                // Printed as the variable is read, as glibc's `process_envvars`
+                // does: before anything is loaded, and in the explicit way with
+                // what the kernel said about the loader itself.
+                b"LD_SHOW_AUXV" if !secure => crate::diag::show_auxv(st),
                 b"LD_RS_TREE" if !value.is_empty() => cfg.tree = true,
                 b"LD_RS_EXPLAIN" if !secure && !value.is_empty() => cfg.explain = true,
                 // Read even in secure mode (its warnings and `help` too), and
@@ -142,7 +139,11 @@ impl Config {
                                 .write_line(2),
                         }
                     }
-                    cfg.debug_help = cfg.debug & crate::debug::HELP != 0;
+                    // `help` ends the process here, before the variables after it.
+                    if cfg.debug & crate::debug::HELP != 0 {
+                        crate::sys::write_all(1, crate::usage::DEBUG_HELP);
+                        crate::sys::exit(0);
+                    }
                 }
                 b"LD_DEBUG_OUTPUT" if !secure => cfg.debug_output = Some(value.to_vec()),
                 b"LD_VERBOSE" => cfg.verbose = !value.is_empty(),

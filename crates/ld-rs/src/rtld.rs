@@ -127,11 +127,6 @@ pub fn run(mut st: Startup) -> Handover {
         // loader or libc of the programs it runs (glibc's unsecure list).
         st.remove_env(config::is_unsecure);
     }
-    // LD_DEBUG=help: the list of options, before anything else is done.
-    if cfg.debug_help {
-        sys::write_all(1, crate::usage::DEBUG_HELP);
-        sys::exit(0);
-    }
     // LD_DEBUG: from here on, the categories asked for are traced.
     if cfg.debug != 0 {
         crate::debug::start(cfg.debug, cfg.debug_output.as_deref());
@@ -243,9 +238,6 @@ pub fn run(mut st: Startup) -> Handover {
         e.die();
     }
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
-    if ld.config.show_auxv {
-        crate::diag::show_auxv(&st);
-    }
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize, explicit);
     // trace: `ldd` and `--list` stop here, with their report.
