@@ -525,3 +525,120 @@ fn program_without_slash_search_traced() {
             .expect_stderr_contains("find library=libc.so.6 [0]; searching\n"),
     );
 }
+
+// --list-tunables
+
+/// `--list-tunables` (glibc's elf/tst-rtld-list-tunables): every tunable with its value and
+/// bounds, in glibc's table order, then exit 0. The cache sizes and thresholds and their
+/// bounds are the CPU's, as glibc computes them at start-up.
+#[test]
+fn list_tunables() {
+    let glibc = explicit(
+        Run::new("unused")
+            .loader_args(["--list-tunables"])
+            .without_program()
+            .expect_exit(Exit::Code(0)),
+    );
+    assert!(glibc
+        .stdout_text()
+        .contains("glibc.rtld.nns: 0x4 (min: 0x1, max: 0x10)\n"));
+    assert!(glibc.stdout_text().contains("glibc.malloc.check: 0 (min: 0, max: 3)\n"));
+}
+
+/// Values set through `GLIBC_TUNABLES` and an alias (`MALLOC_ARENA_MAX`) are shown; one out
+/// of bounds is not taken; a string tunable shows its value.
+#[test]
+fn list_tunables_shows_values_set() {
+    let glibc = explicit(
+        Run::new("unused")
+            .loader_args(["--list-tunables"])
+            .env(
+                "GLIBC_TUNABLES",
+                "glibc.malloc.check=2:glibc.malloc.perturb=999:glibc.cpu.x86_rep_movsb_threshold=4096:glibc.cpu.hwcaps=-AVX512F",
+            )
+            .env("MALLOC_ARENA_MAX", "3")
+            .without_program()
+            .expect_exit(Exit::Code(0)),
+    );
+    assert!(glibc.stdout_text().contains("glibc.malloc.check: 2 (min: 0, max: 3)\n"));
+    assert!(glibc.stdout_text().contains("glibc.malloc.arena_max: 0x3 "));
+}
+
+/// With a program after it, the list is printed and the program is not run; a later mode
+/// option (`--list`) replaces it.
+#[test]
+fn list_tunables_with_a_program_does_not_run_it() {
+    let glibc = explicit(basic("main", ["--list-tunables"]).expect_exit(Exit::Code(0)));
+    assert!(!glibc.stdout_text().contains("main:"));
+    let glibc = explicit(
+        basic("main", ["--list-tunables", "--list"])
+            .env("LD_LIBRARY_PATH", path("a"))
+            .normalize_addresses()
+            .expect_exit(Exit::Code(0)),
+    );
+    assert!(glibc.stdout_text().contains("libiface.so => "));
+}
+
+// --help
+
+/// `--help` under both loaders: ld-rs prints glibc's text exactly (its usage line names the
+/// loader as invoked; the search path; the glibc-hwcaps and legacy subdirectories as this
+/// CPU supports them), then only its own additions, which name its own option and variables.
+fn help_compared(run: Run) {
+    let glibc = run.run(Loader::Glibc, Way::Explicit);
+    let ldrs = run.run(Loader::LdRs, Way::Explicit);
+    assert_eq!(glibc.exit, Exit::Code(0), "{glibc}");
+    assert!(glibc.stdout_text().contains("\nLegacy HWCAP subdirectories"), "{glibc}");
+    assert_eq!(ldrs.exit, glibc.exit, "{ldrs}");
+    assert_eq!(ldrs.stderr, glibc.stderr, "{ldrs}");
+    let (g, l) = (glibc.stdout_text(), ldrs.stdout_text());
+    let Some(added) = l.strip_prefix(g.as_str()) else {
+        panic!("ld-rs's --help does not start with glibc's:\n--- glibc\n{glibc}--- ld-rs\n{ldrs}");
+    };
+    for own in ["--tree", "LD_RS_TREE", "LD_RS_EXPLAIN"] {
+        assert!(added.contains(own), "ld-rs's additions do not mention {own}:\n{added}");
+    }
+}
+
+/// `ld.so --help`.
+#[test]
+fn help_text() {
+    help_compared(Run::new("unused").loader_args(["--help"]).without_program());
+}
+
+/// Invoked by another name, the usage line names it.
+#[test]
+fn help_names_the_loader_as_invoked() {
+    let run = Run::new("unused").loader_args(["--help"]).without_program();
+    let ldrs = run.run(Loader::LdRs, Way::Explicit);
+    assert!(ldrs.stdout_text().starts_with("Usage: ld.so [OPTION]..."), "{ldrs}");
+}
+
+/// The hwcaps options (before or after `--help`) and `LD_LIBRARY_PATH` change the text.
+#[test]
+fn help_with_hwcaps_options_and_library_path() {
+    help_compared(
+        Run::new("unused")
+            .loader_args([
+                "--glibc-hwcaps-prepend",
+                "mine:other",
+                "--help",
+                "--glibc-hwcaps-mask",
+                "x86-64-v2",
+            ])
+            .env(
+                "LD_LIBRARY_PATH",
+                format!("{}:/lib/x86_64-linux-gnu::", path("a").display()),
+            )
+            .without_program(),
+    );
+}
+
+/// With a program named after it, glibc maps it and shows its `DT_RUNPATH` too (the program
+/// is not run); a program that cannot be mapped is left out.
+#[test]
+fn help_with_a_program() {
+    help_compared(basic("main_abs", ["--help"]));
+    help_compared(basic("main_rpath", ["--help"]));
+    help_compared(Run::new("/nonexistent").loader_args(["--help"]));
+}

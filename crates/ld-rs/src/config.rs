@@ -217,7 +217,13 @@ pub enum Command {
     /// `--list-diagnostics`: print the report on the process and exit 0,
     /// whether or not a program follows the options.
     Diagnostics,
-    /// Print this text on stdout and exit 0 (`--help`, `--version`).
+    /// `--list-tunables`: print the C library's tunables and exit 0, whether
+    /// or not a program follows the options.
+    Tunables,
+    /// `--help`: print the help, with the program at argv[index] mapped
+    /// first if there is one, and exit 0.
+    Help { index: Option<usize> },
+    /// Print this text on stdout and exit 0 (`--version`).
     Print(&'static [u8]),
     /// A usage error: message on stderr, exit 1.
     Usage(Vec<u8>),
@@ -225,22 +231,26 @@ pub enum Command {
 
 /// Parses `ld-rs.so [OPTIONS] PROGRAM ARGS...`, updating `cfg`.
 pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
-    let mut diagnostics = false;
+    // `--list-diagnostics` / `--list-tunables`: glibc's mode, which a later
+    // mode option replaces.
+    let mut report: Option<Command> = None;
+    let mut help = false;
     let mut i = 1;
     while i < st.argc {
         let arg = st.arg(i);
         let next = |i: usize| (i + 1 < st.argc).then(|| st.arg(i + 1));
         match arg {
             // A mode option replaces an earlier `--list-diagnostics`, as in glibc.
-            b"--list" => (cfg.mode, diagnostics) = (Mode::List, false),
+            b"--list" => (cfg.mode, report) = (Mode::List, None),
             // ld-rs's own: the listing as a tree of who needed whom.
             b"--tree" => {
-                (cfg.mode, diagnostics) = (Mode::List, false);
+                (cfg.mode, report) = (Mode::List, None);
                 cfg.tree = true;
             }
-            b"--verify" => (cfg.mode, diagnostics) = (Mode::Verify, false),
+            b"--verify" => (cfg.mode, report) = (Mode::Verify, None),
             b"--inhibit-cache" => cfg.inhibit_cache = true,
-            b"--list-diagnostics" => diagnostics = true,
+            b"--list-diagnostics" => (report, help) = (Some(Command::Diagnostics), false),
+            b"--list-tunables" => (report, help) = (Some(Command::Tunables), false),
             b"--library-path"
             | b"--inhibit-rpath"
             | b"--argv0"
@@ -266,7 +276,9 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                 }
                 i += 1;
             }
-            b"--help" => return Command::Print(crate::usage::HELP),
+            // glibc reads the options after it too (a hwcaps option changes
+            // the text) and loads a program named after them, if it can.
+            b"--help" => (report, help) = (None, true),
             b"--version" => return Command::Print(crate::usage::VERSION),
             _ if arg.starts_with(b"--") => {
                 let mut m = Vec::new();
@@ -275,13 +287,16 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                 m.extend_from_slice(b"'");
                 return Command::Usage(m);
             }
-            _ if diagnostics => return Command::Diagnostics,
-            _ => return Command::Program { index: i },
+            _ if help && report.is_none() => return Command::Help { index: Some(i) },
+            _ => return report.unwrap_or(Command::Program { index: i }),
         }
         i += 1;
     }
-    if diagnostics {
-        return Command::Diagnostics;
+    if let Some(report) = report {
+        return report;
+    }
+    if help {
+        return Command::Help { index: None };
     }
     Command::Usage(b"missing program name".to_vec())
 }

@@ -48,9 +48,20 @@ pub trait Runtime {
     fn check_object(&self, _ld: &Linker, _id: DsoId) -> Result<(), &'static [u8]> {
         Ok(())
     }
+    /// Examines the CPU now, as start-up would later (`LD_DEBUG=statistics`
+    /// starts its clock after this, as glibc's does).
+    fn examine_cpu(&mut self, _st: &Startup) {}
     /// `--list-diagnostics`: print the C library's report on the process,
     /// the kernel and the CPU (the linker exits 0 after it).
     fn list_diagnostics(&mut self, st: &Startup);
+    /// `--list-tunables`: print the C library's settings with their values
+    /// and bounds (the linker exits 0 after it).
+    fn list_tunables(&mut self, st: &Startup);
+    /// `--help`'s sections on the capability subdirectories the library
+    /// search tries in each directory (`prepend`, `mask`: the
+    /// `--glibc-hwcaps-prepend` and `--glibc-hwcaps-mask` lists;
+    /// `platform`: `AT_PLATFORM`'s name).
+    fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8>;
 }
 
 /// The linker's state: every loaded object, in load order.
@@ -116,8 +127,6 @@ pub fn linker() -> Option<&'static mut Linker> {
 
 /// From the kernel's hand-off to the program's entry point.
 pub fn run(mut st: Startup) -> Handover {
-    // For LD_DEBUG=statistics, which is not known yet.
-    let t_start = arch::cycles();
     // A test build: which system call to fail (`fail.rs`).
     #[cfg(feature = "fail-inject")]
     crate::fail::arm(st.env());
@@ -131,12 +140,25 @@ pub fn run(mut st: Startup) -> Handover {
     if cfg.debug != 0 {
         crate::debug::start(cfg.debug, cfg.debug_output.as_deref());
     }
+    // statistics: start-up is timed as glibc times it, from after the CPU
+    // was examined (glibc examines it while relocating itself, and reads
+    // its clock again after that).  Under a hypervisor that traps CPUID,
+    // each CPUID costs up to hundreds of thousands of cycles, which would
+    // otherwise be most of what the report shows.
+    let t_start = if debug::on(debug::STATISTICS) {
+        crate::runtime().examine_cpu(&st);
+        arch::cycles()
+    } else {
+        0
+    };
     // Started as a command (`ld-rs.so PROGRAM`) rather than as an interpreter?
     // Then the kernel's entry point is our own.
     let explicit = st.aux.entry == arch::own_entry();
     // The name we were started by, before the command line is consumed.
     let own_argv0 = st.arg(0);
     let mut program_path: &'static [u8] = b"";
+    // `--help`, and whether a program was named after it.
+    let mut help: Option<Option<usize>> = None;
     if explicit {
         diag::set_progname(st.arg(0));
         match config::parse_command_line(&st, &mut cfg) {
@@ -144,6 +166,16 @@ pub fn run(mut st: Startup) -> Handover {
                 program_path = st.arg(index);
                 // SAFETY: nothing holds pointers into the stack area that moves.
                 unsafe { st.drop_args(index) };
+            }
+            Command::Help { index } => {
+                help = Some(index);
+                if let Some(i) = index {
+                    program_path = st.arg(i);
+                }
+            }
+            Command::Tunables => {
+                crate::runtime().list_tunables(&st);
+                sys::exit(0);
             }
             Command::Diagnostics => {
                 crate::runtime().list_diagnostics(&st);
@@ -196,6 +228,21 @@ pub fn run(mut st: Startup) -> Handover {
     // Published at once: IFUNC resolvers and initializers may already call
     // through lazily bound PLT slots.
     LINKER.store(ld, Ordering::Release);
+
+    // help: glibc maps a program named after `--help`, so that the text
+    // shows its search path; one that cannot be mapped is left out.
+    if let Some(index) = help {
+        if index.is_some() {
+            let _ = ld.map_program(program_path, &mut st);
+        }
+        let caps = runtime.help_caps(
+            &st,
+            ld.config.hwcaps_prepend.as_deref(),
+            ld.config.hwcaps_mask.as_deref(),
+            &ld.config.platform,
+        );
+        ld.print_help(own_argv0, &caps);
+    }
 
     // The program: already mapped by the kernel, or mapped now.
     if explicit && ld.config.mode == Mode::Verify {

@@ -264,6 +264,50 @@ impl Linker {
             .collect()
     }
 
+    /// `--help`'s library search path, in the order a search for the
+    /// program's libraries tries it (glibc's `print_search_path_for_help`):
+    /// the program's `DT_RPATH` (when it has no `DT_RUNPATH`),
+    /// `LD_LIBRARY_PATH`, the program's `DT_RUNPATH`, the cache (`None`),
+    /// the system directories.  Each directory is named as in `LD_DEBUG`
+    /// (no trailing slash, `.` for the current directory) with the list it
+    /// was first seen in.
+    pub fn search_path_for_help(&mut self) -> Vec<Option<(Vec<u8>, &'static [u8])>> {
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        let mut lists: Vec<Option<Vec<usize>>> = Vec::new();
+        let runpath = !self.objs.is_empty() && self.objs[0].dynamic.get(DT_RUNPATH).is_some();
+        if !self.objs.is_empty() && !runpath {
+            lists.push(Some(self.list_of(0, DT_RPATH)));
+        }
+        lists.push(self.paths.as_ref().map(|p| p.env.clone()));
+        if runpath {
+            lists.push(Some(self.list_of(0, DT_RUNPATH)));
+        }
+        lists.push(None);
+        lists.push(self.paths.as_ref().map(|p| p.system.clone()));
+        let Some(paths) = self.paths.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for list in lists {
+            let Some(list) = list else {
+                out.push(None);
+                continue;
+            };
+            for d in list {
+                let dir = &paths.dirs[d];
+                let name = match dir.name.len() {
+                    0 => &b"."[..],
+                    1 => &dir.name[..],
+                    n => &dir.name[..n - 1],
+                };
+                out.push(Some((name.to_vec(), dir.what)));
+            }
+        }
+        out
+    }
+
     /// Object `id`'s `DT_RPATH` or `DT_RUNPATH` as directories (decomposed once).
     fn list_of(&mut self, id: DsoId, tag: i64) -> Vec<usize> {
         if let Some(paths) = &self.paths {

@@ -506,6 +506,23 @@ impl Runtime for Glibc {
         search_caps
     }
 
+    fn examine_cpu(&mut self, st: &Startup) {
+        // SAFETY: single-threaded start-up; the features are computed once.
+        unsafe {
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            features();
+        }
+    }
+
+    fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8> {
+        // SAFETY: single-threaded start-up; the features are computed once.
+        let cf = unsafe {
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            features()
+        };
+        help_caps(&cf, prepend, mask, platform)
+    }
+
     fn list_diagnostics(&mut self, st: &Startup) {
         // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
         let cf = unsafe {
@@ -514,6 +531,83 @@ impl Runtime for Glibc {
         };
         diagnostics::print(st, &cf);
     }
+
+    fn list_tunables(&mut self, st: &Startup) {
+        // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
+        unsafe {
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            features();
+        }
+        tunables::print();
+    }
+}
+
+/// `--help`'s two sections on capability subdirectories, as glibc 2.36's
+/// `print_hwcaps_subdirectories` and `print_legacy_hwcap_directories`
+/// (elf/dl-usage.c) write them: the `glibc-hwcaps` names (those prepended,
+/// then the x86-64 levels, each marked supported by the CPU, masked by
+/// `--glibc-hwcaps-mask`, searched), then the legacy names (the platform,
+/// `tls`, and the hardware-capability bits glibc deems important, marked
+/// against `glibc.cpu.hwcap_mask`).
+fn help_caps(cf: &cpu_features::CpuFeatures, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8> {
+    fn names(l: Option<&[u8]>) -> Vec<&[u8]> {
+        l.map(|l| l.split(|&c| c == b':').filter(|n| !n.is_empty()).collect())
+            .unwrap_or_default()
+    }
+    let marks = |out: crate::diag::Msg, marks: &[(bool, &[u8])]| {
+        let mut out = out;
+        let mut first = true;
+        for &(on, label) in marks {
+            if on {
+                out = out.s(if first { b" (" } else { b", " }).s(label);
+                first = false;
+            }
+        }
+        out.s(if first { &b"\n"[..] } else { b")\n" })
+    };
+    let mut out = crate::diag::Msg::new().s(b"\nSubdirectories of glibc-hwcaps directories, in priority order:\n");
+    for name in names(prepend) {
+        out = marks(out.s(b"  ").s(name), &[(true, b"searched")]);
+    }
+    let masked = names(mask);
+    for (bit, name) in [
+        (cpu_features::ISA_1_V4, &b"x86-64-v4"[..]),
+        (cpu_features::ISA_1_V3, b"x86-64-v3"),
+        (cpu_features::ISA_1_V2, b"x86-64-v2"),
+    ] {
+        let supported = cf.isa_1 & bit != 0;
+        let listed = mask.is_none() || masked.contains(&name);
+        out = marks(
+            out.s(b"  ").s(name),
+            &[
+                (supported, b"supported"),
+                (!listed, b"masked"),
+                (supported && listed, b"searched"),
+            ],
+        );
+    }
+    out = out.s(b"\nLegacy HWCAP subdirectories under library search path directories:\n");
+    let platform = cpu_features::platform(cf).map_or(platform, |p| p.strip_suffix(b"\0").unwrap_or(p));
+    if !platform.is_empty() {
+        out = out.s(b"  ").s(platform).s(b" (AT_PLATFORM; supported, searched)\n");
+    }
+    out = out.s(b"  tls (supported, searched)\n");
+    let hwcap = cpu_features::hwcap_value(cf);
+    let hwcap_mask = tunables::num(tunables::id::CPU_HWCAP_MASK) as u64;
+    for (bit, name) in [
+        (cpu_features::HWCAP_X86_AVX512_1, &b"avx512_1"[..]),
+        (cpu_features::HWCAP_X86_64, b"x86_64"),
+    ] {
+        out = marks(
+            out.s(b"  ").s(name),
+            &[
+                (hwcap & bit != 0, b"supported"),
+                (hwcap_mask & bit == 0, b"masked"),
+                (hwcap & hwcap_mask & bit != 0, b"searched"),
+            ],
+        );
+    }
+    out.bytes().to_vec()
 }
 
 /// The CPU's features as glibc computes them, after `GLIBC_TUNABLES`

@@ -580,6 +580,64 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
     }
 }
 
+/// `--list-tunables`: every tunable in the table's order with its value and
+/// bounds, as glibc 2.36's `__tunables_print` writes them — 32-bit ints in
+/// decimal, 64-bit and `size_t` ones in hexadecimal, strings as they are
+/// (the name alone when unset).  The CPU's features must have been computed
+/// first: they set the cache tunables and narrow their bounds.
+pub fn print() {
+    let mut out = crate::diag::Msg::new();
+    for (d, e) in DEFS.iter().zip(table().iter()) {
+        out = out.s(d.name).s(b":");
+        out = match d.ty {
+            Type::Str => {
+                // SAFETY: a string tunable holds `strval`: null, or a
+                // NUL-terminated value in the environment's strings.
+                let p = unsafe { e.val.strval };
+                if p.is_null() {
+                    out.s(b"\n")
+                } else {
+                    // SAFETY: as above.
+                    out.s(b" ").s(unsafe { crate::start::cstr(p) }).s(b"\n")
+                }
+            }
+            Type::I32 => {
+                // SAFETY: numeric tunables hold `numval`.
+                let v = unsafe { e.val.numval };
+                out.s(b" ")
+                    .s(signed(v as i32).bytes())
+                    .s(b" (min: ")
+                    .s(signed(e.min as i32).bytes())
+                    .s(b", max: ")
+                    .s(signed(e.max as i32).bytes())
+                    .s(b")\n")
+            }
+            Type::U64 | Type::Size => {
+                // SAFETY: numeric tunables hold `numval`.
+                let v = unsafe { e.val.numval };
+                out.s(b" 0x")
+                    .hex(v as u64, 0)
+                    .s(b" (min: 0x")
+                    .hex(e.min as u64, 0)
+                    .s(b", max: 0x")
+                    .hex(e.max as u64, 0)
+                    .s(b")\n")
+            }
+        };
+    }
+    crate::sys::write_all(1, out.bytes());
+}
+
+/// `%d`.
+fn signed(v: i32) -> crate::diag::Msg {
+    let m = crate::diag::Msg::new();
+    if v < 0 {
+        m.s(b"-").dec(u64::from(v.unsigned_abs()))
+    } else {
+        m.dec(v as u64)
+    }
+}
+
 /// The current value of numeric tunable `i` (as `__tunable_get_val` would
 /// store it, widened), or 0 for a string or unknown id.
 pub fn num(i: usize) -> i64 {
