@@ -214,6 +214,17 @@ case! {
             .libc_exe("typeinfo", &["typeinfo.cpp"], &["-L.", "-lshape_a", "-lshape_b", "-lstdc++"])
             .libc_exe("containers", &["containers.cpp"], &["-lstdc++"])
     }
+
+    /// `libauditor.so`, an audit module logging every callback (`libauditor_nosymbind.so`
+    /// without `la_symbind64`); `main` dlopens and dlcloses `libaudited.so`.
+    fn audit() {
+        let lib = ["-shared", "-fPIC"];
+        Fixture::new("audit")
+            .libc_exe("libauditor.so", &["auditor.c"], &lib)
+            .libc_exe("libauditor_nosymbind.so", &["auditor.c"], &[lib[0], lib[1], "-DNO_SYMBIND"])
+            .libc_exe("libaudited.so", &["lib.c"], &lib)
+            .libc_exe("main", &["main.c"], &[])
+    }
 }
 
 // The dl* family (dlopen, dlsym, dlclose, dladdr, dlinfo, dl_iterate_phdr) and libc's own

@@ -36,6 +36,8 @@ pub struct Config {
     pub inhibit_rpath: Option<Vec<u8>>,
     /// `LD_PRELOAD`: objects loaded before the program's dependencies.
     pub preload: Option<Vec<u8>>,
+    /// `LD_AUDIT` then `--audit`: the audit modules, colon-separated.
+    pub audit: Vec<u8>,
     /// `--preload LIST`, loaded after `LD_PRELOAD`'s.
     pub preload_arg: Option<Vec<u8>>,
     /// The listing mode came from `LD_TRACE_LOADED_OBJECTS` (`ldd`), where a
@@ -96,6 +98,7 @@ impl Config {
             verbose: false,
             warn: false,
             preload_arg: None,
+            audit: Vec::new(),
             platform,
         };
         for entry in st.env() {
@@ -110,6 +113,10 @@ impl Config {
                 // An empty value is no path at all (an empty *entry* is the current directory).
                 b"LD_LIBRARY_PATH" if !secure && !value.is_empty() => cfg.library_path = Some(value.to_vec()),
                 b"LD_PRELOAD" if !value.is_empty() => cfg.preload = Some(value.to_vec()),
+                b"LD_AUDIT" if !value.is_empty() => {
+                    cfg.audit.extend_from_slice(value);
+                    cfg.audit.push(b':');
+                }
                 b"LD_BIND_NOW" if !value.is_empty() => cfg.bind_now = true,
                 b"LD_BIND_NOT" if !value.is_empty() => cfg.bind_not = true,
                 // Present at all means trace (what `ldd` sets).
@@ -270,6 +277,10 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                     b"--inhibit-rpath" => cfg.inhibit_rpath = Some(value.to_vec()),
                     b"--argv0" => cfg.argv0 = Some(value),
                     b"--preload" => cfg.preload_arg = Some(value.to_vec()),
+                    b"--audit" => {
+                        cfg.audit.extend_from_slice(value);
+                        cfg.audit.push(b':');
+                    }
                     b"--glibc-hwcaps-prepend" => cfg.hwcaps_prepend = Some(value.to_vec()),
                     b"--glibc-hwcaps-mask" => cfg.hwcaps_mask = Some(value.to_vec()),
                     _ => {}

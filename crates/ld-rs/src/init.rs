@@ -201,8 +201,21 @@ impl Linker {
             self.objs[id].open_count += 1;
         }
         (self.load_lock)(false);
+        // The modules see the namespace shrink, each object close after its
+        // finalizers (the vDSO has none and is not closed), and it settle.
+        if let Some(a) = self.audit.as_deref_mut() {
+            a.activity(crate::audit::LA_ACT_DELETE);
+        }
         for id in order {
             self.run_fini_of(id);
+            if self.objs[id].kind != crate::dso::Kind::Vdso {
+                if let Some(a) = self.audit.as_deref_mut() {
+                    a.close(id);
+                }
+            }
+        }
+        if let Some(a) = self.audit.as_deref_mut() {
+            a.activity(crate::audit::LA_ACT_CONSISTENT);
         }
         if crate::debug::on(crate::debug::STATISTICS) {
             use core::sync::atomic::Ordering::Relaxed;

@@ -16,6 +16,7 @@ extern crate alloc;
 
 #[path = "arch/x86_64.rs"]
 mod arch;
+mod audit;
 mod config;
 mod debug;
 mod diag;

@@ -51,6 +51,11 @@ pub trait Runtime {
     /// Examines the CPU now, as start-up would later (`LD_DEBUG=statistics`
     /// starts its clock after this, as glibc's does).
     fn examine_cpu(&mut self, _st: &Startup) {}
+    /// The C library's record of an object, the `struct link_map *` an
+    /// audit module is given (`audit.rs`).
+    fn link_map_of(&self) -> fn(DsoId) -> usize {
+        |_| 0
+    }
     /// `--list-diagnostics`: print the C library's report on the process,
     /// the kernel and the CPU (the linker exits 0 after it).
     fn list_diagnostics(&mut self, st: &Startup);
@@ -103,6 +108,12 @@ pub struct Linker {
     /// `dlopen` is loading the object it was asked for (not a dependency):
     /// `LD_DEBUG=files` says "dynamically loaded by".
     pub loading_root: bool,
+    /// The audit modules and their records (`audit.rs`); `None` without any,
+    /// so no path pays more than one test for the interface.
+    pub audit: Option<Box<crate::audit::Audit>>,
+    /// Audit modules loaded at start-up and not yet asked their version:
+    /// the name given, the module, and what it needs.
+    pub audit_candidates: Vec<(Vec<u8>, DsoId, Vec<DsoId>)>,
     /// Computes the capability subdirectory names (`Runtime::search_caps`).
     pub search_caps: Option<crate::search::CapsFn>,
 }
@@ -222,6 +233,8 @@ pub fn run(mut st: Startup) -> Handover {
         paths: None,
         search_caps: None,
         loading_root: false,
+        audit: None,
+        audit_candidates: Vec::new(),
     }));
     let mut runtime = crate::runtime();
     ld.search_caps = Some(runtime.search_caps(&st));
@@ -274,8 +287,16 @@ pub fn run(mut st: Startup) -> Handover {
             chain_load(program_path, &st);
         }
     }
+    // audit: the events of start-up are recorded from here for the audit
+    // modules, which are loaded once the program's libraries are.
+    if !ld.config.audit.is_empty() {
+        ld.begin_audit(main);
+    }
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
+    if let (Some(a), Some(v)) = (ld.audit.as_deref_mut(), ld.objs.position(|d| d.kind == Kind::Vdso)) {
+        a.open(v);
+    }
     runtime.vdso_loaded(ld);
 
     // load: every DT_NEEDED, breadth-first.
@@ -285,6 +306,17 @@ pub fn run(mut st: Startup) -> Handover {
         e.die();
     }
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
+    // audit: the modules, outside the global scope; what they load is
+    // no event of the program's.
+    let audited = match ld.audit.take() {
+        Some(a) => {
+            let list = ld.config.audit.clone();
+            let objs = ld.load_audit_modules(&list, main);
+            ld.audit = Some(a);
+            objs
+        }
+        None => Vec::new(),
+    };
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize, explicit);
     // trace: `ldd` and `--list` stop here, with their report.
@@ -322,6 +354,23 @@ pub fn run(mut st: Startup) -> Handover {
             e.die();
         }
     }
+    // audit: each module in its own scope (what it needs), bound at once
+    // so no later lookup of theirs walks the program's global scope.
+    let audit_order = crate::init::init_order(ld, &audited);
+    if !audited.is_empty() {
+        let bind_now = core::mem::replace(&mut ld.config.bind_now, true);
+        for (_, _, closure) in ld.audit_candidates.clone() {
+            for &id in audit_order
+                .iter()
+                .filter(|id| closure.contains(id) && audited.contains(id))
+            {
+                if let Err(e) = ld.relocate(id, &closure) {
+                    e.die();
+                }
+            }
+        }
+        ld.config.bind_now = bind_now;
+    }
     runtime.relocated(ld);
     if debug::on(debug::RELOC) {
         ld.debug_self_relocation();
@@ -350,6 +399,15 @@ pub fn run(mut st: Startup) -> Handover {
     ld.argv = (st.argc, st.argv as usize, st.envp as usize);
     // SAFETY: every object in `order` is mapped and relocated.
     unsafe {
+        if ld.audit.is_some() {
+            let audit_order: Vec<DsoId> = audit_order.into_iter().filter(|id| audited.contains(id)).collect();
+            ld.run_inits(&audit_order, st.argc, st.argv, st.envp);
+            ld.start_auditing(main, runtime.link_map_of());
+            if let Some(a) = ld.audit.as_deref_mut() {
+                a.activity(crate::audit::LA_ACT_CONSISTENT);
+                a.preinit();
+            }
+        }
         ld.run_preinit(st.argc, st.argv, st.envp);
         ld.run_inits(&order, st.argc, st.argv, st.envp);
     }
@@ -650,6 +708,21 @@ impl Linker {
         if let Some(id) = self.find_loaded(name) {
             return Ok(id);
         }
+        // audit: the name searched for, as the modules rename it.
+        let renamed;
+        let name: &[u8] = match self.audit.as_deref_mut() {
+            None => name,
+            Some(a) => match a.search(name, from, crate::audit::LA_SER_ORIG) {
+                Some(n) => {
+                    renamed = n;
+                    &renamed
+                }
+                None => {
+                    return Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file")
+                        .with_errno(sys::Errno::ENOENT))
+                }
+            },
+        };
         if debug::on(debug::FILES) {
             let how: &[u8] = if self.loading_root {
                 b" [0];  dynamically loaded by "
@@ -724,7 +797,11 @@ impl Linker {
             crate::report::debug_link_map(&dso, entry, phdr_address(&found.file, &mapped));
         }
         dso.phdr_copy = Some(mapped.phdr_copy);
-        Ok(self.push(dso))
+        let id = self.push(dso);
+        if let Some(a) = self.audit.as_deref_mut() {
+            a.mapped(id);
+        }
+        Ok(id)
     }
 
     /// Searches for the library file `name` as object `from` would need it,

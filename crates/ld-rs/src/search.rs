@@ -428,7 +428,7 @@ impl Linker {
                 let list = self.list_of(id, DT_RPATH);
                 if !list.is_empty() {
                     if let Some(found) =
-                        self.open_path(name, &list, Some((id, DT_RPATH)), Why::Rpath(id), &mut state)?
+                        self.open_path(name, from, &list, Some((id, DT_RPATH)), Why::Rpath(id), &mut state)?
                     {
                         return Ok(found);
                     }
@@ -438,19 +438,28 @@ impl Linker {
             }
             if !did_main && !self.objs.is_empty() {
                 let list = self.list_of(0, DT_RPATH);
-                if let Some(found) = self.open_path(name, &list, Some((0, DT_RPATH)), Why::Rpath(0), &mut state)? {
+                if let Some(found) =
+                    self.open_path(name, from, &list, Some((0, DT_RPATH)), Why::Rpath(0), &mut state)?
+                {
                     return Ok(found);
                 }
             }
         }
         // 2. LD_LIBRARY_PATH.
         let env = self.paths.as_ref().map(|p| p.env.clone()).unwrap_or_default();
-        if let Some(found) = self.open_path(name, &env, None, Why::LibraryPath, &mut state)? {
+        if let Some(found) = self.open_path(name, from, &env, None, Why::LibraryPath, &mut state)? {
             return Ok(found);
         }
         // 3. The requester's DT_RUNPATH.
         let list = self.list_of(from, DT_RUNPATH);
-        if let Some(found) = self.open_path(name, &list, Some((from, DT_RUNPATH)), Why::Runpath(from), &mut state)? {
+        if let Some(found) = self.open_path(
+            name,
+            from,
+            &list,
+            Some((from, DT_RUNPATH)),
+            Why::Runpath(from),
+            &mut state,
+        )? {
             return Ok(found);
         }
         let nodeflib = self.objs[from].dynamic.flags_1 & DF_1_NODEFLIB != 0;
@@ -467,6 +476,10 @@ impl Linker {
                     exists: true,
                 });
             }
+            let path = match (path, self.audit.as_deref_mut()) {
+                (Some(p), Some(a)) => a.search(&p, from, crate::audit::LA_SER_CONFIG),
+                (p, _) => p,
+            };
             if let Some(path) = path {
                 if debug::on(debug::LIBS) {
                     debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
@@ -479,7 +492,7 @@ impl Linker {
         // 5. The system directories.
         if !nodeflib {
             let system = self.paths.as_ref().map(|p| p.system.clone()).unwrap_or_default();
-            if let Some(found) = self.open_path(name, &system, None, Why::System, &mut state)? {
+            if let Some(found) = self.open_path(name, from, &system, None, Why::System, &mut state)? {
                 return Ok(found);
             }
         }
@@ -496,6 +509,7 @@ impl Linker {
     fn open_path(
         &mut self,
         name: &[u8],
+        from: DsoId,
         list: &[usize],
         owner: Option<(DsoId, i64)>,
         why: Why,
@@ -545,7 +559,19 @@ impl Linker {
                     continue;
                 }
                 let sub = [&dir.name[..], &paths.caps[c]].concat();
-                let path = [&sub[..], name].concat();
+                let mut path = [&sub[..], name].concat();
+                // audit: each path tried, as the modules rename it.
+                if let Some(a) = self.audit.as_deref_mut() {
+                    let flag = match why {
+                        Why::LibraryPath => crate::audit::LA_SER_LIBPATH,
+                        Why::System => crate::audit::LA_SER_DEFAULT,
+                        _ => crate::audit::LA_SER_RUNPATH,
+                    };
+                    match a.search(&path, from, flag) {
+                        Some(p) => path = p,
+                        None => continue,
+                    }
+                }
                 if debug::on(debug::LIBS) {
                     debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
                 }

@@ -350,6 +350,9 @@ fn load_and_relocate(
     flags: i32,
     caller: DsoId,
 ) -> Result<Option<crate::dl::Opened>, Raised> {
+    if let Some(a) = ld.audit.as_deref_mut() {
+        a.discard();
+    }
     let opened = match ld.dl_load(name, flags, caller) {
         Ok(Some(o)) => o,
         Ok(None) => return Ok(None),
@@ -381,6 +384,9 @@ fn load_and_relocate(
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
         super::sync_static_tls_after_failure(ld);
+        if let Some(a) = ld.audit.as_deref_mut() {
+            a.discard();
+        }
         return Err(Raised::from(ld.dl_discard(e)));
     }
     // The kernel refused memory and the heap's reserve stood in: the load
@@ -391,6 +397,9 @@ fn load_and_relocate(
         return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new);
+    if let Some(a) = ld.audit.as_deref_mut() {
+        a.opened();
+    }
     Ok(Some(opened))
 }
 
@@ -431,8 +440,19 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
             while again {
                 let unloaded = ld.collect_unused(&pinned);
                 if !unloaded.is_empty() {
+                    // The modules see each object close, then the namespace
+                    // shrink and settle, as glibc tells them.
+                    if let Some(a) = ld.audit.as_deref_mut() {
+                        for &id in &unloaded {
+                            a.close(id);
+                        }
+                        a.activity(crate::audit::LA_ACT_DELETE);
+                    }
                     super::unregister(ld, &unloaded);
                     ld.remove_objects(&unloaded);
+                    if let Some(a) = ld.audit.as_deref_mut() {
+                        a.activity(crate::audit::LA_ACT_CONSISTENT);
+                    }
                 }
                 again = core::mem::take(&mut ld.close_again);
             }

@@ -523,6 +523,10 @@ impl Runtime for Glibc {
         help_caps(&cf, prepend, mask, platform)
     }
 
+    fn link_map_of(&self) -> fn(DsoId) -> usize {
+        |id| map_of(id) as usize
+    }
+
     fn list_diagnostics(&mut self, st: &Startup) {
         // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
         let cf = unsafe {
