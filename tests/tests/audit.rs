@@ -30,3 +30,11 @@ both_ways! {
         audited("libauditor_nosymbind.so").expect_stderr_contains("audit: la_objopen libaudited.so")
     }
 }
+
+both_ways! {
+    /// A module that cannot be loaded is reported in glibc's words (without the error
+    /// number's text) and the program runs without it.
+    fn missing_module_is_reported_and_ignored() -> Run {
+        audited("libnot-there.so").expect_stderr_contains("cannot be loaded as audit interface")
+    }
+}

@@ -286,21 +286,12 @@ impl Linker {
                     self.audit_candidates.push((name.to_vec(), id, closure));
                 }
                 Err(e) => {
-                    let mut why = Msg::new();
-                    if !e.message.is_empty() {
-                        why = why.s(&e.message);
-                    }
-                    if let Some(errno) = e.errno {
-                        if !e.message.is_empty() {
-                            why = why.s(b": ");
-                        }
-                        why = why.s(errno.text());
-                    }
+                    // The message alone: glibc leaves the error number's text out.
                     Msg::new()
                         .s(b"ERROR: ld.so: object '")
                         .s(name)
                         .s(b"' cannot be loaded as audit interface: ")
-                        .s(why.bytes())
+                        .s(&e.message)
                         .s(b"; ignored.")
                         .write_line(2);
                 }
