@@ -22,6 +22,14 @@ fn audited(module: &str) -> Run {
 }
 
 both_ways! {
+    /// Every callback, bindings included: those of start-up (the program's `malloc`
+    /// family and the loader's four error functions, as glibc's loader binds them; libc's
+    /// lazily bound calls into the loader), the program's lazily bound calls, and `dlsym`'s
+    /// (`LA_SYMB_DLSYM`).
+    fn every_event() -> Run {
+        audited("libauditor.so").expect_stderr_contains("audit: la_symbind64 audited_value from=1 to=5 flags=0x8")
+    }
+
     /// Start-up (the program, the loader, the vDSO, libc searched and opened, the
     /// namespace consistent, preinit), a dlopen (searched, added, opened, consistent), its
     /// dlclose (closed, deleted, consistent) and exit (every object closed) under a module

@@ -16,8 +16,12 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use core::cell::UnsafeCell;
+use elf::Sym;
+
 use crate::diag::Msg;
 use crate::dso::{DsoId, Kind};
+use crate::grace::SpinLock;
 use crate::lookup::{Class, Query};
 use crate::rtld::Linker;
 
@@ -36,6 +40,16 @@ pub const LA_SER_RUNPATH: u32 = 0x04;
 pub const LA_SER_CONFIG: u32 = 0x08;
 pub const LA_SER_DEFAULT: u32 = 0x40;
 
+/// `la_objopen` results: audit bindings to / from this object.
+pub const LA_FLG_BINDTO: u32 = 0x01;
+pub const LA_FLG_BINDFROM: u32 = 0x02;
+
+/// `la_symbind64` flags.
+pub const LA_SYMB_NOPLTENTER: u32 = 0x01;
+pub const LA_SYMB_NOPLTEXIT: u32 = 0x02;
+pub const LA_SYMB_DLSYM: u32 = 0x08;
+pub const LA_SYMB_ALTVALUE: u32 = 0x10;
+
 /// One module's callbacks (0 where it defines none).
 struct Module {
     objsearch: usize,
@@ -43,6 +57,7 @@ struct Module {
     objopen: usize,
     objclose: usize,
     preinit: usize,
+    symbind: usize,
 }
 
 /// What one module knows of one object: the cookie it may change, and the
@@ -52,6 +67,26 @@ struct Module {
 pub struct State {
     pub cookie: usize,
     pub bindflags: u32,
+}
+
+/// How a binding is made, for `la_symbind64`'s flags.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `dlsym` (or glibc's loader looking up as `dlsym` does).
+    Dlsym,
+    /// A PLT slot bound at relocation, before any call.
+    PltNow,
+    /// A PLT slot bound at its first call.
+    Lazy,
+}
+
+/// A binding of start-up, kept until the modules can run.
+struct Bind {
+    from: DsoId,
+    def: DsoId,
+    sym: &'static Sym,
+    value: usize,
+    via: Via,
 }
 
 /// An event of start-up, kept until the modules can run.
@@ -66,7 +101,11 @@ pub struct Audit {
     modules: Vec<Module>,
     /// Per object id: one `State` per module.  Boxed so the cookie
     /// pointers a module holds stay put while the table grows.
-    states: Vec<Option<Box<[State]>>>,
+    /// In cells: a binding made by a reading thread (lazily) hands the
+    /// module pointers to them.
+    states: Vec<Option<Box<[UnsafeCell<State>]>>>,
+    /// Bindings made during start-up, kept as `pending` is.
+    binds: SpinLock<Vec<Bind>>,
     /// Start-up events not delivered yet (`None` once they are).
     pending: Option<Vec<Event>>,
     /// A `dlopen`'s events held until the C library has records of the new
@@ -96,9 +135,16 @@ impl Audit {
         let map = (self.map_of)(id);
         let states = self.states[id].get_or_insert_with(|| {
             // A cookie starts as the address of the object's record, as glibc's.
-            alloc::vec![State { cookie: map, bindflags: 0 }; n].into_boxed_slice()
+            (0..n)
+                .map(|_| {
+                    UnsafeCell::new(State {
+                        cookie: map,
+                        bindflags: 0,
+                    })
+                })
+                .collect()
         });
-        &mut states[m]
+        states[m].get()
     }
 
     fn cookie(&mut self, id: DsoId, m: usize) -> *mut usize {
@@ -245,6 +291,97 @@ impl Audit {
         }
     }
 
+    /// Object `id`'s record for module `m`, if it was opened.
+    fn cell(&self, id: DsoId, m: usize) -> Option<*mut State> {
+        self.states.get(id)?.as_ref()?.get(m).map(|c| c.get())
+    }
+
+    /// Whether some module asked for bindings of `id` (glibc's `l_audit_any_plt`).
+    fn any(&self, id: DsoId) -> bool {
+        self.states.get(id).and_then(|s| s.as_ref()).is_some_and(|s| {
+            s.iter().any(|c| {
+                // SAFETY: a live cell; flags change only in `open`, under the load lock.
+                unsafe { (*c.get()).bindflags != 0 }
+            })
+        })
+    }
+
+    /// `la_symbind64` of a binding from object `from` to `sym` of `def`,
+    /// at `value`: by each module that asked for bindings from `from`
+    /// and to `def` (`Via::PltNow`: a PLT slot bound before any call, which
+    /// no `la_pltenter` can see), or for `dlsym` by each that asked for either
+    /// (glibc's `_dl_audit_symbind_alt`).  The value to use.
+    pub fn symbind(&self, ld: &Linker, from: DsoId, def: DsoId, sym: &'static Sym, value: usize, via: Via) -> usize {
+        if self.pending.is_some() {
+            self.binds.with(|b| {
+                b.push(Bind {
+                    from,
+                    def,
+                    sym,
+                    value,
+                    via,
+                })
+            });
+            return value;
+        }
+        if !self.any(from) && !self.any(def) {
+            return value;
+        }
+        let d = &ld.objs[def];
+        let ndx = (sym as *const Sym as usize).wrapping_sub(d.symtab.as_ptr() as usize) / core::mem::size_of::<Sym>();
+        let name = d.str_at(sym.st_name as u64).unwrap_or(b"\0");
+        let mut shown = *sym;
+        shown.st_value = value as u64;
+        let mut flags = 0;
+        for m in 0..self.modules.len() {
+            let f = self.modules[m].symbind;
+            let (Some(fs), Some(ds)) = (self.cell(from, m), self.cell(def, m)) else {
+                continue;
+            };
+            // SAFETY: live cells (see `states`).
+            let (bind_from, bind_to) = unsafe {
+                (
+                    (*fs).bindflags & LA_FLG_BINDFROM != 0,
+                    (*ds).bindflags & LA_FLG_BINDTO != 0,
+                )
+            };
+            let dlsym = via == Via::Dlsym;
+            let wanted = if dlsym {
+                bind_from || bind_to
+            } else {
+                bind_from && bind_to
+            };
+            if f == 0 || !wanted {
+                continue;
+            }
+            if dlsym {
+                flags = (flags & LA_SYMB_ALTVALUE) | LA_SYMB_DLSYM;
+            } else if via == Via::PltNow {
+                flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
+            }
+            type SymBind = extern "C" fn(*mut Sym, u32, *mut usize, *mut usize, *mut u32, *const u8) -> usize;
+            // SAFETY: the module's `la_symbind64`, by rtld-audit(7)'s signature.
+            let f: SymBind = unsafe { core::mem::transmute(f) };
+            let mut copy = shown;
+            // SAFETY: live cells; the name is NUL-terminated in its string table.
+            let new = unsafe {
+                f(
+                    &mut copy,
+                    ndx as u32,
+                    core::ptr::addr_of_mut!((*fs).cookie),
+                    core::ptr::addr_of_mut!((*ds).cookie),
+                    &mut flags,
+                    name.as_ptr(),
+                )
+            };
+            if new != shown.st_value as usize {
+                flags |= LA_SYMB_ALTVALUE;
+                shown.st_value = new as u64;
+            }
+        }
+        shown.st_value as usize
+    }
+
     /// `la_preinit` on the program's cookie, by every module.
     pub fn preinit(&mut self) {
         for m in 0..self.modules.len() {
@@ -360,6 +497,7 @@ impl Linker {
                 objopen: find(b"la_objopen"),
                 objclose: find(b"la_objclose"),
                 preinit: find(b"la_preinit"),
+                symbind: find(b"la_symbind64"),
             });
         }
         let Some(mut audit) = self.audit.take() else { return };
@@ -379,6 +517,10 @@ impl Linker {
                 Event::Activity(flag) => audit.activity(flag),
             }
         }
+        // The bindings of start-up came after every load.
+        for b in audit.binds.with(core::mem::take) {
+            let _ = audit.symbind(self, b.from, b.def, b.sym, b.value, b.via);
+        }
         self.audit = Some(audit);
     }
 
@@ -388,6 +530,7 @@ impl Linker {
         self.audit = Some(Box::new(Audit {
             modules: Vec::new(),
             states: Vec::new(),
+            binds: SpinLock::new(Vec::new()),
             pending: Some(Vec::new()),
             deferred: Vec::new(),
             map_of: |_| 0,
@@ -400,6 +543,46 @@ impl Linker {
                 a.open(i);
             }
             a.activity(LA_ACT_ADD);
+        }
+    }
+}
+
+impl Linker {
+    /// A PLT slot of object `id` for its symbol `idx` is bound to `value`
+    /// (`plt_now`: at relocation, else lazily): what the audit modules
+    /// make of it.  Called only with modules loaded.
+    pub fn audit_bind(&self, id: DsoId, idx: u32, value: usize, plt_now: bool) -> usize {
+        let Some(audit) = self.audit.as_deref() else {
+            return value;
+        };
+        let dso = &self.objs[id];
+        let Some(sym) = dso.symtab.get(idx as usize) else {
+            return value;
+        };
+        if idx == 0 || sym.st_bind() == elf::consts::STB_LOCAL {
+            return value;
+        }
+        let Ok((name, gnu_hash)) = dso.strtab.get_with_gnu_hash(sym.st_name) else {
+            return value;
+        };
+        let q = Query {
+            name,
+            gnu_hash,
+            version: self.version_req(id, idx),
+            class: Class::Plt,
+            newest: false,
+        };
+        let scope = self.scope_of(id);
+        match self.lookup_from(id, &scope, &q, None) {
+            Some(f) => audit.symbind(
+                self,
+                id,
+                f.dso,
+                f.sym,
+                value,
+                if plt_now { Via::PltNow } else { Via::Lazy },
+            ),
+            None => value,
         }
     }
 }

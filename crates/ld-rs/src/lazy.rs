@@ -63,7 +63,7 @@ impl Linker {
     /// under a thread calling its code.  An IFUNC resolver is called after
     /// the section, because it may itself load or unload objects.
     fn fixup(&self, id: DsoId, index: usize) -> usize {
-        let (addr, ifunc, slot, note) = crate::grace::read(|| {
+        let (addr, ifunc, slot, note, sym) = crate::grace::read(|| {
             let dso = &self.objs[id];
             let plts = crate::reloc::rela_tables(dso).map_or(&[][..], |(_, plts)| plts);
             let r = match plts.get(index) {
@@ -100,6 +100,7 @@ impl Linker {
                 ifunc,
                 dso.base.wrapping_add(r.r_offset as usize) as *mut usize,
                 note,
+                r.r_sym(),
             )
         });
         if let Some((def, serial)) = note {
@@ -118,6 +119,12 @@ impl Linker {
             unsafe { arch::call_resolver(addr) }
         } else {
             addr
+        };
+        // Told to the audit modules, if any (`audit.rs`).
+        let value = if self.audit.is_some() {
+            self.audit_bind(id, sym, value, false)
+        } else {
+            value
         };
         if !self.config.bind_not {
             // SAFETY: `prepare_lazy` checked that every PLT slot is writable.

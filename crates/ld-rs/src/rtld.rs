@@ -403,9 +403,10 @@ pub fn run(mut st: Startup) -> Handover {
             let audit_order: Vec<DsoId> = audit_order.into_iter().filter(|id| audited.contains(id)).collect();
             ld.run_inits(&audit_order, st.argc, st.argv, st.envp);
             ld.start_auditing(main, runtime.link_map_of());
+            // (`la_preinit` comes from the C library, once every initializer
+            // has run.)
             if let Some(a) = ld.audit.as_deref_mut() {
                 a.activity(crate::audit::LA_ACT_CONSISTENT);
-                a.preinit();
             }
         }
         ld.run_preinit(st.argc, st.argv, st.envp);

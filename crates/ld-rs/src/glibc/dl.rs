@@ -31,7 +31,7 @@ const CLASS_COPY: i32 = 2;
 ///
 /// # Safety
 /// `map` is NULL or one of our records.
-unsafe fn dso_of(map: *const LinkMap) -> Option<DsoId> {
+pub(super) unsafe fn dso_of(map: *const LinkMap) -> Option<DsoId> {
     // SAFETY: the caller's contract.
     unsafe { map.as_ref().map(|m| m.l_serial as DsoId) }
 }

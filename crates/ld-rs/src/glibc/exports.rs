@@ -492,13 +492,45 @@ pub unsafe extern "C" fn _dl_rtld_di_serinfo(map: *mut LinkMap, info: *mut u8, c
     }
 }
 
-/// `_dl_audit_preinit`: auditing is not supported, so there is nobody to tell.
+/// `_dl_audit_preinit`: libc's start, every initializer run, about to call
+/// `main`: the audit modules' `la_preinit`.
 #[no_mangle]
-pub extern "C" fn _dl_audit_preinit(_main: *mut LinkMap) {}
+pub extern "C" fn _dl_audit_preinit(_main: *mut LinkMap) {
+    if let Some(a) = crate::rtld::linker().and_then(|ld| ld.audit.as_deref_mut()) {
+        a.preinit();
+    }
+}
 
-/// `_dl_audit_symbind_alt`: likewise.
+/// `_dl_audit_symbind_alt`: `dlsym` found `sym` (of `result`'s symbol
+/// table) for object `l`: the audit modules' `la_symbind64`, flagged
+/// `LA_SYMB_DLSYM`; `*value` becomes what they return.
+///
+/// # Safety
+/// `l` and `result` are link maps of ours (or null), `sym` a symbol of
+/// `result`'s table and `value` writable, as libc's `dlsym` passes them.
 #[no_mangle]
-pub extern "C" fn _dl_audit_symbind_alt(_l: *mut LinkMap, _ref: usize, _value: *mut usize, _result: usize) {}
+pub unsafe extern "C" fn _dl_audit_symbind_alt(
+    l: *mut LinkMap,
+    sym: *const elf::Sym,
+    value: *mut usize,
+    result: *mut LinkMap,
+) {
+    let Some(ld) = crate::rtld::linker() else { return };
+    let Some(audit) = ld.audit.as_deref() else { return };
+    // SAFETY: the caller's contract.
+    let (Some(from), Some(def)) = (unsafe { super::dl::dso_of(l) }, unsafe { super::dl::dso_of(result) }) else {
+        return;
+    };
+    if value.is_null() || sym.is_null() || ld.objs.get(from).is_none() || ld.objs.get(def).is_none() {
+        return;
+    }
+    // SAFETY: the caller's contract.
+    // SAFETY: the caller's contract: a symbol of the definer's table, which
+    // lives as long as the definer.
+    let sym: &'static elf::Sym = unsafe { &*sym };
+    // SAFETY: the caller's contract.
+    unsafe { *value = audit.symbind(ld, from, def, sym, *value, crate::audit::Via::Dlsym) };
+}
 
 /// `_dl_debug_state`: an empty function debuggers put a breakpoint on
 /// (`r_brk`), called after each change to the link map.

@@ -408,6 +408,10 @@ impl Runtime for Glibc {
                 .bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5")
                 .unwrap_or(0);
         }
+        // glibc's loader tells audit modules of these four, as `dlsym` does.
+        for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
+            audit_binding(ld, ld.global[0], name, b"GLIBC_2.2.5", true);
+        }
         let [_, free, malloc, _] = found;
         if free != 0 && malloc != 0 {
             // SAFETY: the program's malloc and free, relocated with everything else.
@@ -436,6 +440,16 @@ impl Runtime for Glibc {
             // The other two are looked up only to be reported.
             let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS);
             let interp = ld.objs.position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
+            // glibc's loader binds these through its own PLT slots, relocated
+            // with libc's in the global scope: audit modules see the four.
+            for name in [
+                &b"_dl_catch_exception"[..],
+                b"_dl_signal_exception",
+                b"_dl_signal_error",
+                b"_dl_catch_error",
+            ] {
+                audit_binding(ld, interp, name, b"GLIBC_PRIVATE", false);
+            }
             let bind = |name: &[u8]| {
                 ld.bind_symbol(interp, &ld.global, name, b"GLIBC_PRIVATE")
                     .or_else(|| private_function(ld, libc, name))
@@ -464,6 +478,11 @@ impl Runtime for Glibc {
             }
         }
         ld.load_lock = dl::load_lock;
+        // GLRO(dl_naudit): libc tells the loader of its `dlsym` bindings and
+        // the program's start only when it is not 0; the modules loaded count
+        // (one that declines in `la_version` later is no harm: nothing calls it).
+        // SAFETY: start-up, before our RELRO is protected.
+        unsafe { glro().dl_naudit = ld.audit_candidates.len() as u32 };
         // libc's own start-up hook, run before any initializer (contract §7 step 9).
         if let Some(f) = private_function(ld, libc, b"__libc_early_init") {
             // SAFETY: `__libc_early_init(_Bool initial)` of the relocated libc.
@@ -704,6 +723,33 @@ fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
         // The contract that runs is 2.36's, which the rest of this layer is written against.
         Some((_, release)) => builds::select(libc, release).map(|_| ()),
         None => Ok(()),
+    }
+}
+
+/// A binding glibc's own loader makes at start-up from object `from` to
+/// `name@version` in the global scope, told to the audit modules (as a
+/// `dlsym`, or as a PLT slot bound at relocation).
+fn audit_binding(ld: &Linker, from: DsoId, name: &[u8], version: &[u8], dlsym: bool) {
+    let Some(audit) = ld.audit.as_deref() else { return };
+    let q = Query {
+        name,
+        gnu_hash: elf::gnu_hash(name),
+        version: Some(VersionReq {
+            name: version,
+            hash: elf::sysv_hash(version),
+            hidden: false,
+        }),
+        class: Class::Plt,
+        newest: false,
+    };
+    if let Some(f) = ld.lookup(&ld.global, &q, None) {
+        let value = ld.symbol_address(f.dso, f.sym);
+        let via = if dlsym {
+            crate::audit::Via::Dlsym
+        } else {
+            crate::audit::Via::PltNow
+        };
+        let _ = audit.symbind(ld, from, f.dso, f.sym, value, via);
     }
 }
 
