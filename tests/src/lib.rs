@@ -207,7 +207,16 @@ pub fn is_root() -> bool {
 pub fn install_root_copy(src: &Path, loader: Loader, dst: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let tmp = dst.with_extension("tmp");
-    std::fs::copy(src, &tmp).expect("copy the program");
+    // Copied by cp, not by this process: a file this (multi-threaded) test process held
+    // open for writing would be inherited by any child another test thread forks meanwhile,
+    // and exec of the copy would then fail with ETXTBSY ("Text file busy", status 126 from
+    // env) until that child execs. A file only cp and patchelf ever open cannot be.
+    let out = std::process::Command::new("cp")
+        .arg(src)
+        .arg(&tmp)
+        .output()
+        .expect("cp runs");
+    assert!(out.status.success(), "cp: {}", String::from_utf8_lossy(&out.stderr));
     if loader == Loader::LdRs {
         let out = std::process::Command::new("patchelf")
             .arg("--set-interpreter")
