@@ -153,10 +153,13 @@ fn build(libraries: u32) -> Result<PathBuf, Failed> {
         eprintln!("xtask soak: cannot create {}: {err}", many.display());
         Failed
     })?;
+    // The fixtures' shared headers (proc_status.h).
+    let include = cmd::workspace_root().join("tests/fixtures/include");
     let gcc = |args: &[&str], out: &Path| -> Result<(), Failed> {
         let mut command = std::process::Command::new("gcc");
         command
             .args(["-O2", "-g", "-Wall", "-Wextra"])
+            .arg(format!("-I{}", include.display()))
             .args(args)
             .arg("-o")
             .arg(out);
