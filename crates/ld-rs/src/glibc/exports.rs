@@ -442,7 +442,7 @@ const SERPATH_SIZE: usize = 16;
 #[no_mangle]
 pub unsafe extern "C" fn _dl_rtld_di_serinfo(map: *mut LinkMap, info: *mut u8, counting: bool) {
     // SAFETY: `map` is NULL or one of our records (the caller's contract).
-    let Some(id) = (unsafe { map.as_ref() }).map(|m| m.l_serial as usize) else {
+    let Some(id) = (unsafe { super::dl::dso_of(map) }) else {
         return;
     };
     let Some(ld) = crate::rtld::linker() else {
