@@ -397,6 +397,52 @@ impl Audit {
 }
 
 impl Linker {
+    /// Relocates the audit modules `audited`, each in its own scope (what it
+    /// needs), bound at once so that no later lookup of theirs walks the
+    /// program's global scope; returns them in initialization order.
+    pub fn relocate_audit_modules(&mut self, audited: &[DsoId]) -> Vec<DsoId> {
+        if audited.is_empty() {
+            return Vec::new();
+        }
+        let order = crate::init::init_order(self, audited);
+        let bind_now = core::mem::replace(&mut self.config.bind_now, true);
+        for (_, _, closure) in self.audit_candidates.clone() {
+            for &id in order.iter().filter(|id| closure.contains(id) && audited.contains(id)) {
+                if let Err(e) = self.relocate(id, &closure) {
+                    e.die();
+                }
+            }
+        }
+        self.config.bind_now = bind_now;
+        order.into_iter().filter(|id| audited.contains(id)).collect()
+    }
+
+    /// Runs the audit modules' initializers (`order`, from
+    /// `relocate_audit_modules`), then delivers start-up's events and
+    /// `LA_ACT_CONSISTENT`; `la_preinit` comes later, from the C library,
+    /// once every initializer has run.  Nothing without audit modules.
+    ///
+    /// # Safety
+    /// As `run_inits`: every object in `order` is mapped and relocated, and
+    /// `args` are the process's (argc, argv, envp).
+    pub unsafe fn init_audit_modules(
+        &mut self,
+        order: &[DsoId],
+        main: DsoId,
+        map_of: fn(DsoId) -> usize,
+        args: (usize, *const *const u8, *const *const u8),
+    ) {
+        if self.audit.is_none() {
+            return;
+        }
+        // SAFETY: the caller's contract.
+        unsafe { self.run_inits(order, args.0, args.1, args.2) };
+        self.start_auditing(main, map_of);
+        if let Some(a) = self.audit.as_deref_mut() {
+            a.activity(LA_ACT_CONSISTENT);
+        }
+    }
+
     /// Loads the audit modules named by `list` (colon-separated) for the
     /// program `main`, each with what it needs, outside the global scope;
     /// returns the objects to relocate with the rest of start-up.  A module

@@ -356,21 +356,7 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // audit: each module in its own scope (what it needs), bound at once
     // so no later lookup of theirs walks the program's global scope.
-    let audit_order = crate::init::init_order(ld, &audited);
-    if !audited.is_empty() {
-        let bind_now = core::mem::replace(&mut ld.config.bind_now, true);
-        for (_, _, closure) in ld.audit_candidates.clone() {
-            for &id in audit_order
-                .iter()
-                .filter(|id| closure.contains(id) && audited.contains(id))
-            {
-                if let Err(e) = ld.relocate(id, &closure) {
-                    e.die();
-                }
-            }
-        }
-        ld.config.bind_now = bind_now;
-    }
+    let audit_order = ld.relocate_audit_modules(&audited);
     runtime.relocated(ld);
     if debug::on(debug::RELOC) {
         ld.debug_self_relocation();
@@ -399,16 +385,8 @@ pub fn run(mut st: Startup) -> Handover {
     ld.argv = (st.argc, st.argv as usize, st.envp as usize);
     // SAFETY: every object in `order` is mapped and relocated.
     unsafe {
-        if ld.audit.is_some() {
-            let audit_order: Vec<DsoId> = audit_order.into_iter().filter(|id| audited.contains(id)).collect();
-            ld.run_inits(&audit_order, st.argc, st.argv, st.envp);
-            ld.start_auditing(main, runtime.link_map_of());
-            // (`la_preinit` comes from the C library, once every initializer
-            // has run.)
-            if let Some(a) = ld.audit.as_deref_mut() {
-                a.activity(crate::audit::LA_ACT_CONSISTENT);
-            }
-        }
+        // audit: the modules' initializers, then start-up's events.
+        ld.init_audit_modules(&audit_order, main, runtime.link_map_of(), (st.argc, st.argv, st.envp));
         ld.run_preinit(st.argc, st.argv, st.envp);
         ld.run_inits(&order, st.argc, st.argv, st.envp);
     }
