@@ -197,6 +197,7 @@ case! {
                 &["-shared", "-fPIC", "-ftls-model=global-dynamic", "-pthread"],
             )
             .libc_exe("thrtls", &["thrtls.c"], &["-pthread", "-L.", "-lthrtls"])
+            .libc_exe("rseq", &["rseq.c"], &["-pthread"])
     }
 
     /// C++: `hello` (iostream), `catch` with `libthrow.so`, `thread_local`, `typeinfo` with

@@ -89,4 +89,30 @@ both_ways! {
              main: label unnamed counter 1100\n",
         )
     }
+
+    /// The initial thread's rseq area, registered by the loader as glibc's registers it by
+    /// default: `__rseq_size` 20 at `__rseq_offset` 2336 (`struct pthread`'s `rseq_area`), the
+    /// kernel holding that very area and keeping its `cpu_id` equal to `sched_getcpu()`; libc
+    /// then registers new threads, and a forked child inherits it.
+    fn rseq_registered() -> Run {
+        threads("rseq").expect_stdout(
+            "__rseq_size=20 __rseq_offset=2336 __rseq_flags=0\n\
+             main: cpu_id=sched_getcpu(), kernel: registered\n\
+             thread: cpu_id=sched_getcpu(), kernel: registered\n\
+             child: cpu_id=sched_getcpu(), kernel: registered\n\
+             child status 0\n",
+        )
+    }
+
+    /// `GLIBC_TUNABLES=glibc.pthread.rseq=0`: nothing registered, `__rseq_size` 0 (the offset
+    /// still set), `cpu_id` -2 in every thread, so libc registers none either.
+    fn rseq_disabled_by_tunable() -> Run {
+        threads("rseq").env("GLIBC_TUNABLES", "glibc.pthread.rseq=0").expect_stdout(
+            "__rseq_size=0 __rseq_offset=2336 __rseq_flags=0\n\
+             main: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             thread: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             child: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             child status 0\n",
+        )
+    }
 }

@@ -50,14 +50,19 @@ pub static mut __libc_enable_secure: i32 = 0;
 /// `_dl_argv@@GLIBC_PRIVATE`: argv after ld.so's own options are removed.
 #[no_mangle]
 pub static mut _dl_argv: usize = 0;
-/// `__rseq_size@@GLIBC_2.35`: 0 — ld-rs does not register rseq areas.
+/// `__rseq_size@@GLIBC_2.35`: how much of the thread's rseq area the kernel
+/// fills, 0 if none is registered (`rseq.rs`).  Like glibc's three, written
+/// at start-up only and read-only afterwards.
 #[no_mangle]
+#[link_section = ".data.rel.ro"]
 pub static mut __rseq_size: u32 = 0;
 /// `__rseq_offset@@GLIBC_2.35`: where the rseq area is from the thread pointer.
 #[no_mangle]
-pub static mut __rseq_offset: i64 = layout::pthread::RSEQ_AREA as i64;
-/// `__rseq_flags@@GLIBC_2.35`.
+#[link_section = ".data.rel.ro"]
+pub static mut __rseq_offset: i64 = 0;
+/// `__rseq_flags@@GLIBC_2.35`: always 0.
 #[no_mangle]
+#[link_section = ".data.rel.ro"]
 pub static mut __rseq_flags: u32 = 0;
 /// `_r_debug@@GLIBC_2.2.5`: the debugger's view of the link map (`<link.h>`).
 #[no_mangle]
@@ -100,6 +105,7 @@ pub unsafe fn glro() -> &'static mut RtldGlobalRo {
 pub mod dl;
 pub mod exports;
 pub mod link_map;
+mod rseq;
 pub mod tls;
 pub mod tunables;
 

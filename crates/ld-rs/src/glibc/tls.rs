@@ -168,12 +168,8 @@ const STATIC_SURPLUS: usize = tls_static_surplus(DEFAULT_NNS, OPTIONAL_TLS) + LE
 const _: () = assert!(STATIC_SURPLUS == 1664);
 
 /// `struct pthread` fields not listed in `layout::pthread` (pahole, this build).
-const PD_RSEQ_CPU_ID: usize = pthread::RSEQ_CPU_ID;
 const PD_GUARDSIZE: usize = 1696;
 const PD_ROBUST_LIST_PENDING: usize = 752;
-/// `RSEQ_CPU_ID_REGISTRATION_FAILED`: tells libc (and `pthread_create`) that
-/// the thread has no rseq area.
-const RSEQ_CPU_ID_REGISTRATION_FAILED: u32 = -2i32 as u32;
 /// `sizeof (struct robust_list_head)`.
 const ROBUST_LIST_HEAD_SIZE: usize = 24;
 /// `offsetof(pthread_mutex_t, __data.__lock) - offsetof(.., __data.__list.__next)`.
@@ -656,12 +652,9 @@ unsafe fn init_thread_pointer_fields(pd: usize) {
         // A failure only means robust mutexes are not cleaned up by the kernel.
         let _ = syscall6(nr::SET_ROBUST_LIST, [head, ROBUST_LIST_HEAD_SIZE, 0, 0, 0, 0]);
 
-        // No rseq registration: cpu_id = -2 says so to libc and makes
-        // pthread_create skip it in new threads; __rseq_size = 0 says so to
-        // applications.
-        put(pd, PD_RSEQ_CPU_ID, RSEQ_CPU_ID_REGISTRATION_FAILED);
-        *addr_of_mut!(super::__rseq_size) = 0;
-        *addr_of_mut!(super::__rseq_offset) = pthread::RSEQ_AREA as i64;
+        // The rseq area, registered unless glibc.pthread.rseq=0 (rseq.rs);
+        // libc's pthread_create registers new threads only if this did.
+        super::rseq::register_initial_thread(pd, super::rseq::GLIBC_2_36);
 
         // The initial thread's "stack block" runs from 0 up to __libc_stack_end.
         put(pd, pthread::STACKBLOCK, 0usize);
