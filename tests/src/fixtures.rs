@@ -635,3 +635,17 @@ case! {
             .libc_exe("opener", &["opener.c"], &[])
     }
 }
+
+// PT_LOAD segments aligned to more than a page (tests/align.rs).
+case! {
+    /// `libalign.so` (needed) and `libdl_align.so` (opened), each with a variable aligned
+    /// to 2 MiB and linked `-z max-page-size=0x200000`, and `main`, a PIE linked the same
+    /// way with one of its own; `main` takes the case's directory.
+    fn align() {
+        let big = "-Wl,-z,max-page-size=0x200000";
+        Fixture::new("align")
+            .libc_exe("libalign.so", &["lib.c"], &["-shared", "-fPIC", big])
+            .libc_exe("libdl_align.so", &["dl.c"], &["-shared", "-fPIC", big])
+            .libc_exe("main", &["main.c"], &["-pie", "-fPIE", big, "-L.", "-lalign", "-Wl,-rpath,$ORIGIN"])
+    }
+}

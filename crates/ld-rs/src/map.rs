@@ -6,7 +6,8 @@
 //! the static linker chose, because code reaches data PC-relatively.  So we
 //! first reserve the whole span — lowest `p_vaddr` to highest `p_vaddr +
 //! p_memsz` — with one inaccessible anonymous mapping (for `ET_DYN` anywhere
-//! the kernel likes, for `ET_EXEC` at its fixed address), then map each
+//! the kernel likes that is a multiple of the segments' largest `p_align`,
+//! for `ET_EXEC` at its fixed address), then map each
 //! segment over its part of the reservation from the file, with its own
 //! permissions.  Holes between segments stay inaccessible.
 //!
@@ -235,12 +236,23 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
     let (lo, hi) = crate::dso::span(&file.phdrs);
     let len = (hi - lo) as usize;
     let fixed = file.ehdr.e_type == ET_EXEC;
-    let hint = if fixed { lo as usize } else { 0 };
-    let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | if fixed { sys::MAP_FIXED_NOREPLACE } else { 0 };
-    // SAFETY: a new reservation; without MAP_FIXED it cannot replace anything,
-    // and MAP_FIXED_NOREPLACE fails rather than replace an existing mapping.
-    let start = unsafe { sys::mmap(hint, len, sys::PROT_NONE, flags, -1, 0) }
-        .map_err(|_| "failed to map segment from shared object")?;
+    let start = if fixed {
+        // SAFETY: a new reservation; MAP_FIXED_NOREPLACE fails rather than
+        // replace an existing mapping.
+        unsafe {
+            sys::mmap(
+                lo as usize,
+                len,
+                sys::PROT_NONE,
+                sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | sys::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        }
+        .map_err(|_| "failed to map segment from shared object")?
+    } else {
+        reserve_aligned(len, load_align(&file.phdrs, page), page)?
+    };
     if fixed && start != lo as usize {
         // An old kernel ignoring MAP_FIXED_NOREPLACE: the address is taken.
         // SAFETY: the mapping we just made, unused.
@@ -268,6 +280,56 @@ pub fn map_segments(file: &Opened, page: usize) -> Result<Mapped, &'static str> 
         image,
         phdr_copy,
     })
+}
+
+/// The alignment an `ET_DYN` object's mapping gets: the largest `p_align`
+/// of its `PT_LOAD` segments, when that is a power of two (others are
+/// ignored, as glibc 2.35+ ignores them: dl-load.c keeps the maximum
+/// over the power-of-two values only); never less than a page.
+///
+/// Static linkers give segments `-z max-page-size` alignment (2 MiB with
+/// `-z max-page-size=0x200000`), and a variable declared `aligned(2 MiB)` is
+/// only aligned at run time if the object's base is.  glibc 2.36 aligns
+/// every `ET_DYN` object it maps this way (the program too when it is named
+/// on the loader's command line); a fixed-address `ET_EXEC` is placed where
+/// it was linked.
+fn load_align(phdrs: &[Phdr], page: usize) -> usize {
+    phdrs
+        .iter()
+        .filter(|p| p.p_type == PT_LOAD && p.p_align.is_power_of_two())
+        .map(|p| p.p_align)
+        .max()
+        .and_then(|a| usize::try_from(a).ok())
+        .map_or(page, |a| a.max(page))
+}
+
+/// Reserves `len` inaccessible bytes anywhere, starting at a multiple of
+/// `align` (a power of two, at least `page`): more than needed is reserved
+/// and the slack on both sides given back.
+fn reserve_aligned(len: usize, align: usize, page: usize) -> Result<usize, &'static str> {
+    let failed = |_| "failed to map segment from shared object";
+    if align <= page {
+        // SAFETY: a new reservation; without MAP_FIXED it cannot replace anything.
+        return unsafe { sys::mmap(0, len, sys::PROT_NONE, sys::MAP_PRIVATE | sys::MAP_ANONYMOUS, -1, 0) }
+            .map_err(failed);
+    }
+    let total = len
+        .checked_add(align)
+        .ok_or("failed to map segment from shared object")?;
+    // SAFETY: as above.
+    let raw =
+        unsafe { sys::mmap(0, total, sys::PROT_NONE, sys::MAP_PRIVATE | sys::MAP_ANONYMOUS, -1, 0) }.map_err(failed)?;
+    let start = (raw + align - 1) & !(align - 1);
+    let end = start + len;
+    if start > raw {
+        // SAFETY: the unused head of the reservation just made, ours alone.
+        let _ = unsafe { sys::munmap(raw, start - raw) };
+    }
+    if raw + total > end {
+        // SAFETY: the unused tail of the same reservation (`len` is whole pages).
+        let _ = unsafe { sys::munmap(end, raw + total - end) };
+    }
+    Ok(start)
 }
 
 /// The `Image` of an object whose span `[lo, lo + len)` (link-time
