@@ -649,3 +649,46 @@ case! {
             .libc_exe("main", &["main.c"], &["-pie", "-fPIE", big, "-L.", "-lalign", "-Wl,-rpath,$ORIGIN"])
     }
 }
+
+// Filters: DT_FILTER and DT_AUXILIARY (tests/filter.rs).
+case! {
+    /// `libflt.so` (DT_FILTER `libfiltee.so`), `libaux.so` (DT_AUXILIARY `libfiltee2.so`),
+    /// `libaux_gone.so` and `libflt_gone.so` (naming `libnowhere.so`, which does not
+    /// exist); each filter defines `get_text` and `only_in_filter`, each filtee `get_text`
+    /// (all print their name from a constructor). `main` needs `libflt.so` and opens the
+    /// others; it takes the case's directory. `main_gone` needs `libaux_gone.so` and
+    /// `libflt_gone.so`.
+    fn filter() {
+        let lib = |name: &'static str, filter: &'static str| -> [String; 5] {
+            [
+                "-shared".into(),
+                "-fPIC".into(),
+                format!("-DNAME=\"{name}\""),
+                "-Wl,-rpath,$ORIGIN".into(),
+                format!("-Wl,{filter}"),
+            ]
+        };
+        let flags = |v: &[String; 5]| -> Vec<String> { v.to_vec() };
+        let libs = [
+            ("libfiltee.so", "filtee.c", lib("filtee", "--as-needed")),
+            ("libfiltee2.so", "filtee.c", lib("filtee2", "--as-needed")),
+            ("libflt.so", "filter.c", lib("filter", "--filter=libfiltee.so")),
+            ("libaux.so", "filter.c", lib("auxiliary filter", "--auxiliary=libfiltee2.so")),
+            ("libaux_gone.so", "filter.c", lib("lone auxiliary filter", "--auxiliary=libnowhere.so")),
+            ("libflt_gone.so", "filter.c", lib("lone filter", "--filter=libnowhere.so")),
+        ];
+        let mut fixture = Fixture::new("filter");
+        for (out, src, l) in &libs {
+            let f = flags(l);
+            let f: Vec<&str> = f.iter().map(String::as_str).collect();
+            fixture = fixture.libc_exe(out, &[src], &f);
+        }
+        fixture
+            .libc_exe("main", &["main.c"], &["-L.", "-lflt", "-Wl,-rpath,$ORIGIN"])
+            .libc_exe(
+                "main_gone",
+                &["gone.c"],
+                &["-Wl,--no-as-needed", "-L.", "-laux_gone", "-lflt_gone", "-Wl,-rpath,$ORIGIN"],
+            )
+    }
+}

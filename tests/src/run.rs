@@ -626,3 +626,14 @@ pub fn normalize_pids(text: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Replaces ld-rs's path with glibc's (`LD_DEBUG`'s "calling init: LOADER" line names it),
+/// and `LD_TRACE_LOADED_OBJECTS`'s `GLIBC_LOADER => LD_RS` line with glibc's `GLIBC_LOADER`.
+pub fn normalize_loader(text: &[u8]) -> Vec<u8> {
+    let ld_rs = crate::ld_rs().display().to_string();
+    let glibc = crate::GLIBC_LOADER;
+    String::from_utf8_lossy(text)
+        .replace(&format!("{glibc} => {ld_rs}"), glibc)
+        .replace(&ld_rs, glibc)
+        .into_bytes()
+}

@@ -65,8 +65,13 @@ pub struct Dso {
     pub soname: Option<&'static [u8]>,
     /// Directory the object was loaded from, for `$ORIGIN`.
     pub origin: Option<Vec<u8>>,
-    /// Its `DT_NEEDED` dependencies, resolved, in order.
+    /// Its `DT_NEEDED` dependencies, resolved, in order, with the filtees
+    /// among them.
     pub needed: Vec<DsoId>,
+    /// The objects its `DT_FILTER` and `DT_AUXILIARY` entries named that
+    /// were loaded (also in `needed`): every search list holding it holds
+    /// them just before it (see `Linker::load_closure`).
+    pub filtees: Vec<DsoId>,
     /// For an object loaded by `dlopen`: its local scope (the opened object
     /// and its dependencies, breadth-first), searched after the global scope.
     /// Lazy binding reads it without a lock: replaced, never changed in place.
@@ -226,7 +231,7 @@ impl Dso {
         // The names the search reads must all be there.
         for d in dynv
             .iter()
-            .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_RPATH | DT_RUNPATH))
+            .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_FILTER | DT_AUXILIARY | DT_RPATH | DT_RUNPATH))
         {
             strtab.get(d.d_val)?;
         }
@@ -273,6 +278,7 @@ impl Dso {
             soname,
             origin: None,
             needed: Vec::new(),
+            filtees: Vec::new(),
             local_scope: Published::default(),
             extra_scopes: Published::default(),
             loader: None,
@@ -442,6 +448,16 @@ impl Dso {
     /// The `DT_NEEDED` names, in order.
     pub fn needed_names(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
         elf::needed(self.dynv).filter_map(move |off| self.str_at(off))
+    }
+
+    /// The objects it names for loading, in the order of its dynamic
+    /// section: `DT_NEEDED`, `DT_FILTER` and `DT_AUXILIARY`, each with its tag.
+    pub fn dependency_names(&self) -> impl Iterator<Item = (i64, &'static [u8])> + '_ {
+        self.dynv
+            .iter()
+            .take_while(|d| d.d_tag != DT_NULL)
+            .filter(|d| matches!(d.d_tag, DT_NEEDED | DT_FILTER | DT_AUXILIARY))
+            .filter_map(move |d| Some((d.d_tag, self.str_at(d.d_val)?)))
     }
 
     /// True when `[addr, addr+len)` lies inside one writable `PT_LOAD` (run-time addresses).

@@ -645,40 +645,115 @@ impl Linker {
 
     /// Extends `list` (which starts with a root object) breadth-first with
     /// every object its members need, loading what is not loaded yet.
+    ///
+    /// # Filters
+    /// An object with `DT_FILTER` or `DT_AUXILIARY` entries is a *filter*:
+    /// the objects they name (its filtees) go into the list just before it,
+    /// in the order named, so every lookup through the list meets a
+    /// filtee's definitions before the filter's own, and the filter's are
+    /// used only for names no filtee defines.  That is all glibc 2.36 does
+    /// with them (elf/dl-deps.c): a filtee already earlier in the list stays
+    /// where it is, one later is moved up.  A missing `DT_AUXILIARY` filtee
+    /// is ignored; a missing `DT_FILTER` one fails the load as a missing
+    /// `DT_NEEDED` does.  Filtees are dependencies (`needed`): initialized
+    /// before the filter and kept loaded while it is.
     pub fn load_closure(&mut self, list: &mut Vec<DsoId>) -> Result<(), LoadError> {
+        let mut done: Vec<bool> = Vec::new();
         let mut next = 0;
         while next < list.len() {
             let id = list[next];
-            next += 1;
-            if !self.objs[id].needed.is_empty() {
-                // Already loaded earlier with its dependencies: add them as they are.
-                for dep in self.objs[id].needed.clone() {
-                    if !list.contains(&dep) {
-                        list.push(dep);
-                    }
-                }
+            if done.len() <= id {
+                done.resize(id + 1, false);
+            }
+            if core::mem::replace(&mut done[id], true) {
+                next += 1;
                 continue;
             }
-            let names: Vec<&'static [u8]> = self.objs[id].needed_names().collect();
-            for name in names {
-                let dep = match self.load_one(name, id) {
-                    Ok(dep) => dep,
-                    // `ldd` lists a library it cannot find and goes on.
-                    Err(e) if self.config.trace_env && e.errno.is_some() => {
-                        self.trace_missing.push((list.len(), name.to_vec()));
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                if !self.objs[id].needed.contains(&dep) {
-                    self.objs[id].needed.push(dep);
+            // Filtees placed before `id` are searched next (their own
+            // dependencies join the end of the list); `id` is done.
+            next = match self.load_deps_of(id, list)? {
+                Some(first) => first,
+                None => next + 1,
+            };
+        }
+        Ok(())
+    }
+
+    /// Loads what object `id` (in `list`) names and places it in `list`:
+    /// dependencies at the end, filtees just before `id`.  Returns where
+    /// the first filtee placed before `id` now is, if any was.
+    fn load_deps_of(&mut self, id: DsoId, list: &mut Vec<DsoId>) -> Result<Option<usize>, LoadError> {
+        let mut first_filtee = None;
+        let mut place_filtee = |list: &mut Vec<DsoId>, filtee: DsoId| {
+            let Some(at) = list.iter().position(|&x| x == id) else {
+                return;
+            };
+            match list.iter().position(|&x| x == filtee) {
+                Some(i) if i < at => return,
+                Some(i) => {
+                    list.remove(i);
                 }
-                if !list.contains(&dep) {
+                None => {}
+            }
+            list.insert(at, filtee);
+            first_filtee.get_or_insert(at);
+        };
+        if !self.objs[id].needed.is_empty() {
+            // Already loaded earlier with its dependencies: add them as they are.
+            for dep in self.objs[id].needed.clone() {
+                if self.objs[id].filtees.contains(&dep) {
+                    place_filtee(list, dep);
+                } else if !list.contains(&dep) {
                     list.push(dep);
                 }
             }
+            return Ok(first_filtee);
         }
-        Ok(())
+        let names: Vec<(i64, &'static [u8])> = self.objs[id].dependency_names().collect();
+        for (tag, name) in names {
+            if tag != DT_NEEDED && debug::on(debug::LIBS) {
+                let who: &[u8] = match self.objs[id].l_name() {
+                    b"" => b"<main program>",
+                    n => n,
+                };
+                let line = Msg::new()
+                    .s(b"load auxiliary object=")
+                    .s(name)
+                    .s(b" requested by file=")
+                    .s(who);
+                debug::print(line.s(b"\n").bytes());
+            }
+            let dep = match self.load_one(name, id) {
+                Ok(dep) => dep,
+                // `ldd` lists a library it cannot find and goes on; a missing
+                // filtee is listed where it would have gone, before its filter.
+                Err(e) if self.config.trace_env && e.errno.is_some() => {
+                    let at = match tag {
+                        DT_NEEDED => list.len(),
+                        _ => list.iter().position(|&x| x == id).unwrap_or(list.len()),
+                    };
+                    self.trace_missing.push((at, name.to_vec()));
+                    continue;
+                }
+                // An auxiliary filtee may be missing, or bad: the filter serves alone.
+                Err(_) if tag == DT_AUXILIARY => continue,
+                Err(e) => return Err(e),
+            };
+            if !self.objs[id].needed.contains(&dep) {
+                self.objs[id].needed.push(dep);
+            }
+            if tag == DT_NEEDED {
+                if !list.contains(&dep) {
+                    list.push(dep);
+                }
+            } else {
+                if !self.objs[id].filtees.contains(&dep) {
+                    self.objs[id].filtees.push(dep);
+                }
+                place_filtee(list, dep);
+            }
+        }
+        Ok(first_filtee)
     }
 
     /// Finds, maps and records the library `name` needed by `from` (or
@@ -938,7 +1013,8 @@ impl Linker {
 
     /// The objects in glibc's link-map order: the program, the vDSO, the
     /// rest of the global scope in search order (glibc links its own record
-    /// where the search reached it), then anything else.
+    /// where the search reached it), then anything else (each after its
+    /// filtees).
     pub fn link_map_order(&self) -> Vec<DsoId> {
         let mut order: Vec<DsoId> = self.global.first().copied().into_iter().collect();
         order.extend(self.objs.position(|d| d.kind == Kind::Vdso));
@@ -955,9 +1031,17 @@ impl Linker {
             seen[id] = true;
         }
         for id in startup.chain(self.objs.ids()) {
-            if !core::mem::replace(&mut seen[id], true) {
-                order.push(id);
+            if seen[id] {
+                continue;
             }
+            // glibc links a filtee loaded with its filter just before it.
+            for &f in &self.objs[id].filtees {
+                if !core::mem::replace(&mut seen[f], true) {
+                    order.push(f);
+                }
+            }
+            seen[id] = true;
+            order.push(id);
         }
         order
     }

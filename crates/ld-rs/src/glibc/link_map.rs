@@ -331,13 +331,23 @@ pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Ve
     for &id in new {
         maps[id] = record(ld, id);
     }
+    // Linked in load order, except that glibc links a filtee loaded with
+    // its filter just before it.
+    let mut linked: Vec<DsoId> = Vec::with_capacity(new.len());
+    for &id in new {
+        for &f in ld.objs[id].filtees.iter().chain([&id]) {
+            if new.contains(&f) && !linked.contains(&f) {
+                linked.push(f);
+            }
+        }
+    }
     // SAFETY: our records; the list is only changed here, under the caller's lock.
     unsafe {
         let mut last = maps[ld.global[0]];
         while !(*last).l_next.is_null() {
             last = (*last).l_next;
         }
-        for &id in new {
+        for &id in &linked {
             let map = &mut *maps[id];
             map.l_bits = (map.l_bits & !3) | lbits::TYPE_LOADED;
             map.l_prev = last;
