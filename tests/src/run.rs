@@ -140,6 +140,8 @@ pub struct Run {
     omit_program: bool,
     current_dir: Option<PathBuf>,
     normalizers: Vec<Normalizer>,
+    /// In [`cache_mode`]: this run's `LD_RS_CACHE` is the harness's own, and ld-rs runs twice.
+    cache_pair: bool,
 }
 
 impl Run {
@@ -159,6 +161,7 @@ impl Run {
             omit_program: false,
             current_dir: None,
             normalizers: Vec::new(),
+            cache_pair: false,
         }
     }
 
@@ -265,29 +268,76 @@ impl Run {
     /// # Panics
     /// On a failed expectation, on any difference (showing both runs), on a timeout, and if
     /// ld-rs has not been built.
+    ///
+    /// With `LD_RS_TESTS_CACHE=1` in the test's environment, ld-rs runs twice with a launch
+    /// cache of its own (`LD_RS_CACHE`, a new private directory): the first start records,
+    /// the second replays the record, and both must match glibc's run with the same variable
+    /// set ([`cache_mode`]); the test's expectations are checked on glibc's run without it,
+    /// since programs that print their environment see one more variable.
     pub fn compare(&self, way: Way) -> Outcome {
+        if cache_mode() && !self.env.iter().any(|(k, _)| k == "LD_RS_CACHE") {
+            // Both loaders see the variable (glibc ignores it), so programs that print
+            // their environment compare equal.
+            // The test's expectations hold for glibc's run as the test describes it.
+            let mut plain = self.run(Loader::Glibc, way);
+            self.normalize_outcome(&mut plain);
+            self.check_oracle(&plain);
+            let dir = CacheDir::new();
+            let mut with = self.clone().env("LD_RS_CACHE", &dir.0);
+            with.cache_pair = true;
+            return with.compare(way);
+        }
         let mut glibc = self.run(Loader::Glibc, way);
-        let mut ldrs = self.run(Loader::LdRs, way);
-        if self.normalize_addresses {
-            for out in [&mut glibc, &mut ldrs] {
-                out.stdout = normalize_addresses(&out.stdout);
-                out.stderr = normalize_addresses(&out.stderr);
-            }
+        let ldrs_runs = self.run_ldrs(way);
+        self.normalize_outcome(&mut glibc);
+        if !self.cache_pair {
+            self.check_oracle(&glibc);
         }
-        for normalizer in &self.normalizers {
-            for out in [&mut glibc, &mut ldrs] {
-                out.stdout = normalizer(&out.stdout);
-                out.stderr = normalizer(&out.stderr);
+        let n = ldrs_runs.len();
+        for (i, mut ldrs) in ldrs_runs.into_iter().enumerate() {
+            self.normalize_outcome(&mut ldrs);
+            strip_cache_lines(&mut ldrs);
+            let which = match (n, i) {
+                (1, _) => "",
+                (_, 0) => ", cold start recording its launch record",
+                _ => ", warm start from the launch record",
+            };
+            if !glibc.same_result(&ldrs) {
+                panic!(
+                    "ld-rs differs from glibc ({way:?} way{which}):\n--- glibc\n{glibc}--- ld-rs\n{ldrs}{}",
+                    first_difference(&glibc, &ldrs)
+                );
             }
-        }
-        self.check_oracle(&glibc);
-        if !glibc.same_result(&ldrs) {
-            panic!(
-                "ld-rs differs from glibc ({way:?} way):\n--- glibc\n{glibc}--- ld-rs\n{ldrs}{}",
-                first_difference(&glibc, &ldrs)
-            );
         }
         glibc
+    }
+
+    fn normalize_outcome(&self, out: &mut Outcome) {
+        if self.normalize_addresses {
+            out.stdout = normalize_addresses(&out.stdout);
+            out.stderr = normalize_addresses(&out.stderr);
+        }
+        for normalizer in &self.normalizers {
+            out.stdout = normalizer(&out.stdout);
+            out.stderr = normalizer(&out.stderr);
+        }
+    }
+
+    /// ld-rs's runs: one, or in [`cache_mode`] a cold start and a warm one sharing a new
+    /// private cache directory.
+    fn run_ldrs(&self, way: Way) -> Vec<Outcome> {
+        if self.cache_pair {
+            let cold = self.run(Loader::LdRs, way);
+            let warm = self.run(Loader::LdRs, way);
+            return vec![cold, warm];
+        }
+        if !cache_mode() || self.env.iter().any(|(k, _)| k == "LD_RS_CACHE") {
+            return vec![self.run(Loader::LdRs, way)];
+        }
+        let dir = CacheDir::new();
+        let mut with = self.clone().env("LD_RS_CACHE", &dir.0);
+        with.cache_pair = true;
+        with.run_ldrs(way)
     }
 
     /// Runs the program once under one loader.
@@ -400,8 +450,67 @@ impl Run {
 
 /// Runs the program under ld-rs only, for cases where glibc has no usable answer (it dies of
 /// SIGBUS on some truncated files). The test must then check the outcome itself.
+///
+/// In [`cache_mode`], ld-rs runs cold then warm (see [`Run::compare`]); the warm run is
+/// returned, after checking that it ended as the cold one did.
 pub fn run_ldrs_only(run: &Run, way: Way) -> Outcome {
-    run.run(Loader::LdRs, way)
+    let mut runs = run.run_ldrs(way);
+    for out in &mut runs {
+        strip_cache_lines(out);
+    }
+    let last = runs.pop().expect("ld-rs ran");
+    if let Some(cold) = runs.first() {
+        assert_eq!(
+            cold.exit, last.exit,
+            "a warm start from the launch record ended unlike the cold one:\n--- cold\n{cold}--- warm\n{last}"
+        );
+    }
+    last
+}
+
+/// True when `LD_RS_TESTS_CACHE=1`: every ld-rs run of [`Run::compare`] and [`run_ldrs_only`]
+/// is made twice with a launch cache (`LD_RS_CACHE`) of its own, cold then warm, and both
+/// are checked.
+pub fn cache_mode() -> bool {
+    std::env::var_os("LD_RS_TESTS_CACHE").is_some_and(|v| v == "1")
+}
+
+/// A new private directory (mode 0700) for one run's launch cache, removed on drop.
+struct CacheDir(PathBuf);
+
+impl CacheDir {
+    fn new() -> CacheDir {
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ld-rs-tests-cache-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+            .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dir.display()));
+        CacheDir(dir)
+    }
+}
+
+impl Drop for CacheDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Removes ld-rs's `launch cache:` line from `LD_DEBUG=statistics` output, which glibc has
+/// no counterpart of.
+fn strip_cache_lines(out: &mut Outcome) {
+    let strip = |text: &[u8]| -> Vec<u8> {
+        text.split_inclusive(|&b| b == b'\n')
+            .filter(|l| !l.windows(14).any(|w| w == b"launch cache: "))
+            .flatten()
+            .copied()
+            .collect()
+    };
+    out.stdout = strip(&out.stdout);
+    out.stderr = strip(&out.stderr);
 }
 
 fn absolute(path: &Path) -> PathBuf {

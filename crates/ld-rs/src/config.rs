@@ -66,6 +66,11 @@ pub struct Config {
     pub hwcaps_mask: Option<Vec<u8>>,
     /// What `$PLATFORM` expands to (`AT_PLATFORM`).
     pub platform: Vec<u8>,
+    /// `LD_RS_CACHE`: the directory of the launch cache (`launch.rs`);
+    /// never in secure mode.
+    pub launch_cache: Option<Vec<u8>>,
+    /// `--cache-info`: say whether the program's launch records are valid.
+    pub cache_info: bool,
 }
 
 impl Config {
@@ -100,6 +105,8 @@ impl Config {
             preload_arg: None,
             audit: Vec::new(),
             platform,
+            launch_cache: None,
+            cache_info: false,
         };
         for entry in st.env() {
             let Some(eq) = entry.iter().position(|&c| c == b'=') else {
@@ -129,6 +136,7 @@ impl Config {
                 // what the kernel said about the loader itself.
                 b"LD_SHOW_AUXV" if !secure => crate::diag::show_auxv(st),
                 b"LD_RS_TREE" if !value.is_empty() => cfg.tree = true,
+                b"LD_RS_CACHE" if !secure && !value.is_empty() => cfg.launch_cache = Some(value.to_vec()),
                 b"LD_RS_EXPLAIN" if !secure && !value.is_empty() => cfg.explain = true,
                 // Read even in secure mode (its warnings and `help` too), and
                 // dropped below unless /etc/suid-debug exists, as in glibc.
@@ -255,6 +263,8 @@ pub fn parse_command_line(st: &Startup, cfg: &mut Config) -> Command {
                 cfg.tree = true;
             }
             b"--verify" => (cfg.mode, report) = (Mode::Verify, None),
+            // ld-rs's own: whether the program's launch records are valid.
+            b"--cache-info" => cfg.cache_info = true,
             b"--inhibit-cache" => cfg.inhibit_cache = true,
             b"--list-diagnostics" => (report, help) = (Some(Command::Diagnostics), false),
             b"--list-tunables" => (report, help) = (Some(Command::Tunables), false),

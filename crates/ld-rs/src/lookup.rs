@@ -238,7 +238,7 @@ impl Linker {
     /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole
     /// process; its object, if `dlopen` loaded it, becomes NODELETE (as in
     /// glibc), since every later user of the name binds to it.
-    fn bind_unique(&self, name: &[u8], found: Found) -> Found {
+    pub fn bind_unique(&self, name: &[u8], found: Found) -> Found {
         let first = self.unique.with(|unique| {
             if let Some((_, f)) = unique.iter().find(|(n, _)| n.as_slice() == name) {
                 return Err(*f);

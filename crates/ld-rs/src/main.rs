@@ -30,6 +30,7 @@ mod grace;
 #[path = "alloc.rs"]
 mod heap;
 mod init;
+mod launch;
 mod lazy;
 mod lookup;
 mod map;

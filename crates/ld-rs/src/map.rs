@@ -37,6 +37,8 @@ pub struct Opened {
     pub ino: u64,
     /// `st_mode`, for the set-user-ID check on secure-mode preloads.
     pub mode: u32,
+    /// The file's identity, which the launch cache records (`launch.rs`).
+    pub id: sys::FileId,
 }
 
 /// Why a file could not be used, in glibc's wording.
@@ -116,6 +118,7 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
         dev: st.st_dev,
         mode: st.st_mode,
         ino: st.st_ino,
+        id: st.file_id(),
     })
 }
 

@@ -707,7 +707,19 @@ impl Linker {
         q: &Query,
         skip: Option<DsoId>,
     ) -> Option<crate::lookup::Found> {
-        let found = self.lookup(scope, q, skip);
+        // launch: at start-up with LD_RS_CACHE, the recorded answer (or
+        // this answer recorded); see `launch.rs`.
+        let found = match self.launch.as_deref() {
+            None => self.lookup(scope, q, skip),
+            Some(l) => match l.replayed(self, from, q) {
+                Some(found) => found,
+                None => {
+                    let found = self.lookup(scope, q, skip);
+                    l.note(from, q, found, self);
+                    found
+                }
+            },
+        };
         if crate::debug::on(crate::debug::STATISTICS | crate::debug::BINDINGS) {
             crate::debug::count(false);
             if let (Some(f), true) = (found, crate::debug::on(crate::debug::BINDINGS)) {

@@ -83,6 +83,20 @@ impl Linker {
             .s(debug::percent(load, total).bytes())
             .s(b"%)\n");
         debug::print(out.bytes());
+        // ld-rs's own: whether the launch cache gave this start (`launch.rs`).
+        if let Some(l) = self.launch.as_deref() {
+            let line = Msg::new().s(b"                          launch cache: ");
+            let line = if l.replaying() && l.misses.get() == 0 {
+                line.s(b"used")
+            } else if l.replaying() {
+                line.s(b"used, ")
+                    .dec(l.misses.get() as u64)
+                    .s(b" objects' bindings looked up")
+            } else {
+                line.s(b"not used (").s(l.verdict).s(b")")
+            };
+            debug::print(line.s(b"\n").bytes());
+        }
     }
 }
 

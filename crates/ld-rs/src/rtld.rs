@@ -67,6 +67,13 @@ pub trait Runtime {
     /// `--glibc-hwcaps-prepend` and `--glibc-hwcaps-mask` lists;
     /// `platform`: `AT_PLATFORM`'s name).
     fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8>;
+    /// What else, besides the loader's own configuration and the files it
+    /// reads, could change which libraries a start loads or what their
+    /// symbols bind to: the launch cache (`launch.rs`) replays a start only
+    /// when these bytes are the same.
+    fn launch_inputs(&mut self, _st: &Startup) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 /// The linker's state: every loaded object, in load order.
@@ -116,6 +123,9 @@ pub struct Linker {
     pub audit_candidates: Vec<(Vec<u8>, DsoId, Vec<DsoId>)>,
     /// Computes the capability subdirectory names (`Runtime::search_caps`).
     pub search_caps: Option<crate::search::CapsFn>,
+    /// The launch cache, during start-up when `LD_RS_CACHE` is set
+    /// (`launch.rs`).
+    pub launch: Option<Box<crate::launch::Launch>>,
 }
 
 /// The linker state, published once start-up has relocated everything.
@@ -235,6 +245,7 @@ pub fn run(mut st: Startup) -> Handover {
         loading_root: false,
         audit: None,
         audit_candidates: Vec::new(),
+        launch: None,
     }));
     let mut runtime = crate::runtime();
     ld.search_caps = Some(runtime.search_caps(&st));
@@ -266,7 +277,7 @@ pub fn run(mut st: Startup) -> Handover {
         sys::exit(5);
     }
     // A program that is not dynamically linked at all goes to the kernel.
-    if explicit && ld.config.mode == Mode::Run && map::is_static_exec(program_path) {
+    if explicit && ld.config.mode == Mode::Run && !ld.config.cache_info && map::is_static_exec(program_path) {
         chain_load(program_path, &st);
     }
     let main = if explicit {
@@ -299,10 +310,21 @@ pub fn run(mut st: Startup) -> Handover {
     }
     runtime.vdso_loaded(ld);
 
-    // load: every DT_NEEDED, breadth-first.
+    // cache-info: whether the program's launch records are valid, and why not.
+    if ld.config.cache_info {
+        crate::launch::info(ld, &st, program_path);
+    }
+    // launch: with LD_RS_CACHE, a valid record of an earlier start gives
+    // the files to map and every binding (`launch.rs`); else this start is
+    // recorded.
+    ld.launch = crate::launch::begin(ld, &st, explicit, program_path);
+    // load: every DT_NEEDED, breadth-first (or the recorded files).
     let stats = debug::on(debug::STATISTICS);
     let t_load = if stats { arch::cycles() } else { 0 };
-    if let Err(e) = ld.load_deps(main) {
+    if let Err(e) = ld
+        .load_recorded()
+        .and_then(|warm| if warm { Ok(()) } else { ld.load_deps(main) })
+    {
         e.die();
     }
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
@@ -350,9 +372,11 @@ pub fn run(mut st: Startup) -> Handover {
         if matches!(ld.objs[id].kind, Kind::Interpreter | Kind::Vdso) {
             continue;
         }
+        ld.launch_enter(Some(id));
         if let Err(e) = ld.relocate(id, &scope) {
             e.die();
         }
+        ld.launch_enter(None);
     }
     // audit: each module in its own scope (what it needs), bound at once
     // so no later lookup of theirs walks the program's global scope.
@@ -376,9 +400,12 @@ pub fn run(mut st: Startup) -> Handover {
     if let Err(e) = ld.protect_own_relro() {
         e.die();
     }
+    // launch: the record of this start, if it was recorded.
+    ld.finish_launch();
     if stats {
         ld.print_statistics(arch::cycles().wrapping_sub(t_start), t_reloc, t_load);
     }
+    ld.launch = None;
     // init: preinit, then every object's initializers, dependencies first.
     let entry = ld.objs[main].entry;
     ld.started = true;
@@ -459,6 +486,7 @@ impl Linker {
         .map_err(|e| err(e.0.as_bytes()))?;
         dso.dev = file.dev;
         dso.ino = file.ino;
+        dso.file_id = file.id;
         dso.entry = mapped.base.wrapping_add(file.ehdr.e_entry as usize);
         dso.origin = Some(dirname_abs(&real));
         let phdr_addr = phdr_address(&file, &mapped);
@@ -568,6 +596,13 @@ impl Linker {
         b"/lib64/ld-linux-x86-64.so.2".to_vec()
     }
 
+    /// Tells the launch cache which object's relocations are processed.
+    fn launch_enter(&self, id: Option<DsoId>) {
+        if let Some(l) = self.launch.as_deref() {
+            l.enter(id);
+        }
+    }
+
     fn push(&mut self, dso: Dso) -> DsoId {
         let id = self.objs.insert(dso);
         self.created.push(id);
@@ -625,6 +660,10 @@ impl Linker {
             Ok(id) if !list.contains(&id) => list.push(id),
             Ok(_) => {}
             Err(e) => {
+                // A replay would not print this: no record of this start.
+                if let Some(l) = self.launch.as_deref_mut() {
+                    l.spoiled = true;
+                }
                 // A missing preload is a warning, as in glibc.
                 let mut why = Msg::new().s(&e.message);
                 if e.errno.is_some() && e.message.is_empty() {
@@ -794,6 +833,13 @@ impl Linker {
         if let Some(id) = self.loaded_file(&found) {
             return Ok(id);
         }
+        self.map_library(name, found, from)
+    }
+
+    /// Maps the library file `found`, asked for as `name` by object `from`,
+    /// and records it (the part of `load_one` after the search, which a
+    /// start from the launch cache does alone).
+    pub fn map_library(&mut self, name: &[u8], found: Found, from: DsoId) -> Result<DsoId, LoadError> {
         // Errors past this point name the object as it was asked for, as glibc's do.
         let err = |msg: &[u8]| LoadError::new(diag::LOADING, name, msg);
         if found.file.ehdr.e_type != ET_DYN {
@@ -844,6 +890,7 @@ impl Linker {
         };
         dso.dev = found.file.dev;
         dso.ino = found.file.ino;
+        dso.file_id = found.file.id;
         dso.loader = Some(from);
         dso.origin = Some(dirname_abs(&found.path));
         if debug::on(debug::FILES) {

@@ -124,6 +124,9 @@ pub struct Paths {
     lists: Vec<(DsoId, i64, Vec<usize>)>,
     /// Under `LD_RS_EXPLAIN`: what the last failed search tried (see `Tried`).
     pub failed: Option<Failed>,
+    /// The directories of paths `/etc/ld.so.cache` named that could not be
+    /// opened (the launch cache watches them, see `probed`).
+    cache_misses: Vec<Vec<u8>>,
 }
 
 /// Why a place was searched, in the words `LD_RS_EXPLAIN` prints.
@@ -192,6 +195,7 @@ impl Linker {
             env: Vec::new(),
             lists: Vec::new(),
             failed: None,
+            cache_misses: Vec::new(),
         };
         for dir in SYSTEM_DIRS {
             let i = paths.add(dir, b"system search path", None);
@@ -306,6 +310,36 @@ impl Linker {
             }
         }
         out
+    }
+
+    /// The `DT_RPATH`/`DT_RUNPATH` lists the searches dropped because none
+    /// of their directories exists: (object, tag).  `dlinfo`'s
+    /// `RTLD_DI_SERINFO` shows them as dropped, so a start from the launch
+    /// cache, which searches nothing, drops them too (`forget_list`).
+    pub fn dropped_lists(&self) -> Vec<(DsoId, i64)> {
+        let Some(paths) = &self.paths else {
+            return Vec::new();
+        };
+        paths
+            .lists
+            .iter()
+            .filter(|(id, tag, l)| l.is_empty() && self.objs.get(*id).is_some_and(|d| d.dynamic.get(*tag).is_some()))
+            .map(|&(id, tag, _)| (id, tag))
+            .collect()
+    }
+
+    /// Drops object `id`'s `DT_RPATH` or `DT_RUNPATH` list, as a search
+    /// that found none of its directories does.
+    pub fn forget_list(&mut self, id: DsoId, tag: i64) {
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        if let Some(p) = self.paths.as_mut() {
+            match p.lists.iter_mut().find(|(i, t, _)| *i == id && *t == tag) {
+                Some(entry) => entry.2.clear(),
+                None => p.lists.push((id, tag, Vec::new())),
+            }
+        }
     }
 
     /// Object `id`'s `DT_RPATH` or `DT_RUNPATH` as directories (decomposed once).
@@ -484,8 +518,12 @@ impl Linker {
                 if debug::on(debug::LIBS) {
                     debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
                 }
+                let dir = path[..path.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1)].to_vec();
                 if let Some(found) = try_path(path, &mut state)? {
                     return Ok(found);
+                }
+                if let Some(p) = self.paths.as_mut() {
+                    p.cache_misses.push(dir);
                 }
             }
         }
@@ -659,6 +697,28 @@ impl Linker {
 }
 
 impl Paths {
+    /// Every directory the searches so far looked in, each capability
+    /// subdirectory apart, tried or found missing (a relative directory,
+    /// which is never written off, in every subdirectory): a file added to
+    /// or removed from any of them could change what a search finds.  The
+    /// launch cache records their identities (`launch.rs`).
+    pub fn probed(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for d in &self.dirs {
+            for (c, cap) in self.caps.iter().enumerate() {
+                if d.status(c) != Status::Unknown {
+                    let mut p = [&d.name[..], cap].concat();
+                    if p.is_empty() {
+                        p.push(b'.');
+                    }
+                    out.push(p);
+                }
+            }
+        }
+        out.extend(self.cache_misses.iter().cloned());
+        out
+    }
+
     /// The record for directory `dir` (as written in a list), added if new.
     fn add(&mut self, dir: &[u8], what: &'static [u8], from: Option<Vec<u8>>) -> usize {
         let mut name = dir.to_vec();

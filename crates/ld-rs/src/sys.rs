@@ -69,6 +69,9 @@ mod nr {
     pub const SCHED_YIELD: usize = 24;
     pub const GETPID: usize = 39;
     pub const GETCWD: usize = 79;
+    pub const RENAME: usize = 82;
+    pub const UNLINK: usize = 87;
+    pub const GETUID: usize = 102;
     pub const EXECVE: usize = 59;
     pub const READLINK: usize = 89;
     pub const EXIT_GROUP: usize = 231;
@@ -100,6 +103,7 @@ pub const O_WRONLY: usize = 0o1;
 pub const O_CREAT: usize = 0o100;
 pub const O_APPEND: usize = 0o2000;
 pub const O_NOFOLLOW: usize = 0o400000;
+pub const O_EXCL: usize = 0o200;
 const AT_FDCWD: isize = -100;
 
 /// Opens a NUL-terminated path.
@@ -243,8 +247,50 @@ pub struct Stat {
     pub st_size: i64,
     pub st_blksize: i64,
     pub st_blocks: i64,
-    _times: [u64; 6],
+    /// atime, mtime and ctime, each as seconds then nanoseconds.
+    times: [u64; 6],
     _reserved: [i64; 3],
+}
+
+impl Stat {
+    /// What tells one version of a file from another: where it is (device,
+    /// inode), how long it is, and when its contents and its inode last
+    /// changed.  Replacing a file, or writing it, changes at least one of
+    /// these (the change time cannot be set by a user).
+    pub fn file_id(&self) -> FileId {
+        FileId {
+            dev: self.st_dev,
+            ino: self.st_ino,
+            size: self.st_size as u64,
+            mtime: [self.times[2], self.times[3]],
+            ctime: [self.times[4], self.times[5]],
+        }
+    }
+}
+
+/// A file's identity ([`Stat::file_id`]).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct FileId {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: [u64; 2],
+    pub ctime: [u64; 2],
+}
+
+impl FileId {
+    /// The identity as seven words, in the order of its fields.
+    pub fn words(&self) -> [u64; 7] {
+        [
+            self.dev,
+            self.ino,
+            self.size,
+            self.mtime[0],
+            self.mtime[1],
+            self.ctime[0],
+            self.ctime[1],
+        ]
+    }
 }
 
 pub const S_IFMT: u32 = 0o170000;
@@ -292,6 +338,34 @@ pub unsafe fn execve(path: &CPath, argv: *const *const u8, envp: *const *const u
 pub fn getcwd(buf: &mut [u8]) -> Result<usize> {
     let n = call(nr::GETCWD, [buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0, 0])?;
     Ok(n.saturating_sub(1))
+}
+
+/// `rename(2)` of two NUL-terminated paths.
+pub fn rename(from: &CPath, to: &CPath) -> Result<()> {
+    call(nr::RENAME, [from.as_ptr() as usize, to.as_ptr() as usize, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// `unlink(2)` of a NUL-terminated path.
+pub fn unlink(path: &CPath) -> Result<()> {
+    call(nr::UNLINK, [path.as_ptr() as usize, 0, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// `getuid(2)`: the real user id.
+pub fn getuid() -> u32 {
+    call(nr::GETUID, [0; 6]).unwrap_or(u32::MAX as usize) as u32
+}
+
+/// `write(2)` of all of `buf`, reporting the first error.
+pub fn write_fully(fd: &Fd, mut buf: &[u8]) -> Result<()> {
+    while !buf.is_empty() {
+        match call(nr::WRITE, [fd.0 as usize, buf.as_ptr() as usize, buf.len(), 0, 0, 0]) {
+            Ok(0) => return Err(Errno(28)),
+            Ok(n) => buf = &buf[n.min(buf.len())..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Ends the process at once, with every thread.

@@ -76,6 +76,10 @@ const HELP_LD_RS: &[u8] = concat!(
     "  LD_RS_TREE=1          the same under ldd (LD_TRACE_LOADED_OBJECTS)\n",
     "  LD_RS_EXPLAIN=1       after a loader error, explain what was searched and\n",
     "                        what would fix it (ignored in secure mode)\n",
+    "  LD_RS_CACHE=DIR       keep launch records in DIR: a start whose inputs are\n",
+    "                        unchanged replays the last one's search and symbol\n",
+    "                        bindings (ignored in secure mode)\n",
+    "  --cache-info          say whether PROGRAM's launch records are valid\n",
 )
 .as_bytes();
 

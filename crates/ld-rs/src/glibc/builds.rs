@@ -7,10 +7,6 @@
 //! being run with offsets that are no longer true. This is checked before anything of glibc's is
 //! touched, and the release's contract chosen ([`select`]).
 
-use alloc::vec::Vec;
-
-use elf::consts::PT_NOTE;
-
 use super::layouts::{self, Build};
 use crate::diag::{LoadError, Msg, LOADING};
 use crate::dso::Dso;
@@ -46,14 +42,11 @@ const CONTRACTS: &[Contract] = &[
     },
 ];
 
-/// `NT_GNU_BUILD_ID`: the note the static linker writes (`--build-id`).
-const NT_GNU_BUILD_ID: u32 = 3;
-
 /// The contract of the `libc.so.6` being loaded, known by its build id; any other build is
 /// refused. `release` is libc's newest `GLIBC_2.N` version.
 pub fn select(libc: &Dso, release: &[u8]) -> Result<&'static Contract, LoadError> {
-    let id = build_id(libc);
-    let known = id.as_deref().and_then(|id| {
+    let id = libc.build_id();
+    let known = id.and_then(|id| {
         CONTRACTS
             .iter()
             .find_map(|c| Some((c, c.builds.iter().find(|b| b.libc == id)?)))
@@ -68,7 +61,7 @@ pub fn select(libc: &Dso, release: &[u8]) -> Result<&'static Contract, LoadError
     let msg = match known {
         Some((contract, _)) if contract.runs => return Ok(contract),
         Some((contract, build)) => {
-            let msg = with_id(Msg::new().s(b"glibc release ").s(contract.release).s(b" (build id "), id.as_deref())
+            let msg = with_id(Msg::new().s(b"glibc release ").s(contract.release).s(b" (build id "), id)
                 .s(b": ")
                 .s(build.origin.as_bytes())
                 .s(b", layout table ")
@@ -77,11 +70,11 @@ pub fn select(libc: &Dso, release: &[u8]) -> Result<&'static Contract, LoadError
             runs(msg)
         }
         None if CONTRACTS.iter().any(|c| c.runs && c.release == release) => {
-            with_id(Msg::new().s(b"unknown ").s(release).s(b" build (build id "), id.as_deref())
+            with_id(Msg::new().s(b"unknown ").s(release).s(b" build (build id "), id)
                 .s(b"): ld-rs runs only glibc builds whose layout it has; add this one with `cargo xtask glibc-layout ROOT` (a root filesystem with this libc6 and its libc6-dbg)")
         }
         None => runs(
-            with_id(Msg::new().s(b"glibc release ").s(release).s(b" (build id "), id.as_deref())
+            with_id(Msg::new().s(b"glibc release ").s(release).s(b" (build id "), id)
                 .s(b") is not supported"),
         ),
     };
@@ -98,34 +91,6 @@ fn with_id(mut msg: Msg, id: Option<&[u8]>) -> Msg {
         }
         None => msg.s(b"none"),
     }
-}
-
-/// The object's `NT_GNU_BUILD_ID` note, read from its mapped `PT_NOTE` segments.
-fn build_id(dso: &Dso) -> Option<Vec<u8>> {
-    for ph in dso.phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
-        let Ok(mut notes) = dso.image.bytes_at(ph.p_vaddr, ph.p_memsz) else {
-            continue;
-        };
-        // Each note: namesz, descsz, type, then the name and the descriptor, each padded to 4
-        // bytes (the alignment of these segments on x86_64).
-        while notes.len() >= 12 {
-            let word = |i: usize| u32::from_ne_bytes([notes[i], notes[i + 1], notes[i + 2], notes[i + 3]]);
-            let (namesz, descsz, kind) = (word(0) as usize, word(4) as usize, word(8));
-            if namesz > notes.len() || descsz > notes.len() {
-                break;
-            }
-            let name_end = 12 + namesz.next_multiple_of(4);
-            let desc_end = name_end.checked_add(descsz.next_multiple_of(4))?;
-            if desc_end > notes.len() {
-                break;
-            }
-            if kind == NT_GNU_BUILD_ID && &notes[12..12 + namesz] == b"GNU\0" {
-                return Some(notes[name_end..name_end + descsz].to_vec());
-            }
-            notes = &notes[desc_end..];
-        }
-    }
-    None
 }
 
 /// The version script ld-rs.so is linked with.

@@ -539,6 +539,21 @@ impl Runtime for Glibc {
         }
     }
 
+    fn launch_inputs(&mut self, st: &Startup) -> Vec<u8> {
+        // The tunables can change the capability subdirectories searched
+        // and the static TLS set-up; the rest of what libc reads at start-up
+        // is the CPU (its hwcaps level is an input of the loader's own).
+        let mut out = Vec::new();
+        for entry in st.env() {
+            if let Some(value) = entry.strip_prefix(b"GLIBC_TUNABLES=") {
+                out.extend_from_slice(b"GLIBC_TUNABLES=");
+                out.extend_from_slice(value);
+                out.push(0);
+            }
+        }
+        out
+    }
+
     fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8> {
         // SAFETY: single-threaded start-up; the features are computed once.
         let cf = unsafe {
