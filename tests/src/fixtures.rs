@@ -692,3 +692,18 @@ case! {
             )
     }
 }
+
+// Protected symbols (tests/protected.rs).
+case! {
+    /// `libprot.so` defines `prot_fn` (an IFUNC) and `prot_data` with `STV_PROTECTED` and
+    /// reports what its own references to them reach; `own` (PIE) defines both names
+    /// itself; `copy` (-no-pie -fno-pic) writes `prot_data` through a copy relocation (it is
+    /// linked against `stub/libprot.so`, where the data is not protected).
+    fn protected() {
+        Fixture::new("protected")
+            .libc_exe("libprot.so", &["lib.c"], &["-shared", "-fPIC", "-Wl,-soname,libprot.so"])
+            .libc_exe("stub/libprot.so", &["stub.c"], &["-shared", "-fPIC", "-Wl,-soname,libprot.so"])
+            .libc_exe("own", &["own.c"], &["-L.", "-lprot", "-Wl,-rpath,$ORIGIN"])
+            .libc_exe("copy", &["copy.c"], &["-no-pie", "-fno-pic", "-Lstub", "-lprot", "-Wl,-rpath,$ORIGIN"])
+    }
+}

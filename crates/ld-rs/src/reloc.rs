@@ -618,7 +618,7 @@ impl Linker {
             class,
             newest: false,
         };
-        match self.lookup_from(id, scope, &q, None) {
+        match self.lookup_for(id, scope, &q, None, Some(sym)) {
             Some(f) => {
                 if note {
                     self.note_binding(id, f.dso);
@@ -689,7 +689,7 @@ impl Linker {
             class: Class::Plt,
             newest: false,
         };
-        match self.lookup_from(id, scope, &q, None) {
+        match self.lookup_for(id, scope, &q, None, Some(sym)) {
             Some(f) => {
                 self.note_binding(id, f.dso);
                 Ok((f.dso, f.sym.st_value as usize))
@@ -707,23 +707,57 @@ impl Linker {
         q: &Query,
         skip: Option<DsoId>,
     ) -> Option<crate::lookup::Found> {
+        self.lookup_for(from, scope, q, skip, None)
+    }
+
+    /// `lookup_from` for a relocation of object `from` whose symbol is
+    /// `reference`.
+    ///
+    /// # Protected symbols
+    /// A symbol an object defines with `STV_PROTECTED` visibility cannot be
+    /// preempted: the object's own references to it bind to its own
+    /// definition, whatever the scope finds first (an executable's function
+    /// of the same name, say).  glibc 2.36 (elf/dl-lookup.c) decides it after
+    /// the normal search: a PLT or TLS reference takes its own definition
+    /// whenever the search found another object's; any other reference does
+    /// when a second search, which accepts no canonical PLT entry, finds
+    /// another object's definition — so a data reference still meets the
+    /// executable's canonical PLT entry for the function, keeping one address
+    /// per function.  And when the executable's own reference meets another
+    /// object's protected symbol through a copy relocation, or through a
+    /// canonical PLT entry, glibc warns that the object will not see the
+    /// executable's copy or address (since 2.35 it no longer makes the object
+    /// use them).
+    pub fn lookup_for(
+        &self,
+        from: DsoId,
+        scope: &[DsoId],
+        q: &Query,
+        skip: Option<DsoId>,
+        reference: Option<&'static elf::Sym>,
+    ) -> Option<crate::lookup::Found> {
         // launch: at start-up with LD_RS_CACHE, the recorded answer (or
         // this answer recorded); see `launch.rs`.
         let found = match self.launch.as_deref() {
-            None => self.lookup(scope, q, skip),
+            None => self.search_for(from, scope, q, skip, reference),
             Some(l) => match l.replayed(self, from, q) {
                 Some(found) => found,
                 None => {
-                    let found = self.lookup(scope, q, skip);
+                    let found = self.search_for(from, scope, q, skip, reference);
                     l.note(from, q, found, self);
                     found
                 }
             },
         };
+        if let Some(f) = found {
+            if f.sym.st_other & 3 == STV_PROTECTED && f.dso != from {
+                self.warn_protected(from, q, reference, f.dso);
+            }
+        }
+        let protected = reference.is_some_and(|r| r.st_other & 3 == STV_PROTECTED);
         if crate::debug::on(crate::debug::STATISTICS | crate::debug::BINDINGS) {
             crate::debug::count(false);
             if let (Some(f), true) = (found, crate::debug::on(crate::debug::BINDINGS)) {
-                let protected = f.sym.st_other & 3 == STV_PROTECTED;
                 let mut line = diag::Msg::new()
                     .s(b"binding file ")
                     .s(self.objs[from].display_name())
@@ -743,6 +777,63 @@ impl Linker {
             }
         }
         found
+    }
+
+    /// The search of `lookup_for`, with the protected-symbol rule applied.
+    fn search_for(
+        &self,
+        from: DsoId,
+        scope: &[DsoId],
+        q: &Query,
+        skip: Option<DsoId>,
+        reference: Option<&'static elf::Sym>,
+    ) -> Option<crate::lookup::Found> {
+        let found = self.lookup(scope, q, skip);
+        let own = reference.filter(|r| r.st_other & 3 == STV_PROTECTED);
+        if let (Some(f), Some(own)) = (found, own) {
+            let elsewhere = if q.class == Class::Plt {
+                f.dso != from
+            } else {
+                let plt = Query {
+                    class: Class::Plt,
+                    ..*q
+                };
+                self.lookup(scope, &plt, skip).is_some_and(|g| g.dso != from)
+            };
+            if elsewhere {
+                return Some(crate::lookup::Found { dso: from, sym: own });
+            }
+        }
+        found
+    }
+
+    /// glibc's warnings for an executable's reference that meets object
+    /// `def`'s protected symbol: by a copy relocation (the object keeps
+    /// using its own data, not the copy), or from a canonical PLT entry (the
+    /// object's own address for the function differs from the program's).
+    fn warn_protected(&self, from: DsoId, q: &Query, reference: Option<&'static elf::Sym>, def: DsoId) {
+        if self.objs[from].kind != crate::dso::Kind::Main {
+            return;
+        }
+        let canonical_plt = reference.is_some_and(|r| r.st_value != 0 && r.st_shndx == SHN_UNDEF);
+        let (before, after): (&[u8], &[u8]) = match q.class {
+            Class::Copy => (
+                b"warning: copy relocation against non-copyable protected symbol `",
+                b"'",
+            ),
+            Class::Plt if canonical_plt => (
+                b"warning: direct reference to protected function `",
+                b"' may break pointer equality",
+            ),
+            _ => return,
+        };
+        diag::Msg::new()
+            .s(before)
+            .s(q.name)
+            .s(b"' in `")
+            .s(&self.objs[def].name)
+            .s(after)
+            .write_line(2);
     }
 
     /// The address of `name@version` for a reference from object `from`,
@@ -826,7 +917,7 @@ impl Linker {
             class: Class::Copy,
             newest: false,
         };
-        let Some(f) = self.lookup_from(id, scope, &q, Some(id)) else {
+        let Some(f) = self.lookup_for(id, scope, &q, Some(id), Some(refsym)) else {
             return Err(self.undefined(id, name, q.version.map(|v| v.name)));
         };
         let def = &self.objs[f.dso];
