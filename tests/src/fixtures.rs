@@ -295,6 +295,22 @@ case! {
             .libc_exe("exc_format", &["exc_format.c"], &["/lib64/ld-linux-x86-64.so.2"])
             .libc_exe("noload", &["noload.c"], &[])
     }
+
+    /// `dlmopen` namespaces: `libstate.so` (a counter, its C library's errno and
+    /// single-threaded flag, `dlsym(RTLD_DEFAULT)`, `dlopen`, `dlinfo` and `dl_iterate_phdr`
+    /// called from inside), `libother.so` (needs libstate.so, RUNPATH $ORIGIN), `libtiny.so`
+    /// (no C library) and `main` (-rdynamic, one mode per behaviour, see main.c).
+    fn dlmopen() {
+        Fixture::new("dlmopen")
+            .libc_exe("libstate.so", &["state.c"], &["-shared", "-fPIC"])
+            .libc_exe(
+                "libother.so",
+                &["other.c"],
+                &["-shared", "-fPIC", "-Wl,-rpath,$ORIGIN", "-L.", "-lstate"],
+            )
+            .lib("libtiny.so", &["tiny.c"], &[])
+            .libc_exe("main", &["main.c"], &["-rdynamic"])
+    }
 }
 
 // Which implementations glibc's IFUNCs select under each loader.

@@ -455,7 +455,7 @@ impl Linker {
                 continue;
             }
             let before = self.objs.ids();
-            let loaded = self.load_one(name, main).and_then(|id| {
+            let loaded = self.load_one(name, main, crate::namespace::BASE).and_then(|id| {
                 let mut closure = alloc::vec![id];
                 self.load_closure(&mut closure).map(|()| (id, closure))
             });

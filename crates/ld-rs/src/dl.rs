@@ -3,7 +3,9 @@
 //! RELRO, initialize — applied to the objects a call brings in.
 //!
 //! # Scopes
-//! An object loaded at start-up resolves its symbols in the global scope.
+//! Each call works in one namespace (`namespace.rs`): the caller's for
+//! `dlopen`, the one asked for by `dlmopen`.  An object loaded at start-up
+//! resolves its symbols in the global scope.
 //! One loaded by `dlopen` resolves them in the global scope and then in its
 //! own *local* scope: itself and its dependencies, breadth-first.  With
 //! `RTLD_GLOBAL` its local scope is also appended to the global scope, so
@@ -13,11 +15,14 @@ use alloc::vec::Vec;
 
 use crate::diag::{LoadError, Msg};
 use crate::dso::DsoId;
+use crate::namespace::{NsId, BASE};
 use crate::rtld::Linker;
 
 /// `dlopen` mode bits (`<dlfcn.h>`).
 pub mod mode {
     pub const RTLD_NOW: i32 = 0x2;
+    /// `RTLD_LAZY | RTLD_NOW`: a `dlopen` must ask for one.
+    pub const RTLD_BINDING_MASK: i32 = 0x3;
     pub const RTLD_NOLOAD: i32 = 0x4;
     pub const RTLD_GLOBAL: i32 = 0x100;
     pub const RTLD_NODELETE: i32 = 0x1000;
@@ -34,26 +39,27 @@ pub struct Opened {
 }
 
 impl Linker {
-    /// Loads `name` (and what it needs) on behalf of object `caller`; does
-    /// not relocate or initialize.  `Ok(None)` for `RTLD_NOLOAD` of an
-    /// object that is not loaded.
-    pub fn dl_load(&mut self, name: &[u8], flags: i32, caller: DsoId) -> Result<Option<Opened>, LoadError> {
+    /// Loads `name` (and what it needs) into namespace `ns` on behalf of
+    /// object `caller`; does not relocate or initialize.  `Ok(None)` for
+    /// `RTLD_NOLOAD` of an object that is not loaded.  A namespace that held
+    /// nothing gets its global scope from this first object (`namespace.rs`).
+    pub fn dl_load(&mut self, name: &[u8], flags: i32, caller: DsoId, ns: NsId) -> Result<Option<Opened>, LoadError> {
         self.created.clear();
-        let root = match self.find_loaded(name) {
+        let root = match self.find_loaded(name, ns) {
             Some(id) => id,
             // Not loaded under that name: as glibc, the file is looked for
             // (a name found nowhere is an error) and matched by identity
             // with the objects loaded, which it may be under another name.
             None if flags & mode::RTLD_NOLOAD != 0 => {
                 let found = self.search_file(name, caller)?;
-                match self.loaded_file(&found) {
+                match self.loaded_file(&found, ns) {
                     Some(id) => id,
                     None => return Ok(None),
                 }
             }
             None => {
                 self.loading_root = true;
-                let loaded = self.load_one(name, caller);
+                let loaded = self.load_one(name, caller, ns);
                 self.loading_root = false;
                 match loaded {
                     Ok(id) => id,
@@ -78,17 +84,21 @@ impl Linker {
                 dso.nodelete.mark(true);
             }
         }
+        if ns != BASE && self.global(ns).is_empty() {
+            self.global(ns).set(local.clone());
+        }
+        let global = self.global(ns);
         if crate::debug::on(crate::debug::SCOPES) {
             let r = &self.objs[root];
             let own = [root];
             let first: &[DsoId] = if r.symbolic() { &own } else { &[] };
             if new.contains(&root) {
-                self.debug_scope(root, &[first, &self.global, &local]);
+                self.debug_scope(root, &[first, global, &local]);
             } else if !r.dlopened && r.open_count == 0 && r.kind != crate::dso::Kind::Main {
                 // A start-up library opened for the first time: glibc builds
                 // its search list now and shows the scopes of its members.
-                self.debug_scope(root, &[first, &self.global]);
-                self.debug_scopes_of(&local, &[], &self.global);
+                self.debug_scope(root, &[first, global]);
+                self.debug_scopes_of(&local, &[], global);
             }
         }
         let root_dso = &mut self.objs[root];
@@ -96,10 +106,11 @@ impl Linker {
         if flags & mode::RTLD_NODELETE != 0 {
             root_dso.nodelete.mark(true);
         }
-        if flags & mode::RTLD_GLOBAL != 0 && local.iter().any(|id| !self.global.contains(id)) {
-            let mut global = self.global.to_vec();
-            global.extend(local.iter().copied().filter(|id| !self.global.contains(id)));
-            self.global.set(global);
+        let global = &self.namespaces[ns].global;
+        if flags & mode::RTLD_GLOBAL != 0 && local.iter().any(|id| !global.contains(id)) {
+            let mut extended = global.to_vec();
+            extended.extend(local.iter().copied().filter(|id| !global.contains(id)));
+            global.set(extended);
         }
         self.assign_dynamic_tls(&new);
         Ok(Some(Opened { root, new, local }))
@@ -167,7 +178,12 @@ impl Linker {
         // glibc shows each member's scopes (the objects `dlopen` just made
         // global only become so later).
         if !new.is_empty() && crate::debug::on(crate::debug::SCOPES) {
-            let global: Vec<DsoId> = self.global.iter().copied().filter(|d| !new.contains(d)).collect();
+            let global: Vec<DsoId> = self
+                .global_of(opened.root)
+                .iter()
+                .copied()
+                .filter(|d| !new.contains(d))
+                .collect();
             self.debug_scopes_of(local, new, &global);
         }
         Ok(())
@@ -176,7 +192,7 @@ impl Linker {
     /// `dlopen(NULL)`: one more reference to the program, which is already
     /// loaded and initialized.
     pub fn dl_open_program(&mut self) -> DsoId {
-        let main = self.global[0];
+        let main = self.program();
         let d = &mut self.objs[main];
         d.open_count += 1;
         if crate::debug::on(crate::debug::FILES) {
@@ -337,12 +353,17 @@ impl Linker {
         if doomed.is_empty() {
             return doomed;
         }
-        // Finalizers as glibc sorts them for `dlclose`: the whole link map
-        // sorted for finalization (`fini_order`), the doomed taken in that order.
-        let order: Vec<DsoId> = crate::init::fini_order(self, &self.link_map_order())
-            .into_iter()
-            .filter(|d| doomed.contains(d))
-            .collect();
+        // Finalizers as glibc sorts them for `dlclose`: each namespace's
+        // link map sorted for finalization (`fini_order`), the doomed taken
+        // in that order.
+        let mut order: Vec<DsoId> = Vec::with_capacity(doomed.len());
+        for ns in self.namespaces_in_use() {
+            if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
+                continue;
+            }
+            let sorted = crate::init::fini_order(self, &self.link_map_order(ns));
+            order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
+        }
         self.closing = true;
         for &id in &order {
             self.run_fini_of(id);
@@ -405,8 +426,19 @@ impl Linker {
         // block from an image that is about to disappear.
         self.release_tls(gone);
         let keep = |d: &DsoId| !gone.contains(d);
-        if !self.global.iter().all(keep) {
-            self.global.set(self.global.iter().copied().filter(keep).collect());
+        for (ns, space) in self.namespaces.iter().enumerate() {
+            let global = &space.global;
+            if global.iter().all(keep) {
+                continue;
+            }
+            // Another namespace's global scope is its first object's search
+            // list, which goes with that object (as glibc's does).
+            if ns != BASE && global.first().is_some_and(|f| !keep(f)) {
+                global.set(Vec::new());
+            } else {
+                global.set(global.iter().copied().filter(keep).collect());
+            }
+            space.unique.with(|u| u.retain(|(_, f)| keep(&f.dso)));
         }
         if self
             .objs
@@ -419,7 +451,6 @@ impl Linker {
                 }
             });
         }
-        self.unique.with(|u| u.retain(|(_, f)| keep(&f.dso)));
         self.objs.for_each_mut(|id, d| {
             if !keep(&id) {
                 return;
@@ -452,8 +483,8 @@ impl Linker {
             let Some(removed) = self.objs.remove(id) else { continue };
             let d = removed.dso();
             if crate::debug::on(crate::debug::FILES) {
-                let line = Msg::new().s(b"\nfile=").s(&d.name);
-                crate::debug::print(line.s(b" [0];  destroying link map\n").bytes());
+                let line = Msg::new().s(b"\nfile=").s(&d.name).s(b" [").dec(d.ns as u64);
+                crate::debug::print(line.s(b"];  destroying link map\n").bytes());
             }
             let start = d.map_start & !(self.page - 1);
             crate::grace::retire(crate::map::Unmap {
@@ -472,18 +503,25 @@ impl Linker {
         e
     }
 
-    /// The scope object `id`'s symbol references are resolved in: the
-    /// global scope, then its local one whole (as glibc's two scope
-    /// elements; an object in both is searched twice when nothing matches,
-    /// which `LD_DEBUG=symbols` shows).
+    /// The scope object `id`'s symbol references are resolved in: its
+    /// namespace's global scope, then its local one whole (as glibc's two
+    /// scope elements; an object in both is searched twice when nothing
+    /// matches, which `LD_DEBUG=symbols` shows).  In a namespace `dlmopen`
+    /// made, the objects of its first closure have only the one: their local
+    /// scope is the global scope.
     pub fn scope_of(&self, id: DsoId) -> Vec<DsoId> {
-        let mut scope = Vec::with_capacity(1 + self.global.len() + self.objs[id].local_scope.len());
+        let dso = &self.objs[id];
+        let global = self.global(dso.ns);
+        let mut scope = Vec::with_capacity(1 + global.len() + dso.local_scope.len());
         // A DT_SYMBOLIC object searches itself first.
-        if self.objs[id].symbolic() {
+        if dso.symbolic() {
             scope.push(id);
         }
-        scope.extend_from_slice(&self.global);
-        scope.extend_from_slice(&self.objs[id].local_scope);
+        scope.extend_from_slice(global);
+        let first_closure = dso.ns != BASE && !global.is_empty() && dso.local_scope.first() == global.first();
+        if !first_closure {
+            scope.extend_from_slice(&dso.local_scope);
+        }
         for extra in self.objs[id].extra_scopes.iter() {
             scope.extend_from_slice(extra);
         }

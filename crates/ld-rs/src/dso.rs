@@ -50,6 +50,8 @@ pub struct Dso {
     /// The name it was asked for by (a `DT_NEEDED` string or a path).
     pub requested: Vec<u8>,
     pub kind: Kind,
+    /// The namespace it was loaded in (`namespace.rs`).
+    pub ns: crate::namespace::NsId,
     /// Load bias: run-time address minus link-time address (`l_addr`).
     pub base: usize,
     pub phdrs: &'static [Phdr],
@@ -330,6 +332,7 @@ impl Dso {
                 .map(|p| (p.p_vaddr, p.p_vaddr.saturating_add(p.p_memsz), p.p_flags))
                 .collect(),
             dlopened: false,
+            ns: crate::namespace::BASE,
             open_count: (kind == Kind::Main) as usize,
             nodelete: Nodelete::default(),
             reldeps: Published::default(),

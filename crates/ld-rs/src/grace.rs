@@ -194,6 +194,12 @@ pub struct SpinLock<T> {
 // SAFETY: `value` is only reached through `with`, which holds `locked`.
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
+impl<T: Default> Default for SpinLock<T> {
+    fn default() -> Self {
+        SpinLock::new(T::default())
+    }
+}
+
 impl<T> SpinLock<T> {
     pub const fn new(value: T) -> Self {
         SpinLock {

@@ -196,7 +196,12 @@ impl Linker {
         // and each object gets one more reference, so a `dlclose` in another
         // thread cannot unload it while its finalizers wait their turn.
         (self.load_lock)(true);
-        let order = fini_order(self, &self.link_map_order());
+        // Namespace by namespace, the base one last (glibc's `_dl_fini`).
+        let order: Vec<DsoId> = self
+            .namespaces_in_use()
+            .into_iter()
+            .flat_map(|ns| fini_order(self, &self.link_map_order(ns)))
+            .collect();
         for &id in &order {
             self.objs[id].open_count += 1;
         }

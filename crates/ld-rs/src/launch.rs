@@ -95,6 +95,7 @@ use crate::diag::{LoadError, Msg};
 use crate::dso::DsoId;
 use crate::lookup::{Found, Query};
 use crate::map;
+use crate::namespace::BASE;
 use crate::rtld::Linker;
 use crate::search::Found as FoundFile;
 use crate::start::Startup;
@@ -686,7 +687,7 @@ impl Linker {
         let scope = core::mem::take(&mut r.scope);
         let dropped = core::mem::take(&mut r.dropped);
         for (want, from, name, found) in objects {
-            let id = self.map_library(&name, found, from)?;
+            let id = self.map_library(&name, found, from, BASE)?;
             if id != want {
                 // Ids are handed out in order from where validation began;
                 // nothing else maps at start-up.
@@ -698,7 +699,7 @@ impl Linker {
                 self.objs[id].needed = list;
             }
         }
-        self.global.set(scope);
+        self.global(BASE).set(scope);
         for (id, tag) in dropped {
             self.forget_list(id, tag);
         }
@@ -755,8 +756,8 @@ impl Linker {
             w.put(list.len() as u64);
             w.words.extend(list.iter().map(|&i| i as u64));
         }
-        w.put(self.global.len() as u64);
-        w.words.extend(self.global.iter().map(|&i| i as u64));
+        w.put(self.global(BASE).len() as u64);
+        w.words.extend(self.global(BASE).iter().map(|&i| i as u64));
         let dropped = self.dropped_lists();
         w.put(dropped.len() as u64);
         for (id, tag) in dropped {

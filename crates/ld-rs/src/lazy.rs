@@ -80,7 +80,7 @@ impl Linker {
             // gone, and those of roots opened since), and DT_SYMBOLIC ones themselves.
             let local;
             let scope: &[DsoId] = if dso.local_scope.is_empty() && dso.extra_scopes.is_empty() && !dso.symbolic() {
-                &self.global
+                self.global(dso.ns)
             } else {
                 local = self.scope_of(id);
                 &local

@@ -235,11 +235,12 @@ impl Linker {
         None
     }
 
-    /// The first `STB_GNU_UNIQUE` definition of a name wins for the whole
-    /// process; its object, if `dlopen` loaded it, becomes NODELETE (as in
+    /// The first `STB_GNU_UNIQUE` definition of a name wins for its whole
+    /// namespace; its object, if `dlopen` loaded it, becomes NODELETE (as in
     /// glibc), since every later user of the name binds to it.
     pub fn bind_unique(&self, name: &[u8], found: Found) -> Found {
-        let first = self.unique.with(|unique| {
+        let ns = self.objs[found.dso].ns;
+        let first = self.namespaces[ns].unique.with(|unique| {
             if let Some((_, f)) = unique.iter().find(|(n, _)| n.as_slice() == name) {
                 return Err(*f);
             }
@@ -275,5 +276,5 @@ impl Linker {
     }
 }
 
-/// A process-wide table of unique symbols.
+/// A namespace's table of unique symbols.
 pub type UniqueTable = Vec<(Vec<u8>, Found)>;

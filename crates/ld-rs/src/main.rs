@@ -34,6 +34,7 @@ mod launch;
 mod lazy;
 mod lookup;
 mod map;
+mod namespace;
 mod reloc;
 mod report;
 mod rtld;

@@ -21,6 +21,7 @@
 //! COPY relocation copies data its library has already relocated and an
 //! IFUNC resolver runs in an object that is ready.
 
+use crate::namespace::BASE;
 use alloc::vec::Vec;
 use elf::consts::*;
 use elf::Rela;
@@ -349,7 +350,7 @@ impl Linker {
                 newest: false,
             };
             let skip = (class == Class::Copy).then_some(id);
-            match self.lookup(&self.global, &q, skip) {
+            match self.lookup(self.global(BASE), &q, skip) {
                 Some(f) => {
                     if let Some(u) = used.get_mut(f.dso) {
                         *u = true;

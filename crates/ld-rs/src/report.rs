@@ -3,6 +3,7 @@
 //! loader's own relocation (`reloc`) and the totals (`statistics`).  The
 //! per-event lines are printed where the events happen.
 
+use crate::namespace::BASE;
 use elf::consts::*;
 
 use crate::debug;
@@ -22,20 +23,20 @@ impl Linker {
             });
             out.s(b"\n")
         };
-        for id in self.link_map_order() {
+        for id in self.link_map_order(BASE) {
             let d = &self.objs[id];
             out = out.s(b"object=").s(d.display_name()).s(b" [0]\n");
             match d.kind {
                 Kind::Interpreter => out = out.s(b" no scope\n"),
                 Kind::Vdso => {
-                    out = scope_line(out, 0, &self.global);
+                    out = scope_line(out, 0, self.global(BASE));
                     out = scope_line(out, 1, &[id]);
                 }
                 _ if d.symbolic() => {
                     out = scope_line(out, 0, &[id]);
-                    out = scope_line(out, 1, &self.global);
+                    out = scope_line(out, 1, self.global(BASE));
                 }
-                _ => out = scope_line(out, 0, &self.global),
+                _ => out = scope_line(out, 0, self.global(BASE)),
             }
             out = out.s(b"\n");
         }
@@ -46,7 +47,11 @@ impl Linker {
     /// scope, so that libc may interpose on it; ld-rs is relocated already,
     /// but says so at the same point.
     pub fn debug_self_relocation(&self) {
-        if let Some(&interp) = self.global.iter().find(|&&id| self.objs[id].kind == Kind::Interpreter) {
+        if let Some(&interp) = self
+            .global(BASE)
+            .iter()
+            .find(|&&id| self.objs[id].kind == Kind::Interpreter)
+        {
             let line = Msg::new().s(b"\nrelocation processing: ").s(&self.objs[interp].name);
             debug::print(line.s(b"\n").bytes());
         }
@@ -58,7 +63,7 @@ impl Linker {
     /// `DT_RELACOUNT` in objects not loaded at their link-time address.
     pub fn print_statistics(&self, total: u64, reloc: u64, load: u64) {
         let relative: u64 = self
-            .global
+            .global(BASE)
             .iter()
             .map(|&id| &self.objs[id])
             .filter(|d| d.base != 0)

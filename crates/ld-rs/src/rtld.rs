@@ -11,8 +11,7 @@ use crate::config::{self, Command, Config, Mode};
 use crate::debug;
 use crate::diag::{self, LoadError, Msg};
 use crate::dso::{Dso, DsoId, Kind};
-use crate::grace::Published;
-use crate::lookup::UniqueTable;
+use crate::namespace::{Namespace, NsId, BASE, MAX_NAMESPACES};
 use crate::search::{Found, SearchError};
 use crate::start::{Handover, Startup};
 use crate::table::Objects;
@@ -81,9 +80,10 @@ pub struct Linker {
     pub config: Config,
     /// Every loaded object, by id and in load order (the program first).
     pub objs: Objects,
-    /// The global scope: the program and its dependencies, breadth-first,
-    /// then what `RTLD_GLOBAL` added.  Read by lazy binding without a lock.
-    pub global: Published<Vec<DsoId>>,
+    /// The namespaces (`namespace.rs`), each with its global scope; the
+    /// base one's is the program and its dependencies, breadth-first, then
+    /// what `RTLD_GLOBAL` added.
+    pub namespaces: [Namespace; MAX_NAMESPACES],
     /// The objects loaded since the last `dl_load` began, in load order.
     pub created: Vec<DsoId>,
     /// `dlopen` is relocating: bindings mark NODELETE as pending only.
@@ -95,8 +95,6 @@ pub struct Linker {
     /// Takes (`true`) or releases the C library's load lock, for a lazy
     /// binding that must change what `dlclose` reads (`note_binding`).
     pub load_lock: fn(bool),
-    /// `STB_GNU_UNIQUE` bindings made so far.
-    pub unique: crate::grace::SpinLock<UniqueTable>,
     /// Under `LD_TRACE_LOADED_OBJECTS`: libraries not found, with the place
     /// in the global list where each would have gone.
     pub trace_missing: Vec<(usize, Vec<u8>)>,
@@ -227,13 +225,12 @@ pub fn run(mut st: Startup) -> Handover {
     let ld: &'static mut Linker = Box::leak(Box::new(Linker {
         config: cfg,
         objs: Objects::default(),
-        global: Published::default(),
+        namespaces: core::array::from_fn(|_| Namespace::default()),
         created: Vec::new(),
         relocating: core::sync::atomic::AtomicBool::new(false),
         closing: false,
         close_again: false,
         load_lock: |_| {},
-        unique: crate::grace::SpinLock::new(Vec::new()),
         started: false,
         trace_missing: Vec::new(),
         argv: (0, 0, 0),
@@ -365,7 +362,7 @@ pub fn run(mut st: Startup) -> Handover {
     // needs, the program last — so an IFUNC resolver or a COPY relocation
     // only ever reads an object that is already relocated (as glibc walks
     // `l_initfini` backwards).
-    let scope = ld.global.clone();
+    let scope = ld.global(BASE).to_vec();
     let order = crate::init::init_order(ld, &scope);
     let t_reloc = if stats { arch::cycles() } else { 0 };
     for &id in &order {
@@ -637,7 +634,7 @@ impl Linker {
             }
         }
         self.load_closure(&mut list)?;
-        self.global.set(list);
+        self.global(BASE).set(list);
         Ok(())
     }
 
@@ -652,7 +649,7 @@ impl Linker {
             || name.contains(&b'/')
             || matches!(self.find_library(name, root), Ok(f) if f.file.mode & 0o4000 != 0);
         let loaded = if setuid_ok {
-            self.load_one(name, root)
+            self.load_one(name, root, BASE)
         } else {
             Err(LoadError::new(diag::LOADING, name, b"cannot open shared object file"))
         };
@@ -683,7 +680,8 @@ impl Linker {
     }
 
     /// Extends `list` (which starts with a root object) breadth-first with
-    /// every object its members need, loading what is not loaded yet.
+    /// every object its members need, loading what is not loaded yet into
+    /// the namespace of the object that needs it.
     ///
     /// # Filters
     /// An object with `DT_FILTER` or `DT_AUXILIARY` entries is a *filter*:
@@ -762,7 +760,7 @@ impl Linker {
                     .s(who);
                 debug::print(line.s(b"\n").bytes());
             }
-            let dep = match self.load_one(name, id) {
+            let dep = match self.load_one(name, id, self.objs[id].ns) {
                 Ok(dep) => dep,
                 // `ldd` lists a library it cannot find and goes on; a missing
                 // filtee is listed where it would have gone, before its filter.
@@ -795,10 +793,11 @@ impl Linker {
         Ok(first_filtee)
     }
 
-    /// Finds, maps and records the library `name` needed by `from` (or
-    /// returns the object already loaded under that name or file).
-    pub fn load_one(&mut self, name: &[u8], from: DsoId) -> Result<DsoId, LoadError> {
-        if let Some(id) = self.find_loaded(name) {
+    /// Finds, maps and records in namespace `ns` the library `name` needed
+    /// by `from` (or returns the object of `ns` already loaded under that
+    /// name or from that file).
+    pub fn load_one(&mut self, name: &[u8], from: DsoId, ns: NsId) -> Result<DsoId, LoadError> {
+        if let Some(id) = self.find_loaded(name, ns) {
             return Ok(id);
         }
         // audit: the name searched for, as the modules rename it.
@@ -818,28 +817,33 @@ impl Linker {
         };
         if debug::on(debug::FILES) {
             let how: &[u8] = if self.loading_root {
-                b" [0];  dynamically loaded by "
+                b";  dynamically loaded by "
             } else {
-                b" [0];  needed by "
+                b";  needed by "
             };
             let line = Msg::new()
                 .s(b"\nfile=")
                 .s(name)
+                .s(b" [")
+                .dec(ns as u64)
+                .s(b"]")
                 .s(how)
-                .s(self.objs[from].display_name());
-            debug::print(line.s(b" [0]\n").bytes());
+                .s(self.objs[from].display_name())
+                .s(b" [")
+                .dec(self.objs[from].ns as u64);
+            debug::print(line.s(b"]\n").bytes());
         }
         let found = self.search_file(name, from)?;
-        if let Some(id) = self.loaded_file(&found) {
+        if let Some(id) = self.loaded_file(&found, ns) {
             return Ok(id);
         }
-        self.map_library(name, found, from)
+        self.map_library(name, found, from, ns)
     }
 
     /// Maps the library file `found`, asked for as `name` by object `from`,
-    /// and records it (the part of `load_one` after the search, which a
-    /// start from the launch cache does alone).
-    pub fn map_library(&mut self, name: &[u8], found: Found, from: DsoId) -> Result<DsoId, LoadError> {
+    /// and records it in namespace `ns` (the part of `load_one` after the
+    /// search, which a start from the launch cache does alone).
+    pub fn map_library(&mut self, name: &[u8], found: Found, from: DsoId, ns: NsId) -> Result<DsoId, LoadError> {
         // Errors past this point name the object as it was asked for, as glibc's do.
         let err = |msg: &[u8]| LoadError::new(diag::LOADING, name, msg);
         if found.file.ehdr.e_type != ET_DYN {
@@ -850,7 +854,9 @@ impl Linker {
                 Msg::new()
                     .s(b"file=")
                     .s(name)
-                    .s(b" [0];  generating link map\n")
+                    .s(b" [")
+                    .dec(ns as u64)
+                    .s(b"];  generating link map\n")
                     .bytes(),
             );
         }
@@ -892,6 +898,7 @@ impl Linker {
         dso.ino = found.file.ino;
         dso.file_id = found.file.id;
         dso.loader = Some(from);
+        dso.ns = ns;
         dso.origin = Some(dirname_abs(&found.path));
         if debug::on(debug::FILES) {
             let entry = dso.base.wrapping_add(found.file.ehdr.e_entry as usize);
@@ -924,22 +931,6 @@ impl Linker {
         }
     }
 
-    /// The object already loaded from the same file as `found` (same device
-    /// and inode, whatever name it was loaded by).
-    pub fn loaded_file(&self, found: &Found) -> Option<DsoId> {
-        // The program is no library (glibc refuses to `dlopen` it).
-        self.objs.position(|d| {
-            d.dev == found.file.dev && d.ino == found.file.ino && !matches!(d.kind, Kind::Interpreter | Kind::Main)
-        })
-    }
-
-    /// An object already loaded that answers to `name`: by the name it was
-    /// asked for, its path, or its `DT_SONAME`.
-    pub fn find_loaded(&self, name: &[u8]) -> Option<DsoId> {
-        self.objs
-            .position(|d| d.kind != Kind::Main && (d.requested == name || d.name == name || d.soname == Some(name)))
-    }
-
     /// `$ORIGIN` of object `id`.
     pub fn origin_of(&self, id: DsoId) -> Vec<u8> {
         self.objs[id].origin.clone().unwrap_or_default()
@@ -958,7 +949,7 @@ impl Linker {
     /// line each, `PROGRAM: LIBRARY: version `V' not found (required by X)`)
     /// and then the process exits with status 1.
     fn check_versions(&self) {
-        if let Err(e) = self.check_versions_of(&self.global) {
+        if let Err(e) = self.check_versions_of(self.global(BASE)) {
             // Every missing version was reported; glibc exits with status 1.
             let _ = e;
             sys::exit(1);
@@ -1058,41 +1049,6 @@ impl Linker {
         }
     }
 
-    /// The objects in glibc's link-map order: the program, the vDSO, the
-    /// rest of the global scope in search order (glibc links its own record
-    /// where the search reached it), then anything else (each after its
-    /// filtees).
-    pub fn link_map_order(&self) -> Vec<DsoId> {
-        let mut order: Vec<DsoId> = self.global.first().copied().into_iter().collect();
-        order.extend(self.objs.position(|d| d.kind == Kind::Vdso));
-        // Start-up objects in search order; what `dlopen` loaded (even if
-        // made global since) in load order.
-        let startup = self
-            .global
-            .iter()
-            .skip(1)
-            .copied()
-            .filter(|&id| !self.objs[id].dlopened);
-        let mut seen = alloc::vec![false; self.objs.bound()];
-        for &id in &order {
-            seen[id] = true;
-        }
-        for id in startup.chain(self.objs.ids()) {
-            if seen[id] {
-                continue;
-            }
-            // glibc links a filtee loaded with its filter just before it.
-            for &f in &self.objs[id].filtees {
-                if !core::mem::replace(&mut seen[f], true) {
-                    order.push(f);
-                }
-            }
-            seen[id] = true;
-            order.push(id);
-        }
-        order
-    }
-
     /// The kernel made the stack executable or not according to the
     /// program's `PT_GNU_STACK`; a library may need more.  An object without
     /// `PT_GNU_STACK` is taken to need an executable stack (the x86_64
@@ -1102,7 +1058,7 @@ impl Linker {
     fn make_stack_executable_if_needed(&self, sp: usize, explicit: bool) {
         let skip = if explicit { 0 } else { 1 };
         if !self
-            .global
+            .global(BASE)
             .iter()
             .skip(skip)
             .any(|&id| self.objs[id].needs_exec_stack())

@@ -2,6 +2,7 @@
 //! gives instead of running the program, in glibc's format, with its
 //! variants (`ldd -u`, `-d`/`-r`, `-v`, and ld-rs's `--tree`).
 
+use crate::namespace::BASE;
 use alloc::vec::Vec;
 use elf::consts::*;
 
@@ -18,7 +19,7 @@ impl Linker {
     /// every object's references, reporting the undefined ones; `ldd -v`
     /// adds the version information.
     pub fn trace(&mut self) -> ! {
-        let _ = self.check_versions_of(&self.global);
+        let _ = self.check_versions_of(self.global(BASE));
         if debug::on(debug::UNUSED) {
             self.print_unused();
         }
@@ -29,7 +30,7 @@ impl Linker {
         }
         if self.config.warn {
             let lazy = !self.config.bind_now;
-            let scope = self.global.clone();
+            let scope = self.global(BASE).to_vec();
             for id in crate::init::init_order(self, &scope) {
                 if self.objs[id].kind != Kind::Interpreter {
                     self.trace_relocate(id, lazy, &mut []);
@@ -66,7 +67,7 @@ impl Linker {
                 .fold(out, |o, (_, name)| o.s(b"\t").s(name).s(b" => not found\n"))
         };
         // An object that needs nothing is reported the way glibc does.
-        if self.global.len() == 1 && self.trace_missing.is_empty() {
+        if self.global(BASE).len() == 1 && self.trace_missing.is_empty() {
             sys::write_all(1, b"\tstatically linked\n");
             return;
         }
@@ -76,20 +77,25 @@ impl Linker {
         // directly first (as libc.so.6 does), else where the breadth-first
         // search reached it.
         let interp_first = self
-            .global
+            .global(BASE)
             .get(1)
             .is_some_and(|&id| self.objs[id].kind == Kind::Interpreter);
         if interp_first {
-            out = line(out, self.global[1]);
+            out = line(out, self.global(BASE)[1]);
         }
         if let Some(v) = vdso {
             out = line(out, v);
         }
-        for (i, &id) in self.global.iter().enumerate().skip(if interp_first { 2 } else { 1 }) {
+        for (i, &id) in self
+            .global(BASE)
+            .iter()
+            .enumerate()
+            .skip(if interp_first { 2 } else { 1 })
+        {
             out = missing(out, &|pos| pos == i);
             out = line(out, id);
         }
-        out = missing(out, &|pos| pos >= self.global.len());
+        out = missing(out, &|pos| pos >= self.global(BASE).len());
         sys::write_all(1, out.bytes());
     }
 
@@ -97,7 +103,7 @@ impl Linker {
     /// references, then lists its `DT_NEEDED` objects that defined none of
     /// them and exits 1 if there are any, 0 if not (glibc's `dl_main`).
     fn print_unused(&mut self) -> ! {
-        let main = self.global[0];
+        let main = self.global(BASE)[0];
         let mut used = alloc::vec![false; self.objs.bound()];
         self.trace_relocate(main, !self.config.bind_now, &mut used);
         let mut out = Msg::new();
@@ -106,7 +112,7 @@ impl Linker {
         // and named as it was asked for (glibc walks its stand-in records).
         let names: Vec<&'static [u8]> = self.objs[main].needed_names().collect();
         for name in names {
-            let unused: Option<&[u8]> = match self.find_loaded(name) {
+            let unused: Option<&[u8]> = match self.find_loaded(name, BASE) {
                 Some(dep) if used[dep] => None,
                 Some(dep) => Some(&self.objs[dep].name),
                 None => Some(name),
@@ -128,7 +134,7 @@ impl Linker {
     fn print_version_info(&self) {
         let mut out = Msg::new();
         let mut first = true;
-        for id in self.link_map_order() {
+        for id in self.link_map_order(BASE) {
             let d = &self.objs[id];
             if d.dynamic.verneed.is_none() {
                 continue;
@@ -139,7 +145,7 @@ impl Linker {
             }
             out = out.s(b"\t").s(d.display_name()).s(b":\n");
             for (v, flags) in d.needed_versions() {
-                let target = self.global.iter().copied().find(|&t| {
+                let target = self.global(BASE).iter().copied().find(|&t| {
                     let o = &self.objs[t];
                     o.name == v.file || o.requested == v.file || o.soname == Some(v.file)
                 });

@@ -8,6 +8,7 @@
 //! about as long as the list.  This is ld-rs's own view; glibc has no such
 //! output.
 
+use crate::namespace::BASE;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -19,7 +20,7 @@ use crate::sys;
 impl Linker {
     /// Prints the dependency tree of the program to stdout.
     pub fn print_tree(&self) {
-        let root = self.global[0];
+        let root = self.global(BASE)[0];
         let mut out = Msg::new().s(self.objs[root].display_name()).s(b"\n");
         // An object's children are the objects it was the first to need.
         let mut shown = vec![false; self.objs.bound()];

@@ -19,6 +19,9 @@ pub struct FoundVersion {
     pub filename: *const u8,
 }
 
+/// `EINVAL`, the error number of a bad namespace argument.
+const EINVAL: i32 = 22;
+
 /// `DL_LOOKUP_RETURN_NEWEST`: an unversioned `dlsym` wants the default version.
 const RETURN_NEWEST: i32 = 2;
 /// `DL_LOOKUP_ADD_DEPENDENCY`: the caller depends on what the lookup finds.
@@ -271,9 +274,10 @@ impl Raised {
     }
 }
 
-/// `GLRO(dl_open)`: `dlopen(file, mode)` and libc's internal
-/// `__libc_dlopen_mode`.  Returns the object's record, NULL for
-/// `RTLD_NOLOAD` of an object not loaded, or raises the error through libc.
+/// `GLRO(dl_open)`: `dlopen(file, mode)` (namespace `LM_ID_CALLER`),
+/// `dlmopen(nsid, file, mode)` and libc's internal `__libc_dlopen_mode`.
+/// Returns the object's record, NULL for `RTLD_NOLOAD` of an object not
+/// loaded, or raises the error through libc.
 ///
 /// # Safety
 /// `file` is NUL-terminated; called by libc with its dlopen contract.
@@ -281,14 +285,14 @@ pub unsafe extern "C" fn dl_open(
     file: *const u8,
     mode: i32,
     caller: usize,
-    _nsid: i64,
+    nsid: i64,
     _argc: i32,
     _argv: *mut *mut u8,
     _env: *mut *mut u8,
 ) -> *mut LinkMap {
     load_lock(true);
     // SAFETY: the caller's contract.
-    let result = unsafe { open(file, mode, caller) };
+    let result = unsafe { open(file, mode, caller, nsid) };
     // What a failed load retired is freed now, not at the next change.
     crate::grace::reclaim();
     // Released before any error is raised: the long jump must not skip it.
@@ -304,12 +308,16 @@ pub unsafe extern "C" fn dl_open(
 ///
 /// # Safety
 /// As `dl_open`.
-unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMap, Raised> {
+unsafe fn open(file: *const u8, flags: i32, caller: usize, nsid: i64) -> Result<*mut LinkMap, Raised> {
     let Some(ld) = crate::rtld::linker() else {
         return Ok(core::ptr::null_mut());
     };
     // SAFETY: the caller's contract.
     let name = unsafe { crate::start::cstr(file) };
+    // One of RTLD_LAZY and RTLD_NOW is required (glibc's `_dl_open`).
+    if flags & crate::dl::mode::RTLD_BINDING_MASK == 0 {
+        return Err(Raised::new(EINVAL, name, b"invalid mode for dlopen()"));
+    }
     if name.is_empty() {
         // dlopen(NULL) / dlopen(""): the program itself.
         return Ok(super::map_of(ld.dl_open_program()));
@@ -323,18 +331,23 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize) -> Result<*mut LinkMa
     let caller = super::map_containing(caller)
         // SAFETY: records from our table.
         .and_then(|(m, _)| unsafe { dso_of(m) })
-        .unwrap_or(ld.global[0]);
+        .unwrap_or(ld.program());
+    // SAFETY: `dl_open` holds the load lock.
+    let ns = unsafe { super::namespace::target(ld, nsid, caller) }.map_err(|why| Raised::new(EINVAL, name, why))?;
     // Loading, relocating and publishing the new TLS modules under the TLS
     // lock (glibc's `dl_open_worker`); initializers run without it.
     tls_lock(true);
-    let loaded = load_and_relocate(ld, name, flags, caller);
+    let loaded = load_and_relocate(ld, name, flags, caller, ns);
     tls_lock(false);
     let opened = match loaded? {
         Some(o) => o,
         None => return Ok(core::ptr::null_mut()),
     };
-    // SAFETY: the new objects are relocated.
-    unsafe { ld.dl_init(opened.root, &opened.local) };
+    // SAFETY: the new objects are relocated; under the load lock.
+    unsafe {
+        super::namespace::start_libc(ld, ns, &opened.new);
+        ld.dl_init(opened.root, &opened.local);
+    }
     super::sync(ld);
     let map = super::map_of(opened.root);
     // SAFETY: one of our records.
@@ -349,11 +362,12 @@ fn load_and_relocate(
     name: &'static [u8],
     flags: i32,
     caller: DsoId,
+    ns: crate::namespace::NsId,
 ) -> Result<Option<crate::dl::Opened>, Raised> {
     if let Some(a) = ld.audit.as_deref_mut() {
         a.discard();
     }
-    let opened = match ld.dl_load(name, flags, caller) {
+    let opened = match ld.dl_load(name, flags, caller, ns) {
         Ok(Some(o)) => o,
         Ok(None) => return Ok(None),
         Err(e) => return Err(Raised::from(e)),
@@ -396,7 +410,7 @@ fn load_and_relocate(
         let e = crate::diag::LoadError::new(crate::diag::LOADING, name, b"cannot allocate memory");
         return Err(Raised::from(ld.dl_discard(e)));
     }
-    super::register_new(ld, opened.root, &opened.new);
+    super::register_new(ld, opened.root, &opened.new, &opened.local, ns);
     if let Some(a) = ld.audit.as_deref_mut() {
         a.opened();
     }

@@ -20,6 +20,7 @@ use elf::consts::*;
 
 use super::layout::{lbits, LinkMap, L_INFO_GNU_HASH};
 use crate::dso::{DsoId, Kind};
+use crate::namespace::{NsId, BASE, MAX_NAMESPACES};
 use crate::rtld::Linker;
 
 /// glibc's `struct libname_list`: the names an object answers to.
@@ -186,6 +187,7 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     }
     map.l_file_id = [dso.dev, dso.ino];
     map.l_serial = id as u64;
+    map.l_ns = dso.ns as i64;
     map
 }
 
@@ -282,9 +284,10 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
     let interp = ld.objs.position(|d| d.kind == Kind::Interpreter);
     let vdso = ld.objs.position(|d| d.kind == Kind::Vdso);
     let mut order: Vec<DsoId> = Vec::new();
-    order.push(ld.global[0]);
+    let global = ld.global(BASE);
+    order.push(global[0]);
     order.extend(vdso);
-    order.extend(ld.global.iter().copied().skip(1).filter(|&id| Some(id) != interp));
+    order.extend(global.iter().copied().skip(1).filter(|&id| Some(id) != interp));
     order.extend(interp);
     for (i, &id) in order.iter().enumerate() {
         // SAFETY: the records were just leaked and are exclusively ours during start-up.
@@ -300,10 +303,10 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
 
     // Scopes: every start-up object looks symbols up in the global scope,
     // which is the program's search list.
-    let main_map = maps[ld.global[0]];
+    let main_map = maps[global[0]];
     for (id, dso) in ld.objs.enumerate() {
-        let list: Vec<*mut LinkMap> = if id == ld.global[0] {
-            ld.global.iter().map(|&id| maps[id]).collect()
+        let list: Vec<*mut LinkMap> = if id == global[0] {
+            global.iter().map(|&id| maps[id]).collect()
         } else {
             core::iter::once(maps[id])
                 .chain(dso.needed.iter().map(|&d| maps[d]))
@@ -323,62 +326,180 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
     (maps, order)
 }
 
-/// Records for objects `new` loaded by `dlopen` with root `root`, appended
-/// to the end of the namespace list; returns the extended record table.
-pub fn add(ld: &Linker, maps: &[*mut LinkMap], root: DsoId, new: &[DsoId]) -> Vec<*mut LinkMap> {
-    let mut maps = maps.to_vec();
-    maps.resize(maps.len().max(ld.objs.bound()), core::ptr::null_mut());
+/// The records of one namespace as `dlopen` extends it: the table indexed
+/// by `DsoId`, and the namespace's own record of ld-rs (`proxies`).
+pub struct Records<'a> {
+    pub maps: &'a mut Vec<*mut LinkMap>,
+    pub proxies: &'a mut [*mut LinkMap; MAX_NAMESPACES],
+    pub ns: NsId,
+}
+
+impl Records<'_> {
+    /// The record that stands for object `id` in this namespace's lists:
+    /// its own, or for ld-rs outside the base namespace, the namespace's
+    /// stand-in.
+    pub fn of(&self, ld: &Linker, id: DsoId) -> *mut LinkMap {
+        if self.ns != BASE && ld.objs[id].kind == Kind::Interpreter {
+            self.proxies[self.ns]
+        } else {
+            self.maps.get(id).copied().unwrap_or(core::ptr::null_mut())
+        }
+    }
+}
+
+/// A stand-in record for ld-rs in namespace `ns`: there is one dynamic
+/// linker per process, so a library of another namespace that needs it
+/// gets this record, which points at the real one (`l_real`) for
+/// everything but the list it is linked in — as glibc's `_dl_map_object_from_fd`
+/// makes one for `ld.so`.
+fn proxy(real: *mut LinkMap, ns: NsId) -> *mut LinkMap {
+    // SAFETY: `real` is ld-rs's own record, which lives for the process.
+    let (name, requested, id, addr, ld_) = unsafe {
+        let r = &*real;
+        let libname = &*(r.l_libname as *const LibName);
+        (
+            crate::start::cstr(r.l_name),
+            crate::start::cstr(libname.name),
+            r.l_serial,
+            r.l_addr,
+            r.l_ld,
+        )
+    };
+    let rec = Box::new(Record {
+        // SAFETY: every field of LinkMap is an integer, array or raw pointer: all-zero is valid.
+        map: unsafe { core::mem::zeroed::<LinkMap>() },
+        libname: LibName {
+            name: core::ptr::null(),
+            next: core::ptr::null_mut(),
+            dont_free: 1,
+        },
+        strings: [cstr(name), Vec::new(), cstr(requested)],
+        searchlist: Vec::new(),
+    });
+    // SAFETY: as in `record`: the box's contents never move until `free_record`.
+    let rec: &'static mut Record = unsafe { &mut *Box::into_raw(rec) };
+    rec.libname.name = rec.strings[2].as_ptr();
+    let map = &mut rec.map;
+    map.l_name = rec.strings[0].as_ptr();
+    map.l_libname = &mut rec.libname as *mut LibName as usize;
+    map.l_origin = usize::MAX as *const u8;
+    // gdb reads these two from every record of a list.
+    map.l_addr = addr;
+    map.l_ld = ld_;
+    map.l_real = real;
+    map.l_ns = ns as i64;
+    map.l_serial = id;
+    map.l_bits = lbits::TYPE_LIBRARY | lbits::RELOCATED | lbits::INIT_CALLED;
+    map.l_local_scope[0] = &mut map.l_searchlist;
+    map.l_scope_max = 4;
+    map.l_scope = map.l_scope_mem.as_mut_ptr();
+    map
+}
+
+/// Records for objects `new` that `dlopen` loaded into namespace `r.ns`
+/// with root `root` (whose search list is `local`), appended to the end of
+/// the namespace's list in load order, with ld-rs's stand-in where the
+/// namespace first needs it.  Returns how many records the list gained.
+///
+/// # Safety
+/// Under the load lock and the write lock (libc walks the list under it).
+pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], local: &[DsoId]) -> u32 {
+    let ns = r.ns;
+    r.maps.resize(r.maps.len().max(ld.objs.bound()), core::ptr::null_mut());
     for &id in new {
-        maps[id] = record(ld, id);
+        r.maps[id] = record(ld, id);
     }
     // Linked in load order, except that glibc links a filtee loaded with
     // its filter just before it.
-    let mut linked: Vec<DsoId> = Vec::with_capacity(new.len());
-    for &id in new {
+    let mut appended: Vec<*mut LinkMap> = Vec::new();
+    for &id in local {
         for &f in ld.objs[id].filtees.iter().chain([&id]) {
-            if new.contains(&f) && !linked.contains(&f) {
-                linked.push(f);
+            if new.contains(&f) {
+                if !appended.contains(&r.maps[f]) {
+                    appended.push(r.maps[f]);
+                }
+            } else if ns != BASE && ld.objs[f].kind == Kind::Interpreter && r.proxies[ns].is_null() {
+                r.proxies[ns] = proxy(r.maps[f], ns);
+                appended.push(r.proxies[ns]);
             }
         }
     }
-    // SAFETY: our records; the list is only changed here, under the caller's lock.
+    for &id in new {
+        if !appended.contains(&r.maps[id]) {
+            appended.push(r.maps[id]);
+        }
+    }
+    // SAFETY: our records; the lists are only changed here and in
+    // `unregister`, under the caller's locks.
     unsafe {
-        let mut last = maps[ld.global[0]];
-        while !(*last).l_next.is_null() {
+        let slot = &mut super::gl().dl_ns[ns];
+        let mut last = slot.ns_loaded;
+        while !last.is_null() && !(*last).l_next.is_null() {
             last = (*last).l_next;
         }
-        for &id in &linked {
-            let map = &mut *maps[id];
-            map.l_bits = (map.l_bits & !3) | lbits::TYPE_LOADED;
-            map.l_prev = last;
-            (*last).l_next = map;
-            map.l_idx = (*last).l_idx + 1;
+        for &map in &appended {
+            let m = &mut *map;
+            if m.l_real == map {
+                m.l_bits = (m.l_bits & !3) | lbits::TYPE_LOADED;
+            }
+            m.l_prev = last;
+            if last.is_null() {
+                slot.ns_loaded = map;
+                m.l_idx = 0;
+            } else {
+                (*last).l_next = map;
+                m.l_idx = (*last).l_idx + 1;
+            }
             last = map;
         }
-        let main_map = maps[ld.global[0]];
+        // The namespace's global scope is its first record's search list.
+        let head = slot.ns_loaded;
+        let global = ld.global(ns);
+        let head_is_global = !head.is_null() && global.first().is_some_and(|&g| r.maps.get(g) == Some(&head));
+        if head_is_global {
+            set_searchlist(head, global.iter().map(|&id| r.of(ld, id)).collect());
+        }
+        let global_list = if head_is_global {
+            core::ptr::addr_of_mut!((*head).l_searchlist)
+        } else {
+            core::ptr::null_mut()
+        };
+        let root_list = core::ptr::addr_of_mut!((*r.maps[root]).l_searchlist);
         for &id in new {
             let dso = &ld.objs[id];
-            let map = &mut *maps[id];
+            let map = &mut *r.maps[id];
             let list: Vec<*mut LinkMap> = if id == root {
-                dso.local_scope.iter().map(|&d| maps[d]).collect()
+                dso.local_scope.iter().map(|&d| r.of(ld, d)).collect()
             } else {
-                core::iter::once(maps[id])
-                    .chain(dso.needed.iter().map(|&d| maps[d]))
+                core::iter::once(r.maps[id])
+                    .chain(dso.needed.iter().map(|&d| r.of(ld, d)))
                     .collect()
             };
-            set_searchlist(map, list);
+            if r.maps[id] != head || !head_is_global {
+                set_searchlist(map, list);
+            }
             map.l_local_scope[0] = &mut map.l_searchlist;
-            map.l_scope_mem[0] = core::ptr::addr_of_mut!((*main_map).l_searchlist);
-            map.l_scope_mem[1] = core::ptr::addr_of_mut!((*maps[root]).l_searchlist);
+            // The global scope, then the root's search list unless that is it.
+            let mut n = 0;
+            if !global_list.is_null() {
+                map.l_scope_mem[n] = global_list;
+                n += 1;
+            }
+            if root_list != global_list {
+                map.l_scope_mem[n] = root_list;
+            }
             map.l_scope_max = 4;
             map.l_scope = map.l_scope_mem.as_mut_ptr();
-            map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]);
+            map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| r.of(ld, l));
         }
-        // The global scope may have grown (RTLD_GLOBAL): the program's search list is it.
-        let global: Vec<*mut LinkMap> = ld.global.iter().map(|&id| maps[id]).collect();
-        set_searchlist(main_map, global);
+        // ld-rs's stand-in looks up in the namespace's global scope, as
+        // glibc's does (nothing calls through it).
+        if ns != BASE && !r.proxies[ns].is_null() && (*r.proxies[ns]).l_scope_mem[0].is_null() {
+            (*r.proxies[ns]).l_scope_mem[0] = global_list;
+        }
+        slot.ns_nloaded += appended.len() as u32;
     }
-    maps
+    appended.len() as u32
 }
 
 /// The GNU hash geometry `dladdr` walks on its own.

@@ -105,6 +105,7 @@ pub unsafe fn glro() -> &'static mut RtldGlobalRo {
 pub mod dl;
 pub mod exports;
 pub mod link_map;
+pub mod namespace;
 mod rseq;
 pub mod tls;
 pub mod tunables;
@@ -116,6 +117,7 @@ use elf::consts::*;
 use crate::diag::LoadError;
 use crate::dso::{DsoId, Kind};
 use crate::lookup::{Class, Query, VersionReq};
+use crate::namespace::{NsId, BASE, MAX_NAMESPACES};
 use crate::rtld::{Linker, Runtime};
 use crate::start::Startup;
 use crate::tls::StaticLayout;
@@ -125,6 +127,9 @@ use layout::LinkMap;
 /// the address ranges run-time queries (`_dl_find_object`, `dladdr`) search.
 struct State {
     maps: Vec<*mut LinkMap>,
+    /// Each namespace's stand-in record for ld-rs (`link_map::proxy`), NULL
+    /// for the base one and for one that has none.
+    proxies: [*mut LinkMap; MAX_NAMESPACES],
     /// (map start, map end, record, run-time address of PT_GNU_EH_FRAME or 0)
     ranges: Vec<(usize, usize, *mut LinkMap, usize)>,
 }
@@ -135,7 +140,7 @@ static STATE: AtomicPtr<State> = AtomicPtr::new(core::ptr::null_mut());
 /// retired: `_dl_find_object` and `_dl_find_dso_for_object` read the table
 /// without the load lock (inside `grace::read`), so it is freed only after
 /// a grace period.
-fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
+fn publish(ld: &Linker, maps: Vec<*mut LinkMap>, proxies: [*mut LinkMap; MAX_NAMESPACES]) {
     let ranges = ld
         .objs
         .enumerate()
@@ -149,7 +154,7 @@ fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
             (d.map_start, d.map_end, maps[id], eh)
         })
         .collect();
-    let state = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(State { maps, ranges }));
+    let state = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(State { maps, proxies, ranges }));
     let old = STATE.swap(state, Ordering::SeqCst);
     if !old.is_null() {
         // SAFETY: `old` came from `Box::into_raw` above and is no longer published.
@@ -157,15 +162,26 @@ fn publish(ld: &Linker, maps: Vec<*mut LinkMap>) {
     }
 }
 
-/// After a `dlopen` relocated objects `new`: records for them, their TLS
+/// After a `dlopen` relocated objects `new` into namespace `ns`, with root
+/// `root` and its search list `local`: records for them, their TLS
 /// modules, the namespace counters, and the debugger told.
-pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
+pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId], local: &[DsoId], ns: NsId) {
     // SAFETY: STATE is published at start-up and only replaced here.
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return;
     };
+    let mut maps = state.maps.clone();
+    let mut proxies = state.proxies;
+    // SAFETY: under the load lock (dl.rs).
+    unsafe { namespace::debug_state(ns, namespace::RT_ADD) };
     dl::write_lock(true);
-    let maps = link_map::add(ld, &state.maps, root, new);
+    let mut records = link_map::Records {
+        maps: &mut maps,
+        proxies: &mut proxies,
+        ns,
+    };
+    // SAFETY: under the load lock and the write lock.
+    let added = unsafe { link_map::add(ld, &mut records, root, new, local) };
     dl::write_lock(false);
     let mut modules = Vec::new();
     for &id in new {
@@ -193,17 +209,10 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId]) {
         crate::sys::exit(127);
     }
     // SAFETY: namespace counters, changed under the load lock (dl.rs).
-    unsafe {
-        let g = gl();
-        g.dl_ns[0].ns_nloaded += new.len() as u32;
-        g.dl_load_adds += new.len() as u64;
-        let r = &mut *core::ptr::addr_of_mut!(_r_debug);
-        r.r_state = 1; // RT_ADD
-        exports::_dl_debug_state();
-        r.r_state = 0; // RT_CONSISTENT
-    }
-    publish(ld, maps);
-    exports::_dl_debug_state();
+    unsafe { gl().dl_load_adds += added as u64 };
+    publish(ld, maps, proxies);
+    // SAFETY: as above.
+    unsafe { namespace::debug_state(ns, namespace::RT_CONSISTENT) };
 }
 
 /// Modules loaded before that relocation just placed in static TLS (the
@@ -237,65 +246,103 @@ pub fn sync_static_tls_after_failure(ld: &Linker) {
     }
 }
 
-/// Before `dlclose` unloads objects `gone`: their records leave the
-/// namespace list, the other records' scopes and the address table, and
+/// Before `dlclose` unloads objects `gone`: their records leave their
+/// namespaces' lists, the other records' scopes and the address table, and
 /// the debugger is told (their TLS modules are released by
-/// `Linker::remove_objects`, which follows).  The records are retired, to
-/// be freed after a grace period.
+/// `Linker::remove_objects`, which follows).  A namespace left with nothing
+/// but ld-rs's stand-in loses that too, and is empty.  The records are
+/// retired, to be freed after a grace period.
 pub fn unregister(ld: &Linker, gone: &[DsoId]) {
     // SAFETY: STATE is published at start-up and only replaced under the load lock (dl.rs).
     let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
         return;
     };
     let mut maps = state.maps.clone();
-    let dead: Vec<*mut LinkMap> = gone
+    let mut proxies = state.proxies;
+    let mut spaces: Vec<NsId> = gone.iter().map(|&id| ld.objs[id].ns).collect();
+    spaces.sort_unstable();
+    spaces.dedup();
+    let mut dead: Vec<*mut LinkMap> = gone
         .iter()
         .filter_map(|&id| maps.get_mut(id).map(|m| core::mem::replace(m, core::ptr::null_mut())))
         .filter(|m| !m.is_null())
         .collect();
-    // SAFETY: our records; the list is changed only here and in `register_new`,
+    // SAFETY: our records; the lists are changed only here and in `register_new`,
     // under the load lock, and walked by libc under the write lock taken here.
     unsafe {
-        let r = &mut *core::ptr::addr_of_mut!(_r_debug);
-        r.r_state = 2; // RT_DELETE
-        exports::_dl_debug_state();
+        for &ns in &spaces {
+            namespace::debug_state(ns, namespace::RT_DELETE);
+        }
         dl::write_lock(true);
-        for &m in &dead {
+        let unlink = |m: *mut LinkMap| {
+            let ns = (*m).l_ns as NsId;
+            let slot = &mut gl().dl_ns[ns];
             let (prev, next) = ((*m).l_prev, (*m).l_next);
-            if !prev.is_null() {
+            if prev.is_null() {
+                slot.ns_loaded = next;
+            } else {
                 (*prev).l_next = next;
             }
             if !next.is_null() {
                 (*next).l_prev = prev;
             }
-            let g = gl();
-            g.dl_ns[0].ns_nloaded = g.dl_ns[0].ns_nloaded.saturating_sub(1);
+            slot.ns_nloaded = slot.ns_nloaded.saturating_sub(1);
+            if slot.libc_map == m {
+                slot.libc_map = core::ptr::null_mut();
+            }
+        };
+        for &m in &dead {
+            unlink(m);
+        }
+        // A namespace whose only record left is ld-rs's stand-in is empty.
+        for &ns in &spaces {
+            let p = proxies[ns];
+            if ns != BASE && !p.is_null() && gl().dl_ns[ns].ns_nloaded == 1 {
+                unlink(p);
+                proxies[ns] = core::ptr::null_mut();
+                dead.push(p);
+            }
         }
         // What the survivors pointed at in the dead records: their loader,
         // and the search lists of the dead roots among their scopes.
-        for &m in maps.iter().filter(|m| !m.is_null()) {
+        for &m in maps.iter().chain(proxies.iter()).filter(|m| !m.is_null()) {
             link_map::forget_dead(m, &dead);
         }
-        // The global scope may have shrunk: the program's search list is it.
-        let main_map = maps[ld.global[0]];
-        let global: Vec<*mut LinkMap> = ld
-            .global
-            .iter()
-            .filter(|id| !gone.contains(id))
-            .map(|&id| maps[id])
-            .filter(|m| !m.is_null())
-            .collect();
-        link_map::set_searchlist(main_map, global);
+        // A global scope may have shrunk: it is its namespace's first
+        // record's search list.
+        for &ns in &spaces {
+            let global = ld.global(ns);
+            let Some(&first) = global.iter().find(|id| !gone.contains(id)) else {
+                continue;
+            };
+            let head = gl().dl_ns[ns].ns_loaded;
+            if head.is_null() || maps[first] != head {
+                continue;
+            }
+            let records = link_map::Records {
+                maps: &mut maps,
+                proxies: &mut proxies,
+                ns,
+            };
+            let list = global
+                .iter()
+                .filter(|id| !gone.contains(id))
+                .map(|&id| records.of(ld, id))
+                .filter(|m| !m.is_null())
+                .collect();
+            link_map::set_searchlist(head, list);
+        }
         dl::write_lock(false);
     }
-    publish(ld, maps);
+    publish(ld, maps, proxies);
     for &m in &dead {
-        // SAFETY: unlinked from the list, the scopes, the TLS slots and the table.
+        // SAFETY: unlinked from the lists, the scopes, the TLS slots and the table.
         unsafe { link_map::free_record(m) };
     }
-    // SAFETY: the namespace is consistent again.
-    unsafe { (*core::ptr::addr_of_mut!(_r_debug)).r_state = 0 };
-    exports::_dl_debug_state();
+    for &ns in &spaces {
+        // SAFETY: the namespace is consistent again.
+        unsafe { namespace::debug_state(ns, namespace::RT_CONSISTENT) };
+    }
 }
 
 /// Brings the records' state bits up to date with the linker's.
@@ -378,7 +425,7 @@ impl Runtime for Glibc {
             }
         }
 
-        publish(ld, maps);
+        publish(ld, maps, [core::ptr::null_mut(); MAX_NAMESPACES]);
         Ok(())
     }
 
@@ -411,12 +458,12 @@ impl Runtime for Glibc {
         let mut found = [0usize; 4];
         for (slot, name) in found.iter_mut().zip([&b"calloc"[..], b"free", b"malloc", b"realloc"]) {
             *slot = ld
-                .bind_symbol(ld.global[0], &ld.global, name, b"GLIBC_2.2.5")
+                .bind_symbol(ld.program(), ld.global(BASE), name, b"GLIBC_2.2.5")
                 .unwrap_or(0);
         }
         // glibc's loader tells audit modules of these four, as `dlsym` does.
         for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
-            audit_binding(ld, ld.global[0], name, b"GLIBC_2.2.5", true);
+            audit_binding(ld, ld.program(), name, b"GLIBC_2.2.5", true);
         }
         let [_, free, malloc, _] = found;
         if free != 0 && malloc != 0 {
@@ -457,7 +504,7 @@ impl Runtime for Glibc {
                 audit_binding(ld, interp, name, b"GLIBC_PRIVATE", false);
             }
             let bind = |name: &[u8]| {
-                ld.bind_symbol(interp, &ld.global, name, b"GLIBC_PRIVATE")
+                ld.bind_symbol(interp, ld.global(BASE), name, b"GLIBC_PRIVATE")
                     .or_else(|| private_function(ld, libc, name))
             };
             if reported {
@@ -763,7 +810,7 @@ fn audit_binding(ld: &Linker, from: DsoId, name: &[u8], version: &[u8], dlsym: b
         class: Class::Plt,
         newest: false,
     };
-    if let Some(f) = ld.lookup(&ld.global, &q, None) {
+    if let Some(f) = ld.lookup(ld.global(BASE), &q, None) {
         let value = ld.symbol_address(f.dso, f.sym);
         let via = if dlsym {
             crate::audit::Via::Dlsym
@@ -879,7 +926,7 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     g.dl_load_tls_lock = layout::RecursiveLock::new();
     // PF_R|PF_W, plus PF_X if the program or a library loaded with it asked
     // for an executable stack (libc gives new threads' stacks the same).
-    let exec = ld.global.iter().any(|&id| ld.objs[id].needs_exec_stack());
+    let exec = ld.global(BASE).iter().any(|&id| ld.objs[id].needs_exec_stack());
     g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
     // SAFETY: `main` is a live record.
     ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
