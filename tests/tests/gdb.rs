@@ -292,3 +292,45 @@ fn break_backtrace_and_shared_libraries() {
         );
     }
 }
+
+/// gdb lists the objects of every namespace: after `dlmopen` made two, it follows `_r_debug`'s
+/// `r_next` chain (`r_version` 2) and shows each namespace's copy of libc.so.6 and ld.so, the
+/// same list under ld-rs as under glibc's loader.
+#[test]
+fn dlmopen_namespaces_in_shared_libraries() {
+    if !ld_rs_tests::need_program("gdb", "apt-get install -y gdb") {
+        return;
+    }
+    let built = fixtures::dlmopen();
+    let program = built.path("main");
+    let run = format!("run {} rdebug", built.dir().display());
+    // The second stop is after two `dlmopen`s: namespaces 1 (libother.so, libstate.so, a
+    // libc.so.6, ld.so) and 2 (libtiny.so).
+    let commands = ["break show_chain", run.as_str(), "continue", "info sharedlibrary"];
+    let libraries = |run: &GdbRun, interpreter: &Path| {
+        let found = Findings::of(run, interpreter);
+        let stops = run.stdout.lines().filter(|l| l.starts_with("Breakpoint 1, ")).count();
+        (stops, found.libraries)
+    };
+
+    let glibc = gdb(&program, &commands);
+    let (stops, glibc_libraries) = libraries(&glibc, Path::new(GLIBC_LOADER));
+    let count = |l: &[String], name: &str| l.iter().filter(|n| *n == name).count();
+    assert!(
+        stops == 2 && count(&glibc_libraries, "libc.so.6") == 2 && count(&glibc_libraries, "libtiny.so") == 1,
+        "gdb does not show the namespaces under glibc's own loader here (gdb too old to follow \
+         r_next?), so nothing can be said about ld-rs: {glibc_libraries:?}\n{}",
+        glibc.show()
+    );
+
+    let copy = ld_rs_copy(&program);
+    let ldrs = gdb(&copy, &commands);
+    let (stops, ldrs_libraries) = libraries(&ldrs, &ld_rs());
+    assert!(
+        stops == 2 && ldrs_libraries == glibc_libraries,
+        "gdb on a program run by ld-rs that used dlmopen: {stops} stops, `info sharedlibrary` lists \
+         {ldrs_libraries:?} under ld-rs, {glibc_libraries:?} under glibc\n--- ld-rs\n{}--- glibc\n{}",
+        ldrs.show(),
+        glibc.show()
+    );
+}

@@ -45,6 +45,12 @@ impl Msg {
     }
 
     /// `n` in lower-case hexadecimal, zero-padded to `width` digits.
+    /// ` [N]`: the namespace an object belongs to, as glibc's `LD_DEBUG`
+    /// lines show it after a name.
+    pub fn ns(self, ns: usize) -> Msg {
+        self.s(b" [").dec(ns as u64).s(b"]")
+    }
+
     pub fn hex(mut self, n: u64, width: usize) -> Msg {
         let mut digits = [0u8; 16];
         let mut i = digits.len();

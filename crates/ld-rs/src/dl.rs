@@ -153,8 +153,11 @@ impl Linker {
                 .iter()
                 .filter(|&&id| self.objs[id].dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0)
             {
-                let line = Msg::new().s(b"activating NODELETE for ").s(&self.objs[id].name);
-                crate::debug::print(line.s(b" [0]\n").bytes());
+                let line = Msg::new()
+                    .s(b"activating NODELETE for ")
+                    .s(&self.objs[id].name)
+                    .ns(self.objs[id].ns);
+                crate::debug::print(line.s(b"\n").bytes());
             }
         }
         // Relocated, the new objects join their closure's scopes.  Objects
@@ -199,7 +202,8 @@ impl Linker {
             let line = Msg::new()
                 .s(b"opening file=")
                 .s(d.l_name())
-                .s(b" [0]; direct_opencount=");
+                .ns(d.ns)
+                .s(b"; direct_opencount=");
             crate::debug::print(line.dec(d.open_count as u64).s(b"\n\n").bytes());
         }
         main
@@ -228,7 +232,8 @@ impl Linker {
             let line = Msg::new()
                 .s(b"opening file=")
                 .s(d.l_name())
-                .s(b" [0]; direct_opencount=");
+                .ns(d.ns)
+                .s(b"; direct_opencount=");
             crate::debug::print(line.dec(d.open_count as u64).s(b"\n\n").bytes());
         }
     }
@@ -255,7 +260,8 @@ impl Linker {
                         Msg::new()
                             .s(b"object=")
                             .s(d.display_name())
-                            .s(b" [0]\n scope ")
+                            .ns(d.ns)
+                            .s(b"\n scope ")
                             .dec(n as u64)
                             .s(b":"),
                         |o, &m| o.s(b" ").s(self.objs[m].display_name()),
@@ -274,7 +280,8 @@ impl Linker {
 
     /// `LD_DEBUG=scopes`: object `id` and its lookup scopes (glibc's `_dl_show_scope`).
     fn debug_scope(&self, id: DsoId, scopes: &[&[DsoId]]) {
-        let mut out = Msg::new().s(b"object=").s(self.objs[id].display_name()).s(b" [0]\n");
+        let d = &self.objs[id];
+        let mut out = Msg::new().s(b"object=").s(d.display_name()).ns(d.ns).s(b"\n");
         // The loader's own record has no scope of its own.
         let scopes = if self.objs[id].kind == crate::dso::Kind::Interpreter {
             out = out.s(b" no scope\n");
@@ -398,11 +405,12 @@ impl Linker {
                 let mut line = Msg::new()
                     .s(b"marking ")
                     .s(&d.name)
-                    .s(b" [0] as NODELETE due to reference ");
+                    .ns(d.ns)
+                    .s(b" as NODELETE due to reference ");
                 line = if f.kind == crate::dso::Kind::Main {
                     line.s(b"from main program")
                 } else {
-                    line.s(b"from ").s(&f.name).s(b" [0]")
+                    line.s(b"from ").s(&f.name).ns(f.ns)
                 };
                 crate::debug::print(line.s(b"\n").bytes());
             }

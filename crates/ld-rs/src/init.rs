@@ -242,8 +242,11 @@ impl Linker {
         self.objs[id].init_called = false;
         let dso = &self.objs[id];
         if crate::debug::on(crate::debug::IMPCALLS) {
-            let line = crate::diag::Msg::new().s(b"\ncalling fini: ").s(dso.l_name());
-            crate::debug::print(line.s(b" [0]\n\n").bytes());
+            let line = crate::diag::Msg::new()
+                .s(b"\ncalling fini: ")
+                .s(dso.l_name())
+                .ns(dso.ns);
+            crate::debug::print(line.s(b"\n\n").bytes());
         }
         for f in self.array(id, DT_FINI_ARRAY, DT_FINI_ARRAYSZ).into_iter().rev() {
             // SAFETY: relocated DT_FINI_ARRAY entries of a still-mapped object.

@@ -220,8 +220,9 @@ impl Linker {
                     .s(b"symbol=")
                     .s(q.name)
                     .s(b";  lookup in file=")
-                    .s(self.objs[id].display_name());
-                crate::debug::print(line.s(b" [0]\n").bytes());
+                    .s(self.objs[id].display_name())
+                    .ns(self.objs[id].ns);
+                crate::debug::print(line.s(b"\n").bytes());
             }
             let Some(sym) = self.objs[id].find_symbol(q) else {
                 continue;
@@ -254,8 +255,8 @@ impl Linker {
         let d = &self.objs[found.dso];
         if d.dlopened && !d.nodelete.any() {
             if crate::debug::on(crate::debug::BINDINGS) {
-                let line = crate::diag::Msg::new().s(b"marking ").s(&d.name);
-                crate::debug::print(line.s(b" [0] as NODELETE due to unique symbol\n").bytes());
+                let line = crate::diag::Msg::new().s(b"marking ").s(&d.name).ns(d.ns);
+                crate::debug::print(line.s(b" as NODELETE due to unique symbol\n").bytes());
             }
             d.nodelete
                 .mark(self.relocating.load(core::sync::atomic::Ordering::Relaxed));

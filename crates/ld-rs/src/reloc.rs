@@ -762,12 +762,14 @@ impl Linker {
                 let mut line = diag::Msg::new()
                     .s(b"binding file ")
                     .s(self.objs[from].display_name())
-                    .s(b" [0] to ")
+                    .ns(self.objs[from].ns)
+                    .s(b" to ")
                     .s(self.objs[f.dso].display_name())
+                    .ns(self.objs[f.dso].ns)
                     .s(if protected {
-                        &b" [0]: protected symbol `"[..]
+                        &b": protected symbol `"[..]
                     } else {
-                        b" [0]: normal symbol `"
+                        b": normal symbol `"
                     })
                     .s(q.name)
                     .s(b"'");

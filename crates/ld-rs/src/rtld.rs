@@ -977,9 +977,11 @@ impl Linker {
                         .s(v.name)
                         .s(b"' in file ")
                         .s(target.display_name())
-                        .s(b" [0] required by file ")
-                        .s(dso.display_name());
-                    debug::print(line.s(b" [0]\n").bytes());
+                        .ns(target.ns)
+                        .s(b" required by file ")
+                        .s(dso.display_name())
+                        .ns(dso.ns);
+                    debug::print(line.s(b"\n").bytes());
                 }
                 let line = Msg::new()
                     .s(diag::progname())

@@ -404,7 +404,8 @@ impl Linker {
             paths.failed = None;
         }
         if debug::on(debug::LIBS) {
-            debug::print(Msg::new().s(b"find library=").s(name).s(b" [0]; searching\n").bytes());
+            let line = Msg::new().s(b"find library=").s(name).ns(self.objs[from].ns);
+            debug::print(line.s(b"; searching\n").bytes());
         }
         let found = self.search(name, from);
         if debug::on(debug::LIBS) {
