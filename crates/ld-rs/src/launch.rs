@@ -132,6 +132,10 @@ pub struct Launch {
     diverged: Cell<bool>,
     /// Replaying: the words that failed their check, over the whole start.
     pub misses: Cell<usize>,
+    /// `LD_RS_CACHE_CHECK=1`: each replayed binding is also looked up, and
+    /// the two compared (a test of the cache, `cargo xtask bench`):
+    /// (bindings checked, bindings that differ).
+    check: Option<Cell<(u64, u64)>>,
 }
 
 enum Mode {
@@ -203,6 +207,7 @@ pub fn begin(ld: &mut Linker, st: &Startup, explicit: bool, program: &[u8]) -> O
         cursor: Cell::new(0),
         diverged: Cell::new(false),
         misses: Cell::new(0),
+        check: st.env().any(|e| e == b"LD_RS_CACHE_CHECK=1").then(|| Cell::new((0, 0))),
     });
     if let Err(why) = safe_dir(&dir) {
         launch.verdict = why;
@@ -585,6 +590,45 @@ fn read_words(path: &[u8]) -> Result<Vec<u64>, &'static [u8]> {
 }
 
 impl Launch {
+    /// Under `LD_RS_CACHE_CHECK=1`: how many replayed bindings were checked
+    /// against a lookup, and how many differed.
+    pub fn checked(&self) -> Option<(u64, u64)> {
+        self.check.as_ref().map(|c| c.get())
+    }
+
+    /// Under `LD_RS_CACHE_CHECK=1`, compares a replayed answer with a real
+    /// lookup's, reporting a difference on stderr.
+    pub fn check_against(
+        &self,
+        ld: &Linker,
+        from: DsoId,
+        q: &Query,
+        replayed: Option<Found>,
+        looked_up: Option<Found>,
+    ) {
+        let Some(c) = &self.check else { return };
+        let same = match (replayed, looked_up) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.dso == b.dso && core::ptr::eq(a.sym, b.sym),
+            _ => false,
+        };
+        let (n, bad) = c.get();
+        c.set((n + 1, bad + u64::from(!same)));
+        if !same {
+            let name = |f: Option<Found>| f.map_or(&b"(undefined)"[..], |f| ld.objs[f.dso].display_name());
+            Msg::new()
+                .s(b"ld-rs: launch cache: the record binds ")
+                .s(q.name)
+                .s(b" for ")
+                .s(ld.objs[from].display_name())
+                .s(b" to ")
+                .s(name(replayed))
+                .s(b", a lookup to ")
+                .s(name(looked_up))
+                .write_line(2);
+        }
+    }
+
     /// True when a valid record is being replayed.
     pub fn replaying(&self) -> bool {
         matches!(self.mode, Mode::Replay(_))

@@ -742,7 +742,12 @@ impl Linker {
         let found = match self.launch.as_deref() {
             None => self.search_for(from, scope, q, skip, reference),
             Some(l) => match l.replayed(self, from, q) {
-                Some(found) => found,
+                Some(found) => {
+                    if l.checked().is_some() {
+                        l.check_against(self, from, q, found, self.lookup(scope, q, skip));
+                    }
+                    found
+                }
                 None => {
                     let found = self.search_for(from, scope, q, skip, reference);
                     l.note(from, q, found, self);

@@ -100,6 +100,15 @@ impl Linker {
             } else {
                 line.s(b"not used (").s(l.verdict).s(b")")
             };
+            let line = match l.checked() {
+                Some((n, bad)) => line
+                    .s(b"; ")
+                    .dec(n)
+                    .s(b" bindings checked against lookups, ")
+                    .dec(bad)
+                    .s(b" differ"),
+                None => line,
+            };
             debug::print(line.s(b"\n").bytes());
         }
     }
