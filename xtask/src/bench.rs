@@ -43,6 +43,14 @@
 //!    ld-rs alternately, in pairs whose order alternates, after one warm-up run of each; the
 //!    report gives each loader's median and the median of the per-pair ratios ld-rs/glibc.
 //!
+//! 3. **Warm starts** (the launch cache, `LD_RS_CACHE`, crates/ld-rs/src/launch.rs): ld-rs
+//!    runs the workload once under callgrind with a new cache directory, which writes the
+//!    program's launch record, then once more, measured as above. Both runs are under
+//!    valgrind, whose preloaded library is one of the record's inputs. Before the measured
+//!    run, a check run (`valgrind --tool=none`, `LD_RS_CACHE_CHECK=1`) replays the record and
+//!    also looks every binding up: the workload fails unless the record was used and every
+//!    replayed binding is the one the lookup finds.
+//!
 //! Options: `--quick` (three workloads, 5 pairs), `--no-wall` (instructions only),
 //! `--pairs N`, `--top N` (functions listed per workload). The command fails only if a
 //! workload does not run (a non-zero exit status under either loader); a slow ld-rs is
@@ -144,6 +152,14 @@ struct Row {
     relocations: Option<(u64, u64)>,
     /// Median glibc time, median ld-rs time, median of the per-pair ratios.
     wall: Option<(Duration, Duration, f64)>,
+    /// ld-rs's warm start from its launch record.
+    warm: Warm,
+}
+
+/// A warm start: its cost, and the check run's count of bindings compared with lookups.
+struct Warm {
+    cost: LoaderCost,
+    checked: u64,
 }
 
 /// `cargo xtask bench [OPTIONS]`.
@@ -186,6 +202,8 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
 
     println!();
     print_instruction_table(&rows);
+    println!();
+    print_warm_table(&rows);
     if options.wall {
         println!();
         print_wall_table(&rows);
@@ -377,6 +395,7 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
         (glibc.join().expect("the profiling thread does not panic"), ld_rs_cost)
     });
     let (glibc, ld_rs_cost) = (glibc?, ld_rs_cost?);
+    let warm = bench_warm(workload, ld_rs, out_dir, &slug)?;
     let relocations = relocation_statistics(workload);
     let wall = if options.wall {
         Some(wall_time(workload, ld_rs, options.pairs)?)
@@ -393,13 +412,91 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
             None => String::new(),
         }
     );
+    println!(
+        "   warm start (launch cache): ld-rs {} ({:.2}× glibc, {:.2}× cold); {} bindings of the record checked against lookups",
+        group(warm.cost.instructions),
+        ratio(warm.cost.instructions, glibc.instructions),
+        ratio(warm.cost.instructions, ld_rs_cost.instructions),
+        group(warm.checked)
+    );
     Ok(Row {
         name: workload.name.clone(),
         glibc,
         ld_rs: ld_rs_cost,
         relocations,
         wall,
+        warm,
     })
+}
+
+/// ld-rs's warm start: records the launch record under callgrind, checks it (every replayed
+/// binding against a lookup), then profiles the start that replays it.
+fn bench_warm(workload: &Workload, ld_rs: &Path, out_dir: &Path, slug: &str) -> Result<Warm, Failed> {
+    use std::os::unix::fs::PermissionsExt;
+    let cache = out_dir.join(format!("{slug}.cache"));
+    let _ = fs::remove_dir_all(&cache);
+    fs::create_dir_all(&cache)
+        .and_then(|()| fs::set_permissions(&cache, fs::Permissions::from_mode(0o700)))
+        .map_err(|err| {
+            eprintln!("xtask: cannot create {}: {err}", cache.display());
+            Failed
+        })?;
+    let run = |tool: &str, out_file: Option<&Path>, check: bool| -> Result<Output, Failed> {
+        let mut command = Command::new("valgrind");
+        command.arg(format!("--tool={tool}")).arg("--quiet");
+        if let Some(out_file) = out_file {
+            let _ = fs::remove_file(out_file);
+            command
+                .args(["--run-libc-freeres=no", "--run-cxx-freeres=no"])
+                .arg(format!("--callgrind-out-file={}", out_file.display()));
+        }
+        command.arg(ld_rs).args(&workload.argv).env("LD_RS_CACHE", &cache);
+        if check {
+            command.env("LD_RS_CACHE_CHECK", "1").env("LD_DEBUG", "statistics");
+        }
+        let output = command
+            .current_dir(cmd::workspace_root())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| {
+                eprintln!("xtask: cannot run valgrind: {err}");
+                Failed
+            })?;
+        check_ran(&output, workload, Loader::LdRs, "with its launch cache")?;
+        Ok(output)
+    };
+    let record_file = out_dir.join(format!("{slug}.ld-rs-record.callgrind"));
+    run("callgrind", Some(&record_file), false)?;
+    let _ = fs::remove_file(&record_file);
+    // The check: the record must be used, and every binding agree with a lookup.
+    let output = run("none", None, true)?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let verdict = stderr
+        .lines()
+        .find_map(|l| l.split_once("launch cache: ").map(|(_, v)| v.to_string()))
+        .unwrap_or_else(|| "no verdict printed".into());
+    let counts: Vec<u64> = verdict
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let checked = match (verdict.starts_with("used;"), counts.as_slice()) {
+        (true, [n, 0]) => *n,
+        _ => {
+            eprintln!(
+                "xtask: {}: the warm start's check failed: launch cache: {verdict}\n{stderr}",
+                workload.name
+            );
+            return Err(Failed);
+        }
+    };
+    let out_file = out_dir.join(format!("{slug}.ld-rs-warm.callgrind"));
+    run("callgrind", Some(&out_file), false)?;
+    let profile = Profile::read(&out_file)?;
+    let cost = profile.loader_cost(ld_rs, LD_RS_LOOKUP).map_err(|err| {
+        eprintln!("xtask: {}: {err}", out_file.display());
+        Failed
+    })?;
+    Ok(Warm { cost, checked })
 }
 
 /// Runs the workload under callgrind and reads what the loader cost.
@@ -813,6 +910,32 @@ fn print_instruction_table(rows: &[Row]) {
             .collect();
         parts.join("; ")
     });
+}
+
+fn print_warm_table(rows: &[Row]) {
+    println!("Cold and warm starts (warm: ld-rs replaying its launch record, LD_RS_CACHE):");
+    println!(
+        "{:<22} {:>14} {:>14} {:>14} {:>7} {:>7}  {:>9}  {:>9}",
+        "workload", "glibc ld.so", "ld-rs cold", "ld-rs warm", "cold", "warm", "lookups", "checked"
+    );
+    println!(
+        "{:<22} {:>14} {:>14} {:>14} {:>7} {:>7}  {:>9}  {:>9}",
+        "", "", "", "", "/glibc", "/glibc", "warm", "bindings"
+    );
+    for row in rows {
+        println!(
+            "{:<22} {:>14} {:>14} {:>14} {:>6.2}× {:>6.2}×  {:>9}  {:>9}",
+            row.name,
+            group(row.glibc.instructions),
+            group(row.ld_rs.instructions),
+            group(row.warm.cost.instructions),
+            ratio(row.ld_rs.instructions, row.glibc.instructions),
+            ratio(row.warm.cost.instructions, row.glibc.instructions),
+            row.warm.cost.lookups.map_or("-".into(), group),
+            group(row.warm.checked),
+        );
+    }
+    println!("Goal (warm): ratio ≤ 0.30 on PATH python3, the imports, gdb and rustc.");
 }
 
 fn print_wall_table(rows: &[Row]) {
