@@ -396,3 +396,29 @@ fn cache_info() {
         )
     );
 }
+
+/// `LD_RS_CACHE_CHECK=1` (what `cargo xtask bench` runs): a warm start of a program linked
+/// with libc also looks every replayed binding up, and none differs.
+#[test]
+fn check_mode_compares_every_binding() {
+    let s = Sandbox::new("check");
+    let program = fixtures::dynld().path("main_libc");
+    let run = Run::new(&program)
+        .env("LD_LIBRARY_PATH", fixtures::dynld().path(""))
+        .env("LD_RS_CACHE", s.cache());
+    let glibc = run.run(Loader::Glibc, Way::Explicit);
+    run.run(Loader::LdRs, Way::Explicit);
+    let warm = run
+        .env("LD_RS_CACHE_CHECK", "1")
+        .env("LD_DEBUG", "statistics")
+        .run(Loader::LdRs, Way::Explicit);
+    assert_eq!((&warm.stdout, warm.exit), (&glibc.stdout, glibc.exit), "{warm}");
+    let v = verdict(&warm);
+    let n: u64 = v
+        .strip_prefix("used; ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a checked warm start: {v}"));
+    assert!(n > 10, "only {n} bindings checked: {v}");
+    assert!(v.ends_with(" bindings checked against lookups, 0 differ"), "{v}");
+}
