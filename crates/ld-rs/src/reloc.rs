@@ -744,7 +744,7 @@ impl Linker {
             Some(l) => match l.replayed(self, from, q) {
                 Some(found) => {
                     if l.checked().is_some() {
-                        l.check_against(self, from, q, found, self.lookup(scope, q, skip));
+                        l.check_against(self, from, q, found, self.search_for(from, scope, q, skip, reference));
                     }
                     found
                 }
