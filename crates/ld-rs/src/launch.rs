@@ -675,6 +675,49 @@ impl Launch {
         found
     }
 
+    /// The fast replay of `Linker::resolve_value`: for symbol `sym` of object
+    /// `from`, the recorded definition, checked only by comparing the two
+    /// names (no hash, no version, no search).  `None` sends the reference
+    /// down the ordinary path (which replays the same word with its full
+    /// check): an undefined reference, a unique or another object's
+    /// protected symbol (whose rules that path applies), the check mode, or
+    /// a word that does not fit.
+    #[inline]
+    pub fn replay_fast(&self, ld: &Linker, from: DsoId, sym: &elf::Sym) -> Option<Found> {
+        let Mode::Replay(r) = &self.mode else { return None };
+        if self.check.is_some() || self.current.get() != Some(from) || self.diverged.get() {
+            return None;
+        }
+        let (at, n) = self.words.get();
+        let i = self.cursor.get();
+        if i >= n {
+            return None;
+        }
+        let word = r.words[at + i];
+        let (def, idx) = (word as u32, (word >> 32) as u32);
+        if def == UNDEFINED {
+            return None;
+        }
+        let d = ld.objs.get(def as usize)?;
+        let dsym = d.symtab.get(idx as usize)?;
+        if (dsym.st_other & 3 == STV_PROTECTED && def as usize != from) || dsym.st_bind() == STB_GNU_UNIQUE {
+            return None;
+        }
+        let mine = ld.objs[from].strtab.bytes().get(sym.st_name as usize..)?;
+        let theirs = d.strtab.bytes().get(dsym.st_name as usize..)?;
+        if !same_name(mine, theirs) {
+            return None;
+        }
+        self.cursor.set(i + 1);
+        if crate::debug::on(crate::debug::STATISTICS) {
+            crate::debug::count(false);
+        }
+        Some(Found {
+            dso: def as usize,
+            sym: dsym,
+        })
+    }
+
     /// Records the answer a lookup for object `from` gave.
     #[inline]
     pub fn note(&self, from: DsoId, q: &Query, found: Option<Found>, ld: &Linker) {
@@ -694,6 +737,41 @@ impl Launch {
             last.1.push(word);
         }
     }
+}
+
+/// True when the NUL-terminated names at the starts of `a` and `b` are the
+/// same, compared eight bytes at a time: the two words are equal up to and
+/// including a NUL (found with the usual has-a-zero-byte test), or to their
+/// first difference, which must come after a NUL both share.
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(i..i + 8)) {
+        let x = u64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_le_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        // The lowest set bit marks the first NUL of `x` exactly.
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if x != y {
+            let diff = (x ^ y).trailing_zeros() / 8;
+            return zero != 0 && zero.trailing_zeros() / 8 < diff;
+        }
+        if zero != 0 {
+            return true;
+        }
+        i += 8;
+    }
+    // Near the end of a table: byte by byte.
+    let (a, b) = (&a[i.min(a.len())..], &b[i.min(b.len())..]);
+    for k in 0.. {
+        match (a.get(k), b.get(k)) {
+            (Some(0), Some(0)) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// A binding word's definition, if it answers `q`: the symbol exists and

@@ -611,6 +611,12 @@ impl Linker {
             let (addr, ifunc) = self.symbol_addr(id, sym);
             return Ok((addr, ifunc, None));
         }
+        // launch: a start replaying its record takes the recorded
+        // definition, without hashing the name or searching (`launch.rs`).
+        if let Some(f) = self.launch.as_deref().and_then(|l| l.replay_fast(self, id, sym)) {
+            let (addr, ifunc) = self.symbol_addr(f.dso, f.sym);
+            return Ok((addr, ifunc, Some(f.dso)));
+        }
         let (name, gnu_hash) = dso.strtab.get_with_gnu_hash(sym.st_name).unwrap_or((b"", 5381));
         let q = Query {
             name,
