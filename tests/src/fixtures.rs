@@ -723,3 +723,25 @@ case! {
             .libc_exe("copy", &["copy.c"], &["-no-pie", "-fno-pic", "-Lstub", "-lprot", "-Wl,-rpath,$ORIGIN"])
     }
 }
+
+// RTLD_DEEPBIND (tests/deepbind.rs).
+case! {
+    /// `libdeep.so` and `libshallow.so` (the same source: `which`, `entry`), each needing its
+    /// own copy of the dependency (`libdeepdep.so`, `libshallowdep.so`: `dep_which`,
+    /// `dep_back`), and `main` (-rdynamic: `which`, `back`), which opens the first with
+    /// `RTLD_DEEPBIND` and the second without; it takes the case's directory.
+    fn deepbind() {
+        let lib = ["-shared", "-fPIC", "-Wl,-z,lazy", "-Wl,-rpath,$ORIGIN", "-L."];
+        let with = |extra: &'static str| -> Vec<&'static str> {
+            let mut v = lib.to_vec();
+            v.push(extra);
+            v
+        };
+        Fixture::new("deepbind")
+            .libc_exe("libdeepdep.so", &["dep.c"], &lib)
+            .libc_exe("libshallowdep.so", &["dep.c"], &lib)
+            .libc_exe("libdeep.so", &["lib.c"], &with("-ldeepdep"))
+            .libc_exe("libshallow.so", &["lib.c"], &with("-lshallowdep"))
+            .libc_exe("main", &["main.c"], &["-rdynamic"])
+    }
+}

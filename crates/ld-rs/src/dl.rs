@@ -10,6 +10,12 @@
 //! own *local* scope: itself and its dependencies, breadth-first.  With
 //! `RTLD_GLOBAL` its local scope is also appended to the global scope, so
 //! objects loaded later (and `dlsym(RTLD_DEFAULT)`) see its symbols.
+//!
+//! With `RTLD_DEEPBIND` the objects the call loads search their local scope
+//! *before* the global one (glibc's `_dl_new_object` puts the root's search
+//! list first in their `l_scope`): a library and its dependencies bind to
+//! each other even where the program or an earlier library defines the same
+//! names.  Objects that were loaded already keep their scopes.
 
 use alloc::vec::Vec;
 
@@ -24,6 +30,7 @@ pub mod mode {
     /// `RTLD_LAZY | RTLD_NOW`: a `dlopen` must ask for one.
     pub const RTLD_BINDING_MASK: i32 = 0x3;
     pub const RTLD_NOLOAD: i32 = 0x4;
+    pub const RTLD_DEEPBIND: i32 = 0x8;
     pub const RTLD_GLOBAL: i32 = 0x100;
     pub const RTLD_NODELETE: i32 = 0x1000;
 }
@@ -79,6 +86,7 @@ impl Linker {
             let dso = &mut self.objs[id];
             dso.local_scope.set(local.clone());
             dso.dlopened = true;
+            dso.deepbind = flags & mode::RTLD_DEEPBIND != 0;
             if dso.dynamic.flags_1 & elf::consts::DF_1_NODELETE != 0 {
                 // Final once the `dlopen` succeeds, as glibc activates it.
                 dso.nodelete.mark(true);
@@ -92,7 +100,9 @@ impl Linker {
             let r = &self.objs[root];
             let own = [root];
             let first: &[DsoId] = if r.symbolic() { &own } else { &[] };
-            if new.contains(&root) {
+            if new.contains(&root) && r.deepbind {
+                self.debug_scope(root, &[&local, global]);
+            } else if new.contains(&root) {
                 self.debug_scope(root, &[first, global, &local]);
             } else if !r.dlopened && r.open_count == 0 && r.kind != crate::dso::Kind::Main {
                 // A start-up library opened for the first time: glibc builds
@@ -247,7 +257,9 @@ impl Linker {
             let d = &self.objs[id];
             let own = [id];
             let first: &[DsoId] = if d.symbolic() { &own } else { &[] };
-            if new.contains(&id) {
+            if new.contains(&id) && d.deepbind {
+                self.debug_scope(id, &[local, global]);
+            } else if new.contains(&id) {
                 self.debug_scope(id, &[first, global, local]);
             } else if !d.dlopened {
                 self.debug_scope(id, &[first, global]);
@@ -271,7 +283,11 @@ impl Linker {
             } else {
                 // Already holding this search list: shown whole.
                 let extra: Vec<&[DsoId]> = d.extra_scopes.iter().map(|v| &v[..]).collect();
-                let mut scopes: Vec<&[DsoId]> = alloc::vec![first, global, &d.local_scope];
+                let mut scopes: Vec<&[DsoId]> = if d.deepbind {
+                    alloc::vec![&d.local_scope, global]
+                } else {
+                    alloc::vec![first, global, &d.local_scope]
+                };
                 scopes.extend(extra);
                 self.debug_scope(id, &scopes);
             }
@@ -521,14 +537,20 @@ impl Linker {
         let dso = &self.objs[id];
         let global = self.global(dso.ns);
         let mut scope = Vec::with_capacity(1 + global.len() + dso.local_scope.len());
-        // A DT_SYMBOLIC object searches itself first.
+        // A DT_SYMBOLIC object searches itself first; an RTLD_DEEPBIND one
+        // its local scope.
         if dso.symbolic() {
             scope.push(id);
         }
-        scope.extend_from_slice(global);
         let first_closure = dso.ns != BASE && !global.is_empty() && dso.local_scope.first() == global.first();
-        if !first_closure {
+        if dso.deepbind && !first_closure {
             scope.extend_from_slice(&dso.local_scope);
+            scope.extend_from_slice(global);
+        } else {
+            scope.extend_from_slice(global);
+            if !first_closure {
+                scope.extend_from_slice(&dso.local_scope);
+            }
         }
         for extra in self.objs[id].extra_scopes.iter() {
             scope.extend_from_slice(extra);

@@ -102,6 +102,10 @@ pub struct Dso {
     pub tls: Option<crate::tls::TlsModule>,
     /// Loaded by `dlopen` (not at start-up), so `dlclose` may unload it.
     pub dlopened: bool,
+    /// Loaded by a `dlopen` with `RTLD_DEEPBIND`: its local scope (its
+    /// root's search list) comes before the global scope, so it and its
+    /// dependencies bind to each other before to the program.
+    pub deepbind: bool,
     /// `dlopen` calls not yet matched by `dlclose` (glibc's
     /// `l_direct_opencount`: the program starts with one).
     pub open_count: usize,
@@ -333,6 +337,7 @@ impl Dso {
                 .collect(),
             dlopened: false,
             ns: crate::namespace::BASE,
+            deepbind: false,
             open_count: (kind == Kind::Main) as usize,
             nodelete: Nodelete::default(),
             reldeps: Published::default(),
@@ -538,7 +543,9 @@ impl Dso {
     /// definitions come first for its references: its scope starts with
     /// itself (SysV's rule; for the program it changes nothing).
     pub fn symbolic(&self) -> bool {
+        // Under RTLD_DEEPBIND glibc adds no scope of its own for DT_SYMBOLIC.
         self.kind != Kind::Main
+            && !self.deepbind
             && (self.dynamic.get(DT_SYMBOLIC).is_some() || self.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_SYMBOLIC != 0)
     }
 

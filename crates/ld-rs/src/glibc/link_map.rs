@@ -479,14 +479,19 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
                 set_searchlist(map, list);
             }
             map.l_local_scope[0] = &mut map.l_searchlist;
-            // The global scope, then the root's search list unless that is it.
+            // The global scope, then the root's search list unless that is
+            // it; under RTLD_DEEPBIND the root's first.
+            let (first, second) = if dso.deepbind && root_list != global_list {
+                (root_list, global_list)
+            } else {
+                (global_list, root_list)
+            };
             let mut n = 0;
-            if !global_list.is_null() {
-                map.l_scope_mem[n] = global_list;
-                n += 1;
-            }
-            if root_list != global_list {
-                map.l_scope_mem[n] = root_list;
+            for list in [first, second] {
+                if !list.is_null() && (n == 0 || list != map.l_scope_mem[0]) {
+                    map.l_scope_mem[n] = list;
+                    n += 1;
+                }
             }
             map.l_scope_max = 4;
             map.l_scope = map.l_scope_mem.as_mut_ptr();
