@@ -745,3 +745,64 @@ case! {
             .libc_exe("main", &["main.c"], &["-rdynamic"])
     }
 }
+
+// The two algorithms for initialization and finalization order (tests/dynamic_sort.rs).
+case! {
+    /// Libraries that print `NAME>` when initialized and `<NAME` when finalized:
+    /// `libcyc_a.so` and `libcyc_b.so` (each needs the other) for `cycle`, which needs both;
+    /// `libp.so` (needs `libp1.so`, `libp2.so`; `libp2.so` needs `libp.so`), `libq.so`
+    /// (needs `libq1.so`) and `libr.so` (needs `libp1.so`, calls `fn_p1` from `call`) for
+    /// `dl`, which opens them (its argument: the case's directory); `soname` (DT_SONAME
+    /// `libsoname_c.so`) needs `libsn_a.so`, which needs `libsn_b.so`, which needs
+    /// `libsoname_c.so`: the program itself, though a library of that name exists.
+    fn dynamic_sort() {
+        fn lib(name: &str, needs: &[&str], calls: Option<&str>) -> Vec<String> {
+            let mut v: Vec<String> = vec![
+                "-shared".into(),
+                "-fPIC".into(),
+                format!("-DNAME=\"{name}\""),
+                format!("-DFN=fn_{name}"),
+                "-Wl,-rpath,$ORIGIN".into(),
+                "-L.".into(),
+                "-Wl,--no-as-needed".into(),
+            ];
+            v.extend(needs.iter().map(|n| format!("-l{n}")));
+            if let Some(c) = calls {
+                v.push(format!("-DCALLS={c}"));
+            }
+            v
+        }
+        let steps: Vec<(&str, Vec<String>)> = vec![
+            ("libcyc_b.so", lib("cyc_b", &[], None)),
+            ("libcyc_a.so", lib("cyc_a", &["cyc_b"], None)),
+            ("libcyc_b.so", lib("cyc_b", &["cyc_a"], None)),
+            ("libp1.so", lib("p1", &[], None)),
+            ("libp2.so", lib("p2", &[], None)),
+            ("libp.so", lib("p", &["p1", "p2"], None)),
+            ("libp2.so", lib("p2", &["p"], None)),
+            ("libq1.so", lib("q1", &[], None)),
+            ("libq.so", lib("q", &["q1"], None)),
+            ("libr.so", lib("r", &["p1"], Some("fn_p1"))),
+            ("libsoname_c.so", lib("c", &[], None)),
+            ("libsn_b.so", lib("sn_b", &["soname_c"], None)),
+            ("libsn_a.so", lib("sn_a", &["sn_b"], None)),
+        ];
+        let mut fixture = Fixture::new("dynamic_sort");
+        for (out, flags) in &steps {
+            let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+            fixture = fixture.libc_exe(out, &["lib.c"], &flags);
+        }
+        fixture
+            .libc_exe(
+                "cycle",
+                &["cycle.c"],
+                &["-L.", "-Wl,--no-as-needed", "-lcyc_a", "-lcyc_b", "-Wl,-rpath,$ORIGIN"],
+            )
+            .libc_exe("dl", &["dl.c"], &[])
+            .libc_exe(
+                "soname",
+                &["cycle.c"],
+                &["-L.", "-Wl,--no-as-needed", "-lsn_a", "-Wl,-rpath,$ORIGIN", "-Wl,-soname,libsoname_c.so"],
+            )
+    }
+}

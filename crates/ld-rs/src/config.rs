@@ -71,6 +71,10 @@ pub struct Config {
     pub launch_cache: Option<Vec<u8>>,
     /// `--cache-info`: say whether the program's launch records are valid.
     pub cache_info: bool,
+    /// Initializers and finalizers ordered by the older algorithm
+    /// (`init.rs`), which glibc 2.36 still offers as
+    /// `glibc.rtld.dynamic_sort=1`; set by the runtime before relocation.
+    pub original_sort: bool,
 }
 
 impl Config {
@@ -107,6 +111,7 @@ impl Config {
             platform,
             launch_cache: None,
             cache_info: false,
+            original_sort: false,
         };
         for entry in st.env() {
             let Some(eq) = entry.iter().position(|&c| c == b'=') else {

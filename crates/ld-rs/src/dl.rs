@@ -384,7 +384,7 @@ impl Linker {
             if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
                 continue;
             }
-            let sorted = crate::init::fini_order(self, &self.link_map_order(ns));
+            let sorted = crate::init::fini_order(self, &self.link_map_order(ns), Some(&doomed));
             order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
         }
         self.closing = true;

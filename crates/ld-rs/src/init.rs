@@ -10,6 +10,14 @@
 //! With a cycle, the walk simply does not revisit an object it has entered,
 //! which decides who goes first.  Finalizers run in the exact reverse order.
 //!
+//! glibc 2.36 still has its older algorithm, chosen with the tunable
+//! `glibc.rtld.dynamic_sort=1` (`Config::original_sort`): the list in load
+//! order is repaired in place — each object, front to back, is moved just
+//! behind the last object that depends on it, and a counter per position
+//! stops the moves that a cycle would repeat forever.  Without cycles both
+//! orders respect every dependency; with them (and with relocation
+//! dependencies, which only finalization counts) they differ.
+//!
 //! The executable's `DT_PREINIT_ARRAY` runs before everything; its own
 //! `DT_INIT`/`DT_INIT_ARRAY` are left to the program's start-up code (glibc's
 //! libc runs them from `__libc_start_main`), but its finalizers are run here
@@ -31,7 +39,11 @@ use crate::rtld::{self, Linker};
 /// The initialization order of the objects in `list` (load order, program
 /// first), by glibc's depth-first rule.
 pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
-    let mut order = sort(ld, list, false, None);
+    let mut order = if ld.config.original_sort {
+        sort_original(ld, list, None)
+    } else {
+        sort(ld, list, false, None)
+    };
     order.reverse();
     order
 }
@@ -43,6 +55,15 @@ pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
 /// comes last whatever the walk found.  With a dependency cycle back to
 /// `root` this decides who goes first.
 pub fn dlopen_init_order(ld: &Linker, root: DsoId, list: &[DsoId], fresh: bool) -> Vec<DsoId> {
+    if ld.config.original_sort {
+        // The root first (before any filtee of it), and kept there.
+        let list: Vec<DsoId> = core::iter::once(root)
+            .chain(list.iter().copied().filter(|&d| d != root))
+            .collect();
+        let mut order = sort_original(ld, &list, None);
+        order.reverse();
+        return order;
+    }
     let mut order = sort(ld, list, false, fresh.then_some(root));
     order.retain(|&d| d != root);
     order.insert(0, root);
@@ -55,8 +76,13 @@ pub fn dlopen_init_order(ld: &Linker, root: DsoId, list: &[DsoId], fresh: bool) 
 /// dependencies count as dependencies too, and if there are any, a second
 /// walk over the result with `DT_NEEDED` links alone has the last word, so
 /// static dependencies win over relocation ones in a cycle.  Without them,
-/// `list[0]` (the program) is forced first.
-pub fn fini_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
+/// `list[0]` (the program) is forced first.  With `doomed` (a `dlclose`),
+/// the older algorithm moves only those objects.
+pub fn fini_order(ld: &Linker, list: &[DsoId], doomed: Option<&[DsoId]>) -> Vec<DsoId> {
+    if ld.config.original_sort {
+        let movable = |d: DsoId| doomed.is_none_or(|doomed| doomed.contains(&d));
+        return sort_original(ld, list, Some(&movable));
+    }
     let mut saw_reldeps = false;
     let first = sort_walk(ld, list, Some(&mut saw_reldeps), None);
     if saw_reldeps {
@@ -70,6 +96,68 @@ pub fn fini_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
         }
     }
     order
+}
+
+/// glibc's original sort (elf/dl-sort-maps.c, `glibc.rtld.dynamic_sort=1`),
+/// every object before its dependencies; `list[0]` (the program, or a
+/// `dlopen` root) stays first.  For finalizers (`fini`: which objects may
+/// move), an object's relocation dependencies count too, unless a
+/// `DT_NEEDED` link runs the other way.
+fn sort_original(ld: &Linker, list: &[DsoId], fini: Option<&dyn Fn(DsoId) -> bool>) -> Vec<DsoId> {
+    let mut maps = list.to_vec();
+    let Some((_, m)) = maps.split_first_mut() else {
+        return maps;
+    };
+    let n = m.len();
+    if n <= 1 {
+        return maps;
+    }
+    let deps = |id: DsoId| -> &[DsoId] {
+        let d = &ld.objs[id];
+        d.initfini.as_deref().unwrap_or(&d.needed)
+    };
+    // `seen[i]`: how often the object now at position i was examined there
+    // since position i last changed hands; it moves with its object.
+    let mut seen = vec![0usize; n];
+    let mut i = 0;
+    loop {
+        seen[i] += 1;
+        let this = m[i];
+        // The last object depending on `this`, if `this` may move.
+        let mut behind = None;
+        if fini.is_none_or(|movable| movable(this)) {
+            for k in (i + 1..n).rev() {
+                let other = m[k];
+                let needs = deps(other).contains(&this)
+                    || (fini.is_some() && ld.objs[other].reldeps.contains(&this) && !deps(this).contains(&other));
+                if needs {
+                    behind = Some(k);
+                    break;
+                }
+            }
+        }
+        match behind {
+            Some(k) => {
+                m[i..=k].rotate_left(1);
+                // The object that took position i was examined too often
+                // already: a cycle; leave it there and go on.
+                if seen[i + 1] > n - i {
+                    i += 1;
+                    seen[i..].fill(0);
+                    continue;
+                }
+                seen[i..=k].rotate_left(1);
+            }
+            None => {
+                i += 1;
+                if i == n {
+                    break;
+                }
+                seen[i..].fill(0);
+            }
+        }
+    }
+    maps
 }
 
 /// glibc's depth-first sort (elf/dl-sort-maps.c, the default "dfs"): `list`
@@ -105,7 +193,11 @@ fn sort_walk(ld: &Linker, list: &[DsoId], mut reldeps: Option<&mut bool>, leaf: 
                 Some(&dep) => Some(dep),
                 None => match reldeps.as_deref_mut() {
                     Some(saw) => {
-                        let r = d.reldeps.get(*next - deps.len()).copied();
+                        // Relocation dependencies last one first, as glibc walks them.
+                        let r = (d.reldeps.len() + deps.len())
+                            .checked_sub(*next + 1)
+                            .and_then(|i| d.reldeps.get(i))
+                            .copied();
                         *saw |= r.is_some();
                         r
                     }
@@ -200,7 +292,7 @@ impl Linker {
         let order: Vec<DsoId> = self
             .namespaces_in_use()
             .into_iter()
-            .flat_map(|ns| fini_order(self, &self.link_map_order(ns)))
+            .flat_map(|ns| fini_order(self, &self.link_map_order(ns), None))
             .collect();
         for &id in &order {
             self.objs[id].open_count += 1;

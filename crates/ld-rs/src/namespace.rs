@@ -83,13 +83,17 @@ impl Linker {
     }
 
     /// An object of namespace `ns` that answers to `name`: by the name it
-    /// was asked for, its path, or its `DT_SONAME`.
+    /// was asked for, its path, or its `DT_SONAME` — the program by its
+    /// `DT_SONAME` only (glibc compares every loaded object's, the
+    /// program's too: a library needing that name gets the program).
     pub fn find_loaded(&self, name: &[u8], ns: NsId) -> Option<DsoId> {
         // ld-rs itself belongs to every namespace.
         self.objs.position(|d| {
             (d.ns == ns || d.kind == Kind::Interpreter)
-                && d.kind != Kind::Main
-                && (d.requested == name || d.name == name || d.soname == Some(name))
+                && match d.kind {
+                    Kind::Main => d.soname == Some(name),
+                    _ => d.requested == name || d.name == name || d.soname == Some(name),
+                }
         })
     }
 

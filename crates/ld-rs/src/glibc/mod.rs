@@ -393,6 +393,8 @@ impl Runtime for Glibc {
             __libc_stack_end = st.sp as usize;
             __libc_enable_secure = (st.aux.secure != 0) as i32;
             _dl_argv = st.argv as usize;
+            features();
+            ld.config.original_sort = tunables::num(tunables::id::RTLD_DYNAMIC_SORT) == 1;
             fill_glro(ld, st);
         }
         let everything: Vec<DsoId> = ld.objs.ids();
@@ -888,7 +890,8 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     // that marker: with both equal there is nothing to free.
     // SAFETY: start-up, single-threaded.
     unsafe { gl().dl_all_dirs = ro.dl_init_all_dirs };
-    ro.dl_dso_sort_algo = 2;
+    // glibc's `enum dso_sort_algorithm`: 0 the original, 1 the DFS (its tunable says 1 or 2).
+    ro.dl_dso_sort_algo = u32::from(!ld.config.original_sort);
     ro.dl_debug_printf = exports::ldrs_debug_printf as *const () as usize;
     ro.dl_mcount = exports::_dl_mcount as *const () as usize;
     ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as *const () as usize;
