@@ -30,7 +30,7 @@
 //! | inputs     | a byte string: this start's inputs (below), compared whole |
 //! | directories| count; each: its path, 1 and its identity (7 words) or 0 and 7 zeros for one that does not exist |
 //! | objects    | count; each library mapped, in load order: its id, the id of the object that needed it, the name asked for, the path found, the file's identity |
-//! | needed     | count; each object: its id, its `DT_NEEDED` objects' ids |
+//! | needed     | count; each object: its id, its `DT_NEEDED` (and filter) objects' ids, then its filtees' ids |
 //! | scope      | the global scope's ids, in order |
 //! | dropped    | count; each `DT_RPATH`/`DT_RUNPATH` list the searches dropped (none of its directories exists): the object's id, the tag |
 //! | bindings   | count; each object: its id, then one word per symbol lookup its relocations made, in the order they made them: the defining object's id in the low half and the symbol's index in its `.dynsym` in the high half, or `u32::MAX` and the name's GNU hash for a reference left undefined (weak) |
@@ -153,7 +153,7 @@ struct Record {
     words: Vec<u64>,
     /// Each library to map: (id, needed by, name asked for, file opened).
     objects: Vec<(DsoId, DsoId, Vec<u8>, FoundFile)>,
-    needed: Vec<(DsoId, Vec<DsoId>)>,
+    needed: Vec<(DsoId, Vec<DsoId>, Vec<DsoId>)>,
     scope: Vec<DsoId>,
     dropped: Vec<(DsoId, i64)>,
     /// Each object's binding words: (id, first word, count).
@@ -529,10 +529,12 @@ fn read_record(ld: &Linker, path: &[u8], inputs: &[u8]) -> Result<Record, &'stat
         let id = r.get().ok_or(corrupt)? as usize;
         let n = r.count().ok_or(corrupt)?;
         let list = ids(&mut r, n).ok_or(corrupt)?;
+        let n = r.count().ok_or(corrupt)?;
+        let filtees = ids(&mut r, n).ok_or(corrupt)?;
         if id >= next {
             return Err(corrupt);
         }
-        needed.push((id, list));
+        needed.push((id, list, filtees));
     }
     let n = r.count().ok_or(corrupt)?;
     let scope = ids(&mut r, n).ok_or(corrupt)?;
@@ -816,9 +818,10 @@ impl Linker {
                 return Err(LoadError::new(b"", b"ld-rs", b"launch cache: object ids out of step"));
             }
         }
-        for (id, list) in needed {
+        for (id, list, filtees) in needed {
             if self.objs.get(id).is_some() {
                 self.objs[id].needed = list;
+                self.objs[id].filtees = filtees;
             }
         }
         self.global(BASE).set(scope);
@@ -866,17 +869,19 @@ impl Linker {
             w.bytes(&d.name);
             w.id(Some(d.file_id));
         }
-        let with_needed: Vec<(DsoId, &[DsoId])> = self
+        let with_needed: Vec<(DsoId, &[DsoId], &[DsoId])> = self
             .objs
             .enumerate()
-            .filter(|(_, d)| !d.needed.is_empty())
-            .map(|(id, d)| (id, &d.needed[..]))
+            .filter(|(_, d)| !d.needed.is_empty() || !d.filtees.is_empty())
+            .map(|(id, d)| (id, &d.needed[..], &d.filtees[..]))
             .collect();
         w.put(with_needed.len() as u64);
-        for (id, list) in with_needed {
+        for (id, list, filtees) in with_needed {
             w.put(id as u64);
-            w.put(list.len() as u64);
-            w.words.extend(list.iter().map(|&i| i as u64));
+            for l in [list, filtees] {
+                w.put(l.len() as u64);
+                w.words.extend(l.iter().map(|&i| i as u64));
+            }
         }
         w.put(self.global(BASE).len() as u64);
         w.words.extend(self.global(BASE).iter().map(|&i| i as u64));

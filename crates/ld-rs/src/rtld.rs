@@ -772,8 +772,15 @@ impl Linker {
                     self.trace_missing.push((at, name.to_vec()));
                     continue;
                 }
-                // An auxiliary filtee may be missing, or bad: the filter serves alone.
-                Err(_) if tag == DT_AUXILIARY => continue,
+                // An auxiliary filtee may be missing, or bad: the filter serves
+                // alone.  (A bad file is none the launch cache watches: no
+                // record of this start.)
+                Err(_) if tag == DT_AUXILIARY => {
+                    if let Some(l) = self.launch.as_deref_mut() {
+                        l.spoiled = true;
+                    }
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             if !self.objs[id].needed.contains(&dep) {
