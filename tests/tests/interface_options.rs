@@ -110,6 +110,50 @@ fn verify_non_elf_file() {
     );
 }
 
+/// A copy of fixture `name` whose `PT_DYNAMIC` has no bytes in the file (`p_filesz` 0), as in
+/// the separate debug files `objcopy --only-keep-debug` makes (libc6-dbg's .debug files).
+fn without_dynamic_contents(name: &str) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(path(name)).unwrap();
+    let word = |b: &[u8], at: usize, n: usize| b[at..at + n].iter().rev().fold(0u64, |v, &x| v << 8 | u64::from(x));
+    let (phoff, phentsize, phnum) = (
+        word(&bytes, 0x20, 8) as usize,
+        word(&bytes, 0x36, 2) as usize,
+        word(&bytes, 0x38, 2) as usize,
+    );
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        if word(&bytes, at, 4) == 2 {
+            bytes[at + 0x20..at + 0x28].fill(0);
+        }
+    }
+    let copy = path(&format!("{name}.no-dynamic-contents"));
+    std::fs::write(&copy, bytes).unwrap();
+    copy
+}
+
+/// `--verify` on a shared library whose dynamic section has no contents in the file (a
+/// separate debug file): glibc cannot map it ("object file has no dynamic section"), status 1.
+#[test]
+fn verify_library_without_dynamic_contents() {
+    explicit(
+        Run::new(without_dynamic_contents("libpre1.so"))
+            .loader_args(["--verify"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout(""),
+    );
+}
+
+/// The same for a program (`PT_INTERP`): status 1, not 0.
+#[test]
+fn verify_program_without_dynamic_contents() {
+    explicit(
+        Run::new(without_dynamic_contents("main"))
+            .loader_args(["--verify"])
+            .expect_exit(Exit::Code(1))
+            .expect_stdout(""),
+    );
+}
+
 /// `--verify` on a file that does not exist: status 1, silently.
 #[test]
 fn verify_missing_file() {

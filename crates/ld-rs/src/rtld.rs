@@ -1279,11 +1279,14 @@ fn load_cache() -> Option<elf::Cache<'static>> {
 
 /// `--verify PROGRAM`: glibc's answer, as an exit status — 0 for a
 /// dynamically linked program, 2 for a shared library, 1 for anything else
-/// (a static program, not ELF, not there).  Nothing is printed.
+/// (a static program, not ELF, not there, or a `PT_DYNAMIC` with no bytes in
+/// the file, as in a separate debug file, which glibc refuses to map: "object
+/// file has no dynamic section").  Nothing is printed.
 fn verify(path: &[u8]) -> i32 {
     let Ok(file) = map::open_verify(path) else { return 1 };
     let has = |t: u32| file.phdrs.iter().any(|p| p.p_type == t);
-    if !has(PT_DYNAMIC) {
+    let dynamic = file.phdrs.iter().find(|p| p.p_type == PT_DYNAMIC);
+    if dynamic.is_none_or(|p| p.p_filesz == 0) {
         1
     } else if file.ehdr.e_type == ET_EXEC || has(PT_INTERP) {
         0
