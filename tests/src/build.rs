@@ -127,15 +127,36 @@ impl Fixture {
     /// # Panics
     /// If gcc fails (with its command line and diagnostics) or the output directory cannot
     /// be written.
+    /// Inside the root filesystem `$LD_RS_TESTS_ROOT` names, if any ([`Fixture::build_in`]).
     pub fn build(&self) -> Built {
-        let dir = crate::target_dir().join("fixtures").join(&self.case);
+        match crate::root::selected() {
+            Some(root) => self.build_in(root),
+            None => self.build_with(None),
+        }
+    }
+
+    /// Builds every output with the compiler and the libraries of a root filesystem (its gcc
+    /// run inside it, see [`crate::root`]), into `<target>/fixtures-SUITE/<case>/`.
+    pub fn build_in(&self, root: &crate::root::Root) -> Built {
+        self.build_with(Some(root))
+    }
+
+    fn build_with(&self, root: Option<&crate::root::Root>) -> Built {
+        let dir = match root {
+            Some(root) => root.fixtures_dir().join(&self.case),
+            None => crate::target_dir().join("fixtures").join(&self.case),
+        };
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         let lock = File::create(dir.join(".lock"))
             .unwrap_or_else(|e| panic!("cannot create the lock in {}: {e}", dir.display()));
         lock.lock()
             .unwrap_or_else(|e| panic!("cannot lock {}: {e}", dir.display()));
 
-        let commands: Vec<Vec<String>> = self.steps.iter().map(|s| self.command(s)).collect();
+        let sources = match root {
+            Some(root) => root.inside(&fixtures_src()),
+            None => fixtures_src(),
+        };
+        let commands: Vec<Vec<String>> = self.steps.iter().map(|s| self.command(s, &sources)).collect();
         let recipe = commands.iter().fold(String::new(), |mut text, argv| {
             let _ = writeln!(text, "{}", argv.join(" "));
             text
@@ -148,7 +169,7 @@ impl Fixture {
                     fs::create_dir_all(dir.join(parent))
                         .unwrap_or_else(|e| panic!("cannot create a dir in {}: {e}", dir.display()));
                 }
-                run_gcc(&dir, argv);
+                run_gcc(&dir, argv, root);
             }
             fs::write(&stamp, &recipe).unwrap_or_else(|e| panic!("cannot write {}: {e}", stamp.display()));
         }
@@ -156,9 +177,9 @@ impl Fixture {
     }
 
     /// The gcc command line of one step (without the program name's path).
-    fn command(&self, step: &Step) -> Vec<String> {
-        let src = fixtures_src().join(&self.case);
-        let include = fixtures_src().join("include");
+    fn command(&self, step: &Step, sources: &Path) -> Vec<String> {
+        let src = sources.join(&self.case);
+        let include = sources.join("include");
         let mut argv = vec!["gcc".to_owned()];
         let base = if step.kind == Kind::LibcExe {
             LIBC_FLAGS
@@ -207,11 +228,22 @@ impl Fixture {
     }
 }
 
-/// Runs one gcc command in `dir`.
-fn run_gcc(dir: &Path, argv: &[String]) {
-    let output = Command::new(&argv[0])
+/// Runs one gcc command in `dir` (inside `root`, if given, with the root's own gcc).
+fn run_gcc(dir: &Path, argv: &[String], root: Option<&crate::root::Root>) {
+    let mut command = match root {
+        Some(root) => {
+            let mut command = root.command(Path::new("/usr/bin").join(&argv[0]).as_path(), &root.inside(dir), None);
+            command.env_clear().env("PATH", "/usr/bin:/bin");
+            command
+        }
+        None => {
+            let mut command = Command::new(&argv[0]);
+            command.current_dir(dir);
+            command
+        }
+    };
+    let output = command
         .args(&argv[1..])
-        .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run gcc ({e}); is it installed?"));
     if !output.status.success() {

@@ -11,10 +11,14 @@
 //! [`both_ways!`] turns one run description into one test per way.
 //! A third way, [`Way::SystemWide`], replaces the system's loader in a private mount
 //! namespace (`ld-rs run`), so that the processes a program starts run under ld-rs too.
+//!
+//! Any run can also go inside another Debian's root filesystem ([`root`], [`Run::in_root`]),
+//! where that release's own loader is the oracle: Debian 13 with glibc 2.41.
 
 pub mod build;
 pub mod elf;
 pub mod fixtures;
+pub mod root;
 pub mod run;
 
 pub use build::{Built, Fixture};

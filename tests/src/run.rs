@@ -133,6 +133,7 @@ pub struct Run {
     timeout: Duration,
     expect_exit: Option<Exit>,
     expect_stdout: Option<Vec<u8>>,
+    expect_stdout_in: Vec<(&'static str, Vec<u8>)>,
     expect_stderr: Vec<String>,
     normalize_addresses: bool,
     interp_dir: Option<PathBuf>,
@@ -142,6 +143,7 @@ pub struct Run {
     normalizers: Vec<Normalizer>,
     /// In [`cache_mode`]: this run's `LD_RS_CACHE` is the harness's own, and ld-rs runs twice.
     cache_pair: bool,
+    root: Option<&'static crate::root::Root>,
 }
 
 impl Run {
@@ -154,6 +156,7 @@ impl Run {
             timeout: DEFAULT_TIMEOUT,
             expect_exit: None,
             expect_stdout: None,
+            expect_stdout_in: Vec::new(),
             expect_stderr: Vec::new(),
             normalize_addresses: false,
             interp_dir: None,
@@ -162,6 +165,7 @@ impl Run {
             current_dir: None,
             normalizers: Vec::new(),
             cache_pair: false,
+            root: None,
         }
     }
 
@@ -192,6 +196,15 @@ impl Run {
     /// Requires glibc's run to print exactly this on stdout (checked before ld-rs runs).
     pub fn expect_stdout(mut self, stdout: &str) -> Self {
         self.expect_stdout = Some(stdout.as_bytes().to_vec());
+        self
+    }
+
+    /// In the root filesystem of `suite` ([`Run::in_root`]), requires glibc's run to print
+    /// this on stdout instead of what [`Run::expect_stdout`] says: for what that release's
+    /// loader does differently (the order of destructors at dlclose, one more program header
+    /// in libc.so.6), written down here as the release shows it.
+    pub fn expect_stdout_in(mut self, suite: &'static str, stdout: &str) -> Self {
+        self.expect_stdout_in.push((suite, stdout.as_bytes().to_vec()));
         self
     }
 
@@ -254,6 +267,23 @@ impl Run {
     pub fn normalize(mut self, normalizer: fn(&[u8]) -> Vec<u8>) -> Self {
         self.normalizers.push(normalizer);
         self
+    }
+
+    /// Runs inside `root` ([`crate::root`]): the oracle is the root's own loader, ld-rs is
+    /// seen there as [`crate::root::LD_RS_INSIDE`], and the program, the current directory
+    /// and the paths of [`Run::interp_copies_in`] are taken through [`Root::inside`]
+    /// (arguments and environment are given as the root sees them). Without this, a run goes
+    /// into the root `$LD_RS_TESTS_ROOT` names, if any ([`crate::root::selected`]).
+    ///
+    /// [`Root::inside`]: crate::root::Root::inside
+    pub fn in_root(mut self, root: &'static crate::root::Root) -> Self {
+        self.root = Some(root);
+        self
+    }
+
+    /// The root filesystem this run goes into, if any.
+    pub fn root(&self) -> Option<&'static crate::root::Root> {
+        self.root.or_else(crate::root::selected)
     }
 
     /// The program this run starts.
@@ -349,6 +379,9 @@ impl Run {
         if way != Way::Explicit && (!self.loader_args.is_empty() || self.omit_program) {
             panic!("loader options and runs without a program exist only in the explicit way");
         }
+        if let Some(root) = self.root() {
+            return self.run_in_root(root, &program, loader, way);
+        }
         let (mut command, shown) = match way {
             Way::Explicit => {
                 let path = match loader {
@@ -421,6 +454,107 @@ impl Run {
         spawn_with_timeout(command, line, self.timeout)
     }
 
+    /// [`Run::run`] inside a root filesystem: the same three ways, with the root's paths.
+    fn run_in_root(&self, root: &crate::root::Root, program: &Path, loader: Loader, way: Way) -> Outcome {
+        use crate::root::{LD_RS_INSIDE, LOADER_INSIDE};
+        let inside = root.inside(program);
+        let loader_inside = Path::new(match loader {
+            Loader::Glibc => LOADER_INSIDE,
+            Loader::LdRs => LD_RS_INSIDE,
+        });
+        let dir = self
+            .current_dir
+            .as_deref()
+            .map_or_else(|| PathBuf::from("/"), |d| root.inside(&absolute(d)));
+        let mut shown = format!("(in {} at {}) ", root.suite(), dir.display());
+        let command = match way {
+            Way::Explicit => {
+                let mut command = root.command(loader_inside, &dir, None);
+                command.arg0(EXPLICIT_ARGV0).args(&self.loader_args);
+                let _ = write!(shown, "{} (argv[0] {EXPLICIT_ARGV0})", loader_inside.display());
+                for arg in &self.loader_args {
+                    let _ = write!(shown, " {}", arg.to_string_lossy());
+                }
+                if !self.omit_program {
+                    command.arg(&inside);
+                    let _ = write!(shown, " {}", inside.display());
+                }
+                command
+            }
+            Way::Interp => {
+                let interpreter = (loader == Loader::LdRs).then_some(Path::new(LD_RS_INSIDE));
+                let copy = match &self.interp_dir {
+                    None if loader == Loader::Glibc => inside.clone(),
+                    None => {
+                        let outside = root.outside(&inside);
+                        assert!(
+                            outside.starts_with(crate::target_dir()),
+                            "{} is not in the target directory: give the run interp_copies_in",
+                            inside.display()
+                        );
+                        let mut copy = outside.into_os_string();
+                        copy.push(".ld-rs-in-root");
+                        let copy = PathBuf::from(copy);
+                        patched_copy(&root.outside(&inside), &copy, interpreter);
+                        root.inside(&copy)
+                    }
+                    Some(dir) => {
+                        let name = inside
+                            .file_name()
+                            .unwrap_or_else(|| panic!("{} names no file", inside.display()));
+                        let sub = match loader {
+                            Loader::Glibc => "glibc",
+                            Loader::LdRs => "ld-rs",
+                        };
+                        let copy = absolute(dir).join(sub).join(name);
+                        patched_copy(&root.outside(&inside), &copy, interpreter);
+                        root.inside(&copy)
+                    }
+                };
+                let mut command = root.command(&copy, &dir, None);
+                command.arg0(&inside);
+                let _ = write!(shown, "{} (argv[0] {})", copy.display(), inside.display());
+                command
+            }
+            Way::SystemWide => {
+                let mut command = root.command(&inside, &dir, Some(loader_inside));
+                command.arg0(&inside);
+                let _ = write!(
+                    shown,
+                    "{} over {LOADER_INSIDE}: {}",
+                    loader_inside.display(),
+                    inside.display()
+                );
+                command
+            }
+        };
+        self.finish(command, shown, Some(root))
+    }
+
+    /// Adds the arguments and the environment to a command and runs it (inside `root`, with
+    /// their paths of this machine turned into the root's: [`Root::inside_text`]).
+    ///
+    /// [`Root::inside_text`]: crate::root::Root::inside_text
+    fn finish(&self, mut command: Command, mut line: String, root: Option<&crate::root::Root>) -> Outcome {
+        let text = |value: &OsString| match root {
+            Some(root) => root.inside_text(value),
+            None => value.clone(),
+        };
+        let args: Vec<OsString> = self.args.iter().map(text).collect();
+        let env: Vec<(OsString, OsString)> = self.env.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+        command.args(&args).env_clear();
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        let mut shown = String::new();
+        for (key, value) in &env {
+            let _ = write!(shown, "{}={} ", key.to_string_lossy(), value.to_string_lossy());
+        }
+        line.insert_str(0, &shown);
+        for arg in &args {
+            let _ = write!(line, " {}", arg.to_string_lossy());
+        }
+        spawn_with_timeout(command, line, self.timeout)
+    }
+
     fn check_oracle(&self, glibc: &Outcome) {
         let mut problems = Vec::new();
         if let Some(exit) = self.expect_exit {
@@ -428,12 +562,26 @@ impl Run {
                 problems.push(format!("expected the process to have {exit}"));
             }
         }
-        if let Some(stdout) = &self.expect_stdout {
-            if &glibc.stdout != stdout {
-                problems.push(format!("expected stdout:\n{}", String::from_utf8_lossy(stdout)));
+        // In a root, the expectations name paths as the root sees them (an error message that
+        // prints a fixture's path prints /mnt/target/...).
+        let root = self.root();
+        let inside = |text: &[u8]| -> Vec<u8> {
+            match root {
+                Some(root) => root.inside_paths_in(text),
+                None => text.to_vec(),
+            }
+        };
+        let stdout = root
+            .and_then(|root| self.expect_stdout_in.iter().find(|(suite, _)| *suite == root.suite()))
+            .map(|(_, text)| text)
+            .or(self.expect_stdout.as_ref());
+        if let Some(stdout) = stdout.map(|text| inside(text)) {
+            if glibc.stdout != stdout {
+                problems.push(format!("expected stdout:\n{}", String::from_utf8_lossy(&stdout)));
             }
         }
         for text in &self.expect_stderr {
+            let text = String::from_utf8_lossy(&inside(text.as_bytes())).into_owned();
             if !glibc.stderr_text().contains(text.as_str()) {
                 problems.push(format!("expected stderr to contain {text:?}"));
             }
@@ -600,6 +748,40 @@ fn interp_copy_in(program: &Path, dir: &Path, loader: Loader) -> PathBuf {
     fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
     done.get_or_insert_with(HashSet::new).insert(copy.clone());
     copy
+}
+
+/// A copy of `program` at `copy` whose `PT_INTERP` is `interpreter` (or unchanged), made once
+/// per process and atomically (another test binary may be running the previous copy).
+fn patched_copy(program: &Path, copy: &Path, interpreter: Option<&Path>) {
+    static DONE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.get_or_insert_with(HashSet::new).contains(copy) {
+        return;
+    }
+    let dir = copy.parent().expect("a copy has a directory");
+    fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let mut tmp = copy.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    fs::copy(program, &tmp).unwrap_or_else(|e| panic!("cannot copy {}: {e}", program.display()));
+    if let Some(interpreter) = interpreter {
+        let output = Command::new("patchelf")
+            .arg("--set-interpreter")
+            .arg(interpreter)
+            .arg(&tmp)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run patchelf ({e}): apt-get install -y patchelf"));
+        if !output.status.success() {
+            panic!(
+                "patchelf --set-interpreter {} {} failed:\n{}",
+                interpreter.display(),
+                tmp.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+    fs::rename(&tmp, copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
+    done.get_or_insert_with(HashSet::new).insert(copy.to_owned());
 }
 
 /// Starts `command` with stdin empty and both outputs captured, killing it after `timeout`.

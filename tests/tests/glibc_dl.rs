@@ -385,6 +385,12 @@ both_ways! {
             "objects: 4, the first is the program: 1\n  <loader>\n  <main> tls=0\n  <vdso>\n  \
              libc.so.6 phnum=14 tls=1\n",
         )
+        // Debian 13's libc.so.6 has one more program header (a third PT_NOTE).
+        .expect_stdout_in(
+            "trixie",
+            "objects: 4, the first is the program: 1\n  <loader>\n  <main> tls=0\n  <vdso>\n  \
+             libc.so.6 phnum=15 tls=1\n",
+        )
     }
 
     /// dl_iterate_phdr after a dlopen: one more object, last, with TLS; dlpi_adds counts the

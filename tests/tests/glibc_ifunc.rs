@@ -116,6 +116,12 @@ fn offsets(stdout: &str) -> BTreeMap<String, (String, u64)> {
     map
 }
 
+/// Where the libraries and their debug files are: `/`, or the root filesystem the tests run
+/// in (`$LD_RS_TESTS_ROOT`).
+fn system_root() -> PathBuf {
+    ld_rs_tests::root::selected().map_or_else(|| PathBuf::from("/"), |root| root.dir().to_owned())
+}
+
 /// The libc6-dbg symbol file of a library, from its build id, if installed.
 fn debug_file(library: &Path) -> Option<PathBuf> {
     let notes = Command::new("readelf").arg("-n").arg(library).output().ok()?;
@@ -125,7 +131,7 @@ fn debug_file(library: &Path) -> Option<PathBuf> {
         .find_map(|l| l.trim().strip_prefix("Build ID: "))?
         .trim()
         .to_owned();
-    let path = PathBuf::from(format!("/usr/lib/debug/.build-id/{}/{}.debug", &id[..2], &id[2..]));
+    let path = system_root().join(format!("usr/lib/debug/.build-id/{}/{}.debug", &id[..2], &id[2..]));
     path.exists().then_some(path)
 }
 
@@ -168,7 +174,7 @@ fn glibc_picks_named_variants() {
     ];
     let mut symbols = BTreeMap::new();
     for (soname, path) in libraries {
-        if let Some(file) = debug_file(Path::new(path)) {
+        if let Some(file) = debug_file(&system_root().join(&path[1..])) {
             symbols.insert(soname, functions_by_offset(&file));
         }
     }

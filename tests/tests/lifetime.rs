@@ -112,6 +112,19 @@ both_ways! {
              dlclose(provider)=0\n\
              then libtlsdtor: mapped 0\n",
         )
+        // glibc 2.41 runs the destructors of what one dlclose unloads in its own order.
+        .expect_stdout_in(
+            "trixie",
+            "thread: tls_touch()=1\n\
+             dlclose=0\n\
+             while the thread lives: mapped 1\n\
+             libtlsdtor: thread_local destructor (n=1)\n\
+             after the thread: mapped 1\n\
+             libprovider: destructor\n\
+             libtlsdtor: destructor\n\
+             dlclose(provider)=0\n\
+             then libtlsdtor: mapped 0\n",
+        )
     }
 
     /// A failed dlopen unmaps what it loaded (a dependency included), and the library can
@@ -206,6 +219,20 @@ both_ways! {
              fini d\n\
              dlclose ./libcyc_d.so: 0\n",
         )
+        // glibc 2.41 sorts the members of a cycle it unloads in another order.
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             fini c\n\
+             fini b\n\
+             fini a\n\
+             dlclose ./libcyc_c.so: 0\n\
+             fini d\n\
+             dlclose ./libcyc_d.so: 0\n",
+        )
     }
 
     /// d, then the cycle at a; closing d leaves it to the cycle, closing a unloads all.
@@ -218,6 +245,19 @@ both_ways! {
              dlclose ./libcyc_d.so: 0\n\
              fini c\n\
              fini a\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini a\n\
+             fini c\n\
              fini b\n\
              fini d\n\
              dlclose ./libcyc_a.so: 0\n",
