@@ -174,7 +174,9 @@ pub fn need_program(program: &str, install: &str) -> bool {
 /// }
 /// ```
 /// expands to a module `copy_relocation` holding the tests `explicit` and `interp`, each
-/// calling [`Run::compare`] with its way.
+/// calling [`Run::compare`] with its way. Inside a root filesystem (`$LD_RS_TESTS_ROOT`,
+/// [`root::selected`]), `interp` compares [`Way::SystemWide`] too: there the kernel reads
+/// the unmodified program's `PT_INTERP` with the run's loader mounted over the root's.
 #[macro_export]
 macro_rules! both_ways {
     ($($(#[$doc:meta])* fn $name:ident() -> Run $body:block)*) => {$(
@@ -193,6 +195,9 @@ macro_rules! both_ways {
             #[test]
             fn interp() {
                 run().compare($crate::Way::Interp);
+                if $crate::root::selected().is_some() {
+                    run().compare($crate::Way::SystemWide);
+                }
             }
         }
     )*};
