@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use crate::cmd::{self, Failed};
 use crate::compare::GLIBC_LOADER;
 use crate::demo::build_ld_rs;
+use ld_rs_tests::root::Root;
 use ld_rs_tests::run::normalize_addresses;
 
 // ---------------------------------------------------------------------------------------------
@@ -460,14 +461,17 @@ impl Swept {
 /// Runs `loader OPTION FILE` with `argv[0]` [`GLIBC_LOADER`] (what `ldd` passes; glibc prints
 /// `argv[0]` as its own name when a file has no `PT_INTERP`), an empty environment, stdin
 /// `/dev/null`, addresses normalized.
-fn ask(loader: &Path, option: &str, file: &Path) -> Outcome {
-    let mut command = Command::new(loader);
-    command
-        .arg0(GLIBC_LOADER)
-        .arg(option)
-        .arg(file)
-        .env_clear()
-        .current_dir(cmd::workspace_root());
+/// Inside a root filesystem (`list-sweep --root`), `loader` and `file` are paths inside it.
+fn ask(root: Option<&Root>, loader: &Path, option: &str, file: &Path) -> Outcome {
+    let mut command = match root {
+        Some(root) => root.command(loader, Path::new("/"), None),
+        None => {
+            let mut command = Command::new(loader);
+            command.current_dir(cmd::workspace_root());
+            command
+        }
+    };
+    command.arg0(GLIBC_LOADER).arg(option).arg(file).env_clear();
     match run_with_timeout(command, None, SWEEP_TIMEOUT) {
         Ok(mut outcome) => {
             outcome.stdout = normalize_addresses(&outcome.stdout);
@@ -482,25 +486,65 @@ fn ask(loader: &Path, option: &str, file: &Path) -> Outcome {
     }
 }
 
-fn answers(loader: &Path, file: &Path) -> Answers {
+fn answers(root: Option<&Root>, loader: &Path, file: &Path) -> Answers {
     Answers {
-        list: ask(loader, "--list", file),
-        verify: ask(loader, "--verify", file),
+        list: ask(root, loader, "--list", file),
+        verify: ask(root, loader, "--verify", file),
     }
 }
+
+/// The directories a sweep inside a root filesystem leaves out: mount points and what the
+/// tests put there, nothing installed.
+const ROOT_SKIP_DIRS: &[&str] = &["proc", "sys", "dev", "tmp", "mnt", "run"];
 
 /// `cargo xtask list-sweep`: builds ld-rs, compares `--list` and `--verify` on every
 /// dynamically linked x86_64 ELF file of the swept directories, writes
 /// `<target>/conformance/list-sweep.txt` and prints the summary. Fails if a difference is
 /// left that glibc's own failure does not explain.
-pub fn list_sweep() -> Result<(), Failed> {
+///
+/// `--root SUITE`: every such file of that root filesystem (`cargo xtask rootfs SUITE`, made
+/// if missing), each asked inside it (chroot, as in the tests' [`ld_rs_tests::root`]) of the
+/// root's own loader and of ld-rs; the report is `list-sweep-SUITE.txt`.
+pub fn list_sweep(options: &[&str]) -> Result<(), Failed> {
+    let suite = match options {
+        [] => None,
+        ["--root", suite] => Some(*suite),
+        _ => {
+            eprintln!("xtask: usage: cargo xtask list-sweep [--root SUITE]");
+            return Err(Failed);
+        }
+    };
     let ld_rs = linker()?;
     let glibc = PathBuf::from(GLIBC_LOADER);
-    let roots = sweep_roots();
+    let (root, roots) = match suite {
+        None => (None, sweep_roots()),
+        Some(suite) => {
+            crate::rootfs::ensure(suite)?;
+            // The harness's view of the root: it names ld-rs by $LD_RS or the release build,
+            // as linker() did.
+            std::env::set_var("LD_RS", &ld_rs);
+            let root = ld_rs_tests::root::root(crate::rootfs::known_suite(suite)?).ok_or(Failed)?;
+            let dirs = fs::read_dir(root.dir())
+                .map_err(|e| {
+                    eprintln!("xtask: {}: {e}", root.dir().display());
+                    Failed
+                })?
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter(|e| !ROOT_SKIP_DIRS.iter().any(|d| e.file_name() == *d))
+                .map(|e| e.path())
+                .collect::<Vec<_>>();
+            (Some(root), dirs)
+        }
+    };
     let mut paths = Vec::new();
-    for root in &roots {
-        walk(root, &mut paths);
+    for dir in &roots {
+        walk(dir, &mut paths);
     }
+    let (glibc_asked, ld_rs_asked) = match root {
+        Some(_) => (glibc.clone(), PathBuf::from(ld_rs_tests::root::LD_RS_INSIDE)),
+        None => (glibc.clone(), ld_rs.clone()),
+    };
     let mut files = Vec::new();
     let mut skipped: BTreeMap<Skip, usize> = BTreeMap::new();
     for path in paths {
@@ -524,11 +568,14 @@ pub fn list_sweep() -> Result<(), Failed> {
     let swept = parallel_map(
         &files,
         SWEEP_JOBS,
-        |(path, kind)| Swept {
-            path: path.clone(),
-            kind: *kind,
-            glibc: answers(&glibc, path),
-            ld_rs: answers(&ld_rs, path),
+        |(path, kind)| {
+            let asked = root.map_or_else(|| path.clone(), |root| root.inside(path));
+            Swept {
+                path: path.clone(),
+                kind: *kind,
+                glibc: answers(root, &glibc_asked, &asked),
+                ld_rs: answers(root, &ld_rs_asked, &asked),
+            }
         },
         |done| {
             if done % 250 == 0 || done == total {
@@ -537,7 +584,11 @@ pub fn list_sweep() -> Result<(), Failed> {
         },
     );
     let report = SweepReport::new(&ld_rs, &roots, &skipped, &swept, started.elapsed());
-    let path = conformance_dir()?.join("list-sweep.txt");
+    let name = match suite {
+        Some(suite) => format!("list-sweep-{suite}.txt"),
+        None => "list-sweep.txt".to_owned(),
+    };
+    let path = conformance_dir()?.join(name);
     write_report(&path, &report.full())?;
     print!("{}", report.summary());
     println!("report: {}", path.display());

@@ -35,10 +35,11 @@ Commands:
           (the default)
   demo-c  the same with a -nostdlib C program, also started by the kernel as PT_INTERP
   test    build everything and run every test, and `glibc-layout --check /`
-  list-sweep
+  list-sweep [--root SUITE]
           compare ld-rs --list/--verify with glibc's on every ELF file of /usr/bin,
           /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
-          target/conformance/list-sweep.txt)
+          target/conformance/list-sweep.txt); --root trixie: every ELF file of Debian 13's
+          root filesystem, inside it, against its glibc 2.41 loader (list-sweep-trixie.txt)
   programs
           run 78 real programs system-wide under ld-rs and plainly, compare (needs root;
           report in target/conformance/programs.txt)
@@ -57,8 +58,9 @@ Commands:
   regrtest
           CPython 3.11.7's regression suite (pyenv's python3.11 -m test) under glibc's
           ld.so and system-wide under ld-rs, compared testcase by testcase (needs root;
-          report in target/regrtest/report.txt)
-          [-j N] [--timeout SECS] [--compare-only] [--ci | TEST…]
+          report in target/regrtest/report.txt); --root trixie: Debian 13's python3.13
+          and its libpython3.13-testsuite inside that root filesystem, against glibc 2.41
+          [-j N] [--timeout SECS] [--compare-only] [--root SUITE] [--ci | TEST…]
   soak [--cycles N] [--libraries N]
           a process loading and unloading libraries for long, under glibc's ld.so and
           ld-rs: 20,000 dlopen/dlclose cycles of a C++ library with constructors, statics
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
         ["install", ref options @ ..] => install::install(options),
         ["uninstall", ref options @ ..] => install::uninstall(options),
         ["deb", ref options @ ..] => install::deb(options),
-        ["list-sweep"] => conformance::list_sweep(),
+        ["list-sweep", ref options @ ..] => conformance::list_sweep(options),
         ["programs"] => conformance::programs(),
         ["bench", ref options @ ..] => bench::run(options),
         ["regrtest", ref options @ ..] => regrtest::run(options),

@@ -15,7 +15,15 @@
 //! the whole file) before it counts: one that passes under ld-rs on the rerun, or fails under
 //! glibc too, is reported as flaky and does not fail the command.
 //!
-//! Outputs go to `<target>/regrtest/<set>/` (`ci`, `full` or `subset`): each run's `junit.xml`
+//! With `--root trixie` the same comparison runs inside Debian 13's root filesystem (`cargo
+//! xtask rootfs trixie`, made if missing): Debian's `/usr/bin/python3.13` runs the suite of
+//! `libpython3.13-testsuite` there, glibc 2.41's own loader is the oracle, and ld-rs is
+//! bind-mounted over the root's loader. Each run is `unshare -m` + `chroot`, with `/proc`, a
+//! tmpfs on `/tmp` and `/dev/shm`, and the run's output directory on the root's `/mnt` (where
+//! regrtest writes its JUnit XML and reads a rerun's match file), all private to the run.
+//!
+//! Outputs go to `<target>/regrtest/<set>/` (`ci`, `full` or `subset`, prefixed with
+//! `trixie-` in the root): each run's `junit.xml`
 //! and `output.log` in a directory named after its linker (`glibc`, `ld-rs`, `rerun-glibc`,
 //! `rerun-ld-rs`), the ld-rs file that was mounted, and the report, which is also copied to
 //! `<target>/regrtest/report.txt`.
@@ -141,6 +149,19 @@ pub const CI_MODULES: &[&str] = &[
     "test_fcntl",
 ];
 
+/// `--root`'s interpreter and its test suite (Debian 13: python3, libpython3.13-testsuite),
+/// inside the root filesystem.
+const ROOT_PYTHON: &str = "/usr/bin/python3.13";
+const ROOT_TESTS: &str = "/usr/lib/python3.13/test";
+
+/// The `test` package of a python installation (`bin/pythonX.Y` → `lib/pythonX.Y/test`), for
+/// `--ci` to see which of its files exist, if the installation has that layout.
+fn python_tests_dir(python: &Path) -> Option<PathBuf> {
+    let name = python.file_name()?;
+    let dir = python.parent()?.parent()?.join("lib").join(name).join("test");
+    dir.is_dir().then_some(dir)
+}
+
 /// The per-test-file timeout passed to regrtest (`--timeout`; its worker is killed at 1.5×).
 const DEFAULT_TIMEOUT_SECS: u64 = 300;
 
@@ -167,6 +188,8 @@ struct Options {
     modules: Vec<String>,
     timeout: u64,
     compare_only: bool,
+    /// `--root SUITE`: inside that root filesystem ([`crate::rootfs`]).
+    root: Option<String>,
 }
 
 impl Options {
@@ -177,6 +200,7 @@ impl Options {
             modules: Vec::new(),
             timeout: DEFAULT_TIMEOUT_SECS,
             compare_only: false,
+            root: None,
         };
         let mut args = args.iter();
         while let Some(&arg) = args.next() {
@@ -189,6 +213,10 @@ impl Options {
                 "--timeout" => options.timeout = value(arg)?,
                 "--ci" => options.ci = true,
                 "--compare-only" => options.compare_only = true,
+                "--root" => {
+                    let suite = args.next().ok_or("--root needs a suite")?;
+                    options.root = Some((*suite).to_owned());
+                }
                 _ if arg.starts_with("-j") && arg[2..].parse::<usize>().is_ok() => {
                     options.jobs = arg[2..].parse::<usize>().unwrap_or(2).max(1);
                 }
@@ -203,23 +231,41 @@ impl Options {
     }
 
     /// The name of the set of test files, also the output directory's.
-    fn set_name(&self) -> &'static str {
-        if self.ci {
+    fn set_name(&self) -> String {
+        let set = if self.ci {
             "ci"
         } else if self.modules.is_empty() {
             "full"
         } else {
             "subset"
+        };
+        match &self.root {
+            Some(suite) => format!("{suite}-{set}"),
+            None => set.to_owned(),
         }
     }
 
-    /// The test files named on regrtest's command line (none: the whole suite).
-    fn selected(&self) -> Vec<String> {
-        if self.ci {
-            CI_MODULES.iter().map(|m| (*m).to_owned()).collect()
-        } else {
-            self.modules.clone()
+    /// The test files named on regrtest's command line (none: the whole suite). The `--ci`
+    /// files that `suite` (the test directory `tests`) lacks are left out, saying so: CPython
+    /// 3.13 removed `spwd` and `crypt`.
+    fn selected(&self, tests: Option<&Path>) -> Vec<String> {
+        if !self.ci {
+            return self.modules.clone();
         }
+        let Some(tests) = tests else {
+            return CI_MODULES.iter().map(|m| (*m).to_owned()).collect();
+        };
+        let (present, absent): (Vec<&str>, Vec<&str>) = CI_MODULES
+            .iter()
+            .partition(|m| tests.join(m).is_dir() || tests.join(format!("{m}.py")).is_file());
+        if !absent.is_empty() {
+            println!(
+                "regrtest: --ci without {} ({} has no such test)",
+                absent.join(" "),
+                tests.display()
+            );
+        }
+        present.into_iter().map(str::to_owned).collect()
     }
 }
 
@@ -235,7 +281,10 @@ enum Linker {
 
 /// What every run needs.
 struct Setup {
+    /// The interpreter (inside [`Setup::root`], if any).
     python: PathBuf,
+    /// The root filesystem the runs go into (`--root`), if any.
+    root: Option<PathBuf>,
     /// The ld-rs file bind-mounted (a private copy, so a rebuild cannot change it mid-run).
     ld_rs: PathBuf,
     /// The real file behind glibc's `/lib64/ld-linux-x86-64.so.2`.
@@ -263,6 +312,14 @@ fn run_env() -> Vec<(&'static str, String)> {
 /// `unshare -m sh` without the mount. regrtest's stderr joins its stdout.
 const SYSTEM_WIDE_MOUNT: &str = r#"mount --bind "$1" "$2" && shift 2 && exec "$@" 2>&1"#;
 const SYSTEM_WIDE_PLAIN: &str = r#"exec "$@" 2>&1"#;
+
+/// The wrapper of a run inside a root filesystem (`--root`), under `unshare -m`: arguments
+/// ROOT, OUT (the run's directory, seen as `/mnt`), LINKER and TARGET (empty for glibc's run:
+/// nothing mounted over the root's loader), then the command, started in `/tmp`.
+const IN_ROOT: &str = r#"R=$1 O=$2 L=$3 T=$4 && shift 4 && mount -t proc proc "$R/proc" && mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" && mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm" && mount --bind "$O" "$R/mnt" && { [ -z "$L" ] || mount --bind "$L" "$T"; } && exec chroot "$R" /usr/bin/env -C /tmp "$@" 2>&1"#;
+
+/// Where a run inside a root sees its output directory.
+const OUT_INSIDE: &str = "/mnt";
 
 /// regrtest's arguments besides the test names.
 fn regrtest_args(setup: &Setup, junit: &Path, matchfile: Option<&Path>) -> Vec<String> {
@@ -305,6 +362,22 @@ fn run_suite(
     fs::create_dir_all(&out).map_err(|e| report_io(&out, e))?;
     let junit = out.join("junit.xml");
     let log_path = out.join("output.log");
+    // Inside a root, regrtest sees the run's directory as /mnt: the JUnit XML and a copy of
+    // the match file are named from there.
+    let (junit_arg, matchfile_arg) = match &setup.root {
+        None => (junit.clone(), matchfile.map(Path::to_owned)),
+        Some(_) => {
+            let matchfile = match matchfile {
+                Some(file) => {
+                    let copy = out.join("matchfile.txt");
+                    fs::copy(file, &copy).map_err(|e| report_io(&copy, e))?;
+                    Some(Path::new(OUT_INSIDE).join("matchfile.txt"))
+                }
+                None => None,
+            };
+            (Path::new(OUT_INSIDE).join("junit.xml"), matchfile)
+        }
+    };
     // A private, short TMPDIR (regrtest's work directories and the tests' AF_UNIX sockets,
     // whose paths may not exceed 107 bytes), also the working directory.
     let tmp = std::env::temp_dir().join(format!("ld-rs-regrtest-{}-{label}", std::process::id()));
@@ -313,21 +386,28 @@ fn run_suite(
 
     let mut command = Command::new("unshare");
     command.arg("-m").arg("sh").arg("-c");
-    match linker {
-        Linker::Glibc => command.arg(SYSTEM_WIDE_PLAIN).arg("sh"),
-        Linker::LdRs => command
+    match (&setup.root, linker) {
+        (None, Linker::Glibc) => command.arg(SYSTEM_WIDE_PLAIN).arg("sh"),
+        (None, Linker::LdRs) => command
             .arg(SYSTEM_WIDE_MOUNT)
             .arg("sh")
+            .arg(&setup.ld_rs)
+            .arg(&setup.mount_target),
+        (Some(root), Linker::Glibc) => command.args([IN_ROOT, "sh"]).arg(root).arg(&out).args(["", ""]),
+        (Some(root), Linker::LdRs) => command
+            .args([IN_ROOT, "sh"])
+            .arg(root)
+            .arg(&out)
             .arg(&setup.ld_rs)
             .arg(&setup.mount_target),
     };
     command
         .arg(&setup.python)
-        .args(regrtest_args(setup, &junit, matchfile))
+        .args(regrtest_args(setup, &junit_arg, matchfile_arg.as_deref()))
         .args(modules)
         .env_clear()
         .envs(run_env())
-        .env("TMPDIR", &tmp)
+        .env("TMPDIR", if setup.root.is_some() { Path::new("/tmp") } else { &tmp })
         .current_dir(&tmp)
         .process_group(0)
         .stdin(Stdio::null())
@@ -957,15 +1037,42 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
         eprintln!("xtask regrtest: {message}");
         Failed
     })?;
-    let python = std::env::var_os("REGRTEST_PYTHON").map_or_else(|| PathBuf::from(PYTHON), PathBuf::from);
-    if !python.exists() {
-        eprintln!(
-            "xtask regrtest: {} does not exist (pyenv's CPython 3.11.7, with its test suite; \
-             $REGRTEST_PYTHON names another)",
-            python.display()
-        );
-        return Err(Failed);
-    }
+    let system_root = match &options.root {
+        // Canonical, as the loader's path is compared with it (target/rootfs may be a link).
+        Some(suite) => {
+            let root = crate::rootfs::ensure(suite)?;
+            Some(root.canonicalize().map_err(|e| report_io(&root, e))?)
+        }
+        None => None,
+    };
+    let (python, tests) = match &system_root {
+        None => {
+            let python = std::env::var_os("REGRTEST_PYTHON").map_or_else(|| PathBuf::from(PYTHON), PathBuf::from);
+            if !python.exists() {
+                eprintln!(
+                    "xtask regrtest: {} does not exist (pyenv's CPython 3.11.7, with its test suite; \
+                     $REGRTEST_PYTHON names another)",
+                    python.display()
+                );
+                return Err(Failed);
+            }
+            let tests = python_tests_dir(&python);
+            (python, tests)
+        }
+        Some(root) => {
+            let tests = root.join(ROOT_TESTS.trim_start_matches('/'));
+            if !root.join(ROOT_PYTHON.trim_start_matches('/')).exists() || !tests.is_dir() {
+                eprintln!(
+                    "xtask regrtest: {}{ROOT_PYTHON} or its test suite {} is missing (the root \
+                     filesystem's packages: python3, libpython3.13-testsuite)",
+                    root.display(),
+                    tests.display()
+                );
+                return Err(Failed);
+            }
+            (PathBuf::from(ROOT_PYTHON), Some(tests))
+        }
+    };
     let root = cmd::target_dir().join("regrtest");
     let dir = root.join(options.set_name());
     fs::create_dir_all(&dir).map_err(|e| report_io(&dir, e))?;
@@ -983,11 +1090,26 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
         fs::copy(&built, &partial).map_err(|e| report_io(&partial, e))?;
         fs::rename(&partial, &ld_rs).map_err(|e| report_io(&ld_rs, e))?;
     }
-    let mount_target = Path::new(GLIBC_LOADER)
-        .canonicalize()
-        .map_err(|e| report_io(Path::new(GLIBC_LOADER), e))?;
+    // The file the root's (or this machine's) /lib64/ld-linux-x86-64.so.2 is; in a root its
+    // links are relative, so they resolve inside it.
+    let loader = match &system_root {
+        Some(root) => root.join(GLIBC_LOADER.trim_start_matches('/')),
+        None => PathBuf::from(GLIBC_LOADER),
+    };
+    let mount_target = loader.canonicalize().map_err(|e| report_io(&loader, e))?;
+    if let Some(root) = &system_root {
+        if !mount_target.starts_with(root) {
+            eprintln!(
+                "xtask regrtest: {} resolves to {}, outside the root filesystem",
+                loader.display(),
+                mount_target.display()
+            );
+            return Err(Failed);
+        }
+    }
     let setup = Setup {
         python,
+        root: system_root,
         ld_rs,
         mount_target,
         dir,
@@ -997,7 +1119,7 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
     };
     check_system_wide(&setup)?;
 
-    let modules = options.selected();
+    let modules = options.selected(tests.as_deref());
     let what = if modules.is_empty() {
         "the whole suite".to_owned()
     } else {
@@ -1184,7 +1306,7 @@ fn report(
          set:     {} ({})\n\
          flags:   {} TEST…\n\
          ld-rs:   {} (built from {commit}), bind-mounted over {} in `unshare -m`;\n         \
-         glibc's run goes through the same `unshare -m sh` without the mount\n\
+         glibc's run goes through the same `unshare -m sh` without the mount{}\n\
          env:     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME LANG=C.UTF-8 \
          TMPDIR=<a private directory per run, also the working directory>\n\
          runs:    glibc {} ({}), ld-rs {} ({}){}",
@@ -1198,6 +1320,14 @@ fn report(
         regrtest_args(setup, Path::new("<run>/junit.xml"), None).join(" "),
         shown(&setup.ld_rs),
         setup.mount_target.display(),
+        match &setup.root {
+            Some(root) => format!(
+                "\n         both inside the root filesystem {} (chroot; /proc, a tmpfs on /tmp \
+                 and /dev/shm,\n         the run's directory on /mnt; its glibc's loader is the oracle)",
+                root.display()
+            ),
+            None => String::new(),
+        },
         shown(&glibc.dir),
         glibc.status,
         shown(&ld_rs.dir),

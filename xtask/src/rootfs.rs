@@ -15,12 +15,30 @@ use std::time::Instant;
 use crate::cmd::{status, target_dir, Failed};
 
 /// What is installed in the chroot after debootstrap's minimal base: the interpreter the
-/// differential tests run, glibc's debug info (for `cargo xtask glibc-layout`), and a compiler
-/// for the fixtures built inside the chroot.
-const PACKAGES: &[&str] = &["python3", "libc6-dbg", "gcc", "g++", "libc6-dev"];
+/// differential tests run, glibc's debug info (for `cargo xtask glibc-layout` and the IFUNC
+/// tests' variant names), a compiler for the fixtures built inside the chroot, python's
+/// headers (the tests' extension modules) and CPython's own test suite (`cargo xtask regrtest
+/// --root trixie`).
+const PACKAGES: &[&str] = &[
+    "python3",
+    "libc6-dbg",
+    "gcc",
+    "g++",
+    "libc6-dev",
+    "libpython3.13-dev",
+    "libpython3.13-testsuite",
+];
 
 /// The suites this command knows how to make (those the glibc layer is meant to support).
 const SUITES: &[&str] = &["trixie", "bookworm"];
+
+/// `suite` as one of [`SUITES`] (a `'static` name), or a failure saying which are known.
+pub fn known_suite(suite: &str) -> Result<&'static str, Failed> {
+    SUITES.iter().find(|s| **s == suite).copied().ok_or_else(|| {
+        eprintln!("xtask: rootfs: unknown suite {suite:?} (known: {SUITES:?})");
+        Failed
+    })
+}
 
 /// Where `cargo xtask rootfs SUITE` puts (or finds) the root filesystem.
 pub fn path(suite: &str) -> PathBuf {
@@ -53,7 +71,23 @@ pub fn run(options: &[&str]) -> Result<(), Failed> {
 pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
     let root = path(suite);
     let stamp = stamp_path(&root);
-    if stamp.exists() {
+    if let Ok(text) = fs::read_to_string(&stamp) {
+        // A root filesystem made with fewer packages than the list now names gets the rest.
+        let installed: Vec<&str> = text
+            .lines()
+            .find_map(|line| line.strip_prefix("packages "))
+            .map(|list| list.split_whitespace().collect())
+            .unwrap_or_default();
+        if PACKAGES.iter().all(|p| installed.contains(p)) {
+            return Ok(root);
+        }
+        eprintln!(
+            "xtask: rootfs: {} lacks {:?}: installing them",
+            root.display(),
+            PACKAGES.iter().filter(|p| !installed.contains(p)).collect::<Vec<_>>()
+        );
+        install_packages(&root)?;
+        write_stamp(&stamp, suite, &text)?;
         return Ok(root);
     }
     let started = Instant::now();
@@ -94,14 +128,7 @@ pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
     )?;
     let bootstrapped = started.elapsed();
     install_packages(&root)?;
-    fs::write(
-        &stamp,
-        format!("suite {suite}\nmirror {mirror}\npackages {}\n", PACKAGES.join(" ")),
-    )
-    .map_err(|err| {
-        eprintln!("xtask: rootfs: cannot write {}: {err}", stamp.display());
-        Failed
-    })?;
+    write_stamp(&stamp, suite, &format!("mirror {mirror}\n"))?;
     eprintln!(
         "xtask: rootfs: {suite} made in {:.0?} (debootstrap {:.0?}, packages {:.0?})",
         started.elapsed(),
@@ -109,6 +136,23 @@ pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
         started.elapsed() - bootstrapped
     );
     Ok(root)
+}
+
+/// Writes the stamp: the suite, the mirror line of `old` (an earlier stamp, or the new mirror
+/// line) and the packages installed now.
+fn write_stamp(stamp: &Path, suite: &str, old: &str) -> Result<(), Failed> {
+    let mirror = old
+        .lines()
+        .find(|line| line.starts_with("mirror "))
+        .unwrap_or("mirror ?");
+    fs::write(
+        stamp,
+        format!("suite {suite}\n{mirror}\npackages {}\n", PACKAGES.join(" ")),
+    )
+    .map_err(|err| {
+        eprintln!("xtask: rootfs: cannot write {}: {err}", stamp.display());
+        Failed
+    })
 }
 
 fn stamp_path(root: &Path) -> PathBuf {
