@@ -102,6 +102,16 @@ both_ways! {
              child: cpu_id=sched_getcpu(), kernel: registered\n\
              child status 0\n",
         )
+        // glibc 2.41: the area is an extra static-TLS block below the thread pointer, its size
+        // the kernel's AT_RSEQ_FEATURE_SIZE (28 here).
+        .expect_stdout_in(
+            "trixie",
+            "__rseq_size=28 __rseq_offset=-192 __rseq_flags=0\n\
+             main: cpu_id=sched_getcpu(), kernel: registered\n\
+             thread: cpu_id=sched_getcpu(), kernel: registered\n\
+             child: cpu_id=sched_getcpu(), kernel: registered\n\
+             child status 0\n",
+        )
     }
 
     /// `GLIBC_TUNABLES=glibc.pthread.rseq=0`: nothing registered, `__rseq_size` 0 (the offset
@@ -109,6 +119,14 @@ both_ways! {
     fn rseq_disabled_by_tunable() -> Run {
         threads("rseq").env("GLIBC_TUNABLES", "glibc.pthread.rseq=0").expect_stdout(
             "__rseq_size=0 __rseq_offset=2336 __rseq_flags=0\n\
+             main: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             thread: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             child: cpu_id=-2 (registration failed), kernel: unregistered\n\
+             child status 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "__rseq_size=0 __rseq_offset=-192 __rseq_flags=0\n\
              main: cpu_id=-2 (registration failed), kernel: unregistered\n\
              thread: cpu_id=-2 (registration failed), kernel: unregistered\n\
              child: cpu_id=-2 (registration failed), kernel: unregistered\n\

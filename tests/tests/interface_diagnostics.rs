@@ -18,7 +18,8 @@ use ld_rs_tests::{fixtures, Exit, Run, Way};
 /// `AT_SYSINFO_EHDR`.
 const VARYING_AUXV: [&str; 6] = ["0x3", "0x5", "0x9", "0x19", "0x1f", "0x21"];
 
-/// Replaces the value of each `auxv[i].a_val` line whose `a_type` is in `VARYING_AUXV`.
+/// Replaces the value of each `auxv[i].a_val` line whose `a_type` is in `VARYING_AUXV`, and
+/// of its `auxv[i].a_val_string` line (glibc 2.41 prints string values too: `AT_EXECFN`'s).
 fn normalize_auxv(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut varying = false;
@@ -28,7 +29,7 @@ fn normalize_auxv(text: &[u8]) -> Vec<u8> {
             if let Some((label, value)) = s.trim_end().split_once('=') {
                 if label.ends_with(".a_type") {
                     varying = VARYING_AUXV.contains(&value);
-                } else if label.ends_with(".a_val") && varying {
+                } else if (label.ends_with(".a_val") || label.ends_with(".a_val_string")) && varying {
                     out.extend_from_slice(format!("{label}=<varies>\n").as_bytes());
                     continue;
                 }
