@@ -200,6 +200,38 @@ case! {
             .libc_exe("rseq", &["rseq.c"], &["-pthread"])
     }
 
+    /// `/etc/ld.so.cache`'s variants: `libmark.so` and `libdl_mark.so` in `lib/` (the
+    /// baseline) and in `lib/glibc-hwcaps/{x86-64-v2,x86-64-v3,mine}/`, and a `libmark.so` in
+    /// `lib/glibc-hwcaps/x86-64-v4/` that needs an ISA level no CPU has; `libnew.so` in
+    /// `later/` and `later/glibc-hwcaps/x86-64-v2/`. Each `which()` names its variant.
+    /// `main` needs `libmark.so` and dlopens the others.
+    fn ld_cache() {
+        let mut f = Fixture::new("ld_cache");
+        let variants = [
+            ("lib", "libmark.so", "base"),
+            ("lib", "libdl_mark.so", "dl-base"),
+            ("later", "libnew.so", "new-base"),
+            ("lib/glibc-hwcaps/x86-64-v2", "libmark.so", "v2"),
+            ("lib/glibc-hwcaps/x86-64-v2", "libdl_mark.so", "dl-v2"),
+            ("later/glibc-hwcaps/x86-64-v2", "libnew.so", "new-v2"),
+            ("lib/glibc-hwcaps/x86-64-v3", "libmark.so", "v3"),
+            ("lib/glibc-hwcaps/x86-64-v3", "libdl_mark.so", "dl-v3"),
+            ("lib/glibc-hwcaps/mine", "libmark.so", "mine"),
+            ("lib/glibc-hwcaps/mine", "libdl_mark.so", "dl-mine"),
+        ];
+        for (dir, name, which) in variants {
+            let define = format!("-DWHICH=\"{which}\"");
+            let soname = format!("-Wl,-soname,{name}");
+            f = f.lib(&format!("{dir}/{name}"), &["mark.c"], &[&define, &soname]);
+        }
+        f.lib(
+            "lib/glibc-hwcaps/x86-64-v4/libmark.so",
+            &["mark.c", "isa_beyond_v4.S"],
+            &["-DWHICH=\"v4-beyond\"", "-Wl,-soname,libmark.so"],
+        )
+        .libc_exe("main", &["main.c"], &["-Llib", "-lmark", "-ldl"])
+    }
+
     /// C++: `hello` (iostream), `catch` with `libthrow.so`, `thread_local`, `typeinfo` with
     /// `libshape_a.so` and `libshape_b.so` (inline-only classes: weak typeinfo in both),
     /// `containers`.

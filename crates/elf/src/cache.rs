@@ -28,10 +28,28 @@
 //! Each entry maps a `key` (a soname such as `libc.so.6`) to a `value` (the path to load). The
 //! `flags` say what kind of library it is: the low byte the type (3 = ELF, built for glibc), the
 //! next byte the ABI — 0x03 = x86-64 — so the only entries an x86-64 linker may use carry exactly
-//! `0x0303` (glibc `sysdeps/unix/sysv/linux/x86_64/dl-cache.h`). A nonzero `hwcap` marks an
-//! optimised variant from a `glibc-hwcaps/` subdirectory (x86-64-v3 and so on), which glibc
-//! weighs against the CPU; ld-rs does not choose variants and skips them, which is always safe
-//! because the baseline entry for the same soname follows them.
+//! `0x0303` (glibc `sysdeps/unix/sysv/linux/x86_64/dl-cache.h`).
+//!
+//! # Entries for particular hardware
+//!
+//! A nonzero `hwcap` marks a variant of a library built for better hardware than the baseline,
+//! in one of two ways (glibc `elf/dl-cache.c` `search_cache`, `elf/cache.c`):
+//!
+//! - **`glibc-hwcaps` subdirectories** (glibc 2.33 and later): bit 62 set, the low 32 bits an
+//!   index into the *hwcaps extension* — an array of string offsets naming the subdirectories
+//!   (`x86-64-v3`, …) — and bits 32–41 the ISA level the library needs, which the CPU must
+//!   support (x86: level `n` is bit `n` of glibc's `isa_1`). The loader ranks the names it
+//!   searches (`--glibc-hwcaps-prepend`'s first, then the CPU's levels, best first) and takes,
+//!   among a soname's entries, the one whose name ranks best; an entry whose name it does not
+//!   search is not used. The extension sits at `extension_offset` (from the start of the file):
+//!   a magic number, a count, then `{tag, flags, offset, size}` sections; tag 1 is the hwcaps
+//!   array.
+//! - **legacy hardware-capability subdirectories** (`tls/`, `x86_64/`, a platform name): the
+//!   bits of the capabilities the directory names. Such an entry is used only if the loader
+//!   allows every bit it has, and, if it names a platform, that is the running platform.
+//!
+//! `ldconfig` lists a soname's variants before its baseline entry, so the baseline is the
+//! fallback, and a search stops at the first usable entry that is neither.
 //!
 //! The entries are sorted by soname in *descending* order of glibc's `_dl_cache_libcmp`, which
 //! compares runs of digits as numbers (so `libfoo.so.10` sorts after `libfoo.so.9`) and other
@@ -61,6 +79,20 @@ const NEW_HEADER: usize = 48;
 const NEW_ENTRY: usize = 24;
 /// Offset of the endianness byte in the new header.
 const NEW_FLAGS: usize = 28;
+/// Offset of `extension_offset` in the new header.
+const NEW_EXTENSION_OFFSET: usize = 32;
+/// `cache_extension_magic`.
+const EXTENSION_MAGIC: u32 = -358_342_284i32 as u32;
+/// `sizeof (struct cache_extension)`: magic and count.
+const EXTENSION_HEADER: usize = 8;
+/// `sizeof (struct cache_extension_section)`.
+const EXTENSION_SECTION: usize = 16;
+/// `cache_extension_tag_glibc_hwcaps`.
+const TAG_GLIBC_HWCAPS: u32 = 1;
+/// `DL_CACHE_HWCAP_EXTENSION`: the entry is for a `glibc-hwcaps` subdirectory.
+const HWCAP_EXTENSION: u64 = 1 << 62;
+/// `DL_CACHE_HWCAP_ISA_LEVEL_MASK`: bits 32.. of such an entry hold its ISA level.
+const HWCAP_ISA_LEVEL_MASK: u64 = (1 << 10) - 1;
 /// `FLAG_ELF_LIBC6 | FLAG_X8664_LIB64`: the only entry kind an x86-64 loader uses.
 pub const FLAG_X8664_LIBC6: i32 = 0x0303;
 
@@ -75,6 +107,27 @@ pub struct Cache<'a> {
     entries: &'a [u8],
     /// `NEW_ENTRY` or `OLD_ENTRY`.
     entry_size: usize,
+    /// The `glibc-hwcaps` extension's array of string offsets (from the start of `file`), if
+    /// the file has a well-formed one.
+    hwcaps: &'a [u8],
+    /// The whole file, which the extension's offsets are relative to.
+    file: &'a [u8],
+}
+
+/// What a lookup may choose among a soname's entries for particular hardware (see the module
+/// documentation). [`Select::default`] chooses none: only baseline entries are used.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Select<'s> {
+    /// The `glibc-hwcaps` subdirectory names the loader searches, best first.
+    pub hwcaps: &'s [&'s [u8]],
+    /// The ISA levels the CPU supports: bit `n` set, an entry needing level `n` may be used.
+    pub isa_levels: u32,
+    /// The legacy capability bits an entry may have; one with any other bit is skipped.
+    pub legacy_allowed: u64,
+    /// The bits of a legacy entry's `hwcap` that name a platform.
+    pub platform_mask: u64,
+    /// The running platform's bit among them (all ones: a platform the cache cannot name).
+    pub platform: u64,
 }
 
 /// One decoded entry.
@@ -90,7 +143,7 @@ impl<'a> Cache<'a> {
     /// is used, as glibc does).
     pub fn parse(bytes: &'a [u8]) -> Result<Cache<'a>> {
         if bytes.starts_with(MAGIC_NEW) {
-            return Self::parse_new(bytes);
+            return Self::parse_new(bytes, bytes);
         }
         if !bytes.starts_with(MAGIC_OLD) {
             return Err(Error("not an ld.so.cache file"));
@@ -103,17 +156,19 @@ impl<'a> Cache<'a> {
         // 64-bit hwcap field) after the old entries.
         let new_start = entries_end.checked_next_multiple_of(8).ok_or(CORRUPT)?;
         match bytes.get(new_start..) {
-            Some(new) if new.starts_with(MAGIC_NEW) => Self::parse_new(new),
+            Some(new) if new.starts_with(MAGIC_NEW) => Self::parse_new(new, bytes),
             _ => Ok(Cache {
                 strings: bytes.get(entries_end..).ok_or(CORRUPT)?,
                 entries,
                 entry_size: OLD_ENTRY,
+                hwcaps: &[],
+                file: bytes,
             }),
         }
     }
 
-    /// Parses a new-format table starting at `bytes[0]` and running to the end of the file.
-    fn parse_new(bytes: &'a [u8]) -> Result<Cache<'a>> {
+    /// Parses a new-format table starting at `bytes[0]` and running to the end of `file`.
+    fn parse_new(bytes: &'a [u8], file: &'a [u8]) -> Result<Cache<'a>> {
         let nlibs = count(bytes, MAGIC_NEW.len())?;
         let endian = *bytes.get(NEW_FLAGS).ok_or(CORRUPT)?;
         // 0: written before ldconfig recorded endianness; 2: little-endian. Otherwise the file
@@ -128,6 +183,8 @@ impl<'a> Cache<'a> {
             strings: bytes,
             entries,
             entry_size: NEW_ENTRY,
+            hwcaps: hwcaps_extension(bytes, file).unwrap_or(&[]),
+            file,
         })
     }
 
@@ -170,10 +227,11 @@ impl<'a> Cache<'a> {
         self.string(self.entry(i)?.key)
     }
 
-    /// The path recorded for `soname` for x86-64 glibc (`flags == 0x0303`), skipping
-    /// `glibc-hwcaps` variants (`hwcap != 0`). Like glibc, the first usable entry for the name
-    /// wins, and a corrupt string offset met during the search ends it with `None`.
-    pub fn lookup(&self, soname: &[u8]) -> Option<&'a [u8]> {
+    /// The path recorded for `soname` for x86-64 glibc (`flags == 0x0303`): the best-ranked
+    /// `glibc-hwcaps` variant `select` allows, else the first usable other entry (a legacy
+    /// variant `select` allows, or the baseline), as glibc's `search_cache` chooses. A corrupt
+    /// string offset met during the binary search ends it with `None`.
+    pub fn lookup(&self, soname: &[u8], select: &Select) -> Option<&'a [u8]> {
         // Binary search for any entry whose key compares equal; the order is descending.
         let (mut lo, mut hi) = (0, self.len());
         let found = loop {
@@ -190,11 +248,63 @@ impl<'a> Cache<'a> {
         // Equal keys are adjacent: back up to the first, then take the first usable one.
         let same = |i: usize| self.key(i).is_some_and(|k| libcmp(soname, k) == Ordering::Equal);
         let first = (0..found).rev().take_while(|&i| same(i)).last().unwrap_or(found);
-        (first..self.len())
+        let mut best: Option<(&'a [u8], usize)> = None;
+        for e in (first..self.len())
             .take_while(|&i| same(i))
             .filter_map(|i| self.entry(i))
-            .filter(|e| e.flags == FLAG_X8664_LIBC6 && e.hwcap == 0)
-            .find_map(|e| self.string(e.value))
+        {
+            if e.flags != FLAG_X8664_LIBC6 {
+                continue;
+            }
+            let Some(path) = self.string(e.value) else { continue };
+            let named = self.entry_size == NEW_ENTRY && is_hwcaps_entry(e.hwcap);
+            if named && !isa_level_supported(e.hwcap, select.isa_levels) {
+                continue;
+            }
+            if !named && best.is_some() {
+                // The variants come first: the best of them beats every later entry.
+                break;
+            }
+            if !named && e.hwcap & !select.legacy_allowed != 0 {
+                continue;
+            }
+            let platform = e.hwcap & select.platform_mask;
+            if platform != 0 && platform != select.platform {
+                continue;
+            }
+            if named {
+                // Rank 0 is best; a name the loader does not search has none.
+                let Some(rank) = self.hwcaps_rank(e.hwcap as u32, select) else {
+                    continue;
+                };
+                if best.is_some_and(|(_, r)| rank >= r) {
+                    continue;
+                }
+                best = Some((path, rank));
+            } else {
+                return Some(path);
+            }
+        }
+        best.map(|(path, _)| path)
+    }
+
+    /// Where the `glibc-hwcaps` subdirectory at `index` of the extension ranks among those
+    /// `select` searches (0: best), or `None` if it is not one of them.
+    fn hwcaps_rank(&self, index: u32, select: &Select) -> Option<usize> {
+        let at = usize::try_from(index).ok()?.checked_mul(4)?;
+        let offset: u32 = pod::read_copy(self.hwcaps, at).ok()?;
+        let rest = self.file.get(usize::try_from(offset).ok()?..)?;
+        let name = &rest[..rest.iter().position(|&b| b == 0)?];
+        select.hwcaps.iter().position(|&n| n == name)
+    }
+
+    /// The `glibc-hwcaps` subdirectory names the file's extension lists, in its order.
+    pub fn hwcaps_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.hwcaps.chunks_exact(4).filter_map(|c| {
+            let offset = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            let rest = self.file.get(usize::try_from(offset).ok()?..)?;
+            Some(&rest[..rest.iter().position(|&b| b == 0)?])
+        })
     }
 
     /// Every entry as `(flags, key, value)`, in file order. Entries whose strings are out of
@@ -205,6 +315,54 @@ impl<'a> Cache<'a> {
             Some((e.flags, self.string(e.key)?, self.string(e.value)?))
         })
     }
+}
+
+/// Whether an entry's `hwcap` marks a `glibc-hwcaps` subdirectory: bit 62 and, besides it,
+/// nothing in the upper half but the ISA level.
+fn is_hwcaps_entry(hwcap: u64) -> bool {
+    (hwcap >> 32) & !HWCAP_ISA_LEVEL_MASK == HWCAP_EXTENSION >> 32
+}
+
+/// Whether the ISA level a `glibc-hwcaps` entry needs is one the CPU supports.
+fn isa_level_supported(hwcap: u64, isa_levels: u32) -> bool {
+    let level = (hwcap >> 32) & HWCAP_ISA_LEVEL_MASK;
+    1u32.checked_shl(level as u32)
+        .is_some_and(|bit| isa_levels & bit == bit)
+}
+
+/// The `glibc-hwcaps` section of the extension directory of the new-format table at `table`
+/// (offsets relative to the start of `file`), checked as glibc checks it: the directory and
+/// every section inside the file, the hwcaps section non-empty, 4-aligned and a multiple of 4
+/// bytes. `None` when there is no usable one.
+fn hwcaps_extension<'a>(table: &'a [u8], file: &'a [u8]) -> Option<&'a [u8]> {
+    let at: u32 = pod::read_copy(table, NEW_EXTENSION_OFFSET).ok()?;
+    let at = usize::try_from(at).ok()?;
+    if at == 0 || at % 4 != 0 {
+        return None;
+    }
+    let magic: u32 = pod::read_copy(file, at).ok()?;
+    if magic != EXTENSION_MAGIC {
+        return None;
+    }
+    let count: u32 = pod::read_copy(file, at.checked_add(4)?).ok()?;
+    let first = at.checked_add(EXTENSION_HEADER)?;
+    let end = usize::try_from(count)
+        .ok()?
+        .checked_mul(EXTENSION_SECTION)?
+        .checked_add(first)?;
+    let sections = file.get(first..end)?;
+    let mut hwcaps = None;
+    for s in sections.chunks_exact(EXTENSION_SECTION) {
+        let word = |i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]) as usize;
+        let (tag, offset, size) = (word(0), word(8), word(12));
+        // One section outside the file makes the whole directory unusable.
+        let data = file.get(offset..offset.checked_add(size)?)?;
+        if tag == TAG_GLIBC_HWCAPS as usize {
+            hwcaps = Some((offset, data));
+        }
+    }
+    let (offset, data) = hwcaps?;
+    (!data.is_empty() && offset % 4 == 0 && data.len() % 4 == 0).then_some(data)
 }
 
 /// The `u32` entry count at `offset`.
@@ -258,6 +416,14 @@ mod tests {
     use super::*;
 
     const REAL: &str = "/etc/ld.so.cache";
+    /// A lookup that uses baseline entries only.
+    const BASE: Select = Select {
+        hwcaps: &[],
+        isa_levels: 0,
+        legacy_allowed: 0,
+        platform_mask: 0,
+        platform: 0,
+    };
 
     #[test]
     fn libcmp_orders_numbers_numerically() {
@@ -279,18 +445,18 @@ mod tests {
         let bytes = std::fs::read(REAL).unwrap();
         let cache = Cache::parse(&bytes).unwrap();
         assert_eq!(
-            cache.lookup(b"libc.so.6"),
+            cache.lookup(b"libc.so.6", &BASE),
             Some(&b"/lib/x86_64-linux-gnu/libc.so.6"[..])
         );
-        assert_eq!(cache.lookup(b"libdoes-not-exist.so.1"), None);
-        assert_eq!(cache.lookup(b""), None);
+        assert_eq!(cache.lookup(b"libdoes-not-exist.so.1", &BASE), None);
+        assert_eq!(cache.lookup(b"", &BASE), None);
         assert!(cache.entries().count() == cache.len());
         // The file really is sorted in descending libcmp order, and every usable entry is found.
         let keys: Vec<&[u8]> = cache.entries().map(|(_, k, _)| k).collect();
         assert!(keys.windows(2).all(|w| libcmp(w[0], w[1]) != Ordering::Less));
         for (flags, key, _) in cache.entries() {
             if flags == FLAG_X8664_LIBC6 {
-                assert!(cache.lookup(key).is_some(), "{}", String::from_utf8_lossy(key));
+                assert!(cache.lookup(key, &BASE).is_some(), "{}", String::from_utf8_lossy(key));
             }
         }
     }
@@ -323,6 +489,112 @@ mod tests {
         file
     }
 
+    /// [`synthetic`] with a `glibc-hwcaps` extension naming `names` (in that order) appended.
+    fn with_hwcaps(entries: &[(i32, &str, &str, u64)], names: &[&str]) -> Vec<u8> {
+        let mut file = synthetic(entries);
+        let mut offsets = Vec::new();
+        for n in names {
+            offsets.push(file.len() as u32);
+            file.extend_from_slice(n.as_bytes());
+            file.push(0);
+        }
+        file.resize(file.len().next_multiple_of(4), 0);
+        let array_at = file.len() as u32;
+        for o in &offsets {
+            file.extend_from_slice(&o.to_le_bytes());
+        }
+        let ext_at = file.len() as u32;
+        file.extend_from_slice(&EXTENSION_MAGIC.to_le_bytes());
+        file.extend_from_slice(&1u32.to_le_bytes());
+        for v in [TAG_GLIBC_HWCAPS, 0, array_at, 4 * names.len() as u32] {
+            file.extend_from_slice(&v.to_le_bytes());
+        }
+        file[NEW_EXTENSION_OFFSET..NEW_EXTENSION_OFFSET + 4].copy_from_slice(&ext_at.to_le_bytes());
+        file
+    }
+
+    /// The `hwcap` of an entry for hwcaps subdirectory `index` needing ISA level `level`.
+    fn named(index: u64, level: u64) -> u64 {
+        HWCAP_EXTENSION | level << 32 | index
+    }
+
+    #[test]
+    fn hwcaps_entries_ranked_by_the_loaders_names() {
+        // As ldconfig writes them: the names sorted, a soname's variants before its baseline.
+        let file = with_hwcaps(
+            &[
+                (0x0303, "libz.so.1", "/z", 0),
+                (0x0303, "libm.so.6", "/v2/libm.so.6", named(1, 2)),
+                (0x0303, "libm.so.6", "/v4/libm.so.6", named(3, 4)),
+                (0x0303, "libm.so.6", "/v3/libm.so.6", named(2, 3)),
+                (0x0303, "libm.so.6", "/mine/libm.so.6", named(0, 0)),
+                (0x0303, "libm.so.6", "/lib/libm.so.6", 0),
+            ],
+            &["mine", "x86-64-v2", "x86-64-v3", "x86-64-v4"],
+        );
+        let cache = Cache::parse(&file).unwrap();
+        assert_eq!(
+            cache.hwcaps_names().collect::<Vec<_>>(),
+            [&b"mine"[..], b"x86-64-v2", b"x86-64-v3", b"x86-64-v4"]
+        );
+        let v3_cpu = 0b1111; // baseline, v2, v3, v4 bits of isa_1: levels 0-3
+        let select = |names: &'static [&'static [u8]], isa_levels| Select {
+            hwcaps: names,
+            isa_levels,
+            ..BASE
+        };
+        let lookup = |s: &Select| cache.lookup(b"libm.so.6", s);
+        // Best first: the first name searched that has an entry wins, wherever it is.
+        let all: &[&[u8]] = &[b"x86-64-v4", b"x86-64-v3", b"x86-64-v2"];
+        assert_eq!(lookup(&select(all, v3_cpu | 1 << 4)), Some(&b"/v4/libm.so.6"[..]));
+        // The v4 entry needs level 4, which this CPU lacks, even if the name is searched.
+        assert_eq!(lookup(&select(all, v3_cpu)), Some(&b"/v3/libm.so.6"[..]));
+        let v2: &[&[u8]] = &[b"x86-64-v2"];
+        assert_eq!(lookup(&select(v2, v3_cpu)), Some(&b"/v2/libm.so.6"[..]));
+        // A prepended name ranks first; names not searched are never used.
+        let prepended: &[&[u8]] = &[b"mine", b"x86-64-v3"];
+        assert_eq!(lookup(&select(prepended, v3_cpu)), Some(&b"/mine/libm.so.6"[..]));
+        let other: &[&[u8]] = &[b"elsewhere"];
+        assert_eq!(lookup(&select(other, v3_cpu)), Some(&b"/lib/libm.so.6"[..]));
+        assert_eq!(lookup(&BASE), Some(&b"/lib/libm.so.6"[..]));
+        assert_eq!(cache.lookup(b"libz.so.1", &select(all, v3_cpu)), Some(&b"/z"[..]));
+
+        // Without a usable extension no variant ranks: the baseline is used.
+        let mut broken = file.clone();
+        let at = broken.len() - 24;
+        broken[at..at + 4].copy_from_slice(&0u32.to_le_bytes()); // the magic
+        let cache = Cache::parse(&broken).unwrap();
+        assert_eq!(
+            cache.lookup(b"libm.so.6", &select(all, v3_cpu)),
+            Some(&b"/lib/libm.so.6"[..])
+        );
+        assert_eq!(cache.hwcaps_names().count(), 0);
+    }
+
+    #[test]
+    fn legacy_entries_need_allowed_bits_and_the_platform() {
+        const TLS: u64 = 1 << 63;
+        const X86_64: u64 = 1 << 1;
+        const HASWELL: u64 = 1 << 50;
+        let file = synthetic(&[
+            (0x0303, "liba.so.1", "/haswell/liba.so.1", HASWELL),
+            (0x0303, "liba.so.1", "/tls/x86_64/liba.so.1", TLS | X86_64),
+            (0x0303, "liba.so.1", "/lib/liba.so.1", 0),
+        ]);
+        let cache = Cache::parse(&file).unwrap();
+        let select = |allowed: u64, platform: u64| Select {
+            legacy_allowed: allowed | TLS | 0xf << 48,
+            platform_mask: 0xf << 48,
+            platform,
+            ..BASE
+        };
+        let lookup = |s: &Select| cache.lookup(b"liba.so.1", s);
+        assert_eq!(lookup(&select(X86_64, HASWELL)), Some(&b"/haswell/liba.so.1"[..]));
+        assert_eq!(lookup(&select(X86_64, u64::MAX)), Some(&b"/tls/x86_64/liba.so.1"[..]));
+        assert_eq!(lookup(&select(0, u64::MAX)), Some(&b"/lib/liba.so.1"[..]));
+        assert_eq!(lookup(&BASE), Some(&b"/lib/liba.so.1"[..]));
+    }
+
     #[test]
     fn skips_hwcaps_and_foreign_entries() {
         let file = synthetic(&[
@@ -335,11 +607,11 @@ mod tests {
             (0x0303, "liba.so.1", "/a", 0),
         ]);
         let cache = Cache::parse(&file).unwrap();
-        assert_eq!(cache.lookup(b"libm.so.6"), Some(&b"/lib/libm.so.6"[..]));
-        assert_eq!(cache.lookup(b"libc.so.6"), Some(&b"/lib/libc.so.6"[..]));
-        assert_eq!(cache.lookup(b"libz.so.1"), Some(&b"/z"[..]));
-        assert_eq!(cache.lookup(b"liba.so.1"), Some(&b"/a"[..]));
-        assert_eq!(cache.lookup(b"libb.so.1"), None);
+        assert_eq!(cache.lookup(b"libm.so.6", &BASE), Some(&b"/lib/libm.so.6"[..]));
+        assert_eq!(cache.lookup(b"libc.so.6", &BASE), Some(&b"/lib/libc.so.6"[..]));
+        assert_eq!(cache.lookup(b"libz.so.1", &BASE), Some(&b"/z"[..]));
+        assert_eq!(cache.lookup(b"liba.so.1", &BASE), Some(&b"/a"[..]));
+        assert_eq!(cache.lookup(b"libb.so.1", &BASE), None);
         assert_eq!(cache.entries().count(), 7);
     }
 
@@ -356,14 +628,14 @@ mod tests {
         let mut only_old = old.clone();
         only_old.extend_from_slice(strings);
         let cache = Cache::parse(&only_old).unwrap();
-        assert_eq!(cache.lookup(b"libq.so.1"), Some(&b"/old/libq.so.1"[..]));
+        assert_eq!(cache.lookup(b"libq.so.1", &BASE), Some(&b"/old/libq.so.1"[..]));
 
         // Old table, padding to 8, then a new table: the new one wins.
         let mut both = old;
         both.resize(both.len().next_multiple_of(8), 0);
         both.extend_from_slice(&synthetic(&[(0x0303, "libq.so.1", "/new/libq.so.1", 0)]));
         let cache = Cache::parse(&both).unwrap();
-        assert_eq!(cache.lookup(b"libq.so.1"), Some(&b"/new/libq.so.1"[..]));
+        assert_eq!(cache.lookup(b"libq.so.1", &BASE), Some(&b"/new/libq.so.1"[..]));
     }
 
     #[test]
@@ -384,19 +656,19 @@ mod tests {
         bad[NEW_HEADER + 4..NEW_HEADER + 8].copy_from_slice(&u32::MAX.to_le_bytes());
         bad[NEW_HEADER + 28..NEW_HEADER + 32].copy_from_slice(&u32::MAX.to_le_bytes());
         let cache = Cache::parse(&bad).unwrap();
-        assert_eq!(cache.lookup(b"libc.so.6"), None);
+        assert_eq!(cache.lookup(b"libc.so.6", &BASE), None);
         assert_eq!(cache.entries().count(), 0);
         // Value offset out of range: the entry is unusable.
         let mut bad = good.clone();
         bad[NEW_HEADER + 8..NEW_HEADER + 12].copy_from_slice(&0xffffu32.to_le_bytes());
         let cache = Cache::parse(&bad).unwrap();
-        assert_eq!(cache.lookup(b"libc.so.6"), None);
-        assert_eq!(cache.lookup(b"liba.so"), Some(&b"/a"[..]));
+        assert_eq!(cache.lookup(b"libc.so.6", &BASE), None);
+        assert_eq!(cache.lookup(b"liba.so", &BASE), Some(&b"/a"[..]));
         // A string table without a final NUL.
         let mut bad = good.clone();
         bad.pop();
         let cache = Cache::parse(&bad).unwrap();
-        assert_eq!(cache.lookup(b"liba.so"), None);
+        assert_eq!(cache.lookup(b"liba.so", &BASE), None);
     }
 
     #[test]
@@ -404,8 +676,8 @@ mod tests {
         let bytes = std::fs::read(REAL).unwrap();
         for len in 0..=bytes.len() {
             if let Ok(cache) = Cache::parse(&bytes[..len]) {
-                let _ = cache.lookup(b"libc.so.6");
-                let _ = cache.lookup(b"libzstd.so.1");
+                let _ = cache.lookup(b"libc.so.6", &BASE);
+                let _ = cache.lookup(b"libzstd.so.1", &BASE);
                 let _ = cache.entries().count();
             }
         }

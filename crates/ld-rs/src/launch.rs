@@ -383,8 +383,8 @@ fn inputs(ld: &Linker, st: &Startup, explicit: bool, program: &[u8]) -> Vec<u8> 
     // glibc-hwcaps levels and the legacy names).
     let mut caps = Vec::new();
     if let Some(f) = ld.search_caps {
-        let (hwcaps, legacy) = f(&c.platform);
-        for n in hwcaps.iter().copied().chain(legacy.iter().map(|v| &v[..])) {
+        let found = f(&c.platform);
+        for n in found.hwcaps.iter().copied().chain(found.legacy.iter().map(|v| &v[..])) {
             caps.extend_from_slice(n);
             caps.push(b':');
         }

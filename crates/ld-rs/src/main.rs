@@ -32,6 +32,7 @@ mod heap;
 mod init;
 mod launch;
 mod lazy;
+mod ld_cache;
 mod lookup;
 mod map;
 mod namespace;

@@ -106,8 +106,11 @@ pub struct Linker {
     pub argv: (usize, usize, usize),
     /// The page size (`AT_PAGESZ`).
     pub page: usize,
-    /// `/etc/ld.so.cache`, mapped on first use (`None` inside: absent or unreadable).
-    cache: Option<Option<elf::Cache<'static>>>,
+    /// `/etc/ld.so.cache`, mapped when a search needs it (`ld_cache.rs`).
+    pub cache: crate::ld_cache::CacheFile,
+    /// The capability subdirectories and names every search uses, computed
+    /// on first use (`search.rs`).
+    pub caps: Option<crate::search::Capabilities>,
     /// The library search's directories, set up on first use.
     pub paths: Option<crate::search::Paths>,
     /// `dlopen` is loading the object it was asked for (not a dependency):
@@ -236,7 +239,8 @@ pub fn run(mut st: Startup) -> Handover {
         argv: (0, 0, 0),
         tls: crate::tls::TlsState::default(),
         page,
-        cache: None,
+        cache: Default::default(),
+        caps: None,
         paths: None,
         search_caps: None,
         loading_root: false,
@@ -392,6 +396,8 @@ pub fn run(mut st: Startup) -> Handover {
     if let Err(e) = runtime.before_init(ld, &st) {
         e.die();
     }
+    // cache: let go, so that a later dlopen reads what ldconfig wrote since.
+    ld.cache.release();
     // relro: ld-rs's own too, now that start-up has written its last
     // relocated static (the C library's read-only record among them).
     if let Err(e) = ld.protect_own_relro() {
@@ -943,12 +949,9 @@ impl Linker {
         self.objs[id].origin.clone().unwrap_or_default()
     }
 
-    /// `/etc/ld.so.cache`, mapped and parsed once.
-    pub fn cache(&mut self) -> Option<&elf::Cache<'static>> {
-        if self.cache.is_none() {
-            self.cache = Some(load_cache());
-        }
-        self.cache.as_ref().and_then(|c| c.as_ref())
+    /// `/etc/ld.so.cache`, read now if it is not mapped.
+    pub fn cache(&mut self) -> Option<elf::Cache<'_>> {
+        self.cache.get()
     }
 
     /// Every version an object requires (`DT_VERNEED`) must be defined by the
@@ -1261,20 +1264,6 @@ fn preload_file_names(text: &mut [u8]) -> Vec<&[u8]> {
         }
     }
     names
-}
-
-fn load_cache() -> Option<elf::Cache<'static>> {
-    let file = sys::CPath::new(b"/etc/ld.so.cache\0")?;
-    let fd = sys::open(&file, sys::O_RDONLY, 0).ok()?;
-    let size = fd.stat().ok()?.st_size as usize;
-    if size == 0 {
-        return None;
-    }
-    // SAFETY: a new private read-only mapping of the whole file; it is never unmapped.
-    let addr = unsafe { sys::mmap(0, size, sys::PROT_READ, sys::MAP_PRIVATE, fd.raw(), 0) }.ok()?;
-    // SAFETY: the mapping covers `size` bytes and lives for the rest of the process.
-    let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(addr as *const u8, size) };
-    elf::Cache::parse(bytes).ok()
 }
 
 /// `--verify PROGRAM`: glibc's answer, as an exit status — 0 for a

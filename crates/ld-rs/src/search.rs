@@ -71,8 +71,37 @@ pub enum SearchError {
     Bad(Vec<u8>, &'static str),
 }
 
-/// Computes the capability names for a platform name (see `capability_dirs`).
-pub type CapsFn = fn(&[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>);
+/// Computes, for a platform name, the capability names (see `capability_dirs`)
+/// and what the cache's entries for particular hardware are matched against.
+pub type CapsFn = fn(&[u8]) -> Caps;
+
+/// What the C library's loader would search for this CPU.
+#[derive(Default)]
+pub struct Caps {
+    /// The `glibc-hwcaps` names the CPU supports, best first.
+    pub hwcaps: Vec<&'static [u8]>,
+    /// The legacy capability and platform names.
+    pub legacy: Vec<Vec<u8>>,
+    /// For `/etc/ld.so.cache` (see `elf::cache::Select`): the ISA levels
+    /// supported, the legacy capability bits allowed, the bits that name a
+    /// platform and the running platform's.
+    pub isa_levels: u32,
+    pub legacy_allowed: u64,
+    pub platform_mask: u64,
+    pub platform: u64,
+}
+
+/// The capabilities every search uses, computed once (`Linker::caps`).
+pub struct Capabilities {
+    /// The subdirectories tried in each directory, best first, each ending
+    /// in a slash; the last is empty (the directory itself).
+    dirs: Vec<Vec<u8>>,
+    /// The `glibc-hwcaps` names searched, best first: those of
+    /// `--glibc-hwcaps-prepend`, then the CPU's that `--glibc-hwcaps-mask`
+    /// keeps.  The cache's variants are ranked by them.
+    hwcaps: Vec<Vec<u8>>,
+    caps: Caps,
+}
 
 /// What `open_path` learned of one directory with one capability subdirectory appended.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -557,34 +586,15 @@ impl Linker {
         if list.is_empty() {
             return Ok(None);
         }
-        let platform = self.config.platform.clone();
-        let caps_fn = self.search_caps;
+        if self.paths.as_ref().is_some_and(|p| p.caps.is_empty()) {
+            let dirs = self.caps().dirs.clone();
+            if let Some(paths) = self.paths.as_mut() {
+                paths.caps = dirs;
+            }
+        }
         let Some(paths) = self.paths.as_mut() else {
             return Ok(None);
         };
-        if paths.caps.is_empty() {
-            let (hwcaps, legacy) = caps_fn.map(|f| f(&platform)).unwrap_or_default();
-            let legacy: Vec<&[u8]> = legacy.iter().map(|v| &v[..]).collect();
-            // --glibc-hwcaps-prepend names come first; --glibc-hwcaps-mask
-            // keeps only the CPU's levels it names.
-            let list = |l: &Option<Vec<u8>>| -> Option<Vec<Vec<u8>>> {
-                l.as_ref().map(|l| {
-                    l.split(|&c| c == b':')
-                        .filter(|n| !n.is_empty())
-                        .map(|n| n.to_vec())
-                        .collect()
-                })
-            };
-            let prepend = list(&self.config.hwcaps_prepend).unwrap_or_default();
-            let mask = list(&self.config.hwcaps_mask);
-            let mut names: Vec<&[u8]> = prepend.iter().map(|n| &n[..]).collect();
-            names.extend(
-                hwcaps
-                    .iter()
-                    .filter(|n| mask.as_ref().is_none_or(|m| m.iter().any(|k| k == *n))),
-            );
-            paths.caps = capability_dirs(&names, &legacy);
-        }
         let mut current: Option<&'static [u8]> = None;
         let mut any = false;
         for (k, &d) in list.iter().enumerate() {
@@ -647,9 +657,59 @@ impl Linker {
         Ok(None)
     }
 
+    /// The capabilities the searches use, computed on first use.
+    fn caps(&mut self) -> &Capabilities {
+        let caps = match self.caps.take() {
+            Some(c) => c,
+            None => self.compute_caps(),
+        };
+        self.caps.insert(caps)
+    }
+
+    fn compute_caps(&self) -> Capabilities {
+        let caps = self.search_caps.map(|f| f(&self.config.platform)).unwrap_or_default();
+        let legacy: Vec<&[u8]> = caps.legacy.iter().map(|v| &v[..]).collect();
+        // --glibc-hwcaps-prepend names come first; --glibc-hwcaps-mask
+        // keeps only the CPU's levels it names.
+        let list = |l: &Option<Vec<u8>>| -> Option<Vec<Vec<u8>>> {
+            l.as_ref().map(|l| {
+                l.split(|&c| c == b':')
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.to_vec())
+                    .collect()
+            })
+        };
+        let mut hwcaps = list(&self.config.hwcaps_prepend).unwrap_or_default();
+        let mask = list(&self.config.hwcaps_mask);
+        hwcaps.extend(
+            caps.hwcaps
+                .iter()
+                .filter(|n| mask.as_ref().is_none_or(|m| m.iter().any(|k| k == *n)))
+                .map(|n| n.to_vec()),
+        );
+        let names: Vec<&[u8]> = hwcaps.iter().map(|n| &n[..]).collect();
+        let dirs = capability_dirs(&names, &legacy);
+        Capabilities { dirs, hwcaps, caps }
+    }
+
+    /// What `/etc/ld.so.cache` names for `name`: among its entries, the
+    /// variant for the `glibc-hwcaps` subdirectory that ranks best among
+    /// those searched (and whose ISA level the CPU has), else the first
+    /// other usable one, as glibc chooses (elf/dl-cache.c).
     fn cache_lookup(&mut self, name: &[u8]) -> Option<Vec<u8>> {
-        let cache = self.cache()?;
-        cache.lookup(name).map(|p| p.to_vec())
+        self.caps();
+        let caps = self.caps.as_ref()?;
+        let hwcaps: Vec<&[u8]> = caps.hwcaps.iter().map(|n| &n[..]).collect();
+        let c = &caps.caps;
+        let select = elf::cache::Select {
+            hwcaps: &hwcaps,
+            isa_levels: c.isa_levels,
+            legacy_allowed: c.legacy_allowed,
+            platform_mask: c.platform_mask,
+            platform: c.platform,
+        };
+        let cache = self.cache.get()?;
+        cache.lookup(name, &select).map(|p| p.to_vec())
     }
 
     /// Replaces `$ORIGIN`, `$LIB` and `$PLATFORM` (also in `${...}` form) in `s`.

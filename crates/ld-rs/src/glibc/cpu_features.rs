@@ -1131,7 +1131,7 @@ fn compute_xsave_sizes<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
 
 /// glibc's `get_isa_level` (sysdeps/x86/get-isa-level.h, with the 2.36
 /// branch's BMI1/BMI2 requirement for v3).
-fn isa_level(cf: &CpuFeatures) -> u32 {
+pub fn isa_level(cf: &CpuFeatures) -> u32 {
     let all = |fs: &[Feature]| fs.iter().all(|&ft| cf.usable(ft));
     // FPU is tested on the CPUID word, the rest on the active one.
     if !(cf.has(f::FPU) && all(&[f::CMOV, f::CX8, f::FXSR, f::MMX, f::SSE, f::SSE2])) {

@@ -145,10 +145,13 @@ fn loader(r: &mut Report, st: &Startup, cf: &CpuFeatures) {
 
 /// Which of `HWCAPS_SUBDIRS` the CPU can use, as a bit mask whose highest
 /// bit is the first name: the levels are cumulative, so the usable ones are
-/// always a run ending with `x86-64-v2`.
+/// always a run ending with `x86-64-v2`.  Judged by the features usable now,
+/// after `glibc.cpu.hwcaps` (glibc's `_dl_hwcaps_subdirs_active` recomputes
+/// the level; `isa_1` keeps the one from before the tunables).
 fn hwcaps_subdirs_active(cf: &CpuFeatures) -> u64 {
     let levels = [cpu_features::ISA_1_V2, cpu_features::ISA_1_V3, cpu_features::ISA_1_V4];
-    let usable = levels.iter().take_while(|&&bit| cf.isa_1 & bit != 0).count();
+    let isa = cpu_features::isa_level(cf);
+    let usable = levels.iter().take_while(|&&bit| isa & bit != 0).count();
     let all = (1u64 << levels.len()) - 1;
     all ^ ((1u64 << (levels.len() - usable)) - 1)
 }

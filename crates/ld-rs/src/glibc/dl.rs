@@ -293,6 +293,11 @@ pub unsafe extern "C" fn dl_open(
     load_lock(true);
     // SAFETY: the caller's contract.
     let result = unsafe { open(file, mode, caller, nsid) };
+    // The cache is read again by the next dlopen that needs it, as glibc's
+    // loader rereads it (`ld_cache.rs`), whether this one succeeded or not.
+    if let Some(ld) = crate::rtld::linker() {
+        ld.cache.release();
+    }
     // What a failed load retired is freed now, not at the next change.
     crate::grace::reclaim();
     // Released before any error is raised: the long jump must not skip it.

@@ -668,7 +668,7 @@ fn help_caps(cf: &cpu_features::CpuFeatures, prepend: Option<&[u8]>, mask: Optio
         (cpu_features::ISA_1_V3, b"x86-64-v3"),
         (cpu_features::ISA_1_V2, b"x86-64-v2"),
     ] {
-        let supported = cf.isa_1 & bit != 0;
+        let supported = active_levels(cf) & bit != 0;
         let listed = mask.is_none() || masked.contains(&name);
         out = marks(
             out.s(b"  ").s(name),
@@ -733,17 +733,18 @@ unsafe fn features() -> cpu_features::CpuFeatures {
 
 /// The library search's capability subdirectory names, from the CPU as
 /// glibc sees it: the `glibc-hwcaps` levels, best first, and the legacy names.
-fn search_caps(platform: &[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>) {
+fn search_caps(platform: &[u8]) -> crate::search::Caps {
     {
         // SAFETY: the library search runs in start-up or under the load lock.
         let cf = unsafe { features() };
+        let active = active_levels(&cf);
         let mut hwcaps: Vec<&'static [u8]> = Vec::new();
         for (bit, name) in [
             (cpu_features::ISA_1_V4, &b"x86-64-v4"[..]),
             (cpu_features::ISA_1_V3, b"x86-64-v3"),
             (cpu_features::ISA_1_V2, b"x86-64-v2"),
         ] {
-            if cf.isa_1 & bit != 0 {
+            if active & bit != 0 {
                 hwcaps.push(name);
             }
         }
@@ -757,13 +758,54 @@ fn search_caps(platform: &[u8]) -> (Vec<&'static [u8]>, Vec<Vec<u8>>) {
         if hwcap & cpu_features::HWCAP_X86_AVX512_1 != 0 {
             legacy.push(b"avx512_1".to_vec());
         }
-        match cpu_features::platform(&cf) {
-            Some(p) => legacy.push(p.strip_suffix(b"\0").unwrap_or(p).to_vec()),
-            None => legacy.push(platform.to_vec()),
+        let platform = match cpu_features::platform(&cf) {
+            Some(p) => p.strip_suffix(b"\0").unwrap_or(p),
+            None => platform,
+        };
+        legacy.push(platform.to_vec());
+        // The cache's legacy entries (elf/dl-cache.c `search_cache`): one may
+        // have the important capability bits `glibc.cpu.hwcap_mask` keeps,
+        // `tls` and platform bits, and a platform's must be the running one
+        // (sysdeps/x86/dl-procinfo.h: "haswell" and "xeon_phi" from bit 50;
+        // any other platform has no bit, so no platform entry matches it).
+        let mask = tunables::num(tunables::id::CPU_HWCAP_MASK) as u64;
+        let platform_mask = 0xf << CACHE_FIRST_PLATFORM;
+        let platform = [&b"haswell"[..], b"xeon_phi"]
+            .iter()
+            .position(|&p| p == platform)
+            .map_or(u64::MAX, |i| 1 << (CACHE_FIRST_PLATFORM + 2 + i));
+        crate::search::Caps {
+            hwcaps,
+            legacy,
+            isa_levels: cf.isa_1,
+            legacy_allowed: (hwcap & mask) | platform_mask | CACHE_HWCAP_TLS,
+            platform_mask,
+            platform,
         }
-        (hwcaps, legacy)
     }
 }
+
+/// The x86-64 levels whose `glibc-hwcaps` subdirectories are searched, as
+/// `isa_1` bits: judged by the features usable after `glibc.cpu.hwcaps`, as
+/// glibc's `_dl_hwcaps_subdirs_active` judges them (`isa_1` itself keeps the
+/// level from before the tunables), and cumulative — a level counts only
+/// with every lower one.
+fn active_levels(cf: &cpu_features::CpuFeatures) -> u32 {
+    let isa = cpu_features::isa_level(cf);
+    let mut active = 0;
+    for bit in [cpu_features::ISA_1_V2, cpu_features::ISA_1_V3, cpu_features::ISA_1_V4] {
+        if isa & bit == 0 {
+            break;
+        }
+        active |= bit;
+    }
+    active
+}
+
+/// `_DL_FIRST_PLATFORM` (x86): the cache's platform bits start here, four of them.
+const CACHE_FIRST_PLATFORM: usize = 48;
+/// The cache's `tls` capability bit (`_DL_HWCAP_TLS_MASK`).
+const CACHE_HWCAP_TLS: u64 = 1 << 63;
 
 /// Refuses a `libc.so.6` that is not a build ld-rs has the layout table of ([`builds`]).
 /// libc's newest version node names its release.
