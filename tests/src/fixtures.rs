@@ -249,14 +249,20 @@ case! {
     }
 
     /// `libauditor.so`, an audit module logging every callback (`libauditor_nosymbind.so`
-    /// without `la_symbind64`); `main` dlopens and dlcloses `libaudited.so`.
+    /// without `la_symbind64`, `libauditor_plt.so` with `la_pltenter`/`la_pltexit`);
+    /// `main` dlopens and dlcloses `libaudited.so`; `calls` calls `libcalls.so`'s
+    /// functions through its PLT (lazily bound), `calls_now` the same linked `-z now`.
     fn audit() {
         let lib = ["-shared", "-fPIC"];
         Fixture::new("audit")
             .libc_exe("libauditor.so", &["auditor.c"], &lib)
             .libc_exe("libauditor_nosymbind.so", &["auditor.c"], &[lib[0], lib[1], "-DNO_SYMBIND"])
+            .libc_exe("libauditor_plt.so", &["auditor.c"], &[lib[0], lib[1], "-DPLT"])
             .libc_exe("libaudited.so", &["lib.c"], &lib)
+            .libc_exe("libcalls.so", &["calls.c"], &lib)
             .libc_exe("main", &["main.c"], &[])
+            .libc_exe("calls", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,lazy"])
+            .libc_exe("calls_now", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,now"])
     }
 }
 

@@ -46,3 +46,118 @@ both_ways! {
         audited("libnot-there.so").expect_stderr_contains("cannot be loaded as audit interface")
     }
 }
+
+/// `calls` (or `calls_now`, linked `-z now`) under the module watching PLT calls.
+fn plt_audited(program: &str) -> Run {
+    let built = fixtures::audit();
+    let once = "int6 1121\ndouble2 7.5\nstack8 204\nnoexit 42\nredirected -7\nswapped -9\nunwatched 15\n";
+    Run::new(built.path(program))
+        .env("LD_AUDIT", built.path("libauditor_plt.so"))
+        .current_dir(built.dir())
+        .timeout(TIMEOUT)
+        .expect_exit(Exit::Code(0))
+        .expect_stdout(&once.repeat(2))
+}
+
+both_ways! {
+    /// `la_pltenter` and `la_pltexit`: every PLT call of the program goes through the
+    /// profiling trampoline, bound on its first call (`la_symbind64` then) and told to the
+    /// module each time with its argument registers, which the module changes (an integer
+    /// argument, a `double`), with a frame of stack arguments copied for the call
+    /// (`calls_stack8`'s two, read back in `la_pltexit`), its return value changed in
+    /// `la_pltexit`, an exit declined in `la_pltenter` (`LA_SYMB_NOPLTEXIT`), a call sent
+    /// elsewhere by `la_symbind64` and by `la_pltenter` (`LA_SYMB_ALTVALUE`), and one never
+    /// watched (`LA_SYMB_NOPLTENTER` from `la_symbind64`). Calls made by the C library are
+    /// not asked for (its `la_objopen` says `LA_FLG_BINDTO` only).
+    fn plt_enter_and_exit() -> Run {
+        plt_audited("calls").expect_stderr_contains("audit: la_pltexit calls_int6 from=1 to=4")
+    }
+
+    /// The same with the program linked `-z now`: watching PLT calls makes them lazy all
+    /// the same, as glibc does.
+    fn plt_enter_and_exit_linked_now() -> Run {
+        plt_audited("calls_now").expect_stderr_contains("audit: la_pltenter calls_stack8 from=1 to=4")
+    }
+}
+
+/// Replaces each `0x` and 8 or more hex digits (an address, or what a register not used
+/// for an argument held) with `0xADDR`: sotruss prints three argument registers of every
+/// call, whatever the function takes.
+fn normalize_sotruss(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let digits = if text[i..].starts_with(b"0x") {
+            text[i + 2..].iter().take_while(|c| c.is_ascii_hexdigit()).count()
+        } else {
+            0
+        };
+        if digits >= 8 {
+            out.extend_from_slice(b"0xADDR");
+            i += 2 + digits;
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Debian's `sotruss` (the script, and glibc's `sotruss-lib.so` audit module) tracing
+/// `calls`, with ld-rs in place of the system's loader for the script and the program.
+fn sotruss(args: &[&str]) -> Run {
+    let built = fixtures::audit();
+    let mut run = Run::new("/usr/bin/sotruss");
+    for a in args {
+        run = run.arg(a);
+    }
+    run.arg(built.path("calls"))
+        .current_dir(built.dir())
+        .timeout(TIMEOUT)
+        .expect_exit(Exit::Code(0))
+        .normalize(normalize_sotruss)
+}
+
+mod sotruss {
+    use super::*;
+    use ld_rs_tests::Way;
+
+    fn need_sotruss() -> bool {
+        ld_rs_tests::need_program("sotruss", "apt-get install -y libc-dev-bin")
+    }
+
+    /// Every call from the program, with its first three argument registers.
+    #[test]
+    fn calls() {
+        if !ld_rs_tests::need_way(Way::SystemWide) || !need_sotruss() {
+            return;
+        }
+        sotruss(&[])
+            .expect_stderr_contains("calls -> libcalls.so    :*calls_int6(0x1, 0x2, 0x3)")
+            .compare(Way::SystemWide);
+    }
+
+    /// `-e`: returns too. sotruss-lib asks for no stack arguments (frame size 0), so
+    /// `calls_stack8` gets the two words under the register block as its stack arguments
+    /// under glibc: so it must under ld-rs.
+    #[test]
+    fn calls_and_returns() {
+        if !ld_rs_tests::need_way(Way::SystemWide) || !need_sotruss() {
+            return;
+        }
+        sotruss(&["-e"])
+            .expect_stderr_contains("calls -> libcalls.so    : calls_stack8 - 0x98")
+            .compare(Way::SystemWide);
+    }
+
+    /// `-T libcalls.so`: only calls into the library named.
+    #[test]
+    fn calls_to_one_library() {
+        if !ld_rs_tests::need_way(Way::SystemWide) || !need_sotruss() {
+            return;
+        }
+        sotruss(&["-T", "libcalls.so"])
+            .expect_stderr_contains(":*calls_unwatched(0x5,")
+            .compare(Way::SystemWide);
+    }
+}

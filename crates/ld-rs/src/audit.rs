@@ -11,12 +11,42 @@
 //! start-up has relocated it, so the events of start-up (the searches and
 //! opens made before that) are recorded and delivered, in their order,
 //! once the modules can run: what a module returns for them cannot steer
-//! start-up (a renamed search, say), only later `dlopen`s.
+//! start-up (a renamed search, say), only later `dlopen`s.  Before a
+//! module's `la_version`, the C library's own initializer runs (glibc's
+//! module finds its C library initialized: `getenv`, `__progname`, stdio).
+//! Sharing it has one more consequence: what the library does through its
+//! PLT on a module's behalf (a `realloc` inside the module's `printf`) is
+//! not the program's doing, so no callback is told of PLT calls made while
+//! the same thread is inside a callback (`IN_CALLBACK`).
+//!
+//! # Watching calls: `la_pltenter` and `la_pltexit`
+//! A module that defines them sees every call through a PLT, not only the
+//! first (which binds the slot, `la_symbind64`).  So, as in glibc, every
+//! object's PLT is bound lazily (`-z now` or not; only `LD_BIND_NOW` and
+//! `RTLD_NOW` bind at once, and then the modules are told
+//! `LA_SYMB_NOPLTENTER|LA_SYMB_NOPLTEXIT`), its GOT[2] is the architecture's
+//! profiling trampoline, and its slots are never written: each call comes
+//! back to `Linker::profile_enter`, which finds the binding the first call
+//! made in the object's `PltRecord`s, lets the modules see and change the
+//! argument registers and the target, and says whether to follow the call
+//! to its return (`la_pltexit`) and with how many bytes of stack arguments
+//! copied (the "frame size" a module asks for).  What `la_symbind64` and
+//! `la_pltenter` return in their flags (`LA_SYMB_NOPLTENTER`,
+//! `LA_SYMB_NOPLTEXIT`) stops those calls, per module and for all, with
+//! glibc 2.36's arithmetic quirks kept (see `bind` and `plt_exit`).
+//!
+//! # Searches
+//! glibc maps the modules first and looks for what they need before the
+//! program's libraries: the capability subdirectories of the search path
+//! found missing then are never tried, nor reported to `la_objsearch`, for
+//! the program.  ld-rs maps the modules first too, and looks for what they
+//! need as glibc does (`prime_search`), loading it after the program's.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use elf::Sym;
 
 use crate::diag::Msg;
@@ -58,6 +88,81 @@ struct Module {
     objclose: usize,
     preinit: usize,
     symbind: usize,
+    pltenter: usize,
+    pltexit: usize,
+}
+
+/// What the modules made of one PLT slot of an object whose calls are
+/// profiled (glibc's `struct reloc_result`): the slot is never written, so
+/// every call comes back through the profiling trampoline, which finds the
+/// binding here after the first.  Written once, by the first call's thread
+/// (others racing it compute the same values); `init` publishes the rest.
+#[derive(Default)]
+pub struct PltRecord {
+    init: AtomicU32,
+    /// The address bound, as `la_symbind64` left it.
+    addr: AtomicUsize,
+    /// The defining object and the symbol's index in its table.
+    def: AtomicUsize,
+    ndx: AtomicU32,
+    /// Bits 0-1: `LA_SYMB_NOPLTENTER`/`NOPLTEXIT` as every interested module
+    /// agreed in `la_symbind64`; bits 2m+2, 2m+3: module m's own.
+    enterexit: AtomicU32,
+    /// The flags `la_symbind64` left, the start of `la_pltenter`'s.
+    flags: AtomicU32,
+}
+
+/// The two bits of module `m` in `PltRecord::enterexit`.
+const fn module_bits(bits: u32, m: usize) -> u32 {
+    bits << (2 * (m + 1))
+}
+
+/// What `la_symbind64` decided for a PLT binding.
+struct Binding {
+    value: usize,
+    enterexit: u32,
+    flags: u32,
+}
+
+/// Threads running a module's callback.  A module shares the program's C
+/// library here (glibc gives it its own), so what that library calls through
+/// its PLT on the module's behalf (`realloc` in a `printf`, say) must not be
+/// reported to the modules as the program's calls, nor recurse into them.
+/// Keyed by thread pointer; a full table leaves a thread unmarked.
+static IN_CALLBACK: [AtomicUsize; 64] = [const { AtomicUsize::new(0) }; 64];
+
+/// Marks the current thread as inside a module's callback while it lives.
+struct Callback(Option<&'static AtomicUsize>);
+
+impl Callback {
+    fn enter() -> Callback {
+        let tp = crate::arch::thread_pointer();
+        Callback(
+            IN_CALLBACK
+                .iter()
+                .find(|s| s.compare_exchange(0, tp, Ordering::AcqRel, Ordering::Relaxed).is_ok()),
+        )
+    }
+}
+
+impl Drop for Callback {
+    fn drop(&mut self) {
+        if let Some(s) = self.0 {
+            s.store(0, Ordering::Release);
+        }
+    }
+}
+
+/// Whether the current thread is inside a module's callback.
+pub fn in_callback() -> bool {
+    let tp = crate::arch::thread_pointer();
+    IN_CALLBACK.iter().any(|s| s.load(Ordering::Acquire) == tp)
+}
+
+/// Calls `f` as a module's callback (see `IN_CALLBACK`).
+fn callback<R>(f: impl FnOnce() -> R) -> R {
+    let _mark = Callback::enter();
+    f()
 }
 
 /// What one module knows of one object: the cookie it may change, and the
@@ -116,6 +221,71 @@ pub struct Audit {
     map_of: fn(DsoId) -> usize,
     /// The program, whose cookie `la_activity` gets (the namespace's head).
     head: DsoId,
+    /// A module defines `la_pltenter` or `la_pltexit`: every PLT call goes
+    /// through the profiling trampoline (known when the modules are
+    /// loaded, before anything is relocated).
+    pub profile: bool,
+    /// The modules have been told of start-up and receive events as they come.
+    live: bool,
+}
+
+/// Reports an audit module that cannot be loaded, with the loader's
+/// message alone (glibc leaves the error number's text out).
+fn report_unloadable(name: &[u8], message: &[u8]) {
+    Msg::new()
+        .s(b"ERROR: ld.so: object '")
+        .s(name)
+        .s(b"' cannot be loaded as audit interface: ")
+        .s(message)
+        .s(b"; ignored.")
+        .write_line(2);
+}
+
+/// The `DT_NEEDED` names of an ELF file that is open but not mapped, read
+/// from its dynamic section through the `PT_LOAD` holding its string table;
+/// none if anything is out of place.
+fn needed_of_file(file: &crate::map::Opened) -> Vec<Vec<u8>> {
+    use elf::consts::{DT_NEEDED, DT_NULL, DT_STRTAB, PT_DYNAMIC, PT_LOAD};
+    let mut names = Vec::new();
+    let Some(dynamic) = file.phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
+        return names;
+    };
+    let size = (dynamic.p_filesz as usize).min(64 * 1024);
+    let mut bytes = alloc::vec![0u8; size];
+    let Ok(n) = file.fd.pread_full(&mut bytes, dynamic.p_offset) else {
+        return names;
+    };
+    let word = |b: &[u8], i: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let entries: Vec<(i64, u64)> = (0..n / 16)
+        .map(|k| (word(&bytes, 16 * k) as i64, word(&bytes, 16 * k + 8)))
+        .take_while(|&(tag, _)| tag != DT_NULL)
+        .collect();
+    let Some(&(_, strtab)) = entries.iter().find(|&&(tag, _)| tag == DT_STRTAB) else {
+        return names;
+    };
+    // The string table's file offset, through the segment that maps it.
+    let Some(load) = file
+        .phdrs
+        .iter()
+        .find(|p| p.p_type == PT_LOAD && strtab >= p.p_vaddr && strtab - p.p_vaddr < p.p_filesz)
+    else {
+        return names;
+    };
+    let base = strtab - load.p_vaddr + load.p_offset;
+    for &(_, off) in entries.iter().filter(|&&(tag, _)| tag == DT_NEEDED) {
+        let mut name = [0u8; 256];
+        let Ok(got) = file.fd.pread_full(&mut name, base.saturating_add(off)) else {
+            continue;
+        };
+        if let Some(end) = name[..got].iter().position(|&c| c == 0) {
+            names.push(name[..end].to_vec());
+        }
+    }
+    names
 }
 
 /// A C string copy of `s`.
@@ -183,7 +353,7 @@ impl Audit {
             // SAFETY: the module's `la_objsearch`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*const u8, *mut usize, u32) -> *const u8 = unsafe { core::mem::transmute(f) };
             let cookie = self.cookie(from, m);
-            let r = f(current.as_ptr(), cookie, flag);
+            let r = callback(|| f(current.as_ptr(), cookie, flag));
             if r.is_null() {
                 return None;
             }
@@ -207,7 +377,7 @@ impl Audit {
             // SAFETY: the module's `la_activity`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*mut usize, u32) = unsafe { core::mem::transmute(f) };
             let cookie = self.cookie(self.head, m);
-            f(cookie, flag);
+            callback(|| f(cookie, flag));
         }
     }
 
@@ -231,7 +401,7 @@ impl Audit {
             let f: extern "C" fn(usize, i64, *mut usize) -> u32 = unsafe { core::mem::transmute(f) };
             let state = self.state(id, m);
             // SAFETY: `state` points into a live boxed slice.
-            let flags = f(map, 0, unsafe { core::ptr::addr_of_mut!((*state).cookie) });
+            let flags = callback(|| f(map, 0, unsafe { core::ptr::addr_of_mut!((*state).cookie) }));
             // SAFETY: as above.
             unsafe { (*state).bindflags = flags };
         }
@@ -287,7 +457,8 @@ impl Audit {
             }
             // SAFETY: the module's `la_objclose`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*mut usize) -> u32 = unsafe { core::mem::transmute(f) };
-            f(self.cookie(id, m));
+            let cookie = self.cookie(id, m);
+            callback(|| f(cookie));
         }
     }
 
@@ -324,8 +495,20 @@ impl Audit {
             });
             return value;
         }
+        self.bind(ld, from, def, sym, value, via).value
+    }
+
+    /// `symbind`'s work, with what the modules said of the calls to come
+    /// (see `PltRecord::enterexit`).
+    fn bind(&self, ld: &Linker, from: DsoId, def: DsoId, sym: &'static Sym, value: usize, via: Via) -> Binding {
+        let no_calls = LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
         if !self.any(from) && !self.any(def) {
-            return value;
+            // Nobody is interested: no module sees the calls either.
+            return Binding {
+                value,
+                enterexit: u32::MAX,
+                flags: 0,
+            };
         }
         let d = &ld.objs[def];
         let ndx = (sym as *const Sym as usize).wrapping_sub(d.symtab.as_ptr() as usize) / core::mem::size_of::<Sym>();
@@ -333,17 +516,19 @@ impl Audit {
         let mut shown = *sym;
         shown.st_value = value as u64;
         let mut flags = 0;
+        let mut enterexit = no_calls;
         for m in 0..self.modules.len() {
             let f = self.modules[m].symbind;
-            let (Some(fs), Some(ds)) = (self.cell(from, m), self.cell(def, m)) else {
-                continue;
-            };
+            let cells = (self.cell(from, m), self.cell(def, m));
             // SAFETY: live cells (see `states`).
             let (bind_from, bind_to) = unsafe {
-                (
-                    (*fs).bindflags & LA_FLG_BINDFROM != 0,
-                    (*ds).bindflags & LA_FLG_BINDTO != 0,
-                )
+                match cells {
+                    (Some(fs), Some(ds)) => (
+                        (*fs).bindflags & LA_FLG_BINDFROM != 0,
+                        (*ds).bindflags & LA_FLG_BINDTO != 0,
+                    ),
+                    _ => (false, false),
+                }
             };
             let dlsym = via == Via::Dlsym;
             let wanted = if dlsym {
@@ -351,35 +536,205 @@ impl Audit {
             } else {
                 bind_from && bind_to
             };
-            if f == 0 || !wanted {
+            let (Some(fs), Some(ds), true) = (cells.0, cells.1, wanted) else {
+                // Not this module's business: it sees no call.
+                enterexit |= module_bits(no_calls, m);
+                continue;
+            };
+            if f != 0 {
+                if dlsym {
+                    flags = (flags & LA_SYMB_ALTVALUE) | LA_SYMB_DLSYM;
+                } else if via == Via::PltNow {
+                    flags |= no_calls;
+                }
+                type SymBind = extern "C" fn(*mut Sym, u32, *mut usize, *mut usize, *mut u32, *const u8) -> usize;
+                // SAFETY: the module's `la_symbind64`, by rtld-audit(7)'s signature.
+                let f: SymBind = unsafe { core::mem::transmute(f) };
+                let mut copy = shown;
+                // SAFETY: live cells; the name is NUL-terminated in its string table.
+                let new = callback(|| unsafe {
+                    f(
+                        &mut copy,
+                        ndx as u32,
+                        core::ptr::addr_of_mut!((*fs).cookie),
+                        core::ptr::addr_of_mut!((*ds).cookie),
+                        &mut flags,
+                        name.as_ptr(),
+                    )
+                });
+                if new != shown.st_value as usize {
+                    flags |= LA_SYMB_ALTVALUE;
+                    shown.st_value = new as u64;
+                }
+            }
+            // The calls are seen unless every interested module declines
+            // (bits 0-1).  As in glibc 2.36, an interested module also
+            // clears what the modules before it said for themselves.
+            enterexit &= flags & no_calls;
+            enterexit |= module_bits(flags & no_calls, m);
+        }
+        Binding {
+            value: shown.st_value as usize,
+            enterexit,
+            flags,
+        }
+    }
+
+    /// Whether the modules are told of events as they come (start-up is
+    /// over, and some module is loaded).
+    pub fn live(&self) -> bool {
+        self.live
+    }
+
+    /// A profiled PLT call from object `from` through `rec`, bound on its first
+    /// call (`bound`: the defining object and symbol, and the address found)
+    /// to what `la_symbind64` makes of it; then `la_pltenter` by each module
+    /// that wants the call, which may change its arguments (`regs`, the
+    /// architecture's register block), where it goes (returned), and ask for
+    /// `la_pltexit` with `*framesize` bytes of stack arguments copied
+    /// (glibc's `_dl_audit_pltenter`).  `-1` in `*framesize`: no exit call.
+    ///
+    /// # Safety
+    /// `regs` points at a register block as the architecture's trampoline
+    /// fills it, `framesize` at a writable word.
+    pub unsafe fn plt_enter(
+        &self,
+        ld: &Linker,
+        from: DsoId,
+        rec: &PltRecord,
+        bound: impl FnOnce() -> (usize, Option<(DsoId, &'static Sym)>),
+        regs: *mut u8,
+        framesize: *mut isize,
+    ) -> usize {
+        let mut value;
+        if rec.init.load(Ordering::Acquire) == 0 {
+            // A binding without a definition to show (a local symbol) is no
+            // module's business.
+            let (found, def) = bound();
+            let Some((def, sym)) = def else {
+                return found;
+            };
+            let d = &ld.objs[def];
+            let ndx =
+                (sym as *const Sym as usize).wrapping_sub(d.symtab.as_ptr() as usize) / core::mem::size_of::<Sym>();
+            let b = self.bind(ld, from, def, sym, found, Via::Lazy);
+            value = b.value;
+            rec.addr.store(b.value, Ordering::Relaxed);
+            rec.def.store(def, Ordering::Relaxed);
+            rec.ndx.store(ndx as u32, Ordering::Relaxed);
+            rec.enterexit.store(b.enterexit, Ordering::Relaxed);
+            rec.flags.store(b.flags, Ordering::Relaxed);
+            if !ld.config.bind_not {
+                rec.init.store(1, Ordering::Release);
+            }
+        } else {
+            value = rec.addr.load(Ordering::Relaxed);
+        }
+        if rec.enterexit.load(Ordering::Relaxed) & LA_SYMB_NOPLTENTER != 0 {
+            return value;
+        }
+        let (def, ndx) = (rec.def.load(Ordering::Relaxed), rec.ndx.load(Ordering::Relaxed));
+        let d = &ld.objs[def];
+        let Some(defsym) = d.symtab.get(ndx as usize) else {
+            return value;
+        };
+        let name = d.str_at(defsym.st_name as u64).unwrap_or(b"\0");
+        let mut sym = *defsym;
+        sym.st_value = value as u64;
+        let mut flags = rec.flags.load(Ordering::Relaxed);
+        for m in 0..self.modules.len() {
+            let f = self.modules[m].pltenter;
+            let mine = |bits| rec.enterexit.load(Ordering::Relaxed) & module_bits(bits, m) != 0;
+            if f == 0 || mine(LA_SYMB_NOPLTENTER) {
                 continue;
             }
-            if dlsym {
-                flags = (flags & LA_SYMB_ALTVALUE) | LA_SYMB_DLSYM;
-            } else if via == Via::PltNow {
-                flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
-            }
-            type SymBind = extern "C" fn(*mut Sym, u32, *mut usize, *mut usize, *mut u32, *const u8) -> usize;
-            // SAFETY: the module's `la_symbind64`, by rtld-audit(7)'s signature.
-            let f: SymBind = unsafe { core::mem::transmute(f) };
-            let mut copy = shown;
-            // SAFETY: live cells; the name is NUL-terminated in its string table.
-            let new = unsafe {
+            let (Some(fs), Some(ds)) = (self.cell(from, m), self.cell(def, m)) else {
+                continue;
+            };
+            type PltEnter =
+                extern "C" fn(*mut Sym, u32, *mut usize, *mut usize, *mut u8, *mut u32, *const u8, *mut isize) -> usize;
+            // SAFETY: the module's `la_pltenter`, by rtld-audit(7)'s signature for this architecture.
+            let f: PltEnter = unsafe { core::mem::transmute(f) };
+            let mut wanted: isize = -1;
+            // SAFETY: live cells; the name is NUL-terminated in its string
+            // table; `regs` as the caller promises.
+            let new = callback(|| unsafe {
                 f(
-                    &mut copy,
-                    ndx as u32,
+                    &mut sym,
+                    ndx,
                     core::ptr::addr_of_mut!((*fs).cookie),
                     core::ptr::addr_of_mut!((*ds).cookie),
+                    regs,
                     &mut flags,
                     name.as_ptr(),
+                    &mut wanted,
                 )
-            };
-            if new != shown.st_value as usize {
+            });
+            if new != sym.st_value as usize {
                 flags |= LA_SYMB_ALTVALUE;
-                shown.st_value = new as u64;
+                sym.st_value = new as u64;
+            }
+            rec.enterexit.fetch_or(
+                module_bits(flags & (LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT), m),
+                Ordering::Relaxed,
+            );
+            // SAFETY: the caller's contract.
+            let size = unsafe { &mut *framesize };
+            if !mine(LA_SYMB_NOPLTEXIT) && wanted != -1 && *size != -2 {
+                // The largest frame any module asks for.
+                *size = if *size == -1 { wanted } else { (*size).max(wanted) };
             }
         }
-        shown.st_value as usize
+        value = sym.st_value as usize;
+        value
+    }
+
+    /// The call through `rec` from object `from` returned: `la_pltexit` by
+    /// each module that wants it, given the registers the call was made with
+    /// (`inregs`) and those it returned (`outregs`), which it may change.
+    ///
+    /// glibc 2.36 tests the first module's interest in the bit where every
+    /// module's agreement is kept (bit 1), and no bit at all for the others,
+    /// who are all called: so is it done here, for the same calls.
+    ///
+    /// # Safety
+    /// `inregs` and `outregs` point at register blocks as the architecture's
+    /// trampoline fills them.
+    pub unsafe fn plt_exit(&self, ld: &Linker, from: DsoId, rec: &PltRecord, inregs: *const u8, outregs: *mut u8) {
+        let (def, ndx) = (rec.def.load(Ordering::Relaxed), rec.ndx.load(Ordering::Relaxed));
+        let d = &ld.objs[def];
+        let Some(defsym) = d.symtab.get(ndx as usize) else {
+            return;
+        };
+        let name = d.str_at(defsym.st_name as u64).unwrap_or(b"\0");
+        let mut sym = *defsym;
+        sym.st_value = rec.addr.load(Ordering::Relaxed) as u64;
+        let enterexit = rec.enterexit.load(Ordering::Relaxed);
+        for m in 0..self.modules.len() {
+            let f = self.modules[m].pltexit;
+            if f == 0 || m == 0 && enterexit & LA_SYMB_NOPLTEXIT != 0 {
+                continue;
+            }
+            let (Some(fs), Some(ds)) = (self.cell(from, m), self.cell(def, m)) else {
+                continue;
+            };
+            type PltExit = extern "C" fn(*mut Sym, u32, *mut usize, *mut usize, *const u8, *mut u8, *const u8) -> u32;
+            // SAFETY: the module's `la_pltexit`, by rtld-audit(7)'s signature for this architecture.
+            let f: PltExit = unsafe { core::mem::transmute(f) };
+            // SAFETY: live cells; the name is NUL-terminated in its string
+            // table; the registers as the caller promises.
+            callback(|| unsafe {
+                f(
+                    &mut sym,
+                    ndx,
+                    core::ptr::addr_of_mut!((*fs).cookie),
+                    core::ptr::addr_of_mut!((*ds).cookie),
+                    inregs,
+                    outregs,
+                    name.as_ptr(),
+                )
+            });
+        }
     }
 
     /// `la_preinit` on the program's cookie, by every module.
@@ -391,7 +746,8 @@ impl Audit {
             }
             // SAFETY: the module's `la_preinit`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*mut usize) = unsafe { core::mem::transmute(f) };
-            f(self.cookie(self.head, m));
+            let cookie = self.cookie(self.head, m);
+            callback(|| f(cookie));
         }
     }
 }
@@ -399,12 +755,16 @@ impl Audit {
 impl Linker {
     /// Relocates the audit modules `audited`, each in its own scope (what it
     /// needs), bound at once so that no later lookup of theirs walks the
-    /// program's global scope; returns them in initialization order.
+    /// program's global scope; returns what they need initialized, in
+    /// initialization order: the modules, and before them the objects of the
+    /// program they use — its C library above all, which glibc would give a
+    /// module initialized, and which must be before its `la_version` runs
+    /// (`getenv`, `__progname`, stdio).
     pub fn relocate_audit_modules(&mut self, audited: &[DsoId]) -> Vec<DsoId> {
         if audited.is_empty() {
             return Vec::new();
         }
-        let order = crate::init::init_order(self, audited);
+        let mut order = crate::init::init_order(self, audited);
         let bind_now = core::mem::replace(&mut self.config.bind_now, true);
         for (_, _, closure) in self.audit_candidates.clone() {
             for &id in order.iter().filter(|id| closure.contains(id) && audited.contains(id)) {
@@ -414,7 +774,8 @@ impl Linker {
             }
         }
         self.config.bind_now = bind_now;
-        order.into_iter().filter(|id| audited.contains(id)).collect()
+        order.retain(|&id| !matches!(self.objs[id].kind, Kind::Main | Kind::Interpreter | Kind::Vdso));
+        order
     }
 
     /// Runs the audit modules' initializers (`order`, from
@@ -443,44 +804,107 @@ impl Linker {
         }
     }
 
-    /// Loads the audit modules named by `list` (colon-separated) for the
-    /// program `main`, each with what it needs, outside the global scope;
-    /// returns the objects to relocate with the rest of start-up.  A module
-    /// that cannot be loaded is reported and skipped, as glibc skips it.
-    pub fn load_audit_modules(&mut self, list: &[u8], main: DsoId) -> Vec<DsoId> {
-        let mut all = Vec::new();
+    /// Maps the audit modules named by `LD_AUDIT` and `--audit` for the
+    /// program `main`, before the program's libraries, as glibc loads them
+    /// first.  What a module needs is only looked for now (`prime_search`):
+    /// it is loaded once the program's libraries are, sharing those it can.
+    /// A module that cannot be loaded is reported and skipped, as glibc
+    /// skips it.  No event of the program's.
+    pub fn map_audit_modules(&mut self, main: DsoId) {
+        let Some(audit) = self.audit.take() else { return };
+        let list = self.config.audit.clone();
         for name in list.split(|&c| c == b':').filter(|n| !n.is_empty()) {
             // A privileged program takes no module named by path.
             if self.config.secure && name.contains(&b'/') {
                 continue;
             }
-            let before = self.objs.ids();
-            let loaded = self.load_one(name, main, crate::namespace::BASE).and_then(|id| {
-                let mut closure = alloc::vec![id];
-                self.load_closure(&mut closure).map(|()| (id, closure))
-            });
-            match loaded {
-                Ok((id, closure)) => {
-                    for &o in &closure {
-                        if !before.contains(&o) && !all.contains(&o) {
-                            all.push(o);
-                        }
-                    }
-                    self.audit_candidates.push((name.to_vec(), id, closure));
+            match self.load_one(name, main, crate::namespace::BASE) {
+                Ok(id) => {
+                    self.prime_search(id);
+                    self.audit_candidates.push((name.to_vec(), id, Vec::new()));
                 }
-                Err(e) => {
-                    // The message alone: glibc leaves the error number's text out.
-                    Msg::new()
-                        .s(b"ERROR: ld.so: object '")
-                        .s(name)
-                        .s(b"' cannot be loaded as audit interface: ")
-                        .s(&e.message)
-                        .s(b"; ignored.")
-                        .write_line(2);
+                Err(e) => report_unloadable(name, &e.message),
+            }
+        }
+        self.audit = Some(audit);
+    }
+
+    /// glibc looks for what an audit module needs before the program's own
+    /// libraries, in the directories a search on the program's behalf would
+    /// try too: the capability subdirectories found missing then are never
+    /// tried (nor reported to `la_objsearch`) for the program.  So are they
+    /// here: the module's `DT_NEEDED` names and theirs, breadth-first, are
+    /// looked for as glibc looks for them, and nothing is loaded.
+    fn prime_search(&mut self, module: DsoId) {
+        let mut names: Vec<Vec<u8>> = self.objs[module].needed_names().map(|n| n.to_vec()).collect();
+        let mut next = 0;
+        while next < names.len() && names.len() < 64 {
+            let name = names[next].clone();
+            next += 1;
+            if let Some((_, file)) = self.search_for_audit(&name, module) {
+                for dep in needed_of_file(&file) {
+                    if !names.contains(&dep) {
+                        names.push(dep);
+                    }
                 }
             }
         }
+    }
+
+    /// Loads what each audit module mapped by `map_audit_modules` needs,
+    /// outside the global scope (no event of the program's); returns the
+    /// objects to relocate with the rest of start-up.
+    pub fn load_audit_modules(&mut self) -> Vec<DsoId> {
+        let Some(audit) = self.audit.take() else {
+            return Vec::new();
+        };
+        let before = self.objs.ids();
+        let mut all = Vec::new();
+        let mut candidates = core::mem::take(&mut self.audit_candidates);
+        candidates.retain_mut(|(name, id, closure)| {
+            closure.push(*id);
+            match self.load_closure(closure) {
+                Ok(()) => {
+                    for &o in closure.iter() {
+                        if (o == *id || !before.contains(&o)) && !all.contains(&o) {
+                            all.push(o);
+                        }
+                    }
+                    true
+                }
+                Err(e) => {
+                    report_unloadable(name, &e.message);
+                    false
+                }
+            }
+        });
+        self.audit_candidates = candidates;
+        self.audit = Some(audit);
+        // Whether PLT calls are to be profiled is known before anything is
+        // relocated (glibc knows it from the modules' symbols too).
+        let profile = self.audit_candidates.iter().any(|(_, _, closure)| {
+            [crate::arch::LA_PLTENTER, crate::arch::LA_PLTEXIT]
+                .iter()
+                .any(|name| self.find_in(closure, name) != 0)
+        });
+        if let Some(a) = self.audit.as_deref_mut() {
+            a.profile = profile;
+        }
         all
+    }
+
+    /// The address of function `sym` in the first object of `closure` that
+    /// defines it, 0 if none does.
+    fn find_in(&self, closure: &[DsoId], sym: &[u8]) -> usize {
+        let q = Query {
+            name: sym,
+            gnu_hash: elf::gnu_hash(sym),
+            version: None,
+            class: Class::Plt,
+            newest: false,
+        };
+        self.lookup(closure, &q, None)
+            .map_or(0, |f| self.symbol_address(f.dso, f.sym))
     }
 
     /// Start-up is relocated and the C library initialized: each module's
@@ -490,17 +914,7 @@ impl Linker {
         let candidates = core::mem::take(&mut self.audit_candidates);
         let mut modules = Vec::new();
         for (name, id, closure) in candidates {
-            let find = |sym: &[u8]| -> usize {
-                let q = Query {
-                    name: sym,
-                    gnu_hash: elf::gnu_hash(sym),
-                    version: None,
-                    class: Class::Plt,
-                    newest: false,
-                };
-                self.lookup(&closure, &q, None)
-                    .map_or(0, |f| self.symbol_address(f.dso, f.sym))
-            };
+            let find = |sym: &[u8]| self.find_in(&closure, sym);
             let version = find(b"la_version");
             if version == 0 {
                 Msg::new()
@@ -544,6 +958,8 @@ impl Linker {
                 objclose: find(b"la_objclose"),
                 preinit: find(b"la_preinit"),
                 symbind: find(b"la_symbind64"),
+                pltenter: find(crate::arch::LA_PLTENTER),
+                pltexit: find(crate::arch::LA_PLTEXIT),
             });
         }
         let Some(mut audit) = self.audit.take() else { return };
@@ -552,6 +968,7 @@ impl Linker {
             return;
         }
         audit.modules = modules;
+        audit.live = true;
         audit.map_of = map_of;
         audit.head = main;
         for e in events {
@@ -581,6 +998,8 @@ impl Linker {
             deferred: Vec::new(),
             map_of: |_| 0,
             head: main,
+            profile: false,
+            live: false,
         }));
         let interp = self.objs.position(|d| d.kind == Kind::Interpreter);
         if let Some(a) = self.audit.as_deref_mut() {
@@ -601,16 +1020,21 @@ impl Linker {
         let Some(audit) = self.audit.as_deref() else {
             return value;
         };
-        let dso = &self.objs[id];
-        let Some(sym) = dso.symtab.get(idx as usize) else {
-            return value;
-        };
-        if idx == 0 || sym.st_bind() == elf::consts::STB_LOCAL {
-            return value;
+        match self.plt_definition(id, idx) {
+            Some((def, sym)) => audit.symbind(self, id, def, sym, value, if plt_now { Via::PltNow } else { Via::Lazy }),
+            None => value,
         }
-        let Ok((name, gnu_hash)) = dso.strtab.get_with_gnu_hash(sym.st_name) else {
-            return value;
-        };
+    }
+
+    /// The definition a PLT reference to symbol `idx` of object `id` binds
+    /// to, for the audit modules: none for a local symbol.
+    pub fn plt_definition(&self, id: DsoId, idx: u32) -> Option<(DsoId, &'static Sym)> {
+        let dso = &self.objs[id];
+        let sym = dso.symtab.get(idx as usize)?;
+        if idx == 0 || sym.st_bind() == elf::consts::STB_LOCAL {
+            return None;
+        }
+        let (name, gnu_hash) = dso.strtab.get_with_gnu_hash(sym.st_name).ok()?;
         let q = Query {
             name,
             gnu_hash,
@@ -619,16 +1043,6 @@ impl Linker {
             newest: false,
         };
         let scope = self.scope_of(id);
-        match self.lookup_from(id, &scope, &q, None) {
-            Some(f) => audit.symbind(
-                self,
-                id,
-                f.dso,
-                f.sym,
-                value,
-                if plt_now { Via::PltNow } else { Via::Lazy },
-            ),
-            None => value,
-        }
+        self.lookup_from(id, &scope, &q, None).map(|f| (f.dso, f.sym))
     }
 }

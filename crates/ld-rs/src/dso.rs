@@ -132,6 +132,9 @@ pub struct Dso {
     pub textrel: bool,
     pub relocated: bool,
     pub init_called: bool,
+    /// With its PLT calls profiled for audit modules: what they made of
+    /// each PLT slot (`audit.rs`), by relocation index; else empty.
+    pub plt_audit: alloc::boxed::Box<[crate::audit::PltRecord]>,
 }
 
 /// Whether an object may be unloaded (glibc's `l_nodelete_active` and
@@ -347,6 +350,7 @@ impl Dso {
             textrel: false,
             relocated: false,
             init_called: false,
+            plt_audit: alloc::boxed::Box::default(),
         };
         dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some() || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
         dso.read_versions()?;

@@ -27,8 +27,9 @@ use crate::rtld::{self, Linker};
 
 impl Linker {
     /// Prepares the PLT slots of object `id` for lazy binding: relocates the
-    /// slots' initial values and fills GOT[1] and GOT[2].
-    pub fn prepare_lazy(&mut self, id: DsoId, plts: &[Rela]) -> bool {
+    /// slots' initial values and fills GOT[1] and GOT[2] — with the
+    /// profiling trampoline when audit modules watch PLT calls (`profile`).
+    pub fn prepare_lazy(&mut self, id: DsoId, plts: &[Rela], profile: bool) -> bool {
         let dso = &self.objs[id];
         let Some(pltgot) = dso.dynamic.get(DT_PLTGOT) else {
             return false;
@@ -47,10 +48,18 @@ impl Linker {
             unsafe { slot.write(slot.read().wrapping_add(dso.base)) };
         }
         let got = got as *mut usize;
+        let trampoline = if profile {
+            arch::profile_trampoline()
+        } else {
+            arch::lazy_trampoline()
+        };
         // SAFETY: GOT[0..3] lie in a writable segment of this object (checked above).
         unsafe {
             got.add(1).write(id);
-            got.add(2).write(arch::lazy_trampoline());
+            got.add(2).write(trampoline);
+        }
+        if profile {
+            self.objs[id].plt_audit = (0..plts.len()).map(|_| Default::default()).collect();
         }
         true
     }
@@ -63,6 +72,23 @@ impl Linker {
     /// under a thread calling its code.  An IFUNC resolver is called after
     /// the section, because it may itself load or unload objects.
     fn fixup(&self, id: DsoId, index: usize) -> usize {
+        let (value, slot, sym) = self.bind_plt(id, index);
+        // Told to the audit modules, if any (`audit.rs`).
+        let value = if self.audit.is_some() {
+            self.audit_bind(id, sym, value, false)
+        } else {
+            value
+        };
+        if !self.config.bind_not {
+            // SAFETY: `prepare_lazy` checked that every PLT slot is writable.
+            unsafe { slot.write(value) };
+        }
+        value
+    }
+
+    /// Resolves PLT relocation `index` of object `id`: the address, the
+    /// slot, and the symbol's index in the object's table.
+    fn bind_plt(&self, id: DsoId, index: usize) -> (usize, *mut usize, u32) {
         let (addr, ifunc, slot, note, sym) = crate::grace::read(|| {
             let dso = &self.objs[id];
             let plts = crate::reloc::rela_tables(dso).map_or(&[][..], |(_, plts)| plts);
@@ -120,18 +146,67 @@ impl Linker {
         } else {
             addr
         };
-        // Told to the audit modules, if any (`audit.rs`).
-        let value = if self.audit.is_some() {
-            self.audit_bind(id, sym, value, false)
-        } else {
-            value
-        };
-        if !self.config.bind_not {
-            // SAFETY: `prepare_lazy` checked that every PLT slot is writable.
-            unsafe { slot.write(value) };
-        }
-        value
+        (value, slot, sym)
     }
+
+    /// A PLT call of object `id` through relocation `index` under audit
+    /// modules that watch calls (the profiling trampoline, `arch`): bound as
+    /// `fixup` binds but never written to the slot, so the next call comes
+    /// back here; told to the modules (`Audit::plt_enter`).  Calls made while
+    /// the modules cannot hear them — during start-up, or on a module's
+    /// behalf inside one of its callbacks — are only bound.
+    ///
+    /// # Safety
+    /// As `Audit::plt_enter`.
+    unsafe fn profile_enter(&self, id: DsoId, index: usize, regs: *mut u8, framesize: *mut isize) -> usize {
+        let audit = self.audit.as_deref().filter(|a| a.live());
+        let rec = self.objs[id].plt_audit.get(index);
+        let (Some(audit), Some(rec)) = (audit, rec) else {
+            return self.bind_plt(id, index).0;
+        };
+        if crate::audit::in_callback() {
+            return self.bind_plt(id, index).0;
+        }
+        let bound = || {
+            let (value, _, sym) = self.bind_plt(id, index);
+            (value, self.plt_definition(id, sym))
+        };
+        // SAFETY: the caller's contract.
+        unsafe { audit.plt_enter(self, id, rec, bound, regs, framesize) }
+    }
+}
+
+/// Called by the profiling trampoline with the two words PLT0 and the PLT
+/// entry pushed, the register block it filled and where to put the size of
+/// the stack arguments to copy for a call to be followed by `la_pltexit`.
+///
+/// # Safety
+/// `regs` points at the trampoline's register block, `framesize` at a
+/// writable word of its frame.
+pub unsafe extern "C" fn profile_enter(id: usize, index: usize, regs: *mut u8, framesize: *mut isize) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { framesize.write(-1) };
+    let Some(ld) = rtld::linker() else {
+        crate::sys::write_all(2, b"ld-rs.so: lazy binding before start-up finished\n");
+        crate::sys::exit(127)
+    };
+    // SAFETY: the caller's contract.
+    unsafe { ld.profile_enter(id, index, regs, framesize) }
+}
+
+/// Called by the profiling trampoline when a call `profile_enter` asked to
+/// follow returned: `la_pltexit` with the registers it was made with and
+/// those it returned.
+///
+/// # Safety
+/// `inregs` and `outregs` point at the trampoline's register blocks.
+pub unsafe extern "C" fn profile_exit(id: usize, index: usize, inregs: *const u8, outregs: *mut u8) {
+    let Some(ld) = rtld::linker() else { return };
+    let (Some(audit), Some(rec)) = (ld.audit.as_deref(), ld.objs[id].plt_audit.get(index)) else {
+        return;
+    };
+    // SAFETY: the caller's contract.
+    unsafe { audit.plt_exit(ld, id, rec, inregs, outregs) };
 }
 
 /// Called by the trampoline with the two words PLT0 and the PLT entry pushed.

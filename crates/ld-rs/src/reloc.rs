@@ -145,8 +145,13 @@ impl Linker {
         let base = dso.base;
         let img = dso.image;
         let bad = |what: &[u8]| LoadError::new(diag::LOADING, dso.display_name(), what);
+        // Audit modules watching PLT calls (`la_pltenter`, `la_pltexit`) get
+        // every object's calls, `-z now` or not; only LD_BIND_NOW and
+        // RTLD_NOW bind them at once (as glibc's profiling does).
+        let profile = self.audit.as_deref().is_some_and(|a| a.profile);
+        let linked_now = !profile && dso.bind_now();
         if crate::debug::on(crate::debug::RELOC) {
-            let lazy = !(self.config.bind_now || dso.bind_now() || dso.dynamic.get(DT_BIND_NOW).is_some());
+            let lazy = !(self.config.bind_now || linked_now || !profile && dso.dynamic.get(DT_BIND_NOW).is_some());
             let line = diag::Msg::new().s(b"\nrelocation processing: ").s(dso.display_name());
             let line = if lazy { line.s(b" (lazy)\n") } else { line.s(b"\n") };
             crate::debug::print(line.bytes());
@@ -193,7 +198,7 @@ impl Linker {
 
         // PLT slots are bound on first call unless binding now was asked
         // for; a lazy PLT holds only the types glibc accepts there.
-        let want_lazy = !(self.config.bind_now || dso.bind_now() || plts.is_empty());
+        let want_lazy = !(self.config.bind_now || linked_now || plts.is_empty());
         if want_lazy {
             if let Some(r) = plts
                 .iter()
@@ -202,7 +207,7 @@ impl Linker {
                 return Err(bad(bad_type(r.r_type(), true).bytes()));
             }
         }
-        let lazy = want_lazy && self.prepare_lazy(id, plts);
+        let lazy = want_lazy && self.prepare_lazy(id, plts, profile);
 
         let mut cache = Cache {
             sym: 0,

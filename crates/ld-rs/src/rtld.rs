@@ -310,6 +310,9 @@ pub fn run(mut st: Startup) -> Handover {
         a.open(v);
     }
     runtime.vdso_loaded(ld);
+    // audit: the modules themselves, before the program's libraries, as
+    // glibc maps them (what they need is loaded after).
+    ld.map_audit_modules(main);
 
     // cache-info: whether the program's launch records are valid, and why not.
     if ld.config.cache_info {
@@ -331,15 +334,7 @@ pub fn run(mut st: Startup) -> Handover {
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
     // audit: the modules, outside the global scope; what they load is
     // no event of the program's.
-    let audited = match ld.audit.take() {
-        Some(a) => {
-            let list = ld.config.audit.clone();
-            let objs = ld.load_audit_modules(&list, main);
-            ld.audit = Some(a);
-            objs
-        }
-        None => Vec::new(),
-    };
+    let audited = ld.load_audit_modules();
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize, explicit);
     // trace: `ldd` and `--list` stop here, with their report.

@@ -436,11 +436,25 @@ impl Linker {
             let line = Msg::new().s(b"find library=").s(name).ns(self.objs[from].ns);
             debug::print(line.s(b"; searching\n").bytes());
         }
-        let found = self.search(name, from);
+        let found = self.search(name, from, false);
         if debug::on(debug::LIBS) {
             debug::print(b"\n");
         }
         found
+    }
+
+    /// Looks for `name` as glibc looks for what an audit module needs: on
+    /// behalf of object `from`, with the program's `DT_RUNPATH` searched
+    /// too (after the `DT_RPATH`s).  Only what the search learns of the
+    /// directories is kept (see `audit.rs`); the path found is returned.
+    pub fn search_for_audit(&mut self, name: &[u8], from: DsoId) -> Option<(Vec<u8>, Opened)> {
+        if name.contains(&b'/') {
+            return None;
+        }
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        self.search(name, from, true).ok().map(|f| (f.path, f.file))
     }
 
     /// `ld.so NAME`, a program named without a slash: looked for as glibc's
@@ -477,7 +491,7 @@ impl Linker {
     }
 
     /// The search proper, in glibc's order (see the top of this file).
-    fn search(&mut self, name: &[u8], from: DsoId) -> Result<Found, SearchError> {
+    fn search(&mut self, name: &[u8], from: DsoId, audit: bool) -> Result<Found, SearchError> {
         // Recording costs one test per directory, and only when asked for.
         let mut state = Attempt {
             record: self.config.explain.then(Failed::default),
@@ -504,6 +518,13 @@ impl Linker {
                 let list = self.list_of(0, DT_RPATH);
                 if let Some(found) =
                     self.open_path(name, from, &list, Some((0, DT_RPATH)), Why::Rpath(0), &mut state)?
+                {
+                    return Ok(found);
+                }
+                // For an audit module, the program's DT_RUNPATH too (glibc).
+                let list = if audit { self.list_of(0, DT_RUNPATH) } else { Vec::new() };
+                if let Some(found) =
+                    self.open_path(name, from, &list, Some((0, DT_RUNPATH)), Why::Runpath(0), &mut state)?
                 {
                     return Ok(found);
                 }

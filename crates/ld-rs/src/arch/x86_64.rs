@@ -100,6 +100,267 @@ global_asm!(
     options(att_syntax)
 );
 
+// The profiling trampoline: GOT[2] of every object whose PLT calls audit
+// modules watch (`la_x86_64_gnu_pltenter`, `la_x86_64_gnu_pltexit`;
+// rtld-audit(7), glibc's <bits/link.h>).  Entered as the lazy one is, with
+//     [rsp] = object index, [rsp+8] = relocation index, [rsp+16] = return address
+// it fills a `La_x86_64_regs` (the argument registers, %rbp, the caller's
+// stack pointer, %xmm0-7, and with AVX or AVX-512 the whole %ymm/%zmm0-7 in
+// `lr_vector`) and calls `profile_enter`, which binds, lets the modules see
+// and change the block, and returns the address to call and, in the word at
+// 16(%rbx), how many bytes of stack arguments to copy for a call to be
+// followed by `la_pltexit` (-1: none).  The registers are reloaded from the
+// block: a vector register whose %xmm part a module changed in `lr_xmm`
+// takes that value (upper part zero), else the whole `lr_vector` entry.
+//
+// Without an exit to report it jumps to the function, the stack as the
+// caller left it.  Otherwise it copies that many bytes of the caller's stack
+// arguments below its frame (rounded as glibc rounds, (size + 8) & -16)
+// and calls the function, fills a
+// `La_x86_64_retval` (%rax, %rdx, %xmm0-1, the two top x87 registers, the
+// wide %ymm/%zmm0-1) for `profile_exit`, reloads the return registers from it
+// (as above for the vectors) and returns to the caller.  %rbx holds the
+// frame, so unwinding through the call finds the caller (the CFI says so).
+//
+// Frame, from %rbx: 0 saved %rbx, 8 %rax, 16 frame size, 24 the block's
+// address, 32 object index, 40 relocation index, 48 return address, 56 the
+// caller's stack arguments.  The register block (768 bytes, then a copy of
+// %xmm0-7 to see what a module changed) is 64-byte aligned; the return block
+// (240 bytes, then a copy of %xmm0-1) lies under it with its vectors aligned
+// the same way.
+//
+// One trampoline per vector width, chosen once by what the CPU and kernel
+// support (`profile_trampoline`), as glibc chooses among its three.
+global_asm!(
+    ".macro LDRS_VSAVE vec, at",
+    "  .if \\vec == 1",
+    "    .irp i, 0,1,2,3,4,5,6,7",
+    "      vmovdqu %ymm\\i, (\\at + 64*\\i)(%rsp)",
+    "    .endr",
+    "  .elseif \\vec == 2",
+    "    .irp i, 0,1,2,3,4,5,6,7",
+    "      vmovdqu64 %zmm\\i, (\\at + 64*\\i)(%rsp)",
+    "    .endr",
+    "  .endif",
+    ".endm",
+    // Reloads vector register \i: from the xmm slot at \x if it differs from
+    // the copy at \c, else the whole register from the vector slot at \v; the
+    // other slot is made to agree.
+    ".macro LDRS_VLOAD vec, i, x, c, v",
+    "  .if \\vec == 0",
+    "    movaps \\x(%rsp), %xmm\\i",
+    "  .else",
+    "    mov \\x(%rsp), %rsi",
+    "    cmp \\c(%rsp), %rsi",
+    "    jne 1f",
+    "    mov (\\x + 8)(%rsp), %rsi",
+    "    cmp (\\c + 8)(%rsp), %rsi",
+    "    jne 1f",
+    "    .if \\vec == 1",
+    "      vmovdqu \\v(%rsp), %ymm\\i",
+    "    .else",
+    "      vmovdqu64 \\v(%rsp), %zmm\\i",
+    "    .endif",
+    "    vmovdqu %xmm\\i, \\x(%rsp)",
+    "    jmp 2f",
+    "1:  vmovdqu \\x(%rsp), %xmm\\i",
+    "    vmovdqu %xmm\\i, \\v(%rsp)",
+    "2:",
+    "  .endif",
+    ".endm",
+    ".macro LDRS_PROFILE name, vec",
+    ".globl \\name",
+    ".hidden \\name",
+    ".type \\name, @function",
+    "\\name:",
+    "  .cfi_startproc",
+    "  .cfi_adjust_cfa_offset 16",
+    "  sub $32, %rsp",
+    "  .cfi_adjust_cfa_offset 32",
+    "  mov %rbx, 0(%rsp)",
+    "  .cfi_rel_offset %rbx, 0",
+    "  mov %rax, 8(%rsp)",
+    "  mov %rsp, %rbx",
+    "  .cfi_def_cfa_register %rbx",
+    "  and $-64, %rsp",
+    "  sub $896, %rsp",
+    "  mov %rsp, 24(%rbx)",
+    "  mov %rdx, 0(%rsp)",
+    "  mov %r8, 8(%rsp)",
+    "  mov %r9, 16(%rsp)",
+    "  mov %rcx, 24(%rsp)",
+    "  mov %rsi, 32(%rsp)",
+    "  mov %rdi, 40(%rsp)",
+    "  mov %rbp, 48(%rsp)",
+    "  lea 48(%rbx), %rax",
+    "  mov %rax, 56(%rsp)",
+    "  .irp i, 0,1,2,3,4,5,6,7",
+    "    movaps %xmm\\i, (64 + 16*\\i)(%rsp)",
+    "    movaps %xmm\\i, (768 + 16*\\i)(%rsp)",
+    "  .endr",
+    "  LDRS_VSAVE \\vec, 192",
+    "  mov 32(%rbx), %rdi",
+    "  mov 40(%rbx), %rsi",
+    "  mov %rsp, %rdx",
+    "  lea 16(%rbx), %rcx",
+    "  call {enter}",
+    "  mov %rax, %r11",
+    "  .irp i, 0,1,2,3,4,5,6,7",
+    "    LDRS_VLOAD \\vec, \\i, (64 + 16*\\i), (768 + 16*\\i), (192 + 64*\\i)",
+    "  .endr",
+    "  mov 0(%rsp), %rdx",
+    "  mov 8(%rsp), %r8",
+    "  mov 16(%rsp), %r9",
+    "  mov 8(%rbx), %rax",
+    "  mov 16(%rbx), %rcx",
+    "  test %rcx, %rcx",
+    "  jns \\name\\()_exit",
+    "  mov 24(%rsp), %rcx",
+    "  mov 32(%rsp), %rsi",
+    "  mov 40(%rsp), %rdi",
+    "  .cfi_remember_state",
+    "  mov %rbx, %rsp",
+    "  .cfi_def_cfa_register %rsp",
+    "  mov 0(%rsp), %rbx",
+    "  .cfi_restore %rbx",
+    "  add $48, %rsp",
+    "  .cfi_adjust_cfa_offset -48",
+    "  jmp *%r11",
+    "\\name\\()_exit:",
+    "  .cfi_restore_state",
+    "  add $8, %rcx",
+    "  and $-16, %rcx",
+    "  lea 56(%rbx), %rsi",
+    "  sub %rcx, %rsp",
+    "  mov %rsp, %rdi",
+    "  rep movsb",
+    "  mov 24(%rdi), %rcx",
+    "  mov 32(%rdi), %rsi",
+    "  mov 40(%rdi), %rdi",
+    "  call *%r11",
+    "  mov 24(%rbx), %rsp",
+    "  sub $272, %rsp",
+    "  mov %rax, 0(%rsp)",
+    "  mov %rdx, 8(%rsp)",
+    "  movaps %xmm0, 16(%rsp)",
+    "  movaps %xmm1, 32(%rsp)",
+    "  movaps %xmm0, 240(%rsp)",
+    "  movaps %xmm1, 256(%rsp)",
+    "  .if \\vec == 1",
+    "    vmovdqu %ymm0, 80(%rsp)",
+    "    vmovdqu %ymm1, 144(%rsp)",
+    "  .elseif \\vec == 2",
+    "    vmovdqu64 %zmm0, 80(%rsp)",
+    "    vmovdqu64 %zmm1, 144(%rsp)",
+    "  .endif",
+    "  fstpt 48(%rsp)",
+    "  fstpt 64(%rsp)",
+    "  mov 32(%rbx), %rdi",
+    "  mov 40(%rbx), %rsi",
+    "  mov 24(%rbx), %rdx",
+    "  mov %rsp, %rcx",
+    "  call {exit}",
+    "  mov 0(%rsp), %rax",
+    "  mov 8(%rsp), %rdx",
+    "  LDRS_VLOAD \\vec, 0, 16, 240, 80",
+    "  LDRS_VLOAD \\vec, 1, 32, 256, 144",
+    // What glibc's trampoline leaves in %rsi after its vector compare: a
+    // program cannot rely on it, but tracers print it (sotruss shows three
+    // argument registers of every call, whatever the function takes).
+    "  .if \\vec != 0",
+    "    xor %esi, %esi",
+    "  .endif",
+    "  fldt 64(%rsp)",
+    "  fldt 48(%rsp)",
+    "  mov %rbx, %rsp",
+    "  .cfi_def_cfa_register %rsp",
+    "  mov 0(%rsp), %rbx",
+    "  .cfi_restore %rbx",
+    "  add $48, %rsp",
+    "  .cfi_adjust_cfa_offset -48",
+    "  ret",
+    "  .cfi_endproc",
+    ".size \\name, . - \\name",
+    ".endm",
+    "LDRS_PROFILE ldrs_profile_sse, 0",
+    "LDRS_PROFILE ldrs_profile_avx, 1",
+    "LDRS_PROFILE ldrs_profile_avx512, 2",
+    enter = sym crate::lazy::profile_enter,
+    exit = sym crate::lazy::profile_exit,
+    options(att_syntax)
+);
+
+/// The names of the audit modules' PLT hooks on this architecture.
+pub const LA_PLTENTER: &[u8] = b"la_x86_64_gnu_pltenter";
+pub const LA_PLTEXIT: &[u8] = b"la_x86_64_gnu_pltexit";
+
+/// The vector registers a call may pass arguments in, as far as the CPU and
+/// the kernel (XCR0) let programs use them: 0 %xmm, 1 %ymm (AVX), 2 %zmm
+/// (AVX-512F).  Asked once: CPUID is slow under a hypervisor.
+fn vector_width() -> u8 {
+    use core::sync::atomic::{AtomicU8, Ordering};
+    static WIDTH: AtomicU8 = AtomicU8::new(u8::MAX);
+    let known = WIDTH.load(Ordering::Relaxed);
+    if known != u8::MAX {
+        return known;
+    }
+    let leaf1 = core::arch::x86_64::__cpuid(1);
+    let osxsave = leaf1.ecx & (1 << 27) != 0;
+    let avx = leaf1.ecx & (1 << 28) != 0;
+    let width = if !osxsave || !avx {
+        0
+    } else {
+        let (lo, _hi): (u32, u32);
+        // SAFETY: XGETBV with ECX = 0 is valid when CPUID says OSXSAVE.
+        unsafe {
+            asm!("xgetbv", in("ecx") 0u32, out("eax") lo, out("edx") _hi, options(nostack, nomem, preserves_flags));
+        }
+        let leaf7 = core::arch::x86_64::__cpuid_count(7, 0);
+        if lo & 0x6 != 0x6 {
+            0
+        } else if leaf7.ebx & (1 << 16) != 0 && lo & 0xe0 == 0xe0 {
+            2
+        } else {
+            1
+        }
+    };
+    WIDTH.store(width, Ordering::Relaxed);
+    width
+}
+
+/// The address of the profiling trampoline for this CPU, for GOT[2].
+pub fn profile_trampoline() -> usize {
+    let addr: usize;
+    // SAFETY: `lea` only computes an address.
+    unsafe {
+        match vector_width() {
+            0 => {
+                asm!("lea ldrs_profile_sse(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags))
+            }
+            1 => {
+                asm!("lea ldrs_profile_avx(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags))
+            }
+            _ => {
+                asm!("lea ldrs_profile_avx512(%rip), {}", out(reg) addr, options(att_syntax, nostack, pure, nomem, preserves_flags))
+            }
+        }
+    }
+    addr
+}
+
+/// The thread pointer (%fs base), read through the word the psABI's TLS
+/// layout puts at its address: the address itself.  Only once the thread
+/// pointer is set.
+pub fn thread_pointer() -> usize {
+    let tp: usize;
+    // SAFETY: %fs:0 holds the thread pointer once TLS is set up (x86_64 psABI,
+    // "Thread-Local Storage"); callers run after start-up set it.
+    unsafe {
+        asm!("mov %fs:0, {}", out(reg) tp, options(att_syntax, nostack, readonly, preserves_flags));
+    }
+    tp
+}
+
 // The TLS-descriptor resolver for a variable in a static TLS block
 // (psABI §"TLS descriptors"; glibc's `_dl_tlsdesc_return`).  Code compiled with
 // `-mtls-dialect=gnu2` calls the descriptor's first word with %rax pointing

@@ -123,7 +123,9 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
         strings: [
             cstr(if dso.kind == Kind::Main { b"" } else { &dso.name }),
             dso.origin.as_deref().map(cstr).unwrap_or_default(),
-            cstr(&dso.requested),
+            // The program answers to no name, even when named on the command
+            // line (glibc's `_dl_new_object` drops it; sotruss prints it).
+            cstr(if dso.kind == Kind::Main { b"" } else { &dso.requested }),
         ],
         searchlist: Vec::new(),
     });
