@@ -251,7 +251,9 @@ case! {
     /// `libauditor.so`, an audit module logging every callback (`libauditor_nosymbind.so`
     /// without `la_symbind64`, `libauditor_plt.so` with `la_pltenter`/`la_pltexit`);
     /// `main` dlopens and dlcloses `libaudited.so`; `calls` calls `libcalls.so`'s
-    /// functions through its PLT (lazily bound), `calls_now` the same linked `-z now`.
+    /// functions through its PLT (lazily bound), `calls_now` the same linked `-z now`;
+    /// `main_audit_tag` and `main_depaudit_tag` name their module in their dynamic section
+    /// (`DT_AUDIT`, `DT_DEPAUDIT`), found through their `DT_RUNPATH`.
     fn audit() {
         let lib = ["-shared", "-fPIC"];
         Fixture::new("audit")
@@ -263,6 +265,12 @@ case! {
             .libc_exe("main", &["main.c"], &[])
             .libc_exe("calls", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,lazy"])
             .libc_exe("calls_now", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,now"])
+            .libc_exe("main_audit_tag", &["main.c"], &["-Wl,--audit=libauditor.so", "-Wl,-rpath,$ORIGIN"])
+            .libc_exe(
+                "main_depaudit_tag",
+                &["main.c"],
+                &["-Wl,--depaudit=libauditor_nosymbind.so", "-Wl,-rpath,$ORIGIN"],
+            )
     }
 }
 

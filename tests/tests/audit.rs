@@ -40,6 +40,31 @@ both_ways! {
 }
 
 both_ways! {
+    /// A module the program names in its dynamic section (`-Wl,--audit`, `DT_AUDIT`), by
+    /// a name found in the program's `DT_RUNPATH`, as glibc looks for audit modules.
+    fn module_named_by_dt_audit() -> Run {
+        let built = fixtures::audit();
+        Run::new(built.path("main_audit_tag"))
+            .arg(built.path("libaudited.so"))
+            .current_dir(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("value 42\n")
+            .expect_stderr_contains("audit: la_symbind64 audited_value from=1 to=5 flags=0x8")
+    }
+
+    /// `-Wl,--depaudit` (`DT_DEPAUDIT`): glibc reads it from the program too.
+    fn module_named_by_dt_depaudit() -> Run {
+        let built = fixtures::audit();
+        Run::new(built.path("main_depaudit_tag"))
+            .arg(built.path("libaudited.so"))
+            .current_dir(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("value 42\n")
+            .expect_stderr_contains("audit: la_objopen libaudited.so")
+    }
+
     /// A module that cannot be loaded is reported in glibc's words (without the error
     /// number's text) and the program runs without it.
     fn missing_module_is_reported_and_ignored() -> Run {

@@ -55,6 +55,10 @@ use crate::grace::SpinLock;
 use crate::lookup::{Class, Query};
 use crate::rtld::Linker;
 
+/// Dynamic-section tags naming audit modules (GNU extensions).
+const DT_AUDIT: i64 = 0x6fff_fefc;
+const DT_DEPAUDIT: i64 = 0x6fff_fefb;
+
 /// The interface version ld-rs speaks (`LAV_CURRENT` of glibc 2.36).
 pub const LAV_CURRENT: u32 = 2;
 
@@ -804,21 +808,54 @@ impl Linker {
         }
     }
 
-    /// Maps the audit modules named by `LD_AUDIT` and `--audit` for the
-    /// program `main`, before the program's libraries, as glibc loads them
-    /// first.  What a module needs is only looked for now (`prime_search`):
+    /// The audit modules to load for the program `main`, colon-separated:
+    /// those `LD_AUDIT` and `--audit` name, then those the program's own
+    /// dynamic section names (`DT_AUDIT`, then `DT_DEPAUDIT`, as glibc
+    /// reads them: the program's only).
+    fn audit_list(&self, main: DsoId) -> Vec<u8> {
+        let mut list = self.config.audit.clone();
+        let program = &self.objs[main];
+        for tag in [DT_AUDIT, DT_DEPAUDIT] {
+            let named = program
+                .dynv
+                .iter()
+                .take_while(|d| d.d_tag != elf::consts::DT_NULL)
+                .find(|d| d.d_tag == tag)
+                .and_then(|d| program.str_at(d.d_val));
+            if let Some(names) = named {
+                list.extend_from_slice(names);
+                list.push(b':');
+            }
+        }
+        list
+    }
+
+    /// Whether the program `main` is to be audited.
+    pub fn wants_audit(&self, main: DsoId) -> bool {
+        self.audit_list(main).iter().any(|&c| c != b':')
+    }
+
+    /// Maps the audit modules (`audit_list`) for the program `main`, before
+    /// the program's libraries, as glibc loads them first.  What a module
+    /// needs is only looked for now (`prime_search`):
     /// it is loaded once the program's libraries are, sharing those it can.
     /// A module that cannot be loaded is reported and skipped, as glibc
     /// skips it.  No event of the program's.
     pub fn map_audit_modules(&mut self, main: DsoId) {
         let Some(audit) = self.audit.take() else { return };
-        let list = self.config.audit.clone();
+        let list = self.audit_list(main);
+        // glibc opens them on its own behalf: `$ORIGIN` is the loader's
+        // directory, and the search follows the loader's (empty) paths.
+        let loader = self.objs.position(|d| d.kind == Kind::Interpreter).unwrap_or(main);
         for name in list.split(|&c| c == b':').filter(|n| !n.is_empty()) {
             // A privileged program takes no module named by path.
             if self.config.secure && name.contains(&b'/') {
                 continue;
             }
-            match self.load_one(name, main, crate::namespace::BASE) {
+            self.set_audit_search(true);
+            let loaded = self.load_one(name, loader, crate::namespace::BASE);
+            self.set_audit_search(false);
+            match loaded {
                 Ok(id) => {
                     self.prime_search(id);
                     self.audit_candidates.push((name.to_vec(), id, Vec::new()));
@@ -863,7 +900,10 @@ impl Linker {
         let mut candidates = core::mem::take(&mut self.audit_candidates);
         candidates.retain_mut(|(name, id, closure)| {
             closure.push(*id);
-            match self.load_closure(closure) {
+            self.set_audit_search(true);
+            let loaded = self.load_closure(closure);
+            self.set_audit_search(false);
+            match loaded {
                 Ok(()) => {
                     for &o in closure.iter() {
                         if (o == *id || !before.contains(&o)) && !all.contains(&o) {

@@ -301,7 +301,7 @@ pub fn run(mut st: Startup) -> Handover {
     }
     // audit: the events of start-up are recorded from here for the audit
     // modules, which are loaded once the program's libraries are.
-    if !ld.config.audit.is_empty() {
+    if ld.wants_audit(main) {
         ld.begin_audit(main);
     }
     // The vDSO the kernel maps into every process is an object too.

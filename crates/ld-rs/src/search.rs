@@ -156,6 +156,8 @@ pub struct Paths {
     /// The directories of paths `/etc/ld.so.cache` named that could not be
     /// opened (the launch cache watches them, see `probed`).
     cache_misses: Vec<Vec<u8>>,
+    /// Searches are for audit modules and what they need (see `search`).
+    pub for_audit: bool,
 }
 
 /// Why a place was searched, in the words `LD_RS_EXPLAIN` prints.
@@ -225,6 +227,7 @@ impl Linker {
             lists: Vec::new(),
             failed: None,
             cache_misses: Vec::new(),
+            for_audit: false,
         };
         for dir in SYSTEM_DIRS {
             let i = paths.add(dir, b"system search path", None);
@@ -436,7 +439,8 @@ impl Linker {
             let line = Msg::new().s(b"find library=").s(name).ns(self.objs[from].ns);
             debug::print(line.s(b"; searching\n").bytes());
         }
-        let found = self.search(name, from, false);
+        let audit = self.paths.as_ref().is_some_and(|p| p.for_audit);
+        let found = self.search(name, from, audit);
         if debug::on(debug::LIBS) {
             debug::print(b"\n");
         }
@@ -448,6 +452,24 @@ impl Linker {
     /// too (after the `DT_RPATH`s).  Only what the search learns of the
     /// directories is kept (see `audit.rs`); the path found is returned.
     pub fn search_for_audit(&mut self, name: &[u8], from: DsoId) -> Option<(Vec<u8>, Opened)> {
+        self.set_audit_search(true);
+        let found = self.search_for_audit_inner(name, from);
+        self.set_audit_search(false);
+        found
+    }
+
+    /// While `on`, `find_library` looks for audit modules and what they
+    /// need: the program's `DT_RUNPATH` is searched too (glibc).
+    pub fn set_audit_search(&mut self, on: bool) {
+        if self.paths.is_none() {
+            self.init_paths();
+        }
+        if let Some(p) = self.paths.as_mut() {
+            p.for_audit = on;
+        }
+    }
+
+    fn search_for_audit_inner(&mut self, name: &[u8], from: DsoId) -> Option<(Vec<u8>, Opened)> {
         if name.contains(&b'/') {
             return None;
         }
