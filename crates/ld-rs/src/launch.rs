@@ -168,7 +168,7 @@ fn bypassed(ld: &Linker) -> bool {
         || c.trace_env
         || c.tree
         || c.explain
-        || !c.audit.is_empty()
+        || ld.audit.is_some()
         || crate::debug::mask() & !crate::debug::STATISTICS != 0
         || fail_inject_armed()
 }

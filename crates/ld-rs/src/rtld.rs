@@ -300,7 +300,8 @@ pub fn run(mut st: Startup) -> Handover {
         }
     }
     // audit: the events of start-up are recorded from here for the audit
-    // modules, which are loaded once the program's libraries are.
+    // modules (`LD_AUDIT`, `--audit`, the program's `DT_AUDIT`), which can
+    // only run once the program's libraries are loaded and relocated.
     if ld.wants_audit(main) {
         ld.begin_audit(main);
     }
