@@ -105,6 +105,33 @@ both_ways! {
     }
 }
 
+/// `calls` (or `calls_now`) under the module without PLT hooks: bindings only, one of them
+/// sent elsewhere by `la_symbind64`.
+fn bind_audited(program: &str) -> Run {
+    let built = fixtures::audit();
+    let once = "int6 21\ndouble2 4.75\nstack8 204\nnoexit 42\nredirected -7\nswapped 9\nunwatched 15\n";
+    Run::new(built.path(program))
+        .env("LD_AUDIT", built.path("libauditor.so"))
+        .current_dir(built.dir())
+        .timeout(TIMEOUT)
+        .expect_exit(Exit::Code(0))
+        .expect_stdout(&once.repeat(2))
+}
+
+both_ways! {
+    /// A lazily bound call sent elsewhere by `la_symbind64` (at its first call).
+    fn symbind_redirects_lazy_binding() -> Run {
+        bind_audited("calls").expect_stderr_contains("audit: la_symbind64 calls_redirected from=1 to=4 flags=0 ")
+    }
+
+    /// A call bound at start-up (`-z now`, `LA_SYMB_NOPLTENTER|LA_SYMB_NOPLTEXIT`) sent
+    /// elsewhere by `la_symbind64`: the slot holds what the module returned before the
+    /// program runs, as glibc's relocation writes it.
+    fn symbind_redirects_binding_at_start_up() -> Run {
+        bind_audited("calls_now").expect_stderr_contains("audit: la_symbind64 calls_redirected from=1 to=4 flags=0x3 ")
+    }
+}
+
 /// Replaces each `0x` and 8 or more hex digits (an address, or what a register not used
 /// for an argument held) with `0xADDR`: sotruss prints three argument registers of every
 /// call, whatever the function takes.

@@ -196,6 +196,8 @@ struct Bind {
     sym: &'static Sym,
     value: usize,
     via: Via,
+    /// The PLT slot bound (0: none), to write what a module returns.
+    slot: usize,
 }
 
 /// An event of start-up, kept until the modules can run.
@@ -487,6 +489,23 @@ impl Audit {
     /// no `la_pltenter` can see), or for `dlsym` by each that asked for either
     /// (glibc's `_dl_audit_symbind_alt`).  The value to use.
     pub fn symbind(&self, ld: &Linker, from: DsoId, def: DsoId, sym: &'static Sym, value: usize, via: Via) -> usize {
+        self.symbind_slot(ld, from, def, sym, value, via, 0)
+    }
+
+    /// `symbind` of the binding of PLT slot `slot` (0: none).  Made during
+    /// start-up, it is told to the modules once they run, and the slot then
+    /// takes the value they return (`start_auditing`).
+    #[allow(clippy::too_many_arguments)]
+    fn symbind_slot(
+        &self,
+        ld: &Linker,
+        from: DsoId,
+        def: DsoId,
+        sym: &'static Sym,
+        value: usize,
+        via: Via,
+        slot: usize,
+    ) -> usize {
         if self.pending.is_some() {
             self.binds.with(|b| {
                 b.push(Bind {
@@ -495,6 +514,7 @@ impl Audit {
                     sym,
                     value,
                     via,
+                    slot,
                 })
             });
             return value;
@@ -1021,8 +1041,13 @@ impl Linker {
             }
         }
         // The bindings of start-up came after every load.
+        // A slot bound then takes what the modules return, as glibc's
+        // relocation writes it: the program has not run yet.
         for b in audit.binds.with(core::mem::take) {
-            let _ = audit.symbind(self, b.from, b.def, b.sym, b.value, b.via);
+            let value = audit.symbind(self, b.from, b.def, b.sym, b.value, b.via);
+            if value != b.value && b.slot != 0 {
+                self.rewrite_slot(b.from, b.slot, value);
+            }
         }
         self.audit = Some(audit);
     }
@@ -1053,16 +1078,50 @@ impl Linker {
 }
 
 impl Linker {
-    /// A PLT slot of object `id` for its symbol `idx` is bound to `value`
-    /// (`plt_now`: at relocation, else lazily): what the audit modules
-    /// make of it.  Called only with modules loaded.
-    pub fn audit_bind(&self, id: DsoId, idx: u32, value: usize, plt_now: bool) -> usize {
+    /// PLT slot `slot` of object `id` for its symbol `idx` is bound to
+    /// `value` (`plt_now`: at relocation, else lazily): what the audit
+    /// modules make of it.  Called only with modules loaded.
+    pub fn audit_bind(&self, id: DsoId, idx: u32, value: usize, plt_now: bool, slot: usize) -> usize {
         let Some(audit) = self.audit.as_deref() else {
             return value;
         };
+        let via = if plt_now { Via::PltNow } else { Via::Lazy };
         match self.plt_definition(id, idx) {
-            Some((def, sym)) => audit.symbind(self, id, def, sym, value, if plt_now { Via::PltNow } else { Via::Lazy }),
+            Some((def, sym)) => audit.symbind_slot(self, id, def, sym, value, via, slot),
             None => value,
+        }
+    }
+
+    /// Writes `value` into PLT slot `slot` of object `id` after start-up's
+    /// relocation, through its RELRO protection if it lies there (`-z now`
+    /// puts the GOT under it).
+    fn rewrite_slot(&self, id: DsoId, slot: usize, value: usize) {
+        let dso = &self.objs[id];
+        if !dso.writable(slot, 8) {
+            return;
+        }
+        let page = slot & !(self.page - 1);
+        let relro = dso
+            .phdrs
+            .iter()
+            .filter(|p| p.p_type == elf::consts::PT_GNU_RELRO)
+            .any(|p| {
+                let start = dso.base.wrapping_add(p.p_vaddr as usize) & !(self.page - 1);
+                let end = dso.base.wrapping_add(p.p_vaddr.wrapping_add(p.p_memsz) as usize) & !(self.page - 1);
+                (start..end).contains(&page)
+            });
+        let rw = crate::sys::PROT_READ | crate::sys::PROT_WRITE;
+        // SAFETY: the page holds the slot, inside a writable PT_LOAD of the
+        // object (checked above); only its RELRO protection is lifted, for
+        // this one write, before the program runs.
+        unsafe {
+            if relro && crate::sys::mprotect(page, self.page, rw).is_err() {
+                return;
+            }
+            (slot as *mut usize).write(value);
+            if relro {
+                let _ = crate::sys::mprotect(page, self.page, crate::sys::PROT_READ);
+            }
         }
     }
 

@@ -75,7 +75,7 @@ impl Linker {
         let (value, slot, sym) = self.bind_plt(id, index);
         // Told to the audit modules, if any (`audit.rs`).
         let value = if self.audit.is_some() {
-            self.audit_bind(id, sym, value, false)
+            self.audit_bind(id, sym, value, false, 0)
         } else {
             value
         };

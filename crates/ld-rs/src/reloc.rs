@@ -468,7 +468,7 @@ impl Linker {
                     R_X86_64_64 => write(s.wrapping_add(addend)),
                     R_X86_64_GLOB_DAT => write(s),
                     // Told to the audit modules, if any (`audit.rs`).
-                    R_X86_64_JUMP_SLOT if self.audit.is_some() => write(self.audit_bind(id, r.r_sym(), s, true)),
+                    R_X86_64_JUMP_SLOT if self.audit.is_some() => write(self.audit_bind(id, r.r_sym(), s, true, place)),
                     R_X86_64_JUMP_SLOT => write(s),
                     _ => {
                         let v = if ty == R_X86_64_PC32 {
