@@ -397,10 +397,44 @@ fn read_cached(path: &Path, build_id: &str) -> Option<Results> {
     (!r.is_empty()).then_some(r)
 }
 
+/// `make` in the build directory, as the tree was built. A tree copied from where it was
+/// built (the helpers' copies) still names that place: its `Makefile`'s `srcdir`, and the
+/// objdir compiled into `support/test-container`, which mounts it into each container
+/// test's root — so from the copy every container test would fail under both loaders and
+/// count for nothing. As root, make then runs in a private mount namespace where the copy is
+/// bind-mounted over the place it was built in (nothing outside the namespace sees it).
+fn make_command(tree: &Tree) -> Command {
+    let built_at = fs::read_to_string(tree.build.join("Makefile"))
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("srcdir = ").map(|d| PathBuf::from(d.trim())))
+        })
+        .and_then(|src| src.parent().map(Path::to_path_buf));
+    let root = tree.build.parent().map(Path::to_path_buf);
+    let is_root = fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    match (built_at, root) {
+        (Some(orig), Some(root)) if is_root && orig != root && orig.join("build").is_dir() => {
+            let mut c = Command::new("unshare");
+            c.args(["-m", "--propagation", "private", "sh", "-c"])
+                .arg(r#"mount --bind "$1" "$2" && cd "$2/build" && shift 2 && exec make "$@""#)
+                .arg("sh")
+                .arg(root)
+                .arg(orig);
+            c
+        }
+        _ => {
+            let mut c = Command::new("make");
+            c.current_dir(&tree.build);
+            c
+        }
+    }
+}
+
 /// Removes the selected tests' old outputs and runs them with make.
 fn run_make(tree: &Tree, o: &Options, log: &Path) -> Result<(), Failed> {
-    let mut make = Command::new("make");
-    make.arg(format!("-j{}", jobs())).current_dir(&tree.build);
+    let mut make = make_command(tree);
+    make.arg(format!("-j{}", jobs()));
     if o.subdirs.iter().any(|s| s == "*") {
         clean(tree, None)?;
         make.arg("check");
@@ -409,14 +443,14 @@ fn run_make(tree: &Tree, o: &Options, log: &Path) -> Result<(), Failed> {
         make.arg(format!("subdirs={}", o.subdirs.join(" "))).arg("check");
         // A failing test makes `make check` exit non-zero; that is the result, not an error.
         let _ = quiet(&mut make, log, "make check");
-        make = Command::new("make");
-        make.arg(format!("-j{}", jobs())).current_dir(&tree.build);
+        make = make_command(tree);
+        make.arg(format!("-j{}", jobs()));
     }
     for t in &o.tests {
         let _ = fs::remove_file(tree.build.join(format!("{t}.out")));
         let _ = fs::remove_file(tree.build.join(format!("{t}.test-result")));
-        let mut one = Command::new("make");
-        one.current_dir(&tree.build).arg("test").arg(format!("t={t}"));
+        let mut one = make_command(tree);
+        one.arg("test").arg(format!("t={t}"));
         let _ = quiet(
             &mut one,
             &log.with_extension(format!("{}.log", t.replace('/', "_"))),
