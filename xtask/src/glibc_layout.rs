@@ -257,7 +257,9 @@ fn render(release: &str, package: &str, root: &Path, builds: &[Build], body: &st
          use super::{{Bits, Build, Field, Sec, Symbol, Tunable, Ty}};\n\n\
          /// The builds of libc.so.6 (with their ld.so) this table describes.\n",
         release.trim_start_matches("GLIBC_"),
-        root.display()
+        // Relative to the workspace when inside it, so the header (and `--check`) does not
+        // depend on where the repository or the target directory lives.
+        root.strip_prefix(workspace_root()).unwrap_or(root).display()
     );
     text.push_str(BUILDS_START);
     builds.iter().for_each(|b| text.push_str(&b.render()));
