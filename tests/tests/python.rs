@@ -1,8 +1,11 @@
-//! Python under ld-rs: two CPython 3.11 builds, each entered in all three ways ([`Way`]).
+//! Python under ld-rs: two CPython 3.11 builds and Debian 13's CPython 3.13, each entered in
+//! all three ways ([`Way`]).
 //!
 //! - `/usr/bin/python3.11`, Debian's, with libpython linked in statically;
 //! - pyenv's `/root/.pyenv/versions/3.11.7/bin/python3.11` (`python3` on PATH), which needs
-//!   `libpython3.11.so.1.0` through its RUNPATH `/root/.pyenv/versions/3.11.7/lib`.
+//!   `libpython3.11.so.1.0` through its RUNPATH `/root/.pyenv/versions/3.11.7/lib`;
+//! - Debian 13's `/usr/bin/python3.13` inside the root filesystem of `cargo xtask rootfs
+//!   trixie` (glibc 2.41, whose own loader is the oracle there; see [`ld_rs_tests::root`]).
 //!
 //! Each test runs a script of `tests/fixtures/python/` (or `-c`) that prints only
 //! deterministic text. The scripts load most of what a python process loads: every extension
@@ -18,6 +21,7 @@
 //! `sys.executable` run the real program, under glibc: only [`Way::SystemWide`] runs them
 //! under ld-rs (see `system_wide_children_run_under_ld_rs`).
 
+use ld_rs_tests::root::{self, Root};
 use ld_rs_tests::{ld_rs, need_way, prerequisite, target_dir, Built, Exit, Fixture, Loader, Run, Way};
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,26 +34,32 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// The pyenv CPython's installation prefix.
 const PYENV_HOME: &str = "/root/.pyenv/versions/3.11.7";
 
-/// One of the two pythons under test.
+/// One of the pythons under test.
 #[derive(Clone, Copy, Debug)]
 enum Python {
     /// `/usr/bin/python3.11`.
     UsrBin,
     /// pyenv's 3.11.7, with a shared libpython.
     Pyenv,
+    /// Debian 13's `/usr/bin/python3.13` (libpython linked in statically), run inside the
+    /// root filesystem of `cargo xtask rootfs trixie` with glibc 2.41 and its loader as the
+    /// oracle ([`ld_rs_tests::root`]).
+    Trixie,
 }
 
 impl Python {
+    /// The program (for [`Python::Trixie`], its path inside the root).
     fn program(self) -> PathBuf {
         match self {
             Python::UsrBin => PathBuf::from("/usr/bin/python3.11"),
             Python::Pyenv => PathBuf::from(PYENV_HOME).join("bin/python3.11"),
+            Python::Trixie => PathBuf::from("/usr/bin/python3.13"),
         }
     }
 
     fn home(self) -> &'static str {
         match self {
-            Python::UsrBin => "/usr",
+            Python::UsrBin | Python::Trixie => "/usr",
             Python::Pyenv => PYENV_HOME,
         }
     }
@@ -58,6 +68,23 @@ impl Python {
         match self {
             Python::UsrBin => "usr_bin",
             Python::Pyenv => "pyenv",
+            Python::Trixie => "trixie",
+        }
+    }
+
+    /// The root filesystem it runs in, if not this machine's.
+    fn root(self) -> Option<&'static Root> {
+        match self {
+            Python::UsrBin | Python::Pyenv => None,
+            Python::Trixie => Some(root::trixie().expect("have(Python::Trixie) was checked")),
+        }
+    }
+
+    /// Where its fixtures go.
+    fn fixtures_dir(self) -> PathBuf {
+        match self.root() {
+            Some(root) => root.fixtures_dir(),
+            None => target_dir().join("fixtures"),
         }
     }
 }
@@ -70,6 +97,13 @@ fn have(python: Python) -> bool {
             "pyenv's CPython 3.11.7 at {PYENV_HOME} (pyenv install 3.11.7, as root: the tests \
              name that path)"
         ),
+        Python::Trixie => {
+            let Some(root) = root::trixie() else { return false };
+            return prerequisite(
+                root.outside(&python.program()).exists(),
+                "python3.13 in the trixie root filesystem (cargo xtask rootfs trixie installs it)",
+            );
+        }
     };
     prerequisite(python.program().exists(), &what)
 }
@@ -77,20 +111,18 @@ fn have(python: Python) -> bool {
 /// A run of `python` with the environment every python test uses: its home, no bytecode
 /// written into the source tree, a fixed hash seed, no user site directory.
 fn python(python: Python) -> Run {
-    Run::new(python.program())
+    let run = Run::new(python.program())
         .env("PYTHONHOME", python.home())
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
         .env("PYTHONNOUSERSITE", "1")
-        .interp_copies_in(
-            target_dir()
-                .join("fixtures")
-                .join("python")
-                .join("interp")
-                .join(python.tag()),
-        )
+        .interp_copies_in(python.fixtures_dir().join("python").join("interp").join(python.tag()))
         .timeout(TIMEOUT)
-        .expect_exit(Exit::Code(0))
+        .expect_exit(Exit::Code(0));
+    match python.root() {
+        Some(root) => run.in_root(root),
+        None => run,
+    }
 }
 
 /// A run of one script of `tests/fixtures/python/`.
@@ -101,20 +133,34 @@ fn script(py: Python, name: &str) -> Run {
 /// The extension modules of `extension.py`, built against pyenv's headers (the same 3.11
 /// ABI as Debian's): `pypresent.so`, needing `dep/libextdep.so` through RUNPATH
 /// `$ORIGIN/dep`, and `pymissing.so`, needing `libextgone.so`, which was linked from `gone/`
-/// and is on no search path at run time.
-fn extensions() -> &'static Built {
+/// and is on no search path at run time. For [`Python::Trixie`], built inside the root
+/// against Debian 13's python3.13 headers (libpython3.13-dev).
+fn extensions(py: Python) -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let headers = format!("{PYENV_HOME}/include/python3.11");
+    static BUILT_IN_ROOT: OnceLock<Built> = OnceLock::new();
+    let Some(root) = py.root() else {
+        return BUILT.get_or_init(|| extension_fixture(&format!("{PYENV_HOME}/include/python3.11"), None));
+    };
+    BUILT_IN_ROOT.get_or_init(|| extension_fixture("/usr/include/python3.13", Some(root)))
+}
+
+/// The recipe of [`extensions`] with the headers in `headers` (inside `root`, if given).
+fn extension_fixture(headers: &str, root: Option<&Root>) -> Built {
+    {
+        let outside = match root {
+            Some(root) => root.outside(std::path::Path::new(headers)),
+            None => PathBuf::from(headers),
+        };
         assert!(
-            std::path::Path::new(&headers).join("Python.h").exists(),
-            "missing prerequisite: pyenv's CPython 3.11.7 headers at {headers} (the extension \
-             modules are built against them for both pythons)"
+            outside.join("Python.h").exists(),
+            "missing prerequisite: the python headers at {} (the extension modules are built \
+             against them)",
+            outside.display()
         );
         let include = format!("-I{headers}");
         let lib =
             |answer: &'static str, soname: &'static str| -> [&'static str; 4] { ["-shared", "-fPIC", answer, soname] };
-        Fixture::new("python")
+        let fixture = Fixture::new("python")
             .libc_exe(
                 "dep/libextdep.so",
                 &["extdep.c"],
@@ -149,9 +195,12 @@ fn extensions() -> &'static Built {
                     "-Lgone",
                     "-lextgone",
                 ],
-            )
-            .build()
-    })
+            );
+        match root {
+            Some(root) => fixture.build_in(root),
+            None => fixture.build(),
+        }
+    }
 }
 
 /// What the scripts whose output does not depend on the python print.
@@ -263,8 +312,21 @@ fn multiprocessing_stdout(method: &str) -> String {
     )
 }
 
+const TIMED_WAITS_STDOUT: &str = "\
+lock acquire: False True
+event wait: False True
+condition wait: False True
+queue get: Empty True
+sleep: None True
+faulthandler watchdog quiet: True
+";
+
 /// For each run description `fn name(py) -> Run`, a module `name` with the modules
-/// `usr_bin` and `pyenv`, each holding the tests `explicit`, `interp` and `system_wide`.
+/// `usr_bin`, `pyenv` and `trixie`, each holding the tests `explicit`, `interp` and
+/// `system_wide`. The `trixie` ones are ignored by a plain `cargo test` until ld-rs runs
+/// glibc 2.41 (`cargo xtask test --trixie` runs them; `TRIXIE_IN_TEST` in xtask/src/main.rs
+/// says when `cargo xtask test` does): then the `#[ignore]` below and on
+/// `trixie_system_wide_children_run_under_ld_rs` go.
 macro_rules! python_tests {
     ($($(#[$doc:meta])* fn $name:ident($py:ident) -> Run $body:block)*) => {$(
         $(#[$doc])*
@@ -276,13 +338,19 @@ macro_rules! python_tests {
 
             python_tests!(@ways usr_bin, Python::UsrBin);
             python_tests!(@ways pyenv, Python::Pyenv);
+            python_tests!(
+                @ways trixie,
+                Python::Trixie,
+                #[ignore = "ld-rs does not run glibc 2.41 yet (issue 10): `cargo xtask test --trixie` runs these"]
+            );
         }
     )*};
-    (@ways $module:ident, $python:expr) => {
+    (@ways $module:ident, $python:expr $(, #[$attr:meta])*) => {
         mod $module {
             use super::*;
 
             #[test]
+            $(#[$attr])*
             fn explicit() {
                 if have($python) {
                     run($python).compare(Way::Explicit);
@@ -290,6 +358,7 @@ macro_rules! python_tests {
             }
 
             #[test]
+            $(#[$attr])*
             fn interp() {
                 if have($python) {
                     run($python).compare(Way::Interp);
@@ -297,6 +366,7 @@ macro_rules! python_tests {
             }
 
             #[test]
+            $(#[$attr])*
             fn system_wide() {
                 if have($python) && need_way(Way::SystemWide) {
                     run($python).compare(Way::SystemWide);
@@ -383,6 +453,12 @@ python_tests! {
         script(py, "subprocess_self.py").expect_stdout(SUBPROCESS_STDOUT)
     }
 
+    /// Timed waits (locks, events, conditions, queues, sleep, faulthandler's watchdog) last
+    /// until their deadline: libc's futex waits with an absolute deadline.
+    fn timed_waits(py) -> Run {
+        script(py, "timed_waits.py").expect_stdout(TIMED_WAITS_STDOUT)
+    }
+
     /// multiprocessing with fork: a pool of 2, a Process and a Queue.
     fn multiprocessing_fork(py) -> Run {
         script(py, "multiprocessing_pool.py")
@@ -401,7 +477,7 @@ python_tests! {
     /// whose library is missing (the ImportError carries the loader's message).
     fn extension_modules(py) -> Run {
         script(py, "extension.py")
-            .env("PYTHONPATH", extensions().dir())
+            .env("PYTHONPATH", extensions(py).dir())
             .expect_stdout(
                 "pypresent ok: 42\n\
                  pymissing ImportError: libextgone.so: cannot open shared object file: No such file or directory\n\
@@ -417,13 +493,27 @@ fn system_wide_children_run_under_ld_rs() {
     if !(have(Python::UsrBin) && have(Python::Pyenv) && need_way(Way::SystemWide)) {
         return;
     }
+    children_run_under_ld_rs(&[Python::UsrBin, Python::Pyenv]);
+}
+
+/// The same in Debian 13's root filesystem: there the linker under test is mounted over the
+/// root's own loader, which python's children find.
+#[test]
+#[ignore = "ld-rs does not run glibc 2.41 yet (issue 10): `cargo xtask test --trixie` runs it"]
+fn trixie_system_wide_children_run_under_ld_rs() {
+    if have(Python::Trixie) {
+        children_run_under_ld_rs(&[Python::Trixie]);
+    }
+}
+
+fn children_run_under_ld_rs(pythons: &[Python]) {
     let version = Command::new(ld_rs())
         .arg("--version")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {} --version: {e}", ld_rs().display()));
     let version = String::from_utf8_lossy(&version.stdout);
     let expected = format!("{}\n", version.lines().next().unwrap_or_default());
-    for py in [Python::UsrBin, Python::Pyenv] {
+    for &py in pythons {
         let run = python(py).arg("-c").arg(
             "import subprocess; \
              out = subprocess.run(['/lib64/ld-linux-x86-64.so.2', '--version'], capture_output=True, text=True); \

@@ -47,12 +47,22 @@ pub struct TestTotals {
 /// Runs `cargo ARGS` (a `cargo test`) like [`cargo`], passing its stdout through while
 /// adding up the `test result: ok. N passed; M failed; I ignored; …` lines.
 pub fn cargo_test(args: &[&str]) -> (Result<(), Failed>, TestTotals) {
+    cargo_test_with(args, &[])
+}
+
+/// [`cargo_test`] with variables added to the environment.
+pub fn cargo_test_with(args: &[&str], env: &[(&str, &str)]) -> (Result<(), Failed>, TestTotals) {
     use std::io::{BufRead, Write};
     let mut totals = TestTotals::default();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let what = format!("cargo {}", args.join(" "));
+    let mut what = String::new();
+    for (key, value) in env {
+        what.push_str(&format!("{key}={value} "));
+    }
+    what.push_str(&format!("cargo {}", args.join(" ")));
     let mut child = match Command::new(cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(workspace_root())
         .stdout(Stdio::piped())
         .spawn()

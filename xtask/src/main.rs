@@ -34,7 +34,11 @@ Commands:
   demo    build ld-rs, run python3 on a demo script under ld-rs and glibc's ld.so, compare
           (the default)
   demo-c  the same with a -nostdlib C program, also started by the kernel as PT_INTERP
-  test    build everything and run every test, and `glibc-layout --check /`
+  test [--trixie]
+          build everything and run every test, and `glibc-layout --check`; --trixie: only
+          the Debian 13 themes (the glibc themes again inside Debian 13's root filesystem,
+          made first if missing, and python3.13's tests), which `test` will run too once
+          ld-rs runs glibc 2.41
   list-sweep [--root SUITE]
           compare ld-rs --list/--verify with glibc's on every ELF file of /usr/bin,
           /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] | ["demo"] => demo::run(),
         ["demo-c"] => demo_c::run(),
-        ["test"] => test(),
+        ["test", ref options @ ..] => test(options),
         ["check"] => check(),
         ["prerequisites"] => prerequisites::run(),
         ["install", ref options @ ..] => install::install(options),
@@ -120,17 +124,79 @@ fn main() -> ExitCode {
     }
 }
 
-/// `cargo xtask test`: builds the linker and the front end (the tests run the release
-/// build) and runs the unit tests and the differential tests of every package, all of them
-/// even if some fail; ends with one total line, `N passed, M failed` (`, K skipped` when
+/// The test binaries whose themes also run inside Debian 13's root filesystem
+/// (`LD_RS_TESTS_ROOT=trixie`, see tests/src/root.rs): the programs linked with glibc, whose
+/// contract with the loader is what changes between releases, the refusal of an unknown
+/// build, and `--list-diagnostics`. Their fixtures are built there with trixie's gcc and run
+/// under glibc 2.41's loader and ld-rs, in the three ways.
+const TRIXIE_THEMES: &[&str] = &[
+    "glibc_c",
+    "glibc_cxx",
+    "glibc_dl",
+    "glibc_errors",
+    "glibc_ifunc",
+    "glibc_threads",
+    "tls_lifetime",
+    "lifetime",
+    "destructors",
+    "dlinfo_serinfo",
+    "glibc_builds",
+    "interface_diagnostics",
+];
+
+/// Tests of [`TRIXIE_THEMES`] that do not apply inside the root filesystem, and why.
+const TRIXIE_LEFT_OUT: &[(&str, &str)] = &[(
+    "nss_module_dlopened_by_libc",
+    "trixie's minimal base has no NSS module for libc to dlopen (no libnss-systemd; \
+     files and dns are built into libc since 2.34)",
+)];
+
+/// Whether `cargo xtask test` runs the Debian 13 themes ([`TRIXIE_THEMES`] in the root
+/// filesystem, python3.13's tests): not until ld-rs runs glibc 2.41 (issue 10), as they would
+/// fail today; `cargo xtask test --trixie` runs them alone meanwhile. When this becomes true,
+/// the `#[ignore]`s of tests/tests/python.rs's trixie tests go too.
+const TRIXIE_IN_TEST: bool = false;
+
+/// `cargo xtask test [--trixie]`: builds the linker and the front end (the tests run the
+/// release build) and runs the unit tests and the differential tests of every package, then,
+/// if [`TRIXIE_IN_TEST`], the Debian 13 themes ([`trixie_tests`], making the root filesystem
+/// first if it is missing: `cargo xtask rootfs trixie`, cached under target/), all of them even
+/// if some fail; ends with one total line, `N passed, M failed` (`, K skipped` when
 /// `LD_RS_TESTS_ALLOW_SKIP=1` let tests whose prerequisites are missing pass as skipped: they
 /// are not counted as passed, and what they lacked is listed above the total); then checks the
-/// generated glibc layout table against this machine's debug info.
-fn test() -> Result<(), Failed> {
+/// generated glibc layout tables against this machine's debug info (and the root filesystem's,
+/// when it is there). `--trixie` runs the Debian 13 themes alone.
+fn test(options: &[&str]) -> Result<(), Failed> {
+    let trixie_only = match options {
+        [] => false,
+        ["--trixie"] => true,
+        _ => {
+            eprintln!("xtask: usage: cargo xtask test [--trixie]");
+            return Err(Failed);
+        }
+    };
     cargo(&["build", "--release"])?;
     let skips = cmd::target_dir().join("test-skips");
     let _ = std::fs::remove_dir_all(&skips);
-    let (result, totals) = cmd::cargo_test(&["test", "--workspace", "--release", "--no-fail-fast"]);
+    let mut result = Ok(());
+    let mut totals = cmd::TestTotals::default();
+    if !trixie_only {
+        let (all, all_totals) = cmd::cargo_test(&["test", "--workspace", "--release", "--no-fail-fast"]);
+        result = all;
+        totals = all_totals;
+    }
+    let mut in_trixie = 0;
+    let mut trixie = rootfs::made("trixie");
+    if trixie_only || TRIXIE_IN_TEST {
+        let root = rootfs::ensure("trixie")?;
+        let (themes, theme_totals) = trixie_tests();
+        result = result.and(themes);
+        in_trixie = theme_totals.passed + theme_totals.failed;
+        totals.passed += theme_totals.passed;
+        totals.failed += theme_totals.failed;
+        totals.ignored += theme_totals.ignored;
+        trixie = Some(root);
+    }
     let mut reasons: Vec<String> = std::fs::read_dir(&skips)
         .into_iter()
         .flatten()
@@ -162,16 +228,56 @@ fn test() -> Result<(), Failed> {
     if totals.ignored > 0 {
         line.push_str(&format!(", {} ignored", totals.ignored));
     }
+    if in_trixie > 0 {
+        line.push_str(&format!(" ({in_trixie} of them inside Debian 13's root filesystem)"));
+    }
     println!("{line}");
     // The glibc layout table in use, regenerated from this machine's libc6-dbg, must be the
-    // committed one (layout.rs pins its structures to that table at compile time).
-    let mut layout = glibc_layout::run(&["--check", "/"]);
-    // Debian 13's table too, where `cargo xtask rootfs trixie` has made its root filesystem.
-    if let Some(trixie) = rootfs::made("trixie") {
+    // committed one (layout.rs pins its structures to that table at compile time); Debian 13's
+    // too, from the root filesystem's, where it is there.
+    let mut layout = if trixie_only {
+        Ok(())
+    } else {
+        glibc_layout::run(&["--check", "/"])
+    };
+    if let Some(trixie) = trixie {
         let trixie = trixie.to_string_lossy().into_owned();
         layout = layout.and(glibc_layout::run(&["--check", &trixie]));
     }
     result.and(layout)
+}
+
+/// The Debian 13 themes: [`TRIXIE_THEMES`] again inside the root filesystem
+/// (`LD_RS_TESTS_ROOT=trixie`, but [`TRIXIE_LEFT_OUT`]), then python's tests of Debian 13's
+/// python3.13 (ignored by a plain `cargo test` while they cannot pass).
+fn trixie_tests() -> (Result<(), Failed>, cmd::TestTotals) {
+    let mut args = vec!["test", "--release", "--no-fail-fast", "-p", "ld-rs-tests"];
+    for theme in TRIXIE_THEMES {
+        args.extend(["--test", theme]);
+    }
+    args.push("--");
+    for (test, why) in TRIXIE_LEFT_OUT {
+        println!("xtask: test: in trixie, without {test}: {why}");
+        args.extend(["--skip", test]);
+    }
+    let (themes, mut totals) = cmd::cargo_test_with(&args, &[("LD_RS_TESTS_ROOT", "trixie")]);
+    let python_args = [
+        "test",
+        "--release",
+        "--no-fail-fast",
+        "-p",
+        "ld-rs-tests",
+        "--test",
+        "python",
+        "--",
+        "--include-ignored",
+        "trixie",
+    ];
+    let (python, python_totals) = cmd::cargo_test(&python_args);
+    totals.passed += python_totals.passed;
+    totals.failed += python_totals.failed;
+    totals.ignored += python_totals.ignored;
+    (themes.and(python), totals)
 }
 
 /// `cargo xtask check`: formatting and lints, as a reviewer would ask for them.
