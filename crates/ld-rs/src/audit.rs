@@ -4,7 +4,7 @@
 //! start.
 //!
 //! glibc loads each module into a namespace of its own (`dlmopen`), with its
-//! own copy of the C library.  ld-rs has no namespaces yet: a module and what
+//! own copy of the C library.  ld-rs does not (yet): a module and what
 //! it needs are loaded next to the program, outside its global scope, so no
 //! symbol of theirs ever interposes on the program's; the C library they
 //! need is the program's own.  That one C library only works once
@@ -53,6 +53,7 @@ use crate::diag::Msg;
 use crate::dso::{DsoId, Kind};
 use crate::grace::SpinLock;
 use crate::lookup::{Class, Query};
+use crate::namespace::{NsId, BASE};
 use crate::rtld::Linker;
 
 /// Dynamic-section tags naming audit modules (GNU extensions).
@@ -203,8 +204,10 @@ struct Bind {
 /// An event of start-up, kept until the modules can run.
 enum Event {
     Search(Vec<u8>, DsoId, u32),
-    Open(DsoId),
-    Activity(u32),
+    /// An object opened, and its namespace.
+    Open(DsoId, NsId),
+    /// A namespace's activity, by its head (whose cookie names it).
+    Activity(DsoId, u32),
 }
 
 /// The loaded modules and their view of every object.
@@ -225,7 +228,7 @@ pub struct Audit {
     /// The C library's record of an object (the `struct link_map *` a module
     /// is given), from the runtime.
     map_of: fn(DsoId) -> usize,
-    /// The program, whose cookie `la_activity` gets (the namespace's head).
+    /// The program, the base namespace's head (`la_preinit` gets its cookie).
     head: DsoId,
     /// A module defines `la_pltenter` or `la_pltexit`: every PLT call goes
     /// through the profiling trampoline (known when the modules are
@@ -370,9 +373,10 @@ impl Audit {
         Some(current)
     }
 
-    /// `la_activity(flag)` on the namespace's cookie, by every module.
-    pub fn activity(&mut self, flag: u32) {
-        if self.recording(Event::Activity(flag)).is_none() {
+    /// `la_activity(flag)` of the namespace whose first object is `head`
+    /// (its cookie names the namespace), by every module.
+    pub fn activity(&mut self, head: DsoId, flag: u32) {
+        if self.recording(Event::Activity(head, flag)).is_none() {
             return;
         }
         for m in 0..self.modules.len() {
@@ -382,15 +386,15 @@ impl Audit {
             }
             // SAFETY: the module's `la_activity`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*mut usize, u32) = unsafe { core::mem::transmute(f) };
-            let cookie = self.cookie(self.head, m);
+            let cookie = self.cookie(head, m);
             callback(|| f(cookie, flag));
         }
     }
 
-    /// `la_objopen` of object `id`, by every module; the flags each returns
-    /// are kept for `la_symbind64`.
-    pub fn open(&mut self, id: DsoId) {
-        if self.recording(Event::Open(id)).is_none() {
+    /// `la_objopen` of object `id` of namespace `ns`, by every module; the
+    /// flags each returns are kept for `la_symbind64`.
+    pub fn open(&mut self, id: DsoId, ns: NsId) {
+        if self.recording(Event::Open(id, ns)).is_none() {
             return;
         }
         // A fresh record: an id may be reused after an unload.
@@ -407,41 +411,42 @@ impl Audit {
             let f: extern "C" fn(usize, i64, *mut usize) -> u32 = unsafe { core::mem::transmute(f) };
             let state = self.state(id, m);
             // SAFETY: `state` points into a live boxed slice.
-            let flags = callback(|| f(map, 0, unsafe { core::ptr::addr_of_mut!((*state).cookie) }));
+            let flags = callback(|| f(map, ns as i64, unsafe { core::ptr::addr_of_mut!((*state).cookie) }));
             // SAFETY: as above.
             unsafe { (*state).bindflags = flags };
         }
     }
 
-    /// Object `id` was just mapped: opened for the modules (at once, or
-    /// when `opened` says its record exists), after the namespace's
-    /// `LA_ACT_ADD` if it is the first of a `dlopen`.
-    pub fn mapped(&mut self, id: DsoId) {
+    /// Object `id` was just mapped into namespace `ns`, whose first object
+    /// is `head`: opened for the modules (at once, or when `opened` says its
+    /// record exists), after the namespace's `LA_ACT_ADD` if it is the first
+    /// of a `dlopen`.
+    pub fn mapped(&mut self, id: DsoId, ns: NsId, head: DsoId) {
         if self.pending.is_some() {
-            self.open(id);
+            self.open(id, ns);
             return;
         }
         if self.deferred.is_empty() {
-            self.deferred.push(Event::Activity(LA_ACT_ADD));
+            self.deferred.push(Event::Activity(head, LA_ACT_ADD));
         }
-        self.deferred.push(Event::Open(id));
+        self.deferred.push(Event::Open(id, ns));
     }
 
     /// A `dlopen` is done loading and the C library has its records: the
     /// held events, then `LA_ACT_CONSISTENT` if it added anything.
     pub fn opened(&mut self) {
         let events = core::mem::take(&mut self.deferred);
-        if events.is_empty() {
+        let Some(&Event::Activity(head, _)) = events.first() else {
             return;
-        }
+        };
         for e in events {
             match e {
-                Event::Open(id) => self.open(id),
-                Event::Activity(flag) => self.activity(flag),
+                Event::Open(id, ns) => self.open(id, ns),
+                Event::Activity(head, flag) => self.activity(head, flag),
                 Event::Search(..) => {}
             }
         }
-        self.activity(LA_ACT_CONSISTENT);
+        self.activity(head, LA_ACT_CONSISTENT);
     }
 
     /// A `dlopen` failed: what it loaded is gone, unseen by the modules.
@@ -824,7 +829,7 @@ impl Linker {
         unsafe { self.run_inits(order, args.0, args.1, args.2) };
         self.start_auditing(main, map_of);
         if let Some(a) = self.audit.as_deref_mut() {
-            a.activity(LA_ACT_CONSISTENT);
+            a.activity(main, LA_ACT_CONSISTENT);
         }
     }
 
@@ -1036,8 +1041,8 @@ impl Linker {
                 Event::Search(name, from, flag) => {
                     let _ = audit.deliver_search(&name, from, flag);
                 }
-                Event::Open(id) => audit.open(id),
-                Event::Activity(flag) => audit.activity(flag),
+                Event::Open(id, ns) => audit.open(id, ns),
+                Event::Activity(head, flag) => audit.activity(head, flag),
             }
         }
         // The bindings of start-up came after every load.
@@ -1068,11 +1073,11 @@ impl Linker {
         }));
         let interp = self.objs.position(|d| d.kind == Kind::Interpreter);
         if let Some(a) = self.audit.as_deref_mut() {
-            a.open(main);
+            a.open(main, BASE);
             if let Some(i) = interp {
-                a.open(i);
+                a.open(i, BASE);
             }
-            a.activity(LA_ACT_ADD);
+            a.activity(main, LA_ACT_ADD);
         }
     }
 }

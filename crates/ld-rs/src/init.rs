@@ -288,31 +288,42 @@ impl Linker {
         // and each object gets one more reference, so a `dlclose` in another
         // thread cannot unload it while its finalizers wait their turn.
         (self.load_lock)(true);
-        // Namespace by namespace, the base one last (glibc's `_dl_fini`).
-        let order: Vec<DsoId> = self
+        // Namespace by namespace, the base one last (glibc's `_dl_fini`);
+        // each namespace's own objects only (its list also reaches ld-rs,
+        // which belongs to the base namespace), with the first of them,
+        // which names the namespace for the audit modules.
+        let order: Vec<(Option<DsoId>, Vec<DsoId>)> = self
             .namespaces_in_use()
             .into_iter()
-            .flat_map(|ns| fini_order(self, &self.link_map_order(ns), None))
+            .map(|ns| {
+                let mut own = fini_order(self, &self.link_map_order(ns), None);
+                own.retain(|&id| self.objs[id].ns == ns);
+                (self.namespace_head(ns), own)
+            })
             .collect();
-        for &id in &order {
+        for &id in order.iter().flat_map(|(_, ids)| ids) {
             self.objs[id].open_count += 1;
         }
         (self.load_lock)(false);
-        // The modules see the namespace shrink, each object close after its
-        // finalizers (the vDSO has none and is not closed), and it settle.
-        if let Some(a) = self.audit.as_deref_mut() {
-            a.activity(crate::audit::LA_ACT_DELETE);
-        }
-        for id in order {
-            self.run_fini_of(id);
-            if self.objs[id].kind != crate::dso::Kind::Vdso {
-                if let Some(a) = self.audit.as_deref_mut() {
-                    a.close(id);
+        // The modules see each namespace shrink, each object close after
+        // its finalizers (the vDSO has none and is not closed), and the
+        // namespace settle.
+        for (head, ids) in order {
+            let audit_head = head.filter(|_| self.audit.is_some());
+            if let (Some(a), Some(h)) = (self.audit.as_deref_mut(), audit_head) {
+                a.activity(h, crate::audit::LA_ACT_DELETE);
+            }
+            for id in ids {
+                self.run_fini_of(id);
+                if self.objs[id].kind != crate::dso::Kind::Vdso {
+                    if let Some(a) = self.audit.as_deref_mut() {
+                        a.close(id);
+                    }
                 }
             }
-        }
-        if let Some(a) = self.audit.as_deref_mut() {
-            a.activity(crate::audit::LA_ACT_CONSISTENT);
+            if let (Some(a), Some(h)) = (self.audit.as_deref_mut(), audit_head) {
+                a.activity(h, crate::audit::LA_ACT_CONSISTENT);
+            }
         }
         if crate::debug::on(crate::debug::STATISTICS) {
             use core::sync::atomic::Ordering::Relaxed;

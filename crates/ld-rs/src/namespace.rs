@@ -149,6 +149,15 @@ impl Linker {
         order
     }
 
+    /// Namespace `ns`'s first object in link-map order (the one whose
+    /// audit cookie names the namespace); `None` when it is empty.
+    pub fn namespace_head(&self, ns: NsId) -> Option<DsoId> {
+        if ns == BASE {
+            return self.global(BASE).first().copied();
+        }
+        self.link_map_order(ns).first().copied()
+    }
+
     /// The namespaces in use, highest first: the order glibc's `_dl_fini`
     /// finalizes them in (the base namespace, which holds the C library
     /// the others' objects may still call, last).

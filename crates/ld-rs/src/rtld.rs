@@ -308,7 +308,7 @@ pub fn run(mut st: Startup) -> Handover {
     // The vDSO the kernel maps into every process is an object too.
     ld.add_vdso(&st);
     if let (Some(a), Some(v)) = (ld.audit.as_deref_mut(), ld.objs.position(|d| d.kind == Kind::Vdso)) {
-        a.open(v);
+        a.open(v, crate::namespace::BASE);
     }
     runtime.vdso_loaded(ld);
     // audit: the modules themselves, before the program's libraries, as
@@ -915,8 +915,12 @@ impl Linker {
         }
         dso.phdr_copy = Some(mapped.phdr_copy);
         let id = self.push(dso);
-        if let Some(a) = self.audit.as_deref_mut() {
-            a.mapped(id);
+        if self.audit.is_some() {
+            // The modules name a namespace by its first object.
+            let head = self.namespace_head(ns).unwrap_or(id);
+            if let Some(a) = self.audit.as_deref_mut() {
+                a.mapped(id, ns, head);
+            }
         }
         Ok(id)
     }

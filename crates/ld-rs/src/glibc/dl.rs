@@ -461,16 +461,23 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
                 if !unloaded.is_empty() {
                     // The modules see each object close, then the namespace
                     // shrink and settle, as glibc tells them.
+                    // A namespace is named by its first object; one left
+                    // empty gets no LA_ACT_CONSISTENT (it has no name).
+                    let ns = ld.objs[unloaded[0]].ns;
+                    let head = ld.namespace_head(ns);
                     if let Some(a) = ld.audit.as_deref_mut() {
                         for &id in &unloaded {
                             a.close(id);
                         }
-                        a.activity(crate::audit::LA_ACT_DELETE);
+                        if let Some(h) = head {
+                            a.activity(h, crate::audit::LA_ACT_DELETE);
+                        }
                     }
                     super::unregister(ld, &unloaded);
                     ld.remove_objects(&unloaded);
-                    if let Some(a) = ld.audit.as_deref_mut() {
-                        a.activity(crate::audit::LA_ACT_CONSISTENT);
+                    let head = ld.namespace_head(ns);
+                    if let (Some(a), Some(h)) = (ld.audit.as_deref_mut(), head) {
+                        a.activity(h, crate::audit::LA_ACT_CONSISTENT);
                     }
                 }
                 again = core::mem::take(&mut ld.close_again);
