@@ -43,17 +43,18 @@ impl Segment {
     /// True when the 8 bytes at `place` lie inside.
     #[inline(always)]
     fn holds(&self, place: usize) -> bool {
-        let (lo, span) = self.window();
-        place.wrapping_sub(lo) <= span
+        let (lo, n) = self.window();
+        place.wrapping_sub(lo) < n
     }
 
-    /// (start, span) such that an 8-byte place `p` lies inside exactly when
-    /// `p - start <= span` in unsigned arithmetic (an empty segment: never).
+    /// (start, n) such that an 8-byte place `p` lies inside exactly when
+    /// `p - start < n` in unsigned arithmetic: `n` counts the places, and is
+    /// 0 for a segment too small for one (or empty), which holds nothing.
     #[inline(always)]
     fn window(&self) -> (usize, usize) {
-        match self.end.checked_sub(self.start).and_then(|n| n.checked_sub(8)) {
-            Some(span) => (self.start, span),
-            None => (usize::MAX, 0),
+        match self.end.checked_sub(self.start).and_then(|n| n.checked_sub(7)) {
+            Some(n) => (self.start, n),
+            None => (0, 0),
         }
     }
 }
@@ -116,6 +117,54 @@ fn over_header(dso: &crate::dso::Dso, table: &[Rela]) -> bool {
     let hi = lo.wrapping_add(core::mem::size_of::<elf::Ehdr>());
     let r = table.as_ptr_range();
     !table.is_empty() && (r.start as usize) < hi && lo < r.end as usize
+}
+
+/// Applies the `R_X86_64_RELATIVE` relocations that open `relas` (B + A at
+/// B + `r_offset`) while each place lies in the writable window `lo`, `n`
+/// (see `Segment::window`), and returns how many it applied: it stops at the
+/// first entry of another type or outside the window.  The loop is what a
+/// quarter million relocations of `librustc_driver` run through, so it is
+/// unrolled by four and checks each place with one comparison of its
+/// link-time offset.
+#[inline(always)]
+fn relative_run(relas: &[Rela], base: usize, lo: usize, n: usize) -> usize {
+    // place - lo == r_offset + (base - lo), in wrapping arithmetic.
+    let bias = base.wrapping_sub(lo);
+    let apply = |r: &Rela| -> bool {
+        let offset = r.r_offset as usize;
+        if r.r_type() != R_X86_64_RELATIVE || offset.wrapping_add(bias) >= n {
+            return false;
+        }
+        let place = base.wrapping_add(offset);
+        // SAFETY: `place - lo < n`, so the 8 bytes at `place` lie in the
+        // writable window the caller found (`Segment::window`).
+        unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+        true
+    };
+    let mut chunks = relas.chunks_exact(4);
+    let mut done = 0;
+    for c in &mut chunks {
+        if !apply(&c[0]) {
+            return done;
+        }
+        if !apply(&c[1]) {
+            return done + 1;
+        }
+        if !apply(&c[2]) {
+            return done + 2;
+        }
+        if !apply(&c[3]) {
+            return done + 3;
+        }
+        done += 4;
+    }
+    for r in chunks.remainder() {
+        if !apply(r) {
+            return done;
+        }
+        done += 1;
+    }
+    done
 }
 
 /// glibc's words for a relocation type it does not apply (`plt`: met in a
@@ -216,53 +265,76 @@ impl Linker {
             tls: None,
         };
         // DT_RELACOUNT says how many RELATIVE relocations open DT_RELA (the
-        // static linker sorts them first): a loop with nothing but the type
-        // and bounds checks and the store.
+        // static linker sorts them first): `relative_run` applies them with
+        // nothing but the type and bounds checks and the store, and stops
+        // where a place leaves the segment last found, to find the next one.
         let mut relcount = (self.objs[id].dynamic.relacount as usize).min(relas.len());
-        // The bounds check is one comparison: `place - lo <= span` (unsigned)
-        // holds exactly when the 8 bytes at `place` lie in [lo, lo + span + 8).
-        let (mut lo, mut span) = seg.window();
-        for (i, r) in relas[..relcount].iter().enumerate() {
+        let mut done = 0;
+        loop {
+            let (lo, n) = seg.window();
+            done += relative_run(&relas[done..relcount], base, lo, n);
+            let Some(r) = relas[..relcount].get(done) else {
+                break;
+            };
             // A count that runs past the RELATIVE ones ends there (glibc
             // asserts); the rest are applied by type below.
             if r.r_type() != R_X86_64_RELATIVE {
-                relcount = i;
+                relcount = done;
                 break;
             }
-            let place = base.wrapping_add(r.r_offset as usize);
-            if place.wrapping_sub(lo) > span {
-                seg = self.relocation_segment(id, place)?;
-                (lo, span) = seg.window();
-            }
-            // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
-            unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+            seg = self.relocation_segment(id, base.wrapping_add(r.r_offset as usize))?;
         }
         let relas = &relas[relcount..];
 
         let mut irelative: Vec<&Rela> = Vec::new();
-        for (r, in_plt) in relas.iter().map(|r| (r, false)).chain(plts.iter().map(|r| (r, true))) {
-            let ty = r.r_type();
-            // R_X86_64_RELATIVE is most of an object's relocations (a quarter
-            // million in librustc_driver): it gets the short path.
-            if ty == R_X86_64_RELATIVE {
-                let place = base.wrapping_add(r.r_offset as usize);
-                if !seg.holds(place) {
-                    seg = self.relocation_segment(id, place)?;
-                }
-                // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
-                unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
-                continue;
-            }
+        // Audit modules see each PLT binding (`apply`); without them a
+        // JUMP_SLOT takes the short path below.
+        let audited = self.audit.is_some();
+        for (table, in_plt) in [(relas, false), (plts, true)] {
             // A lazily bound PLT leaves its JUMP_SLOTs to `lazy.rs`; its other
             // relocations (IRELATIVE, TLSDESC) are applied now all the same.
-            if in_plt && lazy && ty == R_X86_64_JUMP_SLOT {
-                continue;
+            let skip_slots = in_plt && lazy;
+            for r in table {
+                let ty = r.r_type();
+                let place = base.wrapping_add(r.r_offset as usize);
+                // R_X86_64_RELATIVE is most of an object's relocations (a quarter
+                // million in librustc_driver): it gets the short path.
+                if ty == R_X86_64_RELATIVE {
+                    if !seg.holds(place) {
+                        seg = self.relocation_segment(id, place)?;
+                    }
+                    // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+                    unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+                    continue;
+                }
+                if ty == R_X86_64_JUMP_SLOT && skip_slots {
+                    continue;
+                }
+                // The symbolic relocations nearly all are: a symbol's address,
+                // plus the addend for `64`, at a place in the segment last
+                // found (anything else goes through `apply`, which checks more).
+                let short = match ty {
+                    R_X86_64_GLOB_DAT | R_X86_64_64 => Some(Class::Data),
+                    R_X86_64_JUMP_SLOT if !audited => Some(Class::Plt),
+                    _ => None,
+                };
+                if let (Some(class), true) = (short, seg.holds(place)) {
+                    let s = self.symbol_value(id, r.r_sym(), class, scope, &mut cache)?;
+                    let value = if ty == R_X86_64_64 {
+                        s.wrapping_add(r.r_addend as usize)
+                    } else {
+                        s
+                    };
+                    // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object (checked above).
+                    unsafe { (place as *mut usize).write_unaligned(value) };
+                    continue;
+                }
+                if ty == R_X86_64_IRELATIVE {
+                    irelative.push(r);
+                    continue;
+                }
+                self.apply(id, r, scope, &mut cache, &mut seg)?;
             }
-            if ty == R_X86_64_IRELATIVE {
-                irelative.push(r);
-                continue;
-            }
-            self.apply(id, r, scope, &mut cache, &mut seg)?;
         }
         for r in irelative {
             self.apply(id, r, scope, &mut cache, &mut seg)?;
@@ -555,6 +627,7 @@ impl Linker {
     }
 
     /// The address symbol `idx` of object `id` resolves to, through the one-entry cache.
+    #[inline(always)]
     fn symbol_value(
         &self,
         id: DsoId,
@@ -569,6 +642,19 @@ impl Linker {
                 return Ok(value);
             }
         }
+        self.symbol_value_uncached(id, idx, class, scope, cache)
+    }
+
+    /// `symbol_value` when the cache holds another symbol: resolve, and remember.
+    #[inline(never)]
+    fn symbol_value_uncached(
+        &self,
+        id: DsoId,
+        idx: u32,
+        class: Class,
+        scope: &[DsoId],
+        cache: &mut Cache,
+    ) -> Result<usize, LoadError> {
         let value = self.resolve(id, idx, class, scope)?;
         *cache = Cache {
             sym: idx,
