@@ -65,7 +65,13 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
     let mut cpath = Vec::with_capacity(path.len() + 1);
     cpath.extend_from_slice(path);
     cpath.push(0);
-    let Some(c) = sys::CPath::new(&cpath) else {
+    open_verify_c(&cpath)
+}
+
+/// `open_verify` of a path given with its final NUL (`cpath`), as the
+/// library search builds them.
+pub fn open_verify_c(cpath: &[u8]) -> Result<Opened, OpenError> {
+    let Some(c) = sys::CPath::new(cpath) else {
         return Err(OpenError::Sys(sys::Errno::ENOENT));
     };
     let fd = sys::open(&c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;

@@ -640,6 +640,8 @@ impl Linker {
         };
         let mut current: Option<&'static [u8]> = None;
         let mut any = false;
+        // Every candidate is built in this one buffer: DIR/SUBDIR/NAME and its NUL.
+        let mut buf: Vec<u8> = Vec::with_capacity(256);
         for (k, &d) in list.iter().enumerate() {
             if debug::on(debug::LIBS) && current != Some(paths.dirs[d].what) {
                 current = Some(paths.dirs[d].what);
@@ -650,8 +652,10 @@ impl Linker {
                 if dir.status(c) == Status::Missing {
                     continue;
                 }
-                let sub = [&dir.name[..], &paths.caps[c]].concat();
-                let mut path = [&sub[..], name].concat();
+                buf.clear();
+                buf.extend_from_slice(&dir.name);
+                buf.extend_from_slice(&paths.caps[c]);
+                buf.extend_from_slice(name);
                 // audit: each path tried, as the modules rename it.
                 if let Some(a) = self.audit.as_deref_mut() {
                     let flag = match why {
@@ -659,18 +663,22 @@ impl Linker {
                         Why::System => crate::audit::LA_SER_DEFAULT,
                         _ => crate::audit::LA_SER_RUNPATH,
                     };
-                    match a.search(&path, from, flag) {
-                        Some(p) => path = p,
+                    match a.search(&buf, from, flag) {
+                        Some(p) => {
+                            buf.clear();
+                            buf.extend_from_slice(&p);
+                        }
                         None => continue,
                     }
                 }
                 if debug::on(debug::LIBS) {
-                    debug::print(Msg::new().s(b"  trying file=").s(&path).s(b"\n").bytes());
+                    debug::print(Msg::new().s(b"  trying file=").s(&buf).s(b"\n").bytes());
                 }
-                let step = try_path(path, state);
+                buf.push(0);
+                let step = try_cpath(&buf, state);
                 let found = matches!(step, Ok(Some(_)));
                 if paths.dirs[d].status(c) == Status::Unknown {
-                    let st = if found || is_dir(&sub) {
+                    let st = if found || is_dir(&paths.dirs[d].name, &paths.caps[c], &mut buf) {
                         Status::Present
                     } else {
                         Status::Missing
@@ -892,14 +900,17 @@ impl Paths {
     }
 }
 
-/// True when `path` (ending in a slash, or empty) names an existing directory.
-fn is_dir(path: &[u8]) -> bool {
-    let mut c = path.to_vec();
-    if c.is_empty() {
-        c.push(b'.');
+/// True when `dir` followed by `sub` (together ending in a slash, or empty)
+/// names an existing directory; `buf` is scratch space for the C string.
+fn is_dir(dir: &[u8], sub: &[u8], buf: &mut Vec<u8>) -> bool {
+    buf.clear();
+    buf.extend_from_slice(dir);
+    buf.extend_from_slice(sub);
+    if buf.is_empty() {
+        buf.push(b'.');
     }
-    c.push(0);
-    match crate::sys::CPath::new(&c) {
+    buf.push(0);
+    match crate::sys::CPath::new(buf) {
         Some(p) => crate::sys::stat_path(&p).is_ok_and(|st| st.st_mode & crate::sys::S_IFMT == crate::sys::S_IFDIR),
         None => false,
     }
@@ -972,13 +983,21 @@ type Step = Result<Option<Found>, SearchError>;
 /// Opens a candidate.  A missing file, or one for another class or machine,
 /// means "keep looking"; a file that is there but corrupt ends the search
 /// with its error, as in glibc's `open_verify`.
-fn try_path(path: Vec<u8>, state: &mut Attempt) -> Step {
-    match map::open_verify(&path) {
-        Ok(file) => Ok(Some(Found { path, file })),
+fn try_path(mut path: Vec<u8>, state: &mut Attempt) -> Step {
+    path.push(0);
+    try_cpath(&path, state)
+}
+
+/// `try_path` of a path given with its final NUL; the path is copied only
+/// when it is found or recorded.
+fn try_cpath(cpath: &[u8], state: &mut Attempt) -> Step {
+    let path = || cpath[..cpath.len().saturating_sub(1)].to_vec();
+    match map::open_verify_c(cpath) {
+        Ok(file) => Ok(Some(Found { path: path(), file })),
         Err(OpenError::WrongClass) => {
             state.wrong_class = true;
             if let Some(r) = state.record.as_mut() {
-                r.unusable.push((path, b"a 32-bit object (ELFCLASS32)"));
+                r.unusable.push((path(), b"a 32-bit object (ELFCLASS32)"));
             }
             Ok(None)
         }
@@ -988,11 +1007,11 @@ fn try_path(path: Vec<u8>, state: &mut Attempt) -> Step {
         }
         Err(OpenError::WrongMachine) => {
             if let Some(r) = state.record.as_mut() {
-                r.unusable.push((path, b"built for another machine"));
+                r.unusable.push((path(), b"built for another machine"));
             }
             Ok(None)
         }
-        Err(OpenError::Bad(why)) => Err(SearchError::Bad(path, why)),
-        Err(OpenError::Read(e)) => Err(SearchError::Read(path, e)),
+        Err(OpenError::Bad(why)) => Err(SearchError::Bad(path(), why)),
+        Err(OpenError::Read(e)) => Err(SearchError::Read(path(), e)),
     }
 }

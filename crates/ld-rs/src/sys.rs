@@ -121,10 +121,9 @@ pub struct CPath<'a>(&'a [u8]);
 impl<'a> CPath<'a> {
     /// `bytes` must end with a NUL and contain no other.
     pub fn new(bytes: &'a [u8]) -> Option<Self> {
-        match bytes.iter().position(|&b| b == 0) {
-            Some(i) if i + 1 == bytes.len() => Some(CPath(bytes)),
-            _ => None,
-        }
+        // `contains` on bytes is a word-at-a-time search (core's memchr).
+        let (&last, rest) = bytes.split_last()?;
+        (last == 0 && !rest.contains(&0)).then_some(CPath(bytes))
     }
     fn as_ptr(&self) -> *const u8 {
         self.0.as_ptr()
