@@ -91,8 +91,7 @@ impl Linker {
     fn bind_plt(&self, id: DsoId, index: usize) -> (usize, *mut usize, u32) {
         let (addr, ifunc, slot, note, sym) = crate::grace::read(|| {
             let dso = &self.objs[id];
-            let plts = crate::reloc::rela_tables(dso).map_or(&[][..], |(_, plts)| plts);
-            let r = match plts.get(index) {
+            let r = match crate::reloc::plt_entry(dso, index) {
                 Some(r) if r.r_type() == R_X86_64_JUMP_SLOT => *r,
                 _ => crate::diag::LoadError::new(
                     crate::diag::LOADING,

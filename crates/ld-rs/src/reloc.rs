@@ -106,6 +106,21 @@ pub fn rela_tables(dso: &crate::dso::Dso) -> Result<(&'static [Rela], &'static [
     Ok((table(rela)?, table(plt)?))
 }
 
+/// Entry `index` of the object's `DT_JMPREL` table, as `rela_tables` reads
+/// it: what lazy binding needs on every call, read alone when it is whole
+/// inside the table (the table was read whole when the object was relocated).
+pub fn plt_entry(dso: &crate::dso::Dso, index: usize) -> Option<&'static Rela> {
+    let entsize = core::mem::size_of::<Rela>() as u64;
+    let d = &dso.dynamic;
+    let addr = d.get(DT_JMPREL)?;
+    let index = index as u64;
+    if index < d.get(DT_PLTRELSZ).unwrap_or(0) / entsize {
+        let at = addr.checked_add(index * entsize)?;
+        return dso.image.read::<Rela>(at).ok();
+    }
+    rela_tables(dso).ok()?.1.get(index as usize)
+}
+
 /// True when `table` lies over the object's ELF header, as a `DT_JMPREL`
 /// of 0 does: there are no relocations there, and glibc, reading the
 /// header's bytes as some, fails or leaves the PLT unbound.
