@@ -35,11 +35,18 @@ impl Linker {
             return false;
         };
         let got = dso.base.wrapping_add(pltgot as usize);
-        if !dso.writable(got, 24)
-            || !plts
-                .iter()
-                .all(|r| dso.writable(dso.base.wrapping_add(r.r_offset as usize), 8))
-        {
+        // Each slot is checked against the segment that held the last one
+        // (they are consecutive), and only otherwise searched for.
+        let mut seg = crate::reloc::Segment::default();
+        let mut slot_writable = |r: &Rela| {
+            let place = dso.base.wrapping_add(r.r_offset as usize);
+            seg.holds(place)
+                || dso.writable_segment(place).is_some_and(|s| {
+                    seg = s;
+                    true
+                })
+        };
+        if !dso.writable(got, 24) || !plts.iter().all(&mut slot_writable) {
             return false;
         }
         for r in plts.iter().filter(|r| r.r_type() == R_X86_64_JUMP_SLOT) {

@@ -42,7 +42,7 @@ pub struct Segment {
 impl Segment {
     /// True when the 8 bytes at `place` lie inside.
     #[inline(always)]
-    fn holds(&self, place: usize) -> bool {
+    pub fn holds(&self, place: usize) -> bool {
         let (lo, n) = self.window();
         place.wrapping_sub(lo) < n
     }
@@ -237,9 +237,10 @@ impl Linker {
         if let Some(addr) = dso.dynamic.get(DT_RELR) {
             let size = dso.dynamic.get(DT_RELRSZ).unwrap_or(0);
             let entries: &[u64] = img.slice(addr, size / 8).map_err(|e| bad(e.0.as_bytes()))?;
+            let (mut lo, mut n) = seg.window();
             for vaddr in elf::relr(entries) {
                 let place = base.wrapping_add(vaddr as usize);
-                if !seg.holds(place) {
+                if place.wrapping_sub(lo) >= n {
                     seg = match dso.writable_segment(place) {
                         Some(s) => s,
                         None if textrel && dso.inside_load(place, 8) => Segment {
@@ -248,6 +249,7 @@ impl Linker {
                         },
                         None => return Err(bad(b"RELR relocation outside a writable segment")),
                     };
+                    (lo, n) = seg.window();
                 }
                 // SAFETY: `place..place+8` is inside a writable PT_LOAD of this object, or one made
                 // writable above for text relocations (checked above).
@@ -379,10 +381,11 @@ impl Linker {
                 continue;
             };
             let entries: &[u64] = dso.image.slice(addr, size / 8).unwrap_or(&[]);
-            if entries
-                .iter()
-                .any(|&f| f != 0 && f != u64::MAX && !self.is_code(f as usize))
-            {
+            if entries.iter().any(|&f| {
+                // Its own code first: where nearly every entry points.
+                let own = crate::dso::in_code(dso.phdrs, (f as usize).wrapping_sub(dso.base) as u64);
+                f != 0 && f != u64::MAX && !own && !self.is_code(f as usize)
+            }) {
                 return Err(LoadError::new(
                     diag::LOADING,
                     dso.display_name(),
