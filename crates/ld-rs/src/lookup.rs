@@ -208,11 +208,26 @@ impl Linker {
     /// `lookup`, with `TRACE` naming each object searched (`LD_DEBUG=symbols`).
     #[inline(always)]
     fn lookup_in<const TRACE: bool>(&self, scope: &[DsoId], q: &Query, skip: Option<DsoId>) -> Option<Found> {
-        let start = skip
-            .and_then(|s| scope.iter().position(|&id| id == s))
-            .map_or(0, |i| i + 1);
-        for &id in &scope[start..] {
-            if Some(id) == skip {
+        match skip {
+            // Nearly every lookup: no object to skip, so no test per object.
+            None => self.search_scope::<TRACE, false>(scope, q, usize::MAX),
+            Some(s) => {
+                let start = scope.iter().position(|&id| id == s).map_or(0, |i| i + 1);
+                self.search_scope::<TRACE, true>(&scope[start..], q, s)
+            }
+        }
+    }
+
+    /// The scope loop of `lookup_in`: with `SKIP`, object `skip` is passed over.
+    #[inline(always)]
+    fn search_scope<const TRACE: bool, const SKIP: bool>(
+        &self,
+        scope: &[DsoId],
+        q: &Query,
+        skip: DsoId,
+    ) -> Option<Found> {
+        for &id in scope {
+            if SKIP && id == skip {
                 continue;
             }
             if TRACE {
