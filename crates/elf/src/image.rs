@@ -114,7 +114,7 @@ impl<'a> Image<'a> {
     #[inline]
     pub fn cstr(&self, vaddr: u64) -> Result<&'a [u8]> {
         let rest = self.rest_of_segment(vaddr)?;
-        let len = rest.iter().position(|&b| b == 0).ok_or(UNTERMINATED)?;
+        let len = crate::symbols::nul_at(rest).ok_or(UNTERMINATED)?;
         Ok(&rest[..len])
     }
 }

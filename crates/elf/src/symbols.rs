@@ -52,7 +52,7 @@ impl<'a> StrTab<'a> {
     #[inline]
     pub fn get(&self, offset: impl Into<u64>) -> Result<&'a [u8]> {
         let rest = self.tail(offset.into()).ok_or(BAD_OFFSET)?;
-        let len = rest.iter().position(|&b| b == 0).ok_or(Error("unterminated string"))?;
+        let len = nul_at(rest).ok_or(Error("unterminated string"))?;
         Ok(&rest[..len])
     }
 
@@ -113,9 +113,47 @@ impl<'a> StrTab<'a> {
     }
 }
 
+/// The index of the first NUL in `bytes`, looked for eight bytes at a time:
+/// in a word, `(w - 0x01…01) & !w & 0x80…80` is nonzero exactly when one of
+/// its bytes is 0, and its lowest set bit is in the first such byte (a
+/// borrow only reaches the bytes above a zero one).
+#[inline]
+pub fn nul_at(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(b) = bytes.get(i..).and_then(|r| r.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*b);
+        let zero = w.wrapping_sub(ONES) & !w & HIGHS;
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == 0).map(|p| i + p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_at_finds_the_first_nul() {
+        for len in 0..40 {
+            for nul in 0..=len {
+                let mut bytes: Vec<u8> = (0..len).map(|i| 0x80 | (i as u8 + 1)).collect();
+                if nul < len {
+                    bytes[nul] = 0;
+                    // A byte 0x01 right after the NUL (a borrow there must not count).
+                    if nul + 1 < len {
+                        bytes[nul + 1] = 1;
+                    }
+                }
+                let want = bytes.iter().position(|&b| b == 0);
+                assert_eq!(nul_at(&bytes), want, "len {len} nul {nul}");
+            }
+        }
+    }
 
     #[test]
     fn name_and_hash_in_one_pass() {

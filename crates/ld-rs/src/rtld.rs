@@ -993,11 +993,14 @@ impl Linker {
                         .ns(dso.ns);
                     debug::print(line.s(b"\n").bytes());
                 }
-                let line = Msg::new()
-                    .s(diag::progname())
-                    .s(b": ")
-                    .s(target.display_name())
-                    .s(b": ");
+                // The start of an error line, built only for an error.
+                let line = || {
+                    Msg::new()
+                        .s(diag::progname())
+                        .s(b": ")
+                        .s(target.display_name())
+                        .s(b": ")
+                };
                 if target.dynamic.verdef.is_none() {
                     // Linked against a versioned build of a library that has
                     // no versions now: glibc only warns, once per library.
@@ -1013,7 +1016,7 @@ impl Linker {
                             msg.bytes(),
                             !self.started,
                         );
-                        line.s(msg.bytes()).write_line(2);
+                        line().s(msg.bytes()).write_line(2);
                     }
                     continue;
                 }
@@ -1035,7 +1038,7 @@ impl Linker {
                         !self.started,
                     );
                     if !self.started {
-                        line.s(msg.bytes()).write_line(2);
+                        line().s(msg.bytes()).write_line(2);
                         crate::explain::missing_version(self, dep, v.name, dso.display_name());
                     }
                     if first.is_none() {
