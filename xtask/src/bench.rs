@@ -2,9 +2,9 @@
 //!
 //! Speed is measured here, in a report, never in timed tests. The project's goal is that ld-rs
 //! spends at most half the instructions glibc's loader spends on the same start-up. Each
-//! workload (a real program: python3, gdb, rustc) runs under both loaders, named on the
-//! command line (`LOADER PROGRAM ARGS`, so both also map the program themselves), and the
-//! report gives two measurements:
+//! workload (a real program: python3, perl, gdb, rustc, `/bin/true`) runs under both
+//! loaders, named on the command line (`LOADER PROGRAM ARGS`, so both also map the program
+//! themselves), and the report gives four measurements:
 //!
 //! 1. **Loader instructions**, counted by `valgrind --tool=callgrind` (deterministic, unlike
 //!    time). The profile (`target/bench/<workload>.<loader>.callgrind`) is read here, not
@@ -50,11 +50,20 @@
 //!    run, a check run (`valgrind --tool=none`, `LD_RS_CACHE_CHECK=1`) replays the record and
 //!    also looks every binding up: the workload fails unless the record was used and every
 //!    replayed binding is the one the lookup finds.
+//! 4. **Memory**, from one run of the workload under gdb per loader (skipped without gdb):
+//!    stopped at libc's `__libc_start_main` — the program's first call, once the loader has
+//!    handed over — the `Private_Dirty` of the loader's own mappings in `/proc/PID/smaps`
+//!    (its file's mappings that are not executable, and the anonymous mapping right after
+//!    them, its `.bss`; executable ones are left out because gdb's breakpoints are written
+//!    into the text and copy its pages) and of the whole process (which also holds the
+//!    loader's heap and TLS, and what the libraries' initializers wrote, the same under
+//!    both loaders); then, at the `exit_group` system call, the peak resident set size
+//!    (`VmHWM` in `/proc/PID/status`). Both runs carry the same gdb breakpoints.
 //!
 //! Options: `--quick` (three workloads, 5 pairs), `--no-wall` (instructions only),
-//! `--pairs N`, `--top N` (functions listed per workload). The command fails only if a
-//! workload does not run (a non-zero exit status under either loader); a slow ld-rs is
-//! reported, not failed.
+//! `--no-memory` (no gdb runs), `--pairs N`, `--top N` (functions listed per workload). The
+//! command fails only if a workload does not run (a non-zero exit status under either
+//! loader); a slow ld-rs is reported, not failed.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -77,18 +86,21 @@ const SYSTEM_PYTHON: &str = "/usr/bin/python3.11";
 /// What the import workload imports: extension modules, each a `dlopen` with its libraries.
 const IMPORTS: &str = "import json, ssl, sqlite3, decimal, zlib, bz2, lzma, hashlib, ctypes, uuid";
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--no-wall] [--pairs N] [--top N]";
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--no-wall] [--no-memory] [--pairs N] [--top N]";
 
 /// `cargo xtask bench --help`.
 const HELP: &str = "\
-Runs each workload (python3.11 -c pass and with imports, the python3 on PATH, gdb
---version, rustc --version) under glibc's ld.so and under ld-rs, named on the command line,
-and reports the instructions each loader spends (valgrind's callgrind; needs valgrind) and,
-unless --no-wall, the wall time of runs in alternating pairs. Profiles go to target/bench/.
+Runs each workload (python3.11 -c pass and with imports, the python3 on PATH, /bin/true,
+perl -e 1, gdb --version, rustc --version) under glibc's ld.so and under ld-rs, named on the
+command line, and reports the instructions each loader spends (valgrind's callgrind; needs
+valgrind), unless --no-wall the wall time of runs in alternating pairs, and unless
+--no-memory (or without gdb) the loader's private dirty memory and the peak RSS, from a run
+under gdb. Profiles go to target/bench/.
 Fails only if a workload does not run under either loader; a slow ld-rs is reported.
 
   --quick      three workloads and 5 pairs instead of 20
   --no-wall    count instructions only, no timed runs
+  --no-memory  no memory figures (they need gdb: one run per workload and loader)
   --pairs N    timed runs per loader (interleaved pairs)
   --top N      list the N functions of each loader that cost most (default 10)
   -h, --help   print this help and exit";
@@ -96,6 +108,7 @@ Fails only if a workload does not run under either loader; a slow ld-rs is repor
 struct Options {
     quick: bool,
     wall: bool,
+    memory: bool,
     pairs: usize,
     top: usize,
 }
@@ -154,6 +167,19 @@ struct Row {
     wall: Option<(Duration, Duration, f64)>,
     /// ld-rs's warm start from its launch record.
     warm: Warm,
+    /// What each loader's run held in memory (glibc's, ld-rs's), when measured.
+    memory: Option<(Memory, Memory)>,
+}
+
+/// One run's memory, in KiB (see the module comment, 4.).
+#[derive(Clone, Copy)]
+struct Memory {
+    /// `Private_Dirty` of the loader's non-executable mappings, when the program starts.
+    loader_dirty: u64,
+    /// `Private_Dirty` of the whole process then.
+    process_dirty: u64,
+    /// `VmHWM` at exit: the peak resident set size.
+    peak_rss: u64,
 }
 
 /// A warm start: its cost, and the check run's count of bindings compared with lookups.
@@ -208,6 +234,10 @@ pub fn run(args: &[&str]) -> Result<(), Failed> {
         println!();
         print_wall_table(&rows);
     }
+    if rows.iter().any(|r| r.memory.is_some()) {
+        println!();
+        print_memory_table(&rows);
+    }
     print_top_functions(&rows, options.top);
     println!("\nMethod: see xtask/src/bench.rs (loader-object self cost from callgrind, loader string functions called by other objects excluded).");
     if failed {
@@ -221,6 +251,7 @@ fn parse_options(args: &[&str]) -> Result<Options, Failed> {
     let mut options = Options {
         quick: false,
         wall: true,
+        memory: true,
         pairs: 0,
         top: 10,
     };
@@ -239,6 +270,7 @@ fn parse_options(args: &[&str]) -> Result<Options, Failed> {
         match arg {
             "--quick" => options.quick = true,
             "--no-wall" => options.wall = false,
+            "--no-memory" => options.memory = false,
             "--pairs" => pairs = Some(number("--pairs")?.max(1)),
             "--top" => options.top = number("--top")?,
             _ => {
@@ -308,6 +340,11 @@ fn workloads(quick: bool) -> Vec<Workload> {
         }
     }
     add("python3.11 imports", system_python, &["-c", IMPORTS]);
+    if !quick {
+        // The smallest start-ups: the loader's fixed costs, and perl's few libraries.
+        add("/bin/true", Some(PathBuf::from("/bin/true")).filter(|p| is_elf(p)), &[]);
+        add("perl -e 1", find_on_path("perl"), &["-e", "1"]);
+    }
     if !quick {
         add("gdb --version", find_on_path("gdb"), &["--version"]);
     }
@@ -402,6 +439,13 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
     } else {
         None
     };
+    let memory = match (options.memory, find_on_path("gdb")) {
+        (true, Some(gdb)) => Some((
+            memory(workload, Loader::Glibc, ld_rs, &gdb, out_dir)?,
+            memory(workload, Loader::LdRs, ld_rs, &gdb, out_dir)?,
+        )),
+        _ => None,
+    };
     println!(
         "   loader instructions: glibc {}, ld-rs {} ({:.2}×){}",
         group(glibc.instructions),
@@ -426,6 +470,7 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
         relocations,
         wall,
         warm,
+        memory,
     })
 }
 
@@ -497,6 +542,103 @@ fn bench_warm(workload: &Workload, ld_rs: &Path, out_dir: &Path, slug: &str) -> 
         Failed
     })?;
     Ok(Warm { cost, checked })
+}
+
+/// The gdb Python script of the memory measurement (module comment, 4.): `LOADER` (the
+/// loader's canonical path) is set before it runs; it prints one line,
+/// `LD-RS-BENCH-MEMORY LOADER_DIRTY PROCESS_DIRTY PEAK_RSS`, in KiB.
+const MEMORY_SCRIPT: &str = r#"
+import gdb
+
+def smaps(pid):
+    vmas = []
+    for line in open('/proc/%d/smaps' % pid):
+        f = line.split()
+        if f and not f[0].endswith(':'):
+            lo, hi = (int(x, 16) for x in f[0].split('-'))
+            vmas.append({'lo': lo, 'hi': hi, 'perms': f[1], 'path': f[5] if len(f) > 5 else '', 'kb': {}})
+        elif len(f) >= 2 and f[1].isdigit():
+            vmas[-1]['kb'][f[0][:-1]] = int(f[1])
+    return vmas
+
+def status(pid, key):
+    for line in open('/proc/%d/status' % pid):
+        if line.startswith(key + ':'):
+            return int(line.split()[1])
+    return 0
+
+for setting in ('pagination off', 'confirm off', 'breakpoint pending on', 'startup-with-shell off'):
+    gdb.execute('set ' + setting)
+gdb.execute('break __libc_start_main', to_string=True)
+gdb.execute('run', to_string=True)
+pid = gdb.selected_inferior().pid
+vmas = smaps(pid)
+own = set(i for i, v in enumerate(vmas) if v['path'] == LOADER)
+if own:
+    after = max(own) + 1
+    if after < len(vmas) and vmas[after]['path'] == '' and vmas[after]['lo'] == vmas[after - 1]['hi']:
+        own.add(after)
+loader = sum(vmas[i]['kb'].get('Private_Dirty', 0) for i in own if 'x' not in vmas[i]['perms'])
+process = sum(v['kb'].get('Private_Dirty', 0) for v in vmas)
+gdb.execute('delete', to_string=True)
+gdb.execute('catch syscall exit_group', to_string=True)
+gdb.execute('continue', to_string=True)
+print('LD-RS-BENCH-MEMORY %d %d %d' % (loader if own else -1, process, status(pid, 'VmHWM')))
+gdb.execute('kill', to_string=True)
+"#;
+
+/// Runs the workload under gdb with `MEMORY_SCRIPT` and reads its line.
+fn memory(workload: &Workload, loader: Loader, ld_rs: &Path, gdb: &Path, out_dir: &Path) -> Result<Memory, Failed> {
+    let script = out_dir.join("memory.py");
+    fs::write(&script, MEMORY_SCRIPT).map_err(|err| {
+        eprintln!("xtask: cannot write {}: {err}", script.display());
+        Failed
+    })?;
+    let loader_path = loader_path(loader, ld_rs);
+    let canonical = fs::canonicalize(&loader_path).unwrap_or_else(|_| loader_path.clone());
+    let mut define = OsString::from("python LOADER = ");
+    define.push(format!("{:?}", canonical.to_string_lossy()));
+    let output = Command::new(gdb)
+        .args(["-nx", "-batch", "-ex"])
+        .arg(define)
+        .arg("-x")
+        .arg(&script)
+        .arg("--args")
+        .arg(&loader_path)
+        .args(&workload.argv)
+        .current_dir(cmd::workspace_root())
+        .stdin(Stdio::null())
+        .output();
+    let output = match output {
+        Ok(o) => o,
+        Err(err) => {
+            eprintln!("xtask: cannot run gdb: {err}");
+            return Err(Failed);
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let figures: Option<Vec<i64>> = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("LD-RS-BENCH-MEMORY "))
+        .map(|rest| rest.split_whitespace().filter_map(|n| n.parse().ok()).collect());
+    match figures.as_deref() {
+        Some(&[loader_dirty, process_dirty, peak_rss]) if loader_dirty >= 0 => Ok(Memory {
+            loader_dirty: loader_dirty as u64,
+            process_dirty: process_dirty as u64,
+            peak_rss: peak_rss as u64,
+        }),
+        _ => {
+            eprintln!(
+                "xtask: {}: no memory figures from gdb under {} (the loader {} not among its mappings, or gdb failed)\n{}{}",
+                workload.name,
+                loader.label(),
+                canonical.display(),
+                stdout,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            Err(Failed)
+        }
+    }
 }
 
 /// Runs the workload under callgrind and reads what the loader cost.
@@ -948,6 +1090,32 @@ fn print_wall_table(rows: &[Row]) {
     for row in rows {
         if let Some((g, l, r)) = row.wall {
             println!("{:<22} {:>12} {:>12} {:>6.2}×", row.name, ms(g), ms(l), r);
+        }
+    }
+}
+
+fn print_memory_table(rows: &[Row]) {
+    println!("Memory (KiB; under gdb, at the program's first call and at exit; see xtask/src/bench.rs):");
+    println!(
+        "{:<22} {:>21} {:>21} {:>21}",
+        "", "loader private dirty", "process private dirty", "peak RSS"
+    );
+    println!(
+        "{:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "workload", "glibc", "ld-rs", "glibc", "ld-rs", "glibc", "ld-rs"
+    );
+    for row in rows {
+        if let Some((g, l)) = row.memory {
+            println!(
+                "{:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                row.name,
+                group(g.loader_dirty),
+                group(l.loader_dirty),
+                group(g.process_dirty),
+                group(l.process_dirty),
+                group(g.peak_rss),
+                group(l.peak_rss)
+            );
         }
     }
 }
