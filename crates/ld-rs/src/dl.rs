@@ -400,10 +400,19 @@ impl Linker {
     /// and could be unloaded before `from`, `from` now holds it — as a
     /// relocation dependency (`reldeps`), or, when `from` is never unloaded
     /// (a start-up object), by making `def` NODELETE.  Under the load lock.
+    #[inline]
     pub fn note_binding(&self, from: DsoId, def: DsoId) {
-        if from == def {
+        // Nearly every binding, and all of start-up's: to itself, or to an
+        // object no `dlclose` can unload.
+        if from == def || !self.objs[def].dlopened {
             return;
         }
+        self.note_dlopened_binding(from, def);
+    }
+
+    /// `note_binding` of a definition in an object `dlopen` loaded.
+    #[inline(never)]
+    fn note_dlopened_binding(&self, from: DsoId, def: DsoId) {
         let (f, d) = (&self.objs[from], &self.objs[def]);
         let relocating = self.relocating.load(core::sync::atomic::Ordering::Relaxed);
         if !d.dlopened || d.nodelete.active() || (relocating && d.nodelete.any()) {

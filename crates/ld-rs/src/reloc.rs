@@ -844,6 +844,7 @@ impl Linker {
     /// canonical PLT entry, glibc warns that the object will not see the
     /// executable's copy or address (since 2.35 it no longer makes the object
     /// use them).
+    #[inline]
     pub fn lookup_for(
         &self,
         from: DsoId,
@@ -903,6 +904,7 @@ impl Linker {
     }
 
     /// The search of `lookup_for`, with the protected-symbol rule applied.
+    #[inline]
     fn search_for(
         &self,
         from: DsoId,
