@@ -380,6 +380,95 @@ global_asm!(
     options(att_syntax)
 );
 
+// A catch frame for glibc's loader exceptions (`_dl_catch_exception`, in
+// glibc/exports.rs): `ldrs_catch(env, operate, arg)` records the callee-saved
+// registers, the stack pointer and its return address in `env` (8 words),
+// calls `operate(arg)` and returns 0; `ldrs_throw(env)` restores them and
+// returns 1 from that `ldrs_catch`, abandoning every frame above it.  Its
+// caller sees an ordinary call that returned once, with the callee-saved
+// registers it had, so nothing of its own frame is lost; what is lost is the
+// frames of `operate` and its callees, which is why throwing is allowed only
+// where no value with a destructor is live in them (see `glibc/dl.rs`).
+global_asm!(
+    ".globl ldrs_catch",
+    ".hidden ldrs_catch",
+    ".type ldrs_catch, @function",
+    "ldrs_catch:",
+    ".cfi_startproc",
+    "    mov %rbx, 0(%rdi)",
+    "    mov %rbp, 8(%rdi)",
+    "    mov %r12, 16(%rdi)",
+    "    mov %r13, 24(%rdi)",
+    "    mov %r14, 32(%rdi)",
+    "    mov %r15, 40(%rdi)",
+    "    lea 8(%rsp), %rax",
+    "    mov %rax, 48(%rdi)",
+    "    mov (%rsp), %rax",
+    "    mov %rax, 56(%rdi)",
+    "    sub $8, %rsp",
+    ".cfi_adjust_cfa_offset 8",
+    "    mov %rdx, %rdi",
+    "    call *%rsi",
+    "    add $8, %rsp",
+    ".cfi_adjust_cfa_offset -8",
+    "    xor %eax, %eax",
+    "    ret",
+    ".cfi_endproc",
+    ".size ldrs_catch, . - ldrs_catch",
+    ".globl ldrs_throw",
+    ".hidden ldrs_throw",
+    ".type ldrs_throw, @function",
+    "ldrs_throw:",
+    "    mov 0(%rdi), %rbx",
+    "    mov 8(%rdi), %rbp",
+    "    mov 16(%rdi), %r12",
+    "    mov 24(%rdi), %r13",
+    "    mov 32(%rdi), %r14",
+    "    mov 40(%rdi), %r15",
+    "    mov 48(%rdi), %rsp",
+    "    mov $1, %eax",
+    "    jmp *56(%rdi)",
+    ".size ldrs_throw, . - ldrs_throw",
+    options(att_syntax)
+);
+
+/// What [`catch`] saves: enough to come back to its caller.
+#[repr(C)]
+pub struct CatchEnv([usize; 8]);
+
+impl CatchEnv {
+    pub const fn new() -> Self {
+        CatchEnv([0; 8])
+    }
+}
+
+extern "C" {
+    fn ldrs_catch(env: *mut CatchEnv, operate: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> i32;
+    fn ldrs_throw(env: *const CatchEnv) -> !;
+}
+
+/// Calls `operate(arg)` with a catch frame in `env`: false if it returned,
+/// true if something called [`throw`] with `env` meanwhile.
+///
+/// # Safety
+/// `operate` may be called with `arg`.  `env` stays where it is until this
+/// returns, and is thrown to only by the thread that runs `operate`.
+pub unsafe fn catch(env: *mut CatchEnv, operate: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> bool {
+    // SAFETY: the caller's contract; ldrs_catch returns once, with the callee-saved
+    // registers of this frame as they were at the call.
+    unsafe { ldrs_catch(env, operate, arg) != 0 }
+}
+
+/// Returns to the [`catch`] that set up `env`, which returns true.
+///
+/// # Safety
+/// `env` is the frame of a [`catch`] of this thread still running; no value
+/// with a destructor is live in the frames between it and here.
+pub unsafe fn throw(env: *const CatchEnv) -> ! {
+    // SAFETY: the caller's contract.
+    unsafe { ldrs_throw(env) }
+}
+
 /// The address of the static-block TLS-descriptor resolver.
 pub fn tlsdesc_return() -> usize {
     let addr: usize;

@@ -7,6 +7,7 @@
 //! being run with offsets that are no longer true. This is checked before anything of glibc's is
 //! touched, and the release's contract chosen ([`select`]).
 
+use super::layout::{Layout, GLIBC_2_36, GLIBC_2_41};
 use super::layouts::{self, Build};
 use crate::diag::{LoadError, Msg, LOADING};
 use crate::dso::Dso;
@@ -22,6 +23,8 @@ pub struct Contract {
     pub table: &'static [u8],
     /// Whether ld-rs runs this release.
     pub runs: bool,
+    /// Its layouts and behaviour (layout.rs).
+    pub layout: &'static Layout,
 }
 
 /// The releases ld-rs knows.
@@ -31,14 +34,15 @@ const CONTRACTS: &[Contract] = &[
         builds: layouts::glibc_2_36_deb12::BUILDS,
         table: b"glibc_2_36_deb12.rs",
         runs: true,
+        layout: &GLIBC_2_36,
     },
-    // Debian 13: its layouts are generated, so its builds are recognised, but the code paths
-    // where 2.41 behaves differently (issue 10) are not written yet.
+    // Debian 13.
     Contract {
         release: layouts::glibc_2_41_deb13::RELEASE,
         builds: layouts::glibc_2_41_deb13::BUILDS,
         table: b"glibc_2_41_deb13.rs",
-        runs: false,
+        runs: true,
+        layout: &GLIBC_2_41,
     },
 ];
 
@@ -154,13 +158,21 @@ const _: () = {
     assert!(exported(b"_dl_argv", b"GLIBC_PRIVATE"));
     assert!(!exported(b"_dl_argv", b"GLIBC_2.3"));
     assert!(!exported(b"_dl_arg", b"GLIBC_PRIVATE"));
-    let imports = layouts::glibc_2_36_deb12::LIBC_IMPORTS;
-    let mut i = 0;
-    while i < imports.len() {
-        assert!(
-            exported(imports[i].name, imports[i].version),
-            "a symbol libc imports is missing from ld-rs.map"
-        );
-        i += 1;
+    let releases = [
+        layouts::glibc_2_36_deb12::LIBC_IMPORTS,
+        layouts::glibc_2_41_deb13::LIBC_IMPORTS,
+    ];
+    let mut r = 0;
+    while r < releases.len() {
+        let imports = releases[r];
+        let mut i = 0;
+        while i < imports.len() {
+            assert!(
+                exported(imports[i].name, imports[i].version),
+                "a symbol libc imports is missing from ld-rs.map"
+            );
+            i += 1;
+        }
+        r += 1;
     }
 };

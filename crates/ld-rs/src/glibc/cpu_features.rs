@@ -198,6 +198,19 @@ pub mod pref {
     pub const AVOID_SHORT_DISTANCE_REP_MOVSB: u32 = 1 << 15;
 }
 
+/// The `preferred` word as release `2.minor` numbers its bits: 2.41 put
+/// `Prefer_MAP_32BIT_EXEC` back at bit 10, moving the ones above it up by one,
+/// and added `Avoid_Non_Temporal_Memset` and `Avoid_STOSB` after them
+/// (sysdeps/x86/include/cpu-features-preferred_feature_index_1.def).
+pub fn preferred_bits(bits: u32, minor: u32) -> u32 {
+    if minor < 41 {
+        return bits;
+    }
+    let low = bits & ((1 << 10) - 1);
+    let high = bits & !((1 << 10) - 1);
+    low | (high << 1)
+}
+
 /// `GNU_PROPERTY_X86_ISA_1_*` (elf.h).
 pub const ISA_1_BASELINE: u32 = 1 << 0;
 pub const ISA_1_V2: u32 = 1 << 1;
@@ -434,6 +447,58 @@ impl CpuFeatures {
         // no padding (the C holes are explicit fields), so all 480 bytes are
         // initialised integers; u8 has no alignment requirement.
         unsafe { &*(self as *const Self as *const [u8; 480]) }
+    }
+
+    /// Writes the record into `_rtld_global_ro` as the running release lays
+    /// it out (layout.rs): the leaves it has, its preferred bits, its fields.
+    pub fn write(&self, ro: &mut super::layout::RtldGlobalRo) {
+        use super::layout::{cur, CpuFeaturesRecord, Members};
+        let l = cur();
+        let mut rec = CpuFeaturesRecord::zeroed();
+        let b = &self.basic;
+        rec.set(l.cpu.basic, [b.kind, b.max_cpuid as u32, b.family, b.model, b.stepping]);
+        for (i, f) in self.features.iter().enumerate() {
+            if let Some(at) = l.cpu_leaves.nth(i) {
+                let (c, a) = (f.cpuid, f.active);
+                rec.set(at, [c.eax, c.ebx, c.ecx, c.edx, a.eax, a.ebx, a.ecx, a.edx]);
+            }
+        }
+        rec.set(l.cpu.preferred, preferred_bits(self.preferred[0], l.minor));
+        rec.set(l.cpu.isa_1, self.isa_1);
+        rec.set(l.cpu.xsave_state_size, self.xsave_state_size);
+        rec.set(l.cpu.xsave_state_full_size, self.xsave_state_full_size);
+        rec.set(l.cpu.data_cache_size, self.data_cache_size);
+        rec.set(l.cpu.shared_cache_size, self.shared_cache_size);
+        rec.set(l.cpu.non_temporal_threshold, self.non_temporal_threshold);
+        rec.set(l.cpu.rep_movsb_threshold, self.rep_movsb_threshold);
+        rec.set(l.cpu.rep_movsb_stop_threshold, self.rep_movsb_stop_threshold);
+        rec.set(l.cpu.rep_stosb_threshold, self.rep_stosb_threshold);
+        rec.set(l.cpu.level1_icache_size, self.level1_icache_size);
+        rec.set(l.cpu.level1_icache_linesize, self.level1_icache_linesize);
+        rec.set(l.cpu.level1_dcache_size, self.level1_dcache_size);
+        rec.set(l.cpu.level1_dcache_assoc, self.level1_dcache_assoc);
+        rec.set(l.cpu.level1_dcache_linesize, self.level1_dcache_linesize);
+        rec.set(l.cpu.level2_cache_size, self.level2_cache_size);
+        rec.set(l.cpu.level2_cache_assoc, self.level2_cache_assoc);
+        rec.set(l.cpu.level2_cache_linesize, self.level2_cache_linesize);
+        rec.set(l.cpu.level3_cache_size, self.level3_cache_size);
+        rec.set(l.cpu.level3_cache_assoc, self.level3_cache_assoc);
+        rec.set(l.cpu.level3_cache_linesize, self.level3_cache_linesize);
+        rec.set(l.cpu.level4_cache_size, self.level4_cache_size);
+        if let Some(at) = l.memset_non_temporal_threshold {
+            rec.set(at, self.non_temporal_threshold);
+        }
+        if let Some(at) = l.cachesize_non_temporal_divisor {
+            rec.set(at, 4);
+        }
+        let bytes = rec.bytes(l.dl_x86_cpu_features.len() * 8);
+        let Some(first) = l.dl_x86_cpu_features.nth(0) else {
+            return;
+        };
+        let dst = first.ptr(ro).cast::<u8>();
+        // SAFETY: `_dl_x86_cpu_features` is that many bytes of `ro` in this
+        // release (its `Array`), borrowed exclusively through `ro`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst, bytes.len()) };
     }
 
     /// `CPU_FEATURE_CPU_P`: CPUID reports the feature.

@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use super::layout::{LinkMap, ScopeElem};
+use super::layout::{cur, LinkMap, Members, ScopeElem};
 use crate::dso::DsoId;
 use crate::lookup::{Class, Query, VersionReq};
 use elf::Sym;
@@ -36,7 +36,7 @@ const CLASS_COPY: i32 = 2;
 /// `map` is NULL or one of our records.
 pub(super) unsafe fn dso_of(map: *const LinkMap) -> Option<DsoId> {
     // SAFETY: the caller's contract.
-    unsafe { map.as_ref().map(|m| m.l_serial as DsoId) }
+    unsafe { map.as_ref().map(|m| m.get(cur().lm.l_serial) as DsoId) }
 }
 
 /// `GLRO(dl_lookup_symbol_x)`: looks `name` up in each scope of the
@@ -356,7 +356,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize, nsid: i64) -> Result<
     super::sync(ld);
     let map = super::map_of(opened.root);
     // SAFETY: one of our records.
-    unsafe { (*map).l_direct_opencount = ld.objs[opened.root].open_count as u32 };
+    unsafe { (*map).set(cur().lm.l_direct_opencount, ld.objs[opened.root].open_count as u32) };
     Ok(map)
 }
 
@@ -380,7 +380,7 @@ fn load_and_relocate(
     // A new object that needs an executable stack gets one, in every
     // thread, as glibc 2.36 gives it (or the load fails in glibc's words).
     // SAFETY: one of our records, under the load lock.
-    let exec = unsafe { super::gl().dl_stack_flags } & elf::consts::PF_X != 0;
+    let exec = unsafe { super::gl().get(cur().gl.dl_stack_flags) } & elf::consts::PF_X != 0;
     if let Some(&id) = opened.new.iter().find(|&&id| !exec && ld.objs[id].needs_exec_stack()) {
         // SAFETY: under the load lock, after start-up.
         let err = unsafe { super::tls::make_stacks_executable() };
@@ -432,7 +432,7 @@ fn pinned(id: DsoId) -> bool {
     // count atomically, so it is read atomically.
     !map.is_null()
         && unsafe {
-            (*(core::ptr::addr_of!((*map).l_tls_dtor_count) as *const core::sync::atomic::AtomicUsize))
+            (*(cur().lm.l_tls_dtor_count.ptr(map) as *const core::sync::atomic::AtomicUsize))
                 .load(core::sync::atomic::Ordering::Acquire)
         } != 0
 }
@@ -454,7 +454,7 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
     let closed = match if ours { ld.dl_close(id) } else { Err(()) } {
         Ok(collect) => {
             // SAFETY: one of our records, not freed before `reclaim` below.
-            unsafe { (*map).l_direct_opencount = ld.objs[id].open_count as u32 };
+            unsafe { (*map).set(cur().lm.l_direct_opencount, ld.objs[id].open_count as u32) };
             let mut again = collect;
             while again {
                 let unloaded = ld.collect_unused(&pinned);

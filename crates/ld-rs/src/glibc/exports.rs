@@ -12,7 +12,7 @@
 use alloc::vec::Vec;
 use core::arch::global_asm;
 
-use super::layout::{DlException, DlFindObject, LinkMap};
+use super::layout::{cur, DlException, DlFindObject, LinkMap, Members};
 use crate::sys;
 
 /// A block from our heap that C code frees through `dl_error_free`: the
@@ -310,87 +310,214 @@ unsafe fn format(fmt: *const u8, args: *const usize) -> crate::diag::Msg {
     out
 }
 
-/// `_dl_signal_error`: libc's own copy interposes ld.so's; this one is
-/// reached only if something calls ld.so's directly — report and exit.
-///
-/// # Safety
-/// The strings are NUL-terminated or NULL.
-#[no_mangle]
-pub unsafe extern "C" fn _dl_signal_error(
-    _errcode: i32,
-    objname: *const u8,
-    occasion: *const u8,
-    errstring: *const u8,
-) -> ! {
-    // SAFETY: the caller's contract.
-    let (obj, occ, msg) = unsafe { (c_bytes(objname), c_bytes(occasion), c_bytes(errstring)) };
-    let occ: &[u8] = if occ.is_empty() { crate::diag::LOADING } else { occ };
+// # Exceptions
+// A loader error (a `dlopen` that cannot find its file, a `dlsym` of a missing
+// name) is raised with `_dl_signal_error` or `_dl_signal_exception` and caught
+// by the innermost `_dl_catch_exception` of the thread, which set up a catch
+// frame around the operation that failed; dlerror's `_dl_catch_error` is one
+// of those.  glibc 2.36's libc has its own copies of these functions, which
+// interpose ours (before_init binds libc's), so in 2.36 ours are reached only
+// by a direct reference.  From 2.37 on only the loader has them and libc
+// imports them: the active frame is the thread's `struct pthread.rtld_catch`
+// (elf/dl-catch.c).  `struct rtld_catch` is the loader's own business, so its
+// shape here is ours.
+
+/// A catch frame: where the exception goes and where to come back to.
+#[repr(C)]
+struct RtldCatch {
+    exception: *mut DlException,
+    errcode: i32,
+    env: crate::arch::CatchEnv,
+}
+
+/// The calling thread's `rtld_catch` slot, if the running release has one.
+fn catch_slot() -> Option<*mut *mut RtldCatch> {
+    let off = cur().pd_rtld_catch?;
+    // SAFETY: libc calls these functions from threads it set up, whose %fs
+    // points at their descriptor (ld-rs set up the initial thread's).
+    let pd = unsafe { super::tls::thread_self() };
+    Some(pd.wrapping_add(off) as *mut *mut RtldCatch)
+}
+
+/// glibc's `fatal_error`: an exception nobody catches ends the process.
+fn fatal_error(errcode: i32, objname: &[u8], occasion: &[u8], errstring: &[u8]) -> ! {
+    let occ: &[u8] = if occasion.is_empty() {
+        crate::diag::LOADING
+    } else {
+        occasion
+    };
     let mut m = crate::diag::Msg::new()
         .s(crate::diag::progname())
         .s(b": ")
         .s(occ)
         .s(b": ")
-        .s(obj);
-    if !obj.is_empty() {
+        .s(objname);
+    if !objname.is_empty() {
         m = m.s(b": ");
     }
-    m.s(msg).write_line(2);
+    m = m.s(errstring);
+    if errcode != 0 {
+        m = match sys::Errno(errcode).text() {
+            Some(t) => m.s(b": ").s(t),
+            None => m.s(b": Error ").dec(errcode as u64),
+        };
+    }
+    m.write_line(2);
     sys::exit(127)
 }
 
-/// `_dl_signal_exception`: as `_dl_signal_error`, with the message in a record.
+/// `_dl_signal_error`: raises `objname`/`errstring` to the thread's active
+/// catch, or ends the process if there is none.
 ///
 /// # Safety
-/// `exc` points at a filled `struct dl_exception`.
+/// The strings are NUL-terminated or NULL; no value with a destructor is live
+/// in the frames between the caller and the catch.
 #[no_mangle]
-pub unsafe extern "C" fn _dl_signal_exception(errcode: i32, exc: *const DlException, occasion: *const u8) -> ! {
+pub unsafe extern "C" fn _dl_signal_error(
+    errcode: i32,
+    objname: *const u8,
+    occasion: *const u8,
+    errstring: *const u8,
+) -> ! {
+    let errstring = if errstring.is_null() {
+        c"DYNAMIC LINKER BUG!!!".as_ptr() as *const u8
+    } else {
+        errstring
+    };
+    if let Some(slot) = catch_slot() {
+        // SAFETY: the slot is NULL or the frame of a `_dl_catch_exception` of
+        // this thread still running (it restores the slot before returning).
+        unsafe {
+            let c = *slot;
+            if !c.is_null() {
+                _dl_exception_create((*c).exception, objname, errstring);
+                (*c).errcode = errcode;
+                crate::arch::throw(core::ptr::addr_of!((*c).env));
+            }
+        }
+    }
     // SAFETY: the caller's contract.
-    unsafe { _dl_signal_error(errcode, (*exc).objname, occasion, (*exc).errstring) }
+    let (obj, occ, msg) = unsafe { (c_bytes(objname), c_bytes(occasion), c_bytes(errstring)) };
+    fatal_error(errcode, obj, occ, msg)
 }
 
-/// `_dl_catch_error`: runs `operate(args)`; nothing raised through ld.so's
-/// copy of the signal functions returns, so success is the only outcome.
+/// `_dl_signal_exception`: as `_dl_signal_error`, with the message in a
+/// record (which the catch receives as it is).
 ///
 /// # Safety
-/// `operate` is a valid function; the out-pointers are writable.
+/// `exc` points at a filled `struct dl_exception`; as `_dl_signal_error`.
+#[no_mangle]
+pub unsafe extern "C" fn _dl_signal_exception(errcode: i32, exc: *const DlException, occasion: *const u8) -> ! {
+    if let Some(slot) = catch_slot() {
+        // SAFETY: as in `_dl_signal_error`; `exc` is readable (the caller's contract).
+        unsafe {
+            let c = *slot;
+            if !c.is_null() {
+                core::ptr::copy_nonoverlapping(exc, (*c).exception, 1);
+                (*c).errcode = errcode;
+                crate::arch::throw(core::ptr::addr_of!((*c).env));
+            }
+        }
+    }
+    // SAFETY: the caller's contract.
+    let (obj, occ, msg) = unsafe { (c_bytes((*exc).objname), c_bytes(occasion), c_bytes((*exc).errstring)) };
+    fatal_error(errcode, obj, occ, msg)
+}
+
+/// `_dl_catch_error`: `_dl_catch_exception`, the exception given back as
+/// its strings (`malloced` if the message is a heap block the caller frees
+/// through `GLRO(dl_error_free)`).
+///
+/// # Safety
+/// `operate` may be called with `args`; the out-pointers are writable.
 #[no_mangle]
 pub unsafe extern "C" fn _dl_catch_error(
     objname: *mut *const u8,
     errstring: *mut *const u8,
     malloced: *mut bool,
-    operate: extern "C" fn(*mut u8),
+    operate: unsafe extern "C" fn(*mut u8),
     args: *mut u8,
 ) -> i32 {
-    operate(args);
+    let mut exc = DlException {
+        objname: core::ptr::null(),
+        errstring: core::ptr::null(),
+        message_buffer: core::ptr::null_mut(),
+    };
+    // SAFETY: the caller's contract.
+    let err = unsafe { _dl_catch_exception(&mut exc, operate, args) };
     // SAFETY: the caller's out-pointers are writable.
     unsafe {
-        *objname = core::ptr::null();
-        *errstring = core::ptr::null();
-        *malloced = false;
+        *objname = exc.objname;
+        *errstring = exc.errstring;
+        *malloced = !exc.message_buffer.is_null() && core::ptr::eq(exc.message_buffer, exc.errstring);
     }
-    0
+    err
 }
 
-/// `_dl_catch_exception`: as `_dl_catch_error`.
+/// `_dl_catch_exception`: runs `operate(args)`; an exception raised meanwhile
+/// by this thread lands in `exc` and its error code is returned (0 and a
+/// cleared `exc` if none).  With `exc` NULL, exceptions inside are fatal.
 ///
 /// # Safety
-/// `operate` is a valid function; `exc` is NULL or writable.
+/// `operate` may be called with `args`; `exc` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn _dl_catch_exception(
     exc: *mut DlException,
-    operate: extern "C" fn(*mut u8),
+    operate: unsafe extern "C" fn(*mut u8),
     args: *mut u8,
 ) -> i32 {
-    operate(args);
-    if !exc.is_null() {
-        // SAFETY: the caller's out-pointer is writable.
-        unsafe {
-            (*exc).objname = core::ptr::null();
-            (*exc).errstring = core::ptr::null();
-            (*exc).message_buffer = core::ptr::null_mut();
+    let Some(slot) = catch_slot() else {
+        // 2.36: nothing raised through ld.so's functions returns.
+        // SAFETY: the caller's contract.
+        unsafe { operate(args) };
+        if !exc.is_null() {
+            // SAFETY: the caller's out-pointer is writable.
+            unsafe {
+                core::ptr::write(
+                    exc,
+                    DlException {
+                        objname: core::ptr::null(),
+                        errstring: core::ptr::null(),
+                        message_buffer: core::ptr::null_mut(),
+                    },
+                )
+            };
         }
+        return 0;
+    };
+    // SAFETY: the slot is this thread's; the frames installed in it are
+    // restored before this function returns, so it never holds a dead frame.
+    unsafe {
+        let old = *slot;
+        if exc.is_null() {
+            *slot = core::ptr::null_mut();
+            operate(args);
+            *slot = old;
+            return 0;
+        }
+        let mut frame = RtldCatch {
+            exception: exc,
+            errcode: 0,
+            env: crate::arch::CatchEnv::new(),
+        };
+        let f: *mut RtldCatch = &mut frame;
+        *slot = f;
+        let thrown = crate::arch::catch(core::ptr::addr_of_mut!((*f).env), operate, args);
+        *slot = old;
+        if thrown {
+            // The thrower wrote the exception and the code through `f`.
+            return core::ptr::read_volatile(core::ptr::addr_of!((*f).errcode));
+        }
+        core::ptr::write(
+            exc,
+            DlException {
+                objname: core::ptr::null(),
+                errstring: core::ptr::null(),
+                message_buffer: core::ptr::null_mut(),
+            },
+        );
+        0
     }
-    0
 }
 
 /// `_dl_find_dso_for_object(addr)`: the link map of the object containing `addr`.
@@ -411,8 +538,8 @@ pub unsafe extern "C" fn dl_find_object(pc: usize, result: *mut DlFindObject) ->
     // SAFETY: `map` is one of our live records; `result` is writable (caller).
     unsafe {
         (*result).dlfo_flags = 0;
-        (*result).dlfo_map_start = (*map).l_map_start;
-        (*result).dlfo_map_end = (*map).l_map_end;
+        (*result).dlfo_map_start = (*map).get(cur().lm.l_map_start);
+        (*result).dlfo_map_end = (*map).get(cur().lm.l_map_end);
         (*result).dlfo_link_map = map;
         (*result).dlfo_eh_frame = eh_frame;
     }
@@ -548,8 +675,12 @@ pub extern "C" fn _dl_mcount(_from: usize, _to: usize) {}
 /// `_dl_x86_get_cpu_features`: the CPU features record in `_rtld_global_ro`.
 #[no_mangle]
 pub extern "C" fn _dl_x86_get_cpu_features() -> *const u8 {
-    // SAFETY: only the field's address is taken.
-    unsafe { core::ptr::addr_of!(super::_rtld_global_ro.dl_x86_cpu_features) as *const u8 }
+    let ro = core::ptr::addr_of_mut!(super::_rtld_global_ro);
+    // Only the member's address is taken.
+    cur()
+        .dl_x86_cpu_features
+        .nth(0)
+        .map_or(core::ptr::null(), |m| m.ptr(ro) as *const u8)
 }
 
 /// `__rtld_version_placeholder@GLIBC_2.34`: gives that version node a symbol.

@@ -1,21 +1,27 @@
-//! The layouts of glibc 2.36's private structures, as this build
-//! (Debian 2.36-9+deb12u14, x86_64) lays them out.
+//! The layouts of glibc's private structures, for every release ld-rs runs,
+//! taken from the tables generated from each build's debug info
+//! (`layouts/`).
 //!
-//! The structures below are what the glibc layer reads and writes; every
-//! member ld-rs names is pinned at compile time (`pinned!`) to the offset and
-//! size of glibc's member in the table generated from this build's debug info
-//! (`layouts/glibc_2_36_deb12.rs`, by `cargo xtask glibc-layout /`), and the
-//! offsets ld-rs uses without a structure (`pthread`, the `l_bits` flags) are
-//! taken from that table.  A build whose layout differs does not compile
-//! against these structures: it gets its own table, and code paths of its own
-//! where glibc's behaviour changed.
+//! # Two kinds of members
+//! A structure member whose offset and size are the same in every supported
+//! release is a field of a `#[repr(C)]` structure below, pinned at compile time
+//! (`pinned!`) to every table: the public head of `struct link_map`
+//! (`<link.h>`), the namespaces at the start of `_rtld_global`, the first words
+//! of `_rtld_global_ro`, the small records (`r_scope_elem`, `r_debug`,
+//! `dl_find_object`, ...).  A member that moved between releases is reached
+//! through an [`At`]: its offset in the release that runs, chosen once at
+//! start-up ([`select`]) from the generated table of the `libc.so.6` being
+//! loaded.  No offset below is typed by hand: every number comes from a table.
 //!
-//! Fields that ld-rs never touches are kept as opaque padding, named after
-//! the range they cover, so the structures stay readable.
+//! The storage of a structure whose size changed (`RtldGlobal`, `RtldGlobalRo`,
+//! `LinkMap`) is as large as its largest release, so every `At` of every
+//! release stays inside it (checked at compile time).
 
-use core::mem::{offset_of, size_of};
+use core::marker::PhantomData;
+use core::mem::{align_of, offset_of, size_of};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
-use super::layouts::glibc_2_36_deb12 as t;
+use super::layouts::{glibc_2_36_deb12, glibc_2_41_deb13, Bits, Field};
 
 /// `struct r_scope_elem`: a search list (`r_list[0..r_nlist]`).
 #[repr(C)]
@@ -91,10 +97,18 @@ pub struct Namespace {
     pub libc_map: *mut LinkMap,
     /// `_ns_unique_sym_table`: a recursive lock, then the table (unused: ld-rs keeps its own).
     pub ns_unique_sym_table: [u64; 9],
+    /// `_ns_debug` (2.36), unused since 2.41 (`_ns_debug_unused`).
     pub ns_debug: RDebug,
 }
 
-/// `struct rtld_global` (4336 bytes): `_rtld_global`, writable.
+/// The largest `struct rtld_global` of the supported releases.
+const GL_SIZE: usize = max(glibc_2_36_deb12::rtld_global::SIZE, glibc_2_41_deb13::rtld_global::SIZE);
+/// Where the members that moved between releases start (after `_dl_all_dirs`).
+const GL_HEAD: usize = 2736;
+
+/// `struct rtld_global`: `_rtld_global`, writable.  The namespaces and the
+/// locks are at the same place in every release; the rest (TLS sizes, stack
+/// lists) is reached through [`GlLayout`].
 #[repr(C, align(8))]
 pub struct RtldGlobal {
     pub dl_ns: [Namespace; 16],
@@ -108,32 +122,21 @@ pub struct RtldGlobal {
     pub dl_num_relocations: u64,
     pub dl_num_cache_relocations: u64,
     pub dl_all_dirs: usize,
-    /// `_dl_rtld_map`: glibc's own link map lives here; ld-rs's is allocated like the others.
-    pub dl_rtld_map: [u8; 1192],
-    pub dl_rtld_auditstate: [u8; 256],
-    pub dl_x86_feature_1: u32,
-    pub dl_x86_feature_control: u32,
-    pub dl_stack_flags: u32,
-    pub dl_tls_dtv_gaps: u8,
-    pub _pad0: [u8; 3],
-    pub dl_tls_max_dtv_idx: usize,
-    pub dl_tls_dtv_slotinfo_list: usize,
-    pub dl_tls_static_nelem: usize,
-    pub dl_tls_static_used: usize,
-    pub dl_tls_static_optional: usize,
-    pub dl_initial_dtv: usize,
-    pub dl_tls_generation: usize,
-    pub dl_scope_free_list: usize,
-    pub dl_stack_used: ListHead,
-    pub dl_stack_user: ListHead,
-    pub dl_stack_cache: ListHead,
-    pub dl_stack_cache_actsize: usize,
-    pub dl_in_flight_stack: usize,
-    pub dl_stack_cache_lock: i32,
-    pub _pad1: u32,
+    rest: [u8; GL_SIZE - GL_HEAD],
 }
 
-/// `struct rtld_global_ro` (896 bytes): `_rtld_global_ro`, read-only after start-up.
+/// The largest `struct rtld_global_ro` of the supported releases.
+const GLRO_SIZE: usize = max(
+    glibc_2_36_deb12::rtld_global_ro::SIZE,
+    glibc_2_41_deb13::rtld_global_ro::SIZE,
+);
+/// Where the members that moved between releases start (`_dl_x86_cpu_features`).
+const GLRO_HEAD: usize = 112;
+
+/// `struct rtld_global_ro`: `_rtld_global_ro`, read-only after start-up.  Its
+/// first members are the same in every release; the rest (the CPU features,
+/// TLS sizes, the function pointers libc calls) is reached through
+/// [`GlroLayout`].
 #[repr(C, align(8))]
 pub struct RtldGlobalRo {
     pub dl_debug_mask: i32,
@@ -155,63 +158,18 @@ pub struct RtldGlobalRo {
     pub _pad2: [u8; 6],
     pub dl_hwcap: u64,
     pub dl_auxv: usize,
-    /// `struct cpu_features` (see `cpu_features.rs`), 480 bytes.
-    pub dl_x86_cpu_features: [u64; 60],
-    pub dl_x86_hwcap_flags: [[u8; 9]; 3],
-    pub dl_x86_platforms: [[u8; 9]; 4],
-    pub _pad3: u8,
-    pub dl_inhibit_rpath: usize,
-    pub dl_origin_path: usize,
-    pub dl_tls_static_size: usize,
-    pub dl_tls_static_align: usize,
-    pub dl_tls_static_surplus: usize,
-    pub dl_profile: usize,
-    pub dl_profile_output: usize,
-    pub dl_init_all_dirs: usize,
-    pub dl_sysinfo_dso: usize,
-    pub dl_sysinfo_map: *mut LinkMap,
-    pub dl_vdso_clock_gettime64: usize,
-    pub dl_vdso_gettimeofday: usize,
-    pub dl_vdso_time: usize,
-    pub dl_vdso_getcpu: usize,
-    pub dl_vdso_clock_getres_time64: usize,
-    pub dl_hwcap2: u64,
-    pub dl_dso_sort_algo: u32,
-    pub _pad4: u32,
-    pub dl_debug_printf: usize,
-    pub dl_mcount: usize,
-    pub dl_lookup_symbol_x: usize,
-    pub dl_open: usize,
-    pub dl_close: usize,
-    pub dl_catch_error: usize,
-    pub dl_error_free: usize,
-    pub dl_tls_get_addr_soft: usize,
-    pub dl_libc_freeres: usize,
-    pub dl_find_object: usize,
-    pub dl_dlfcn_hook: usize,
-    pub dl_audit: usize,
-    pub dl_naudit: u32,
-    pub _pad5: u32,
+    rest: [u8; GLRO_SIZE - GLRO_HEAD],
 }
 
-/// Number of `l_info` slots: the DT_NUM tags, then the processor-specific,
-/// `DT_VERSYM`-range, extra and `DT_VALRNG`/`DT_ADDRRNG` groups.
-pub const L_INFO_SLOTS: usize = 80;
-/// `l_info` index of `DT_GNU_HASH` (ADDRRNG group, last slot).
-pub const L_INFO_GNU_HASH: usize = 79;
-/// `l_info` index of a tag in the `DT_VERSYM` range (0x6ffffff0..=0x6fffffff).
-pub const fn l_info_versym_range(tag: i64) -> usize {
-    38 + (0x6fff_ffff - tag) as usize
-}
-/// `l_info` index of a tag in the `DT_ADDRRNG` range (0x6ffffe00..=0x6ffffeff):
-/// after DT_NUM (38), the 16 version tags, 3 extra tags and 12 DT_VALRNG tags.
-pub const fn l_info_addrrng(tag: i64) -> usize {
-    38 + 16 + 3 + 12 + (0x6fff_feff - tag) as usize
-}
+/// The largest `struct link_map` of the supported releases.
+pub const LINK_MAP_SIZE: usize = max(glibc_2_36_deb12::link_map::SIZE, glibc_2_41_deb13::link_map::SIZE);
+/// Where the members that moved between releases start (`l_info`).
+const LINK_MAP_HEAD: usize = 64;
 
-const _: () = assert!(l_info_addrrng(0x6fff_fef5) == L_INFO_GNU_HASH);
-
-/// `struct link_map` (1192 bytes): the record glibc keeps per object.
+/// `struct link_map`: the record glibc keeps per object.  The head is the
+/// public `struct link_map` of `<link.h>` (and `l_real`, `l_ns`,
+/// `l_libname`), the same in every release; everything from `l_info` on is
+/// reached through [`LinkMapLayout`].
 #[repr(C, align(8))]
 pub struct LinkMap {
     pub l_addr: usize,
@@ -222,86 +180,564 @@ pub struct LinkMap {
     pub l_real: *mut LinkMap,
     pub l_ns: i64,
     pub l_libname: usize,
-    pub l_info: [usize; L_INFO_SLOTS],
-    pub l_phdr: usize,
-    pub l_entry: usize,
-    pub l_phnum: u16,
-    pub l_ldnum: u16,
-    pub _pad0: u32,
-    pub l_searchlist: ScopeElem,
-    pub l_symbolic_searchlist: ScopeElem,
-    pub l_loader: *mut LinkMap,
-    pub l_versions: usize,
-    pub l_nversions: u32,
-    pub l_nbuckets: u32,
-    pub l_gnu_bitmask_idxbits: u32,
-    pub l_gnu_shift: u32,
-    pub l_gnu_bitmask: usize,
-    pub l_gnu_buckets: usize,
-    pub l_gnu_chain_zero: usize,
-    pub l_direct_opencount: u32,
-    /// The bit-field word: `l_type` bits 0-1, `l_relocated` 3, `l_init_called` 4,
-    /// `l_global` 5, `l_main_map` 8, `l_contiguous` 19, `l_ld_readonly` 21.
-    pub l_bits: u32,
-    pub l_property: u32,
-    pub l_x86_feature_1_and: u32,
-    pub l_x86_isa_1_needed: u32,
-    pub l_1_needed: u32,
-    pub l_rpath_dirs: [usize; 2],
-    pub l_reloc_result: usize,
-    pub l_versyms: usize,
-    pub l_origin: *const u8,
-    pub l_map_start: usize,
-    pub l_map_end: usize,
-    pub l_text_end: usize,
-    pub l_scope_mem: [*mut ScopeElem; 4],
-    pub l_scope_max: usize,
-    pub l_scope: *mut *mut ScopeElem,
-    pub l_local_scope: [*mut ScopeElem; 2],
-    pub l_file_id: [u64; 2],
-    pub l_runpath_dirs: [usize; 2],
-    pub l_initfini: usize,
-    pub l_init_called_next: usize,
-    pub l_reldeps: usize,
-    pub l_reldepsmax: u32,
-    pub l_used: u32,
-    pub l_feature_1: u32,
-    pub l_flags_1: u32,
-    pub l_flags: u32,
-    pub l_idx: i32,
-    pub l_mach: [usize; 3],
-    pub l_lookup_cache: [usize; 4],
-    pub l_tls_initimage: usize,
-    pub l_tls_initimage_size: usize,
-    pub l_tls_blocksize: usize,
-    pub l_tls_align: usize,
-    pub l_tls_firstbyte_offset: usize,
-    pub l_tls_offset: isize,
-    pub l_tls_modid: usize,
-    pub l_tls_dtor_count: usize,
-    pub l_relro_addr: usize,
-    pub l_relro_size: usize,
-    pub l_serial: u64,
+    rest: [u8; LINK_MAP_SIZE - LINK_MAP_HEAD],
 }
 
+/// The largest `struct cpu_features` of the supported releases.
+pub const CPU_FEATURES_SIZE: usize = max(
+    glibc_2_36_deb12::cpu_features::SIZE,
+    glibc_2_41_deb13::cpu_features::SIZE,
+);
+
+/// `struct cpu_features`, as bytes laid out by [`CpuLayout`] (`cpu_features.rs`
+/// computes the values).
+#[repr(C, align(8))]
+pub struct CpuFeaturesRecord {
+    bytes: [u8; CPU_FEATURES_SIZE],
+}
+
+impl CpuFeaturesRecord {
+    pub const fn zeroed() -> Self {
+        CpuFeaturesRecord {
+            bytes: [0; CPU_FEATURES_SIZE],
+        }
+    }
+
+    /// The record's first `len` bytes (the running release's size).
+    pub fn bytes(&self, len: usize) -> &[u8] {
+        &self.bytes[..len.min(CPU_FEATURES_SIZE)]
+    }
+}
+
+// `_rtld_global_ro._dl_x86_cpu_features` is the whole `struct cpu_features`.
+const _: () = assert!(
+    glibc_2_36_deb12::rtld_global_ro::DL_X86_CPU_FEATURES.size == glibc_2_36_deb12::cpu_features::SIZE
+        && glibc_2_41_deb13::rtld_global_ro::DL_X86_CPU_FEATURES.size == glibc_2_41_deb13::cpu_features::SIZE
+);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The values a member may hold: plain integers, raw pointers and records of
+/// them, for which every bit pattern is valid and which have no destructor.
+///
+/// # Safety
+/// Implement only for types every bit pattern of whose size is a valid value of.
+pub unsafe trait Pod: Copy {}
+// SAFETY: integers and raw pointers: every bit pattern is a value.
+unsafe impl Pod for u8 {}
+// SAFETY: as above.
+unsafe impl Pod for u16 {}
+// SAFETY: as above.
+unsafe impl Pod for u32 {}
+// SAFETY: as above.
+unsafe impl Pod for i32 {}
+// SAFETY: as above.
+unsafe impl Pod for u64 {}
+// SAFETY: as above.
+unsafe impl Pod for i64 {}
+// SAFETY: as above.
+unsafe impl Pod for usize {}
+// SAFETY: as above.
+unsafe impl Pod for isize {}
+// SAFETY: as above.
+unsafe impl<T> Pod for *mut T {}
+// SAFETY: as above.
+unsafe impl<T> Pod for *const T {}
+// SAFETY: an array of Pod values is Pod.
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
+// SAFETY: repr(C) records of pointers and integers, padding explicit.
+unsafe impl Pod for ScopeElem {}
+// SAFETY: as above.
+unsafe impl Pod for ListHead {}
+// SAFETY: as above.
+unsafe impl Pod for RecursiveLock {}
+
+/// A structure whose storage holds every supported release's layout of it.
+///
+/// # Safety
+/// `SIZE` is the size of the implementing type, and at least the size of
+/// the structure in every release's table.
+pub unsafe trait Record {
+    const SIZE: usize;
+}
+// SAFETY: sized from the largest release (see the constants above).
+unsafe impl Record for RtldGlobal {
+    const SIZE: usize = GL_SIZE;
+}
+// SAFETY: as above.
+unsafe impl Record for RtldGlobalRo {
+    const SIZE: usize = GLRO_SIZE;
+}
+// SAFETY: as above.
+unsafe impl Record for LinkMap {
+    const SIZE: usize = LINK_MAP_SIZE;
+}
+// SAFETY: as above.
+unsafe impl Record for CpuFeaturesRecord {
+    const SIZE: usize = CPU_FEATURES_SIZE;
+}
+
+/// A member of record `R`, of type `T`, at its offset in one release.
+pub struct At<R, T> {
+    off: usize,
+    _t: PhantomData<fn(R) -> T>,
+}
+
+impl<R, T> Clone for At<R, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R, T> Copy for At<R, T> {}
+
+impl<R: Record, T: Pod> At<R, T> {
+    /// The member a generated table describes; the table's structure is
+    /// `size` bytes.  Checked at compile time: `T` has the member's size, the
+    /// offset suits `T`'s alignment, and the member lies inside the storage.
+    pub const fn of(f: Field, size: usize) -> Self {
+        assert!(f.size == size_of::<T>());
+        assert!(f.offset.is_multiple_of(align_of::<T>()));
+        assert!(f.offset + f.size <= size && size <= R::SIZE);
+        At {
+            off: f.offset,
+            _t: PhantomData,
+        }
+    }
+
+    /// The member inside the record at `base` (no access is made).
+    pub fn ptr(self, base: *mut R) -> *mut T {
+        base.cast::<u8>().wrapping_add(self.off).cast::<T>()
+    }
+}
+
+/// An array member of record `R` whose length may differ between releases.
+pub struct Array<R, T> {
+    first: At<R, T>,
+    len: usize,
+}
+
+impl<R, T> Clone for Array<R, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R, T> Copy for Array<R, T> {}
+
+impl<R: Record, T: Pod> Array<R, T> {
+    /// The array member a generated table describes (see [`At::of`]).
+    pub const fn of(f: Field, size: usize) -> Self {
+        assert!(f.size.is_multiple_of(size_of::<T>()) && f.size > 0);
+        Array {
+            first: At::of(
+                Field {
+                    offset: f.offset,
+                    size: size_of::<T>(),
+                },
+                size,
+            ),
+            len: f.size / size_of::<T>(),
+        }
+    }
+
+    /// How many elements the array has in this release.
+    pub const fn len(self) -> usize {
+        self.len
+    }
+
+    /// Element `i`, if the array has it.
+    pub const fn nth(self, i: usize) -> Option<At<R, T>> {
+        if i >= self.len {
+            return None;
+        }
+        Some(At {
+            off: self.first.off + i * size_of::<T>(),
+            _t: PhantomData,
+        })
+    }
+}
+
+/// Typed access to the members of a [`Record`] through [`At`]s.
+pub trait Members: Record + Sized {
+    /// The member's value.
+    fn get<T: Pod>(&self, m: At<Self, T>) -> T {
+        // SAFETY: `At::of` checked that the member lies inside the record's
+        // storage and is aligned for `T`; `T` is Pod, so any bytes are a value.
+        unsafe { (self as *const Self).cast::<u8>().add(m.off).cast::<T>().read() }
+    }
+    /// Sets the member.
+    fn set<T: Pod>(&mut self, m: At<Self, T>, v: T) {
+        // SAFETY: as in `get`; `&mut self` gives exclusive access.
+        unsafe { (self as *mut Self).cast::<u8>().add(m.off).cast::<T>().write(v) }
+    }
+    /// The member, borrowed.
+    fn field<T: Pod>(&mut self, m: At<Self, T>) -> &mut T {
+        // SAFETY: as in `set`; the borrow is tied to `&mut self`.
+        unsafe { &mut *(self as *mut Self).cast::<u8>().add(m.off).cast::<T>() }
+    }
+}
+impl<R: Record> Members for R {}
+
+/// The bits of `l_type` and the flags ld-rs sets, in the bit-field word.
+#[derive(Clone, Copy)]
+pub struct LBits {
+    pub relocated: u32,
+    pub init_called: u32,
+    pub global: u32,
+    pub main_map: u32,
+    pub contiguous: u32,
+    pub ld_readonly: u32,
+    /// `l_tls_in_slotinfo` (2.41; 0 before).
+    pub tls_in_slotinfo: u32,
+}
+
+/// `l_type`'s values (the low two bits of the bit-field word in every release).
 pub mod lbits {
-    //! Bits of `LinkMap::l_bits`, where the generated table puts them.
-    use super::t::link_map as m;
     pub const TYPE_EXECUTABLE: u32 = 0;
     pub const TYPE_LIBRARY: u32 = 1;
     pub const TYPE_LOADED: u32 = 2;
-    pub const RELOCATED: u32 = m::L_RELOCATED.flag();
-    pub const INIT_CALLED: u32 = m::L_INIT_CALLED.flag();
-    pub const GLOBAL: u32 = m::L_GLOBAL.flag();
-    pub const MAIN_MAP: u32 = m::L_MAIN_MAP.flag();
-    pub const CONTIGUOUS: u32 = m::L_CONTIGUOUS.flag();
-    pub const LD_READONLY: u32 = m::L_LD_READONLY.flag();
 }
 
-/// `struct pthread` (64-aligned): offsets of the fields ld-rs sets for the initial thread, from
-/// the generated table.  The thread pointer (%fs base) points at its start.
+/// Defines the layout record `$layout` (one `At` per member) and, for each release, the constant built from that
+/// release's generated table `$t::$table`.
+macro_rules! members {
+    ($(#[$doc:meta])* $layout:ident of $rec:ty = $table:ident for [$($t:ident => $c:ident),*] $fields:tt) => {
+        members!(@struct $(#[$doc])* $layout $rec $fields);
+        $( members!(@const $c $layout $table $t $fields); )*
+    };
+    (@struct $(#[$doc:meta])* $layout:ident $rec:ty { $($field:ident: $ty:ty = $m:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $layout {
+            $(pub $field: At<$rec, $ty>,)*
+        }
+    };
+    (@const $c:ident $layout:ident $table:ident $t:ident { $($field:ident: $ty:ty = $m:ident),* $(,)? }) => {
+        const $c: $layout = $layout {
+            $($field: At::of($t::$table::$m, $t::$table::SIZE),)*
+        };
+    };
+}
+
+members! {
+    /// The members of `struct rtld_global` after `_dl_all_dirs`.
+    GlLayout of RtldGlobal = rtld_global for [glibc_2_36_deb12 => GL_2_36, glibc_2_41_deb13 => GL_2_41] {
+        dl_stack_flags: u32 = DL_STACK_FLAGS,
+        dl_tls_dtv_gaps: u8 = DL_TLS_DTV_GAPS,
+        dl_tls_max_dtv_idx: usize = DL_TLS_MAX_DTV_IDX,
+        dl_tls_dtv_slotinfo_list: usize = DL_TLS_DTV_SLOTINFO_LIST,
+        dl_tls_static_nelem: usize = DL_TLS_STATIC_NELEM,
+        dl_tls_static_used: usize = DL_TLS_STATIC_USED,
+        dl_tls_static_optional: usize = DL_TLS_STATIC_OPTIONAL,
+        dl_initial_dtv: usize = DL_INITIAL_DTV,
+        dl_tls_generation: usize = DL_TLS_GENERATION,
+        dl_stack_used: ListHead = DL_STACK_USED,
+        dl_stack_user: ListHead = DL_STACK_USER,
+        dl_stack_cache: ListHead = DL_STACK_CACHE,
+        dl_stack_cache_lock: i32 = DL_STACK_CACHE_LOCK,
+    }
+}
+
+members! {
+    /// The members of `struct rtld_global_ro` from `_dl_x86_cpu_features` on.
+    GlroLayout of RtldGlobalRo = rtld_global_ro for [glibc_2_36_deb12 => GLRO_2_36, glibc_2_41_deb13 => GLRO_2_41] {
+        dl_x86_hwcap_flags: [[u8; 9]; 3] = DL_X86_HWCAP_FLAGS,
+        dl_tls_static_size: usize = DL_TLS_STATIC_SIZE,
+        dl_tls_static_align: usize = DL_TLS_STATIC_ALIGN,
+        dl_tls_static_surplus: usize = DL_TLS_STATIC_SURPLUS,
+        dl_init_all_dirs: usize = DL_INIT_ALL_DIRS,
+        dl_sysinfo_dso: usize = DL_SYSINFO_DSO,
+        dl_sysinfo_map: *mut LinkMap = DL_SYSINFO_MAP,
+        dl_vdso_clock_gettime64: usize = DL_VDSO_CLOCK_GETTIME64,
+        dl_vdso_gettimeofday: usize = DL_VDSO_GETTIMEOFDAY,
+        dl_vdso_time: usize = DL_VDSO_TIME,
+        dl_vdso_getcpu: usize = DL_VDSO_GETCPU,
+        dl_vdso_clock_getres_time64: usize = DL_VDSO_CLOCK_GETRES_TIME64,
+        dl_hwcap2: u64 = DL_HWCAP2,
+        dl_dso_sort_algo: u32 = DL_DSO_SORT_ALGO,
+        dl_debug_printf: usize = DL_DEBUG_PRINTF,
+        dl_mcount: usize = DL_MCOUNT,
+        dl_lookup_symbol_x: usize = DL_LOOKUP_SYMBOL_X,
+        dl_open: usize = DL_OPEN,
+        dl_close: usize = DL_CLOSE,
+        dl_catch_error: usize = DL_CATCH_ERROR,
+        dl_error_free: usize = DL_ERROR_FREE,
+        dl_tls_get_addr_soft: usize = DL_TLS_GET_ADDR_SOFT,
+        dl_libc_freeres: usize = DL_LIBC_FREERES,
+        dl_find_object: usize = DL_FIND_OBJECT,
+        dl_naudit: u32 = DL_NAUDIT,
+    }
+}
+
+members! {
+    /// The members of `struct link_map` from `l_info` on.
+    LinkMapLayout of LinkMap = link_map for [glibc_2_36_deb12 => LM_2_36, glibc_2_41_deb13 => LM_2_41] {
+        l_phdr: usize = L_PHDR,
+        l_entry: usize = L_ENTRY,
+        l_phnum: u16 = L_PHNUM,
+        l_ldnum: u16 = L_LDNUM,
+        l_searchlist: ScopeElem = L_SEARCHLIST,
+        l_loader: *mut LinkMap = L_LOADER,
+        l_nbuckets: u32 = L_NBUCKETS,
+        l_gnu_bitmask_idxbits: u32 = L_GNU_BITMASK_IDXBITS,
+        l_gnu_shift: u32 = L_GNU_SHIFT,
+        l_gnu_bitmask: usize = L_GNU_BITMASK,
+        l_gnu_buckets: usize = L_GNU_BUCKETS,
+        l_gnu_chain_zero: usize = L_GNU_CHAIN_ZERO,
+        l_direct_opencount: u32 = L_DIRECT_OPENCOUNT,
+        l_versyms: usize = L_VERSYMS,
+        l_origin: *const u8 = L_ORIGIN,
+        l_map_start: usize = L_MAP_START,
+        l_map_end: usize = L_MAP_END,
+        l_scope_mem: [*mut ScopeElem; 4] = L_SCOPE_MEM,
+        l_scope_max: usize = L_SCOPE_MAX,
+        l_scope: *mut *mut ScopeElem = L_SCOPE,
+        l_local_scope: [*mut ScopeElem; 2] = L_LOCAL_SCOPE,
+        l_file_id: [u64; 2] = L_FILE_ID,
+        l_flags_1: u32 = L_FLAGS_1,
+        l_flags: u32 = L_FLAGS,
+        l_idx: i32 = L_IDX,
+        l_tls_initimage: usize = L_TLS_INITIMAGE,
+        l_tls_initimage_size: usize = L_TLS_INITIMAGE_SIZE,
+        l_tls_blocksize: usize = L_TLS_BLOCKSIZE,
+        l_tls_align: usize = L_TLS_ALIGN,
+        l_tls_firstbyte_offset: usize = L_TLS_FIRSTBYTE_OFFSET,
+        l_tls_offset: isize = L_TLS_OFFSET,
+        l_tls_modid: usize = L_TLS_MODID,
+        l_tls_dtor_count: usize = L_TLS_DTOR_COUNT,
+        l_relro_addr: usize = L_RELRO_ADDR,
+        l_relro_size: usize = L_RELRO_SIZE,
+        l_serial: u64 = L_SERIAL,
+    }
+}
+
+members! {
+    /// The members of `struct cpu_features` (`features` is its first leaf).
+    CpuLayout of CpuFeaturesRecord = cpu_features for [glibc_2_36_deb12 => CPU_2_36, glibc_2_41_deb13 => CPU_2_41] {
+        basic: [u32; 5] = BASIC,
+        preferred: u32 = PREFERRED,
+        isa_1: u32 = ISA_1,
+        xsave_state_size: u64 = XSAVE_STATE_SIZE,
+        xsave_state_full_size: u32 = XSAVE_STATE_FULL_SIZE,
+        data_cache_size: u64 = DATA_CACHE_SIZE,
+        shared_cache_size: u64 = SHARED_CACHE_SIZE,
+        non_temporal_threshold: u64 = NON_TEMPORAL_THRESHOLD,
+        rep_movsb_threshold: u64 = REP_MOVSB_THRESHOLD,
+        rep_movsb_stop_threshold: u64 = REP_MOVSB_STOP_THRESHOLD,
+        rep_stosb_threshold: u64 = REP_STOSB_THRESHOLD,
+        level1_icache_size: u64 = LEVEL1_ICACHE_SIZE,
+        level1_icache_linesize: u64 = LEVEL1_ICACHE_LINESIZE,
+        level1_dcache_size: u64 = LEVEL1_DCACHE_SIZE,
+        level1_dcache_assoc: u64 = LEVEL1_DCACHE_ASSOC,
+        level1_dcache_linesize: u64 = LEVEL1_DCACHE_LINESIZE,
+        level2_cache_size: u64 = LEVEL2_CACHE_SIZE,
+        level2_cache_assoc: u64 = LEVEL2_CACHE_ASSOC,
+        level2_cache_linesize: u64 = LEVEL2_CACHE_LINESIZE,
+        level3_cache_size: u64 = LEVEL3_CACHE_SIZE,
+        level3_cache_assoc: u64 = LEVEL3_CACHE_ASSOC,
+        level3_cache_linesize: u64 = LEVEL3_CACHE_LINESIZE,
+        level4_cache_size: u64 = LEVEL4_CACHE_SIZE,
+    }
+}
+
+/// The release whose contract runs: the layouts of its structures and the
+/// facts about its behaviour that code elsewhere in `glibc/` branches on.
+pub struct Layout {
+    /// libc.so.6's newest `GLIBC_2.N` (`N`).
+    pub minor: u32,
+    pub gl: GlLayout,
+    pub glro: GlroLayout,
+    pub lm: LinkMapLayout,
+    pub cpu: CpuLayout,
+    /// `_rtld_global_ro._dl_x86_cpu_features`, the whole `struct cpu_features`.
+    pub dl_x86_cpu_features: Array<RtldGlobalRo, u64>,
+    /// `cpu_features.features[]`: one `cpuid_feature_internal` per CPUID leaf.
+    pub cpu_leaves: Array<CpuFeaturesRecord, [u32; 8]>,
+    /// 2.41: the memset threshold and the divisor of the shared cache.
+    pub memset_non_temporal_threshold: Option<At<CpuFeaturesRecord, u64>>,
+    pub cachesize_non_temporal_divisor: Option<At<CpuFeaturesRecord, u64>>,
+    /// 2.36: `_dl_x86_platforms`, the legacy platform names.
+    pub dl_x86_platforms: Option<At<RtldGlobalRo, [[u8; 9]; 4]>>,
+    /// 2.41: `_dl_vdso_getrandom`.
+    pub dl_vdso_getrandom: Option<At<RtldGlobalRo, usize>>,
+    /// `l_info`: 80 + `DT_THISPROCNUM` slots.
+    pub l_info: Array<LinkMap, usize>,
+    /// The bit-field word of `struct link_map` and ld-rs's bits in it.
+    pub l_bits: At<LinkMap, u32>,
+    pub lbits: LBits,
+    /// 2.36: the thread's rseq area inside `struct pthread`.
+    pub pd_rseq_area: Option<usize>,
+    /// 2.41: the thread's active `_dl_catch_exception` frame.
+    pub pd_rtld_catch: Option<usize>,
+    /// 2.41: `_dl_allocate_tls_init`'s flag is `main_thread` (2.36: `init_tls`).
+    pub allocate_tls_init_main_thread: bool,
+}
+
+/// The dynamic tags before the processor-specific ones (`DT_NUM`).
+const DT_NUM: usize = 38;
+/// `l_info` slots after `DT_NUM` and the processor's: 16 `DT_VERSYM`-range
+/// tags, 3 extra, 12 `DT_VALRNG` and 11 `DT_ADDRRNG` tags.
+const L_INFO_FIXED: usize = DT_NUM + 16 + 3 + 12 + 11;
+
+const fn lbits_of(m: &[Bits; 7]) -> LBits {
+    LBits {
+        relocated: m[0].flag(),
+        init_called: m[1].flag(),
+        global: m[2].flag(),
+        main_map: m[3].flag(),
+        contiguous: m[4].flag(),
+        ld_readonly: m[5].flag(),
+        tls_in_slotinfo: m[6].flag(),
+    }
+}
+
+/// glibc 2.36 (Debian 12).
+pub const GLIBC_2_36: Layout = {
+    use glibc_2_36_deb12 as t;
+    Layout {
+        minor: 36,
+        gl: GL_2_36,
+        glro: GLRO_2_36,
+        lm: LM_2_36,
+        cpu: CPU_2_36,
+        dl_x86_cpu_features: Array::of(t::rtld_global_ro::DL_X86_CPU_FEATURES, t::rtld_global_ro::SIZE),
+        cpu_leaves: Array::of(t::cpu_features::FEATURES, t::cpu_features::SIZE),
+        memset_non_temporal_threshold: None,
+        cachesize_non_temporal_divisor: None,
+        dl_x86_platforms: Some(At::of(t::rtld_global_ro::DL_X86_PLATFORMS, t::rtld_global_ro::SIZE)),
+        dl_vdso_getrandom: None,
+        l_info: Array::of(t::link_map::L_INFO, t::link_map::SIZE),
+        l_bits: At::of(
+            Field {
+                offset: t::link_map::L_TYPE.word,
+                size: t::link_map::L_TYPE.word_size,
+            },
+            t::link_map::SIZE,
+        ),
+        lbits: {
+            use t::link_map as m;
+            let mut b = lbits_of(&[
+                m::L_RELOCATED,
+                m::L_INIT_CALLED,
+                m::L_GLOBAL,
+                m::L_MAIN_MAP,
+                m::L_CONTIGUOUS,
+                m::L_LD_READONLY,
+                m::L_LD_READONLY,
+            ]);
+            b.tls_in_slotinfo = 0;
+            b
+        },
+        pd_rseq_area: Some(t::pthread::RSEQ_AREA.offset),
+        pd_rtld_catch: None,
+        allocate_tls_init_main_thread: false,
+    }
+};
+
+/// glibc 2.41 (Debian 13).
+pub const GLIBC_2_41: Layout = {
+    use glibc_2_41_deb13 as t;
+    Layout {
+        minor: 41,
+        gl: GL_2_41,
+        glro: GLRO_2_41,
+        lm: LM_2_41,
+        cpu: CPU_2_41,
+        dl_x86_cpu_features: Array::of(t::rtld_global_ro::DL_X86_CPU_FEATURES, t::rtld_global_ro::SIZE),
+        cpu_leaves: Array::of(t::cpu_features::FEATURES, t::cpu_features::SIZE),
+        memset_non_temporal_threshold: Some(At::of(
+            t::cpu_features::MEMSET_NON_TEMPORAL_THRESHOLD,
+            t::cpu_features::SIZE,
+        )),
+        cachesize_non_temporal_divisor: Some(At::of(
+            t::cpu_features::CACHESIZE_NON_TEMPORAL_DIVISOR,
+            t::cpu_features::SIZE,
+        )),
+        dl_x86_platforms: None,
+        dl_vdso_getrandom: Some(At::of(t::rtld_global_ro::DL_VDSO_GETRANDOM, t::rtld_global_ro::SIZE)),
+        l_info: Array::of(t::link_map::L_INFO, t::link_map::SIZE),
+        l_bits: At::of(
+            Field {
+                offset: t::link_map::L_TYPE.word,
+                size: t::link_map::L_TYPE.word_size,
+            },
+            t::link_map::SIZE,
+        ),
+        lbits: {
+            use t::link_map as m;
+            lbits_of(&[
+                m::L_RELOCATED,
+                m::L_INIT_CALLED,
+                m::L_GLOBAL,
+                m::L_MAIN_MAP,
+                m::L_CONTIGUOUS,
+                m::L_LD_READONLY,
+                m::L_TLS_IN_SLOTINFO,
+            ])
+        },
+        pd_rseq_area: None,
+        pd_rtld_catch: Some(t::pthread::RTLD_CATCH.offset),
+        allocate_tls_init_main_thread: true,
+    }
+};
+
+/// The release that runs: 2.36 until start-up has seen libc.so.6.
+static CURRENT: AtomicPtr<Layout> = AtomicPtr::new(&GLIBC_2_36 as *const Layout as *mut Layout);
+
+/// The layout of the release that runs.
+pub fn cur() -> &'static Layout {
+    // SAFETY: CURRENT only ever holds the address of one of the constants above
+    // (promoted to statics), which live for the program.
+    unsafe { &*CURRENT.load(Ordering::Relaxed) }
+}
+
+/// Chooses the release, once, during single-threaded start-up, before
+/// anything of glibc's is written.
+pub fn select(layout: &'static Layout) {
+    CURRENT.store(layout as *const Layout as *mut Layout, Ordering::Relaxed);
+}
+
+impl Layout {
+    /// `DT_THISPROCNUM`: the processor-specific `l_info` slots.
+    pub const fn thisprocnum(&self) -> usize {
+        self.l_info.len() - L_INFO_FIXED
+    }
+
+    /// Where a dynamic tag's entry goes in `l_info` (elf/get-dynamic-info.h's
+    /// `DT_VERSIONTAGIDX`, `DT_EXTRATAGIDX`, `DT_VALTAGIDX`, `DT_ADDRTAGIDX`,
+    /// after `DT_NUM` and the processor's tags), if glibc keeps it there.
+    pub const fn l_info_index(&self, tag: i64) -> Option<usize> {
+        let proc = self.thisprocnum();
+        let versions = DT_NUM + proc;
+        match tag {
+            0..=37 => Some(tag as usize),
+            0x7000_0000..=0x7fff_ffff if ((tag - 0x7000_0000) as usize) < proc => {
+                Some(DT_NUM + (tag - 0x7000_0000) as usize)
+            }
+            0x6fff_fff0..=0x6fff_ffff => Some(versions + (0x6fff_ffff - tag) as usize),
+            0x6fff_fe00..=0x6fff_feff if 0x6fff_feff - tag < 11 => {
+                Some(versions + 16 + 3 + 12 + (0x6fff_feff - tag) as usize)
+            }
+            _ => None,
+        }
+    }
+}
+
+// `DT_GNU_HASH`'s slot, which libc's `dladdr` reads (`ADDRIDX (DT_GNU_HASH)`), in each release.
+const _: () = assert!(matches!(GLIBC_2_36.l_info_index(0x6fff_fef5), Some(79)));
+const _: () = assert!(matches!(GLIBC_2_41.l_info_index(0x6fff_fef5), Some(83)));
+const _: () = assert!(GLIBC_2_36.thisprocnum() == 0 && GLIBC_2_41.thisprocnum() == 4);
+
+/// `struct pthread` (64-aligned): offsets of the fields ld-rs sets for the
+/// initial thread, the same in every supported release (checked below).
+/// The thread pointer (%fs base) points at its start.
 pub mod pthread {
-    use super::t::{pthread as p, tcbhead as h};
+    use super::glibc_2_36_deb12::{pthread as p, tcbhead as h};
     pub const SIZE: usize = p::SIZE;
     pub const ALIGN: usize = p::ALIGN;
     pub const HEADER_TCB: usize = p::HEADER.offset + h::TCB.offset;
@@ -315,19 +751,34 @@ pub mod pthread {
     pub const ROBUST_HEAD: usize = p::ROBUST_HEAD.offset;
     /// `robust_head.futex_offset`: the kernel's `struct robust_list_head` (list, then offset).
     pub const ROBUST_FUTEX_OFFSET: usize = p::ROBUST_HEAD.offset + 8;
+    /// `robust_head.list_op_pending`.
+    pub const ROBUST_LIST_PENDING: usize = p::ROBUST_HEAD.offset + 16;
     pub const SPECIFIC_1STBLOCK: usize = p::SPECIFIC_1STBLOCK.offset;
     pub const SPECIFIC: usize = p::SPECIFIC.offset;
     pub const REPORT_EVENTS: usize = p::REPORT_EVENTS.offset;
     pub const USER_STACK: usize = p::USER_STACK.offset;
     pub const STACKBLOCK: usize = p::STACKBLOCK.offset;
     pub const STACKBLOCK_SIZE: usize = p::STACKBLOCK_SIZE.offset;
-    pub const RSEQ_AREA: usize = p::RSEQ_AREA.offset;
-    /// `rseq_area.cpu_id`: the kernel's `struct rseq` (`cpu_id_start`, then `cpu_id`).
-    pub const RSEQ_CPU_ID: usize = p::RSEQ_AREA.offset + 4;
+    pub const GUARDSIZE: usize = p::GUARDSIZE.offset;
 
     // The values the hand-written table had before it was generated.
     const _: () = assert!(SIZE == 2368 && HEADER_DTV == 8 && STACK_GUARD == 40 && POINTER_GUARD == 48);
-    const _: () = assert!(TID == 720 && ROBUST_HEAD == 736 && SPECIFIC == 1296 && RSEQ_AREA == 2336);
+    const _: () = assert!(TID == 720 && ROBUST_HEAD == 736 && SPECIFIC == 1296 && ROBUST_LIST_PENDING == 752);
+    const _: () = assert!(GUARDSIZE == 1696);
+
+    // Every one of them at the same place in 2.41.
+    const _: () = {
+        use super::glibc_2_41_deb13::{pthread as q, tcbhead as i};
+        assert!(q::SIZE == SIZE && q::ALIGN == ALIGN);
+        assert!(q::HEADER.offset == p::HEADER.offset);
+        assert!(i::TCB.offset == h::TCB.offset && i::DTV.offset == h::DTV.offset && i::SELF.offset == h::SELF.offset);
+        assert!(i::STACK_GUARD.offset == h::STACK_GUARD.offset && i::POINTER_GUARD.offset == h::POINTER_GUARD.offset);
+        assert!(q::LIST.offset == LIST && q::TID.offset == TID && q::ROBUST_PREV.offset == ROBUST_PREV);
+        assert!(q::ROBUST_HEAD.offset == ROBUST_HEAD && q::SPECIFIC_1STBLOCK.offset == SPECIFIC_1STBLOCK);
+        assert!(q::SPECIFIC.offset == SPECIFIC && q::REPORT_EVENTS.offset == REPORT_EVENTS);
+        assert!(q::USER_STACK.offset == USER_STACK && q::STACKBLOCK.offset == STACKBLOCK);
+        assert!(q::STACKBLOCK_SIZE.offset == STACKBLOCK_SIZE && q::GUARDSIZE.offset == GUARDSIZE);
+    };
 }
 
 /// `struct dl_find_object` (96 bytes).
@@ -359,7 +810,6 @@ pub const fn size_of_pointee<T>(_: *const T) -> usize {
 /// (`Rust member => TABLE::MEMBER`).
 macro_rules! pinned {
     ($ty:ty, $table:ident: $($field:ident => $member:ident),* $(,)?) => {
-        assert!(core::mem::size_of::<$ty>() == t::$table::SIZE);
         $(
             assert!(core::mem::offset_of!($ty, $field) == t::$table::$member.offset);
             assert!(
@@ -376,101 +826,68 @@ macro_rules! pinned {
 
 pub(crate) use pinned;
 
-// Every member ld-rs names, pinned to the table generated from this build's debug info; the
-// `_pad` members are the holes between them.
-const _: () = {
+/// The members every release keeps at the same place, pinned to release `t`'s table.
+macro_rules! pin_common {
+    ($t:ident, $ns_debug:ident) => {
+        const _: () = {
+            use $t as t;
     pinned!(ScopeElem, r_scope_elem: r_list => R_LIST, r_nlist => R_NLIST);
-    pinned!(
-        Namespace, link_namespaces:
-        ns_loaded => NS_LOADED, ns_nloaded => NS_NLOADED, ns_main_searchlist => NS_MAIN_SEARCHLIST,
-        ns_global_scope_alloc => NS_GLOBAL_SCOPE_ALLOC,
-        ns_global_scope_pending_adds => NS_GLOBAL_SCOPE_PENDING_ADDS, libc_map => LIBC_MAP,
-        ns_unique_sym_table => NS_UNIQUE_SYM_TABLE, ns_debug => NS_DEBUG,
-    );
-    assert!(size_of::<RDebug>() == t::r_debug_extended::SIZE);
-    assert!(offset_of!(RDebug, r_next) == t::r_debug_extended::R_NEXT.offset);
-    pinned!(
-        RtldGlobal, rtld_global:
-        dl_ns => DL_NS, dl_nns => DL_NNS, dl_load_lock => DL_LOAD_LOCK,
-        dl_load_write_lock => DL_LOAD_WRITE_LOCK, dl_load_tls_lock => DL_LOAD_TLS_LOCK,
-        dl_load_adds => DL_LOAD_ADDS, dl_initfirst => DL_INITFIRST, dl_profile_map => DL_PROFILE_MAP,
-        dl_num_relocations => DL_NUM_RELOCATIONS, dl_num_cache_relocations => DL_NUM_CACHE_RELOCATIONS,
-        dl_all_dirs => DL_ALL_DIRS, dl_rtld_map => DL_RTLD_MAP, dl_rtld_auditstate => DL_RTLD_AUDITSTATE,
-        dl_x86_feature_1 => DL_X86_FEATURE_1, dl_x86_feature_control => DL_X86_FEATURE_CONTROL,
-        dl_stack_flags => DL_STACK_FLAGS, dl_tls_dtv_gaps => DL_TLS_DTV_GAPS,
-        dl_tls_max_dtv_idx => DL_TLS_MAX_DTV_IDX, dl_tls_dtv_slotinfo_list => DL_TLS_DTV_SLOTINFO_LIST,
-        dl_tls_static_nelem => DL_TLS_STATIC_NELEM, dl_tls_static_used => DL_TLS_STATIC_USED,
-        dl_tls_static_optional => DL_TLS_STATIC_OPTIONAL, dl_initial_dtv => DL_INITIAL_DTV,
-        dl_tls_generation => DL_TLS_GENERATION, dl_scope_free_list => DL_SCOPE_FREE_LIST,
-        dl_stack_used => DL_STACK_USED, dl_stack_user => DL_STACK_USER, dl_stack_cache => DL_STACK_CACHE,
-        dl_stack_cache_actsize => DL_STACK_CACHE_ACTSIZE, dl_in_flight_stack => DL_IN_FLIGHT_STACK,
-        dl_stack_cache_lock => DL_STACK_CACHE_LOCK,
-    );
-    pinned!(
-        RtldGlobalRo, rtld_global_ro:
-        dl_debug_mask => DL_DEBUG_MASK, dl_platform => DL_PLATFORM, dl_platformlen => DL_PLATFORMLEN,
-        dl_pagesize => DL_PAGESIZE, dl_minsigstacksize => DL_MINSIGSTACKSIZE,
-        dl_inhibit_cache => DL_INHIBIT_CACHE, dl_initial_searchlist => DL_INITIAL_SEARCHLIST,
-        dl_clktck => DL_CLKTCK, dl_verbose => DL_VERBOSE, dl_debug_fd => DL_DEBUG_FD, dl_lazy => DL_LAZY,
-        dl_bind_not => DL_BIND_NOT, dl_dynamic_weak => DL_DYNAMIC_WEAK, dl_fpu_control => DL_FPU_CONTROL,
-        dl_hwcap => DL_HWCAP, dl_auxv => DL_AUXV, dl_x86_cpu_features => DL_X86_CPU_FEATURES,
-        dl_x86_hwcap_flags => DL_X86_HWCAP_FLAGS, dl_x86_platforms => DL_X86_PLATFORMS,
-        dl_inhibit_rpath => DL_INHIBIT_RPATH, dl_origin_path => DL_ORIGIN_PATH,
-        dl_tls_static_size => DL_TLS_STATIC_SIZE, dl_tls_static_align => DL_TLS_STATIC_ALIGN,
-        dl_tls_static_surplus => DL_TLS_STATIC_SURPLUS, dl_profile => DL_PROFILE,
-        dl_profile_output => DL_PROFILE_OUTPUT, dl_init_all_dirs => DL_INIT_ALL_DIRS,
-        dl_sysinfo_dso => DL_SYSINFO_DSO, dl_sysinfo_map => DL_SYSINFO_MAP,
-        dl_vdso_clock_gettime64 => DL_VDSO_CLOCK_GETTIME64, dl_vdso_gettimeofday => DL_VDSO_GETTIMEOFDAY,
-        dl_vdso_time => DL_VDSO_TIME, dl_vdso_getcpu => DL_VDSO_GETCPU,
-        dl_vdso_clock_getres_time64 => DL_VDSO_CLOCK_GETRES_TIME64, dl_hwcap2 => DL_HWCAP2,
-        dl_dso_sort_algo => DL_DSO_SORT_ALGO, dl_debug_printf => DL_DEBUG_PRINTF, dl_mcount => DL_MCOUNT,
-        dl_lookup_symbol_x => DL_LOOKUP_SYMBOL_X, dl_open => DL_OPEN, dl_close => DL_CLOSE,
-        dl_catch_error => DL_CATCH_ERROR, dl_error_free => DL_ERROR_FREE,
-        dl_tls_get_addr_soft => DL_TLS_GET_ADDR_SOFT, dl_libc_freeres => DL_LIBC_FREERES,
-        dl_find_object => DL_FIND_OBJECT, dl_dlfcn_hook => DL_DLFCN_HOOK, dl_audit => DL_AUDIT,
-        dl_naudit => DL_NAUDIT,
-    );
-    pinned!(
-        LinkMap, link_map:
-        l_addr => L_ADDR, l_name => L_NAME, l_ld => L_LD, l_next => L_NEXT, l_prev => L_PREV,
-        l_real => L_REAL, l_ns => L_NS, l_libname => L_LIBNAME, l_info => L_INFO, l_phdr => L_PHDR,
-        l_entry => L_ENTRY, l_phnum => L_PHNUM, l_ldnum => L_LDNUM, l_searchlist => L_SEARCHLIST,
-        l_symbolic_searchlist => L_SYMBOLIC_SEARCHLIST, l_loader => L_LOADER, l_versions => L_VERSIONS,
-        l_nversions => L_NVERSIONS, l_nbuckets => L_NBUCKETS,
-        l_gnu_bitmask_idxbits => L_GNU_BITMASK_IDXBITS, l_gnu_shift => L_GNU_SHIFT,
-        l_gnu_bitmask => L_GNU_BITMASK, l_gnu_buckets => L_GNU_BUCKETS,
-        l_gnu_chain_zero => L_GNU_CHAIN_ZERO, l_direct_opencount => L_DIRECT_OPENCOUNT,
-        l_x86_feature_1_and => L_X86_FEATURE_1_AND, l_x86_isa_1_needed => L_X86_ISA_1_NEEDED,
-        l_1_needed => L_1_NEEDED, l_rpath_dirs => L_RPATH_DIRS, l_reloc_result => L_RELOC_RESULT,
-        l_versyms => L_VERSYMS, l_origin => L_ORIGIN, l_map_start => L_MAP_START, l_map_end => L_MAP_END,
-        l_text_end => L_TEXT_END, l_scope_mem => L_SCOPE_MEM, l_scope_max => L_SCOPE_MAX,
-        l_scope => L_SCOPE, l_local_scope => L_LOCAL_SCOPE, l_file_id => L_FILE_ID,
-        l_runpath_dirs => L_RUNPATH_DIRS, l_initfini => L_INITFINI,
-        l_init_called_next => L_INIT_CALLED_NEXT, l_reldeps => L_RELDEPS, l_reldepsmax => L_RELDEPSMAX,
-        l_used => L_USED, l_feature_1 => L_FEATURE_1, l_flags_1 => L_FLAGS_1, l_flags => L_FLAGS,
-        l_idx => L_IDX, l_mach => L_MACH, l_lookup_cache => L_LOOKUP_CACHE,
-        l_tls_initimage => L_TLS_INITIMAGE, l_tls_initimage_size => L_TLS_INITIMAGE_SIZE,
-        l_tls_blocksize => L_TLS_BLOCKSIZE, l_tls_align => L_TLS_ALIGN,
-        l_tls_firstbyte_offset => L_TLS_FIRSTBYTE_OFFSET, l_tls_offset => L_TLS_OFFSET,
-        l_tls_modid => L_TLS_MODID, l_tls_dtor_count => L_TLS_DTOR_COUNT,
-        l_relro_addr => L_RELRO_ADDR, l_relro_size => L_RELRO_SIZE, l_serial => L_SERIAL,
-    );
-    // The bit-field words: `l_bits` holds `l_type` and the flags of `lbits`, `l_property`
-    // starts the next word.
-    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_TYPE.word);
-    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_RELOCATED.word);
-    assert!(offset_of!(LinkMap, l_bits) == t::link_map::L_LD_READONLY.word);
-    assert!(offset_of!(LinkMap, l_property) == t::link_map::L_PROPERTY.word);
-    assert!(t::link_map::L_TYPE.bit == 0 && t::link_map::L_TYPE.width == 2);
-    assert!(t::link_map::L_INFO.size == L_INFO_SLOTS * 8);
+            assert!(size_of::<ScopeElem>() == t::r_scope_elem::SIZE);
+            pinned!(
+                Namespace, link_namespaces:
+                ns_loaded => NS_LOADED, ns_nloaded => NS_NLOADED, ns_main_searchlist => NS_MAIN_SEARCHLIST,
+                ns_global_scope_alloc => NS_GLOBAL_SCOPE_ALLOC,
+                ns_global_scope_pending_adds => NS_GLOBAL_SCOPE_PENDING_ADDS, libc_map => LIBC_MAP,
+                ns_unique_sym_table => NS_UNIQUE_SYM_TABLE, ns_debug => $ns_debug,
+            );
+            assert!(size_of::<Namespace>() == t::link_namespaces::SIZE);
+            assert!(size_of::<RDebug>() == t::r_debug_extended::SIZE);
+            assert!(offset_of!(RDebug, r_next) == t::r_debug_extended::R_NEXT.offset);
+            pinned!(
+                RtldGlobal, rtld_global:
+                dl_ns => DL_NS, dl_nns => DL_NNS, dl_load_lock => DL_LOAD_LOCK,
+                dl_load_write_lock => DL_LOAD_WRITE_LOCK, dl_load_tls_lock => DL_LOAD_TLS_LOCK,
+                dl_load_adds => DL_LOAD_ADDS, dl_initfirst => DL_INITFIRST, dl_profile_map => DL_PROFILE_MAP,
+                dl_num_relocations => DL_NUM_RELOCATIONS, dl_num_cache_relocations => DL_NUM_CACHE_RELOCATIONS,
+                dl_all_dirs => DL_ALL_DIRS,
+            );
+            assert!(offset_of!(RtldGlobal, rest) == GL_HEAD);
+            assert!(t::rtld_global::DL_ALL_DIRS.offset + 8 == GL_HEAD);
+            pinned!(
+                RtldGlobalRo, rtld_global_ro:
+                dl_debug_mask => DL_DEBUG_MASK, dl_platform => DL_PLATFORM, dl_platformlen => DL_PLATFORMLEN,
+                dl_pagesize => DL_PAGESIZE, dl_minsigstacksize => DL_MINSIGSTACKSIZE,
+                dl_inhibit_cache => DL_INHIBIT_CACHE, dl_initial_searchlist => DL_INITIAL_SEARCHLIST,
+                dl_clktck => DL_CLKTCK, dl_verbose => DL_VERBOSE, dl_debug_fd => DL_DEBUG_FD, dl_lazy => DL_LAZY,
+                dl_bind_not => DL_BIND_NOT, dl_dynamic_weak => DL_DYNAMIC_WEAK, dl_fpu_control => DL_FPU_CONTROL,
+                dl_hwcap => DL_HWCAP, dl_auxv => DL_AUXV,
+            );
+            assert!(offset_of!(RtldGlobalRo, rest) == GLRO_HEAD);
+            assert!(t::rtld_global_ro::DL_X86_CPU_FEATURES.offset == GLRO_HEAD);
+            pinned!(
+                LinkMap, link_map:
+                l_addr => L_ADDR, l_name => L_NAME, l_ld => L_LD, l_next => L_NEXT, l_prev => L_PREV,
+                l_real => L_REAL, l_ns => L_NS, l_libname => L_LIBNAME,
+            );
+            assert!(offset_of!(LinkMap, rest) == LINK_MAP_HEAD);
+            assert!(t::link_map::L_INFO.offset == LINK_MAP_HEAD);
+            // `l_type` is the low two bits of the bit-field word.
+            assert!(t::link_map::L_TYPE.bit == 0 && t::link_map::L_TYPE.width == 2);
+            pinned!(
+                DlFindObject, dl_find_object:
+                dlfo_flags => DLFO_FLAGS, dlfo_map_start => DLFO_MAP_START, dlfo_map_end => DLFO_MAP_END,
+                dlfo_link_map => DLFO_LINK_MAP, dlfo_eh_frame => DLFO_EH_FRAME, _reserved => DFLO_RESERVED,
+            );
+            assert!(size_of::<DlFindObject>() == t::dl_find_object::SIZE);
+            pinned!(
+                DlException, dl_exception:
+                objname => OBJNAME, errstring => ERRSTRING, message_buffer => MESSAGE_BUFFER,
+            );
+            assert!(size_of::<DlException>() == t::dl_exception::SIZE);
+            assert!(t::cpuid_feature_internal::SIZE == 32);
+        };
+    };
+}
 
-    pinned!(
-        DlFindObject, dl_find_object:
-        dlfo_flags => DLFO_FLAGS, dlfo_map_start => DLFO_MAP_START, dlfo_map_end => DLFO_MAP_END,
-        dlfo_link_map => DLFO_LINK_MAP, dlfo_eh_frame => DLFO_EH_FRAME, _reserved => DFLO_RESERVED,
-    );
-    pinned!(
-        DlException, dl_exception:
-        objname => OBJNAME, errstring => ERRSTRING, message_buffer => MESSAGE_BUFFER,
-    );
-};
+pin_common!(glibc_2_36_deb12, NS_DEBUG);
+pin_common!(glibc_2_41_deb13, NS_DEBUG_UNUSED);

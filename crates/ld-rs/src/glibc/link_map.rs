@@ -18,7 +18,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use elf::consts::*;
 
-use super::layout::{lbits, LinkMap, L_INFO_GNU_HASH};
+use super::layout::{cur, lbits, LinkMap, Members, ScopeElem};
 use crate::dso::{DsoId, Kind};
 use crate::namespace::{NsId, BASE, MAX_NAMESPACES};
 use crate::rtld::Linker;
@@ -50,16 +50,6 @@ fn cstr(s: &[u8]) -> Vec<u8> {
     v.extend_from_slice(s);
     v.push(0);
     v
-}
-
-/// Where a dynamic tag's entry goes in `l_info`, if glibc keeps it there.
-fn l_info_index(tag: i64) -> Option<usize> {
-    match tag {
-        0..=37 => Some(tag as usize),
-        0x6fff_fff0..=0x6fff_ffff => Some(super::layout::l_info_versym_range(tag)),
-        0x6fff_fe00..=0x6fff_feff => Some(super::layout::l_info_addrrng(tag)),
-        _ => None,
-    }
 }
 
 /// The dynamic tags whose `d_ptr` glibc rewrites to run-time addresses in
@@ -135,10 +125,14 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     rec.libname.name = rec.strings[2].as_ptr();
     let map = &mut rec.map;
     map.l_name = rec.strings[0].as_ptr();
-    map.l_origin = match &dso.origin {
-        Some(_) => rec.strings[1].as_ptr(),
-        None => usize::MAX as *const u8,
-    };
+    let (l, b) = (&cur().lm, &cur().lbits);
+    map.set(
+        l.l_origin,
+        match &dso.origin {
+            Some(_) => rec.strings[1].as_ptr(),
+            None => usize::MAX as *const u8,
+        },
+    );
     map.l_libname = &mut rec.libname as *mut LibName as usize;
     map.l_addr = dso.base;
     map.l_ld = dso.dynv.as_ptr() as usize;
@@ -147,48 +141,53 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
         if d.d_tag == DT_NULL {
             break;
         }
-        if let Some(i) = l_info_index(d.d_tag) {
-            map.l_info[i] = d as *const elf::Dyn as usize;
+        if let Some(slot) = cur().l_info_index(d.d_tag).and_then(|i| cur().l_info.nth(i)) {
+            map.set(slot, d as *const elf::Dyn as usize);
         }
     }
     let phdr_vaddr = dso.phdrs.iter().find(|p| p.p_type == PT_PHDR).map(|p| p.p_vaddr);
-    map.l_phdr = match phdr_vaddr {
-        Some(v) => dso.base.wrapping_add(v as usize),
-        None => dso.phdrs.as_ptr() as usize,
-    };
-    map.l_phnum = dso.phdrs.len() as u16;
-    map.l_ldnum = dso.dynv.len() as u16;
-    map.l_entry = dso.entry;
-    map.l_map_start = dso.map_start;
-    map.l_map_end = dso.map_end;
-    map.l_text_end = dso.map_end;
+    map.set(
+        l.l_phdr,
+        match phdr_vaddr {
+            Some(v) => dso.base.wrapping_add(v as usize),
+            None => dso.phdrs.as_ptr() as usize,
+        },
+    );
+    map.set(l.l_phnum, dso.phdrs.len() as u16);
+    map.set(l.l_ldnum, dso.dynv.len() as u16);
+    map.set(l.l_entry, dso.entry);
+    map.set(l.l_map_start, dso.map_start);
+    map.set(l.l_map_end, dso.map_end);
     let kind = match dso.kind {
-        Kind::Main => lbits::TYPE_EXECUTABLE | lbits::MAIN_MAP,
+        Kind::Main => lbits::TYPE_EXECUTABLE | b.main_map,
         _ => lbits::TYPE_LIBRARY,
     };
     // glibc's convention: a writable dynamic section holds run-time
     // addresses (see `relocate_dynamic`), a read-only one link-time values.
-    let readonly = if rewrites_dynamic(dso) { 0 } else { lbits::LD_READONLY };
-    map.l_bits = kind | lbits::CONTIGUOUS | readonly | lbits::GLOBAL;
-    map.l_flags = dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32;
-    map.l_flags_1 = dso.dynamic.flags_1 as u32;
-    map.l_versyms = dso.versym.map_or(0, |v| v.as_ptr() as usize);
+    let readonly = if rewrites_dynamic(dso) { 0 } else { b.ld_readonly };
+    // 2.41's `l_tls_in_slotinfo`: the module is in the slotinfo list (set by
+    // its registration, which follows for every object with TLS).
+    let in_slotinfo = if dso.tls.is_some() { b.tls_in_slotinfo } else { 0 };
+    map.set(cur().l_bits, kind | b.contiguous | readonly | b.global | in_slotinfo);
+    map.set(l.l_flags, dso.dynamic.get(DT_FLAGS).unwrap_or(0) as u32);
+    map.set(l.l_flags_1, dso.dynamic.flags_1 as u32);
+    map.set(l.l_versyms, dso.versym.map_or(0, |v| v.as_ptr() as usize));
     fill_gnu_hash(map, dso);
     if let Some(tls) = dso.tls {
-        map.l_tls_initimage = tls.image;
-        map.l_tls_initimage_size = tls.filesz;
-        map.l_tls_blocksize = tls.memsz;
-        map.l_tls_align = tls.align;
-        map.l_tls_firstbyte_offset = tls.firstbyte_offset;
-        map.l_tls_offset = tls.offset as isize;
-        map.l_tls_modid = tls.modid;
+        map.set(l.l_tls_initimage, tls.image);
+        map.set(l.l_tls_initimage_size, tls.filesz);
+        map.set(l.l_tls_blocksize, tls.memsz);
+        map.set(l.l_tls_align, tls.align);
+        map.set(l.l_tls_firstbyte_offset, tls.firstbyte_offset);
+        map.set(l.l_tls_offset, tls.offset as isize);
+        map.set(l.l_tls_modid, tls.modid);
     }
     if let Some(p) = dso.phdrs.iter().find(|p| p.p_type == PT_GNU_RELRO) {
-        map.l_relro_addr = dso.base.wrapping_add(p.p_vaddr as usize);
-        map.l_relro_size = p.p_memsz as usize;
+        map.set(l.l_relro_addr, dso.base.wrapping_add(p.p_vaddr as usize));
+        map.set(l.l_relro_size, p.p_memsz as usize);
     }
-    map.l_file_id = [dso.dev, dso.ino];
-    map.l_serial = id as u64;
+    map.set(l.l_file_id, [dso.dev, dso.ino]);
+    map.set(l.l_serial, id as u64);
     map.l_ns = dso.ns as i64;
     map
 }
@@ -207,7 +206,7 @@ pub unsafe fn set_searchlist(map: *mut LinkMap, list: Vec<*mut LinkMap>) {
     // A reader pairing one field's old value with the other's new one must
     // see no more entries than the array it reads has: a longer list is
     // installed before its count, a shorter count before its list.
-    let elem = &mut rec.map.l_searchlist;
+    let elem = rec.map.field(cur().lm.l_searchlist);
     use core::sync::atomic::{fence, Ordering::SeqCst};
     if n >= elem.r_nlist {
         elem.r_list = ptr;
@@ -241,35 +240,34 @@ pub unsafe fn free_record(map: *mut LinkMap) {
 pub unsafe fn forget_dead(map: *mut LinkMap, dead: &[*mut LinkMap]) {
     // SAFETY: the caller's contract; the dead records are still allocated.
     unsafe {
+        let l = &cur().lm;
+        let own = l.l_searchlist.ptr(map);
         let m = &mut *map;
-        if dead.contains(&m.l_loader) {
-            m.l_loader = core::ptr::null_mut();
+        if dead.contains(&m.get(l.l_loader)) {
+            m.set(l.l_loader, core::ptr::null_mut());
         }
-        let lists: Vec<*mut super::layout::ScopeElem> = dead
-            .iter()
-            .map(|&d| core::ptr::addr_of_mut!((*d).l_searchlist))
-            .collect();
+        let lists: Vec<*mut ScopeElem> = dead.iter().map(|&d| l.l_searchlist.ptr(d)).collect();
         // The first dead list is replaced by the survivor's own search list
         // (itself and its dependencies), as glibc's `_dl_close_worker` does.
-        let own = core::ptr::addr_of_mut!(m.l_searchlist);
-        let mut own_added = m.l_scope_mem.contains(&own);
+        let scopes = m.field(l.l_scope_mem);
+        let mut own_added = scopes.contains(&own);
         let mut kept = 0;
-        for i in 0..m.l_scope_mem.len() {
-            let s = m.l_scope_mem[i];
+        for i in 0..scopes.len() {
+            let s = scopes[i];
             if s.is_null() {
                 continue;
             }
             if !lists.contains(&s) {
-                m.l_scope_mem[kept] = s;
+                scopes[kept] = s;
                 kept += 1;
             } else if !own_added {
-                m.l_scope_mem[kept] = own;
+                scopes[kept] = own;
                 kept += 1;
                 own_added = true;
             }
         }
-        for i in kept..m.l_scope_mem.len() {
-            m.l_scope_mem[i] = core::ptr::null_mut();
+        for s in scopes.iter_mut().skip(kept) {
+            *s = core::ptr::null_mut();
         }
     }
 }
@@ -300,7 +298,7 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
             maps[order[i - 1]]
         };
         map.l_next = order.get(i + 1).map_or(core::ptr::null_mut(), |&n| maps[n]);
-        map.l_idx = i as i32;
+        map.set(cur().lm.l_idx, i as i32);
     }
 
     // Scopes: every start-up object looks symbols up in the global scope,
@@ -318,12 +316,10 @@ pub fn build(ld: &Linker) -> (Vec<*mut LinkMap>, Vec<DsoId>) {
         unsafe { set_searchlist(maps[id], list) };
         // SAFETY: as above.
         let map = unsafe { &mut *maps[id] };
-        map.l_local_scope[0] = &mut map.l_searchlist;
-        // SAFETY: the program's record lives for the process; we take the address of its searchlist.
-        map.l_scope_mem[0] = unsafe { core::ptr::addr_of_mut!((*main_map).l_searchlist) };
-        map.l_scope_max = 4;
-        map.l_scope = map.l_scope_mem.as_mut_ptr();
-        map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]);
+        let l = &cur().lm;
+        // SAFETY: our records; start-up is single-threaded.
+        unsafe { set_scopes(map, &[l.l_searchlist.ptr(main_map)]) };
+        map.set(l.l_loader, dso.loader.map_or(core::ptr::null_mut(), |l| maps[l]));
     }
     (maps, order)
 }
@@ -362,7 +358,7 @@ fn proxy(real: *mut LinkMap, ns: NsId) -> *mut LinkMap {
         (
             crate::start::cstr(r.l_name),
             crate::start::cstr(libname.name),
-            r.l_serial,
+            r.get(cur().lm.l_serial),
             r.l_addr,
             r.l_ld,
         )
@@ -384,17 +380,17 @@ fn proxy(real: *mut LinkMap, ns: NsId) -> *mut LinkMap {
     let map = &mut rec.map;
     map.l_name = rec.strings[0].as_ptr();
     map.l_libname = &mut rec.libname as *mut LibName as usize;
-    map.l_origin = usize::MAX as *const u8;
+    map.set(cur().lm.l_origin, usize::MAX as *const u8);
     // gdb reads these two from every record of a list.
     map.l_addr = addr;
     map.l_ld = ld_;
     map.l_real = real;
     map.l_ns = ns as i64;
-    map.l_serial = id;
-    map.l_bits = lbits::TYPE_LIBRARY | lbits::RELOCATED | lbits::INIT_CALLED;
-    map.l_local_scope[0] = &mut map.l_searchlist;
-    map.l_scope_max = 4;
-    map.l_scope = map.l_scope_mem.as_mut_ptr();
+    map.set(cur().lm.l_serial, id);
+    let b = &cur().lbits;
+    map.set(cur().l_bits, lbits::TYPE_LIBRARY | b.relocated | b.init_called);
+    // SAFETY: the record was just made and is ours alone.
+    unsafe { set_scopes(map, &[]) };
     map
 }
 
@@ -439,18 +435,20 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
         while !last.is_null() && !(*last).l_next.is_null() {
             last = (*last).l_next;
         }
+        let l = &cur().lm;
         for &map in &appended {
             let m = &mut *map;
             if m.l_real == map {
-                m.l_bits = (m.l_bits & !3) | lbits::TYPE_LOADED;
+                let bits = m.field(cur().l_bits);
+                *bits = (*bits & !3) | lbits::TYPE_LOADED;
             }
             m.l_prev = last;
             if last.is_null() {
                 slot.ns_loaded = map;
-                m.l_idx = 0;
+                m.set(l.l_idx, 0);
             } else {
                 (*last).l_next = map;
-                m.l_idx = (*last).l_idx + 1;
+                m.set(l.l_idx, (*last).get(l.l_idx) + 1);
             }
             last = map;
         }
@@ -462,11 +460,11 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
             set_searchlist(head, global.iter().map(|&id| r.of(ld, id)).collect());
         }
         let global_list = if head_is_global {
-            core::ptr::addr_of_mut!((*head).l_searchlist)
+            l.l_searchlist.ptr(head)
         } else {
             core::ptr::null_mut()
         };
-        let root_list = core::ptr::addr_of_mut!((*r.maps[root]).l_searchlist);
+        let root_list = l.l_searchlist.ptr(r.maps[root]);
         for &id in new {
             let dso = &ld.objs[id];
             let map = &mut *r.maps[id];
@@ -480,7 +478,6 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
             if r.maps[id] != head || !head_is_global {
                 set_searchlist(map, list);
             }
-            map.l_local_scope[0] = &mut map.l_searchlist;
             // The global scope, then the root's search list unless that is
             // it; under RTLD_DEEPBIND the root's first.
             let (first, second) = if dso.deepbind && root_list != global_list {
@@ -488,21 +485,19 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
             } else {
                 (global_list, root_list)
             };
-            let mut n = 0;
+            let mut scopes: Vec<*mut ScopeElem> = Vec::new();
             for list in [first, second] {
-                if !list.is_null() && (n == 0 || list != map.l_scope_mem[0]) {
-                    map.l_scope_mem[n] = list;
-                    n += 1;
+                if !list.is_null() && (scopes.is_empty() || list != scopes[0]) {
+                    scopes.push(list);
                 }
             }
-            map.l_scope_max = 4;
-            map.l_scope = map.l_scope_mem.as_mut_ptr();
-            map.l_loader = dso.loader.map_or(core::ptr::null_mut(), |l| r.of(ld, l));
+            set_scopes(map, &scopes);
+            map.set(l.l_loader, dso.loader.map_or(core::ptr::null_mut(), |l| r.of(ld, l)));
         }
         // ld-rs's stand-in looks up in the namespace's global scope, as
         // glibc's does (nothing calls through it).
-        if ns != BASE && !r.proxies[ns].is_null() && (*r.proxies[ns]).l_scope_mem[0].is_null() {
-            (*r.proxies[ns]).l_scope_mem[0] = global_list;
+        if ns != BASE && !r.proxies[ns].is_null() && (*r.proxies[ns]).get(l.l_scope_mem)[0].is_null() {
+            (*r.proxies[ns]).field(l.l_scope_mem)[0] = global_list;
         }
         slot.ns_nloaded += appended.len() as u32;
     }
@@ -520,13 +515,13 @@ fn fill_gnu_hash(map: &mut LinkMap, dso: &crate::dso::Dso) {
     let bloom = start + 16;
     let buckets = bloom + 8 * bloom_size as usize;
     let chains = buckets + 4 * nbuckets as usize;
-    map.l_nbuckets = nbuckets;
-    map.l_gnu_bitmask_idxbits = bloom_size.wrapping_sub(1);
-    map.l_gnu_shift = shift;
-    map.l_gnu_bitmask = bloom;
-    map.l_gnu_buckets = buckets;
-    map.l_gnu_chain_zero = chains.wrapping_sub(4 * symoffset as usize);
-    let _ = L_INFO_GNU_HASH;
+    let l = &cur().lm;
+    map.set(l.l_nbuckets, nbuckets);
+    map.set(l.l_gnu_bitmask_idxbits, bloom_size.wrapping_sub(1));
+    map.set(l.l_gnu_shift, shift);
+    map.set(l.l_gnu_bitmask, bloom);
+    map.set(l.l_gnu_buckets, buckets);
+    map.set(l.l_gnu_chain_zero, chains.wrapping_sub(4 * symoffset as usize));
 }
 
 /// Marks records as relocated and initialized to match the linker's state.
@@ -538,10 +533,32 @@ pub fn sync_state(ld: &Linker, maps: &[*mut LinkMap]) {
         // SAFETY: our own records; libc does not run concurrently during start-up.
         let map = unsafe { &mut *m };
         if dso.relocated || matches!(dso.kind, Kind::Main | Kind::Vdso) {
-            map.l_bits |= lbits::RELOCATED;
+            *map.field(cur().l_bits) |= cur().lbits.relocated;
         }
         if dso.init_called {
-            map.l_bits |= lbits::INIT_CALLED;
+            *map.field(cur().l_bits) |= cur().lbits.init_called;
         }
     }
+}
+
+/// Record `map`'s scopes: its local scope is its own search list, and it
+/// looks symbols up in `scopes` (at most four), in order.
+///
+/// # Safety
+/// `map` and the search lists are live records of ours; the caller holds
+/// the load lock (or is single-threaded start-up).
+unsafe fn set_scopes(map: *mut LinkMap, scopes: &[*mut ScopeElem]) {
+    let l = &cur().lm;
+    let own = l.l_searchlist.ptr(map);
+    let first = l.l_scope_mem.ptr(map).cast::<*mut ScopeElem>();
+    // SAFETY: the caller's contract: nobody else writes this record now.
+    let m = unsafe { &mut *map };
+    m.set(l.l_local_scope, [own, core::ptr::null_mut()]);
+    let mut mem = [core::ptr::null_mut(); 4];
+    for (slot, &s) in mem.iter_mut().zip(scopes) {
+        *slot = s;
+    }
+    m.set(l.l_scope_mem, mem);
+    m.set(l.l_scope_max, 4);
+    m.set(l.l_scope, first);
 }

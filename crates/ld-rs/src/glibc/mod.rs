@@ -30,7 +30,7 @@ mod diagnostics;
 pub mod layout;
 pub mod layouts;
 
-use layout::{RDebug, RtldGlobal, RtldGlobalRo};
+use layout::{cur, Members, RDebug, RtldGlobal, RtldGlobalRo};
 
 /// `_rtld_global@@GLIBC_PRIVATE`.
 #[no_mangle]
@@ -198,8 +198,8 @@ pub fn register_new(ld: &Linker, root: DsoId, new: &[DsoId], local: &[DsoId], ns
     sync_static_tls(ld, &maps);
     // SAFETY: under the TLS lock, which guards these fields.
     unsafe {
-        gl().dl_tls_static_used = ld.tls.static_used;
-        gl().dl_tls_static_optional = ld.tls.static_optional;
+        gl().set(cur().gl.dl_tls_static_used, ld.tls.static_used);
+        gl().set(cur().gl.dl_tls_static_optional, ld.tls.static_optional);
     }
     // SAFETY: as above.
     if !unsafe { tls::add_modules(&modules) } {
@@ -230,7 +230,7 @@ pub fn sync_static_tls(ld: &Linker, maps: &[*mut LinkMap]) {
         };
         // SAFETY: one of our records, relocated; dlopen holds the TLS lock.
         unsafe {
-            if (*map).l_tls_offset <= 0 {
+            if (*map).get(cur().lm.l_tls_offset) <= 0 {
                 tls::place_static(&t, map);
             }
         }
@@ -387,7 +387,10 @@ pub struct Glibc {
 
 impl Runtime for Glibc {
     fn before_relocation(&mut self, ld: &mut Linker, st: &Startup, tls_layout: StaticLayout) -> Result<(), LoadError> {
+        // The release whose contract runs, from the libc.so.6 loaded: chosen
+        // here, before anything of glibc's is written.
         check_libc_version(ld)?;
+        tls::select_release();
         // SAFETY: single-threaded start-up; no libc code has run.
         unsafe {
             __libc_stack_end = st.sp as usize;
@@ -404,17 +407,28 @@ impl Runtime for Glibc {
         unsafe { fill_namespace(ld, &maps, &order) };
 
         let modules: Vec<crate::tls::TlsModule> = ld.tls_modules().collect();
+        // 2.41's rseq area is a block of static TLS (rseq.rs).
+        // SAFETY: the kernel's auxiliary vector; the tunables are read.
+        let rseq_block = match cur().pd_rseq_area {
+            Some(_) => None,
+            None => Some(unsafe { rseq::ExtraBlock::glibc_2_41(st.auxv) }),
+        };
         // SAFETY: single-threaded start-up; nothing uses %fs yet.
-        self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random) }
+        self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random, rseq_block) }
             .map_err(|e| LoadError::new(crate::diag::LOADING, b"", e.as_bytes()))?;
         // The static TLS area libc reserves per thread, less the TCB: what
         // `dlopen`ed initial-exec code may still get a block in.
         // SAFETY: start-up; setup_initial_thread filled the field.
-        ld.tls.static_limit = unsafe { glro().dl_tls_static_size }.saturating_sub(layout::pthread::SIZE);
+        ld.tls.static_limit =
+            unsafe { glro().get(cur().glro.dl_tls_static_size) }.saturating_sub(layout::pthread::SIZE);
         // SAFETY: as above.
-        ld.tls.static_align = unsafe { glro().dl_tls_static_align };
+        ld.tls.static_align = unsafe { glro().get(cur().glro.dl_tls_static_align) };
         // SAFETY: as above.
-        ld.tls.static_optional = unsafe { gl().dl_tls_static_optional };
+        ld.tls.static_optional = unsafe { gl().get(cur().gl.dl_tls_static_optional) };
+        // What the initial thread's static area holds: the modules' blocks and,
+        // in 2.41, the rseq area after them.
+        // SAFETY: as above.
+        ld.tls.static_used = unsafe { gl().get(cur().gl.dl_tls_static_used) };
         ld.tls.runtime = Some(crate::tls::TlsRuntime {
             forced_dynamic: tls::forced_dynamic,
             dynamic_desc: tls::dynamic_desc,
@@ -440,11 +454,16 @@ impl Runtime for Glibc {
         let vdso = |name: &[u8]| ld.bind_symbol(v, &[v], name, b"LINUX_2.6").unwrap_or(0);
         // SAFETY: single-threaded start-up; no libc code has run.
         let ro = unsafe { glro() };
-        ro.dl_vdso_clock_gettime64 = vdso(b"__vdso_clock_gettime");
-        ro.dl_vdso_gettimeofday = vdso(b"__vdso_gettimeofday");
-        ro.dl_vdso_time = vdso(b"__vdso_time");
-        ro.dl_vdso_getcpu = vdso(b"__vdso_getcpu");
-        ro.dl_vdso_clock_getres_time64 = vdso(b"__vdso_clock_getres");
+        let l = &cur().glro;
+        ro.set(l.dl_vdso_clock_gettime64, vdso(b"__vdso_clock_gettime"));
+        ro.set(l.dl_vdso_gettimeofday, vdso(b"__vdso_gettimeofday"));
+        ro.set(l.dl_vdso_time, vdso(b"__vdso_time"));
+        ro.set(l.dl_vdso_getcpu, vdso(b"__vdso_getcpu"));
+        ro.set(l.dl_vdso_clock_getres_time64, vdso(b"__vdso_clock_getres"));
+        // 2.41: the vDSO's getrandom, which libc uses when it is there.
+        if let Some(m) = cur().dl_vdso_getrandom {
+            ro.set(m, vdso(b"__vdso_getrandom"));
+        }
     }
 
     fn relocated(&mut self, ld: &Linker) {
@@ -516,11 +535,13 @@ impl Runtime for Glibc {
             // Bound for the report, as glibc's loader binds it; errors are
             // raised through `_dl_signal_exception` (dl.rs `raise`).
             let _ = bind(b"_dl_signal_error");
-            if let Some(f) = private_function(ld, libc, b"_dl_signal_exception") {
-                dl::SIGNAL_EXCEPTION.store(f, Ordering::Release);
-            }
+            // 2.36's libc raises through its own copy; from 2.37 on libc
+            // has none and uses ours (exports.rs).
+            let signal = private_function(ld, libc, b"_dl_signal_exception")
+                .unwrap_or(exports::_dl_signal_exception as *const () as usize);
+            dl::SIGNAL_EXCEPTION.store(signal, Ordering::Release);
             if let Some(f) = bind(b"_dl_catch_error") {
-                glro().dl_catch_error = f;
+                glro().set(cur().glro.dl_catch_error, f);
             }
             // The load locks are pthread mutexes, taken through libc (contract §9).
             for (name, slot) in [
@@ -537,7 +558,7 @@ impl Runtime for Glibc {
         // the program's start only when it is not 0; the modules loaded count
         // (one that declines in `la_version` later is no harm: nothing calls it).
         // SAFETY: start-up, before our RELRO is protected.
-        unsafe { glro().dl_naudit = ld.audit_candidates.len() as u32 };
+        unsafe { glro().set(cur().glro.dl_naudit, ld.audit_candidates.len() as u32) };
         // libc's own start-up hook, run before any initializer (contract §7 step 9).
         if let Some(f) = private_function(ld, libc, b"__libc_early_init") {
             // SAFETY: `__libc_early_init(_Bool initial)` of the relocated libc.
@@ -831,11 +852,16 @@ fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
         .filter(|v| v.file.is_empty())
         .filter_map(|v| minor(v.name).map(|m| (m, v.name)))
         .max();
-    match newest {
-        // The contract that runs is 2.36's, which the rest of this layer is written against.
-        Some((_, release)) => builds::select(libc, release).map(|_| ()),
-        None => Ok(()),
+    let Some((_, release)) = newest else { return Ok(()) };
+    let contract = builds::select(libc, release)?;
+    if contract.layout.minor != layout::cur().minor {
+        layout::select(contract.layout);
+        // What start-up computed so far (the tunables, the CPU features) was
+        // computed with the default release's tables: again, with this one's.
+        // SAFETY: single-threaded start-up; nothing holds the cached value.
+        unsafe { *core::ptr::addr_of_mut!(FEATURES) = None };
     }
+    Ok(())
 }
 
 /// A binding glibc's own loader makes at start-up from object `from` to
@@ -907,7 +933,8 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.dl_lazy = (!ld.config.bind_now) as i32;
     ro.dl_bind_not = ld.config.bind_not as i32;
     ro.dl_fpu_control = 0x37f;
-    ro.dl_hwcap2 = st.aux.hwcap2 as u64;
+    let l = &cur().glro;
+    ro.set(l.dl_hwcap2, st.aux.hwcap2 as u64);
     ro.dl_auxv = st.auxv as usize;
     // GLIBC_TUNABLES and its aliases first: the CPU features depend on them.
     // SAFETY: start-up (the caller's contract).
@@ -918,34 +945,42 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
         ro.dl_platform = platform.as_ptr();
         ro.dl_platformlen = platform.len().saturating_sub(1);
     }
-    ro.dl_x86_cpu_features = features.as_words();
+    features.write(ro);
     ro.dl_minsigstacksize = if st.aux.minsigstksz != 0 {
         st.aux.minsigstksz
     } else {
         cpu_features::minsigstacksize(&features)
     };
-    ro.dl_x86_hwcap_flags = [*b"sse2\0\0\0\0\0", *b"x86_64\0\0\0", *b"avx512_1\0"];
-    ro.dl_x86_platforms = [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"];
+    ro.set(
+        l.dl_x86_hwcap_flags,
+        [*b"sse2\0\0\0\0\0", *b"x86_64\0\0\0", *b"avx512_1\0"],
+    );
+    if let Some(m) = cur().dl_x86_platforms {
+        ro.set(
+            m,
+            [*b"i586\0\0\0\0\0", *b"i686\0\0\0\0\0", *b"haswell\0\0", *b"xeon_phi\0"],
+        );
+    }
     // libc only checks that this is not NULL (`rtld_active()`).
-    ro.dl_init_all_dirs = core::ptr::addr_of!(INIT_ALL_DIRS) as usize;
+    ro.set(l.dl_init_all_dirs, core::ptr::addr_of!(INIT_ALL_DIRS) as usize);
     // libc's `__libc_freeres` frees the list from GL(dl_all_dirs) up to
     // that marker: with both equal there is nothing to free.
     // SAFETY: start-up, single-threaded.
-    unsafe { gl().dl_all_dirs = ro.dl_init_all_dirs };
+    unsafe { gl().dl_all_dirs = ro.get(l.dl_init_all_dirs) };
     // glibc's `enum dso_sort_algorithm`: 0 the original, 1 the DFS (its tunable says 1 or 2).
-    ro.dl_dso_sort_algo = u32::from(!ld.config.original_sort);
-    ro.dl_debug_printf = exports::ldrs_debug_printf as *const () as usize;
-    ro.dl_mcount = exports::_dl_mcount as *const () as usize;
-    ro.dl_lookup_symbol_x = dl::dl_lookup_symbol_x as *const () as usize;
-    ro.dl_open = dl::dl_open as *const () as usize;
-    ro.dl_close = dl::dl_close as *const () as usize;
-    ro.dl_catch_error = exports::_dl_catch_error as *const () as usize;
-    ro.dl_error_free = exports::dl_error_free as *const () as usize;
-    ro.dl_tls_get_addr_soft = tls::tls_get_addr_soft as *const () as usize;
-    ro.dl_libc_freeres = exports::dl_libc_freeres as *const () as usize;
-    ro.dl_find_object = exports::dl_find_object as *const () as usize;
+    ro.set(l.dl_dso_sort_algo, u32::from(!ld.config.original_sort));
+    ro.set(l.dl_debug_printf, exports::ldrs_debug_printf as *const () as usize);
+    ro.set(l.dl_mcount, exports::_dl_mcount as *const () as usize);
+    ro.set(l.dl_lookup_symbol_x, dl::dl_lookup_symbol_x as *const () as usize);
+    ro.set(l.dl_open, dl::dl_open as *const () as usize);
+    ro.set(l.dl_close, dl::dl_close as *const () as usize);
+    ro.set(l.dl_catch_error, exports::_dl_catch_error as *const () as usize);
+    ro.set(l.dl_error_free, exports::dl_error_free as *const () as usize);
+    ro.set(l.dl_tls_get_addr_soft, tls::tls_get_addr_soft as *const () as usize);
+    ro.set(l.dl_libc_freeres, exports::dl_libc_freeres as *const () as usize);
+    ro.set(l.dl_find_object, exports::dl_find_object as *const () as usize);
     if st.aux.sysinfo_ehdr != 0 {
-        ro.dl_sysinfo_dso = st.aux.sysinfo_ehdr;
+        ro.set(l.dl_sysinfo_dso, st.aux.sysinfo_ehdr);
     }
 }
 
@@ -963,8 +998,7 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     g.dl_nns = 1;
     g.dl_ns[0].ns_loaded = main;
     g.dl_ns[0].ns_nloaded = order.len() as u32;
-    // SAFETY: `main` is a live record; only a field address is taken.
-    g.dl_ns[0].ns_main_searchlist = unsafe { core::ptr::addr_of_mut!((*main).l_searchlist) };
+    g.dl_ns[0].ns_main_searchlist = cur().lm.l_searchlist.ptr(main);
     g.dl_load_adds = order.len() as u64;
     g.dl_load_lock = layout::RecursiveLock::new();
     g.dl_load_write_lock = layout::RecursiveLock::new();
@@ -972,11 +1006,11 @@ unsafe fn fill_namespace(ld: &Linker, maps: &[*mut LinkMap], order: &[DsoId]) {
     // PF_R|PF_W, plus PF_X if the program or a library loaded with it asked
     // for an executable stack (libc gives new threads' stacks the same).
     let exec = ld.global(BASE).iter().any(|&id| ld.objs[id].needs_exec_stack());
-    g.dl_stack_flags = PF_R | PF_W | if exec { PF_X } else { 0 };
+    g.set(cur().gl.dl_stack_flags, PF_R | PF_W | if exec { PF_X } else { 0 });
     // SAFETY: `main` is a live record.
-    ro.dl_initial_searchlist = unsafe { (*main).l_searchlist };
+    ro.dl_initial_searchlist = unsafe { (*main).get(cur().lm.l_searchlist) };
     if let Some(v) = ld.objs.position(|d| d.kind == Kind::Vdso) {
-        ro.dl_sysinfo_map = maps[v];
+        ro.set(cur().glro.dl_sysinfo_map, maps[v]);
     }
     // The debugger interface (`<link.h>`): r_brk is where gdb breaks.
     // SAFETY: the caller's contract.

@@ -37,8 +37,9 @@
 //!
 //! glibc 2.41 moved the area out of `struct pthread` into a block of static
 //! TLS below the thread pointer (negative `__rseq_offset`, sized from
-//! `AT_RSEQ_FEATURE_SIZE`); that release gets an [`Area`] of its own, and
-//! [`register_initial_thread`] stays the same.
+//! `AT_RSEQ_FEATURE_SIZE`, [`ExtraBlock`]), and `__rseq_size` reports the
+//! kernel's feature size (28 on Linux 6.3 and later); the registration
+//! ([`register_initial_thread`]) is the same.
 //!
 //! # Safety
 //! Start-up only: the area is in the initial thread's descriptor, which
@@ -47,7 +48,6 @@
 
 use core::ptr::addr_of_mut;
 
-use super::layout::pthread;
 use super::tunables;
 use crate::arch::syscall6;
 
@@ -80,15 +80,95 @@ pub struct Area {
     pub used_size: u32,
 }
 
+/// `struct pthread`'s `rseq_area` in glibc 2.36 (from the generated table).
+const RSEQ_AREA_2_36: usize = super::layouts::glibc_2_36_deb12::pthread::RSEQ_AREA.offset;
+
 /// glibc 2.36: `struct pthread`'s `rseq_area`, registered with the original
 /// ABI's length (`RSEQ_AREA_SIZE_INITIAL`), of which 20 bytes are used
 /// (`RSEQ_AREA_SIZE_INITIAL_USED`).
 pub const GLIBC_2_36: Area = Area {
-    offset: pthread::RSEQ_AREA as isize,
+    offset: RSEQ_AREA_2_36 as isize,
     registered_len: 32,
     used_size: 20,
 };
-const _: () = assert!(pthread::RSEQ_AREA.is_multiple_of(32) && pthread::RSEQ_CPU_ID == pthread::RSEQ_AREA + CPU_ID);
+const _: () =
+    assert!(RSEQ_AREA_2_36.is_multiple_of(32) && super::layouts::glibc_2_36_deb12::pthread::RSEQ_AREA.size == 32);
+
+/// `RSEQ_AREA_SIZE_INITIAL`: the least the `rseq` system call accepts.
+const AREA_SIZE_INITIAL: usize = 32;
+/// `RSEQ_AREA_SIZE_INITIAL_USED`: the original ABI's used part.
+const AREA_SIZE_INITIAL_USED: usize = 20;
+/// `RSEQ_MIN_ALIGN`.
+const MIN_ALIGN: usize = 32;
+/// `AT_RSEQ_FEATURE_SIZE` and `AT_RSEQ_ALIGN` (Linux 6.3).
+const AT_RSEQ_FEATURE_SIZE: usize = 27;
+const AT_RSEQ_ALIGN: usize = 28;
+
+/// glibc 2.41's rseq area: an extra block of static TLS the loader reserves
+/// after every module's block (sysdeps/unix/sysv/linux/dl-extra_tls.h),
+/// sized from what the kernel says it fills.
+#[derive(Clone, Copy)]
+pub struct ExtraBlock {
+    pub size: usize,
+    pub align: usize,
+    /// `_rseq_size`: the feature size the kernel reports, at least 20.
+    feature_size: usize,
+}
+
+impl ExtraBlock {
+    /// The block for this process: `roundup (MAX (_rseq_size, 32),
+    /// _rseq_align)` bytes aligned to `_rseq_align` when rseq is wanted,
+    /// the least area (32 bytes, 32-aligned) otherwise, because programs may
+    /// still read its `cpu_id` (dl-parse_auxv.h, dl-extra_tls.h).
+    ///
+    /// # Safety
+    /// `auxv` is the kernel's auxiliary vector, ending with `AT_NULL`; after
+    /// the tunables are read.
+    pub unsafe fn glibc_2_41(auxv: *const [usize; 2]) -> ExtraBlock {
+        let (mut feature_size, mut align) = (0, 0);
+        let mut p = auxv;
+        // SAFETY: the caller's contract; the walk stops at AT_NULL.
+        unsafe {
+            while (*p)[0] != 0 {
+                match (*p)[0] {
+                    AT_RSEQ_FEATURE_SIZE => feature_size = (*p)[1],
+                    AT_RSEQ_ALIGN => align = (*p)[1],
+                    _ => {}
+                }
+                p = p.add(1);
+            }
+        }
+        let feature_size = feature_size.max(AREA_SIZE_INITIAL_USED);
+        let align = if align.is_power_of_two() {
+            align.max(MIN_ALIGN)
+        } else {
+            MIN_ALIGN
+        };
+        if tunables::num(tunables::id::PTHREAD_RSEQ) != 0 {
+            ExtraBlock {
+                size: feature_size.max(AREA_SIZE_INITIAL).next_multiple_of(align),
+                align,
+                feature_size,
+            }
+        } else {
+            ExtraBlock {
+                size: AREA_SIZE_INITIAL,
+                align: MIN_ALIGN,
+                feature_size,
+            }
+        }
+    }
+
+    /// The area, once placed at `offset` from the thread pointer: registered
+    /// with the feature size (at least 32 bytes), which `__rseq_size` reports.
+    pub fn area(self, offset: isize) -> Area {
+        Area {
+            offset,
+            registered_len: self.feature_size.max(AREA_SIZE_INITIAL),
+            used_size: self.feature_size as u32,
+        }
+    }
+}
 
 /// Registers the initial thread's rseq area unless `glibc.pthread.rseq` is
 /// 0, and sets `__rseq_size`, `__rseq_offset` and `__rseq_flags` as glibc's

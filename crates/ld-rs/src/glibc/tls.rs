@@ -122,14 +122,13 @@
 
 use core::alloc::Layout;
 use core::arch::{asm, global_asm};
-use core::mem::offset_of;
 use core::ptr::{self, addr_of, addr_of_mut, null_mut};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::layout::{pthread, LinkMap, ListHead, RtldGlobal, RtldGlobalRo, MUTEX_RECURSIVE};
+use super::layout::{cur, pthread, LinkMap, ListHead, Members, RtldGlobal, RtldGlobalRo, MUTEX_RECURSIVE};
 use super::{gl, glro};
 use crate::arch::syscall6;
 use crate::dso::DsoId;
@@ -167,9 +166,18 @@ const LEGACY_TLS: usize = 1664 - tls_static_surplus(DEFAULT_NNS, OPTIONAL_TLS);
 const STATIC_SURPLUS: usize = tls_static_surplus(DEFAULT_NNS, OPTIONAL_TLS) + LEGACY_TLS;
 const _: () = assert!(STATIC_SURPLUS == 1664);
 
-/// `struct pthread` fields not listed in `layout::pthread` (pahole, this build).
-const PD_GUARDSIZE: usize = 1696;
-const PD_ROBUST_LIST_PENDING: usize = 752;
+/// A member of `_rtld_global` in the running release, as a raw pointer.
+macro_rules! gl_at {
+    ($f:ident) => {
+        cur().gl.$f.ptr(gl_ptr())
+    };
+}
+/// A member of `_rtld_global_ro` in the running release, as a raw pointer.
+macro_rules! glro_at {
+    ($f:ident) => {
+        cur().glro.$f.ptr(glro_ptr() as *mut RtldGlobalRo)
+    };
+}
 /// `sizeof (struct robust_list_head)`.
 const ROBUST_LIST_HEAD_SIZE: usize = 24;
 /// `offsetof(pthread_mutex_t, __data.__lock) - offsetof(.., __data.__list.__next)`.
@@ -231,6 +239,16 @@ struct Startup {
 }
 static STARTUP: AtomicPtr<Startup> = AtomicPtr::new(null_mut());
 
+/// The address of `GL(dl_tls_generation)` in the running release, for
+/// `__tls_get_addr`'s fast path (set by [`select_release`]).
+static GENERATION: AtomicPtr<usize> = AtomicPtr::new(null_mut());
+
+/// Points `__tls_get_addr` at the running release's `GL(dl_tls_generation)`.
+/// Start-up, after the release is chosen and before any TLS access.
+pub fn select_release() {
+    GENERATION.store(gl_at!(dl_tls_generation), Ordering::Relaxed);
+}
+
 /// libc's `malloc` and `free`, once libc can serve them (0 before).
 static LIBC_MALLOC: AtomicUsize = AtomicUsize::new(0);
 static LIBC_FREE: AtomicUsize = AtomicUsize::new(0);
@@ -270,7 +288,8 @@ global_asm!(
     "__tls_get_addr:",
     ".cfi_startproc",
     "    mov %fs:{dtv}, %rdx",
-    "    mov {gl}+{gen}(%rip), %rax",
+    "    mov {gen}(%rip), %rax",
+    "    mov (%rax), %rax",
     "    cmp %rax, (%rdx)",
     "    jne 1f",
     "    mov (%rdi), %rax",
@@ -295,8 +314,7 @@ global_asm!(
     ".cfi_endproc",
     ".size __tls_get_addr, . - __tls_get_addr",
     dtv = const pthread::HEADER_DTV,
-    gl = sym super::_rtld_global,
-    gen = const offset_of!(RtldGlobal, dl_tls_generation),
+    gen = sym GENERATION,
     slow = sym tls_get_addr_slow,
     options(att_syntax)
 );
@@ -462,6 +480,7 @@ pub unsafe fn setup_initial_thread(
     modules: &[TlsModule],
     layout: StaticLayout,
     at_random: usize,
+    rseq_block: Option<super::rseq::ExtraBlock>,
 ) -> Result<usize, &'static str> {
     if at_random == 0 {
         return Err("the kernel passed no AT_RANDOM bytes for the stack guard");
@@ -469,9 +488,24 @@ pub unsafe fn setup_initial_thread(
     check_layout(modules, &layout)?;
     const NO_MEMORY: &str = "cannot allocate TLS data structures for initial thread";
     let max_modid = layout.max_modid;
-    let align = layout.max_align.max(TCB_ALIGNMENT);
-    let static_size = layout
-        .used
+    let mut align = layout.max_align.max(TCB_ALIGNMENT);
+    // glibc 2.41 keeps each thread's rseq area out of `struct pthread`: the
+    // loader reserves it as an extra block after the modules' blocks (the
+    // lowest addresses of the static area), and `__rseq_offset` is its
+    // negative offset from the thread pointer (elf/dl-tls.c,
+    // `_dl_determine_tlsoffset`).
+    let mut used = layout.used;
+    let rseq = match rseq_block {
+        None => super::rseq::GLIBC_2_36,
+        Some(block) => {
+            used = checked_round_up(used, block.align)
+                .and_then(|n| n.checked_add(block.size))
+                .ok_or("static TLS too large")?;
+            align = align.max(block.align);
+            block.area(-(used as isize))
+        }
+    };
+    let static_size = used
         .checked_add(STATIC_SURPLUS)
         .and_then(|n| checked_round_up(n, align))
         .and_then(|n| n.checked_add(TLS_TCB_SIZE))
@@ -488,16 +522,17 @@ pub unsafe fn setup_initial_thread(
     // SAFETY: single-threaded start-up (the caller's contract); nothing else
     // holds references into `_rtld_global(_ro)` now.
     let (g, ro) = unsafe { (gl(), glro()) };
-    g.dl_tls_dtv_slotinfo_list = list as usize;
-    g.dl_tls_dtv_gaps = 0;
-    g.dl_tls_max_dtv_idx = max_modid;
-    g.dl_tls_static_nelem = max_modid;
-    g.dl_tls_static_used = layout.used;
-    g.dl_tls_static_optional = OPTIONAL_TLS;
-    g.dl_tls_generation = generation;
-    ro.dl_tls_static_surplus = STATIC_SURPLUS;
-    ro.dl_tls_static_size = static_size;
-    ro.dl_tls_static_align = align;
+    let (l, lo) = (&cur().gl, &cur().glro);
+    g.set(l.dl_tls_dtv_slotinfo_list, list as usize);
+    g.set(l.dl_tls_dtv_gaps, 0);
+    g.set(l.dl_tls_max_dtv_idx, max_modid);
+    g.set(l.dl_tls_static_nelem, max_modid);
+    g.set(l.dl_tls_static_used, used);
+    g.set(l.dl_tls_static_optional, OPTIONAL_TLS);
+    g.set(l.dl_tls_generation, generation);
+    ro.set(lo.dl_tls_static_surplus, STATIC_SURPLUS);
+    ro.set(lo.dl_tls_static_size, static_size);
+    ro.set(lo.dl_tls_static_align, align);
     for m in modules {
         // SAFETY: the list was just published in GL and holds slots up to
         // max_modid + 62 (check_layout bounds every modid by max_modid).
@@ -556,7 +591,7 @@ pub unsafe fn setup_initial_thread(
                 to_free: 0,
             };
         }
-        g.dl_initial_dtv = dtv as usize;
+        g.set(l.dl_initial_dtv, dtv as usize);
         put(pd, pthread::HEADER_TCB, pd);
         put(pd, pthread::HEADER_DTV, dtv as usize);
         put(pd, pthread::HEADER_SELF, pd);
@@ -572,7 +607,7 @@ pub unsafe fn setup_initial_thread(
     // at_random points at 16 bytes (the caller's contract).
     unsafe {
         init_stack_lists(g, pd);
-        init_thread_pointer_fields(pd);
+        init_thread_pointer_fields(pd, rseq);
         init_guards(pd, at_random);
     }
     for lock in [&mut g.dl_load_lock, &mut g.dl_load_write_lock, &mut g.dl_load_tls_lock] {
@@ -608,15 +643,12 @@ fn check_layout(modules: &[TlsModule], layout: &StaticLayout) -> Result<(), &'st
 /// # Safety
 /// Start-up; `pd + pthread::LIST` is writable.
 unsafe fn init_stack_lists(g: &mut RtldGlobal, pd: usize) {
-    for head in [
-        addr_of_mut!(g.dl_stack_used),
-        addr_of_mut!(g.dl_stack_user),
-        addr_of_mut!(g.dl_stack_cache),
-    ] {
+    let l = &cur().gl;
+    for head in [l.dl_stack_used.ptr(g), l.dl_stack_user.ptr(g), l.dl_stack_cache.ptr(g)] {
         // SAFETY: `head` points into `_rtld_global`, borrowed exclusively by `g`.
         unsafe { *head = ListHead { next: head, prev: head } };
     }
-    let head = addr_of_mut!(g.dl_stack_user);
+    let head = l.dl_stack_user.ptr(g);
     let node = (pd + pthread::LIST) as *mut ListHead;
     // SAFETY: list_add(node, head) on an empty list; both are writable.
     unsafe { *node = ListHead { next: head, prev: head } };
@@ -628,7 +660,7 @@ unsafe fn init_stack_lists(g: &mut RtldGlobal, pd: usize) {
 ///
 /// # Safety
 /// Start-up; `pd` is this thread's descriptor and `%fs` points at it.
-unsafe fn init_thread_pointer_fields(pd: usize) {
+unsafe fn init_thread_pointer_fields(pd: usize, rseq: super::rseq::Area) {
     // SAFETY: every offset is inside the 2368-byte descriptor (layout.rs,
     // pahole), which is writable; the syscalls receive addresses inside it
     // that stay valid for the life of the thread.
@@ -648,13 +680,13 @@ unsafe fn init_thread_pointer_fields(pd: usize) {
         put(pd, pthread::ROBUST_PREV, head);
         put(pd, pthread::ROBUST_HEAD, head);
         put(pd, pthread::ROBUST_FUTEX_OFFSET, ROBUST_FUTEX_OFFSET);
-        put(pd, PD_ROBUST_LIST_PENDING, 0usize);
+        put(pd, pthread::ROBUST_LIST_PENDING, 0usize);
         // A failure only means robust mutexes are not cleaned up by the kernel.
         let _ = syscall6(nr::SET_ROBUST_LIST, [head, ROBUST_LIST_HEAD_SIZE, 0, 0, 0, 0]);
 
         // The rseq area, registered unless glibc.pthread.rseq=0 (rseq.rs);
         // libc's pthread_create registers new threads only if this did.
-        super::rseq::register_initial_thread(pd, super::rseq::GLIBC_2_36);
+        super::rseq::register_initial_thread(pd, rseq);
 
         // The initial thread's "stack block" runs from 0 up to __libc_stack_end.
         put(pd, pthread::STACKBLOCK, 0usize);
@@ -710,10 +742,9 @@ unsafe fn init_static_block_in_all_threads(module: &TlsModule) {
     // SAFETY: the caller's contract; list nodes are embedded in live
     // `struct pthread`s, which stay listed while we hold the stack lock.
     unsafe {
-        let g = gl_ptr();
-        let lock = addr_of_mut!((*g).dl_stack_cache_lock);
+        let lock = gl_at!(dl_stack_cache_lock);
         lll_lock(lock);
-        for head in [addr_of_mut!((*g).dl_stack_used), addr_of_mut!((*g).dl_stack_user)] {
+        for head in [gl_at!(dl_stack_used), gl_at!(dl_stack_user)] {
             let mut node = (*head).next;
             let mut guard = 0usize;
             while !node.is_null() && node != head && guard < 1 << 20 {
@@ -790,18 +821,17 @@ pub unsafe fn add_modules(modules: &[(usize, *mut LinkMap)]) -> bool {
     }
     // SAFETY: the caller's contract: the slot list exists and we hold the lock.
     unsafe {
-        let g = gl_ptr();
         let gen = generation() + 1;
         for &(modid, map) in modules {
             let Some(slot) = slot_or_grow(modid) else { return false };
             store_relaxed(addr_of_mut!((*slot).map) as *mut usize, map as usize);
             store_relaxed(addr_of_mut!((*slot).gen), gen);
             if modid > max_dtv_idx() {
-                store_relaxed(addr_of_mut!((*g).dl_tls_max_dtv_idx), modid);
+                store_relaxed(gl_at!(dl_tls_max_dtv_idx), modid);
             }
         }
-        (*g).dl_tls_dtv_gaps = has_gaps() as u8;
-        AtomicUsize::from_ptr(addr_of_mut!((*g).dl_tls_generation)).store(gen, Ordering::Release);
+        *gl_at!(dl_tls_dtv_gaps) = has_gaps() as u8;
+        AtomicUsize::from_ptr(gl_at!(dl_tls_generation)).store(gen, Ordering::Release);
     }
     true
 }
@@ -826,7 +856,6 @@ pub fn remove_modules(gone: &[DsoId], modids: &[usize], static_used: usize) {
             super::dl::tls_lock(false);
             return;
         }
-        let g = gl_ptr();
         let gen = generation() + 1;
         for &modid in modids {
             let Some(slot) = find_slot(modid) else { continue };
@@ -837,7 +866,7 @@ pub fn remove_modules(gone: &[DsoId], modids: &[usize], static_used: usize) {
             store_relaxed(addr_of_mut!((*slot).gen), gen);
             store_relaxed(addr_of_mut!((*slot).map) as *mut usize, 0);
         }
-        let nelem = (*g).dl_tls_static_nelem;
+        let nelem = *gl_at!(dl_tls_static_nelem);
         let mut max = nelem;
         for modid in (nelem + 1..=max_dtv_idx()).rev() {
             if find_slot(modid).is_some_and(|s| !(*s).map.is_null()) {
@@ -845,10 +874,10 @@ pub fn remove_modules(gone: &[DsoId], modids: &[usize], static_used: usize) {
                 break;
             }
         }
-        store_relaxed(addr_of_mut!((*g).dl_tls_max_dtv_idx), max);
-        (*g).dl_tls_dtv_gaps = has_gaps() as u8;
-        (*g).dl_tls_static_used = static_used;
-        AtomicUsize::from_ptr(addr_of_mut!((*g).dl_tls_generation)).store(gen, Ordering::Release);
+        store_relaxed(gl_at!(dl_tls_max_dtv_idx), max);
+        *gl_at!(dl_tls_dtv_gaps) = has_gaps() as u8;
+        *gl_at!(dl_tls_static_used) = static_used;
+        AtomicUsize::from_ptr(gl_at!(dl_tls_generation)).store(gen, Ordering::Release);
     }
     super::dl::tls_lock(false);
 }
@@ -860,7 +889,7 @@ pub fn remove_modules(gone: &[DsoId], modids: &[usize], static_used: usize) {
 unsafe fn has_gaps() -> bool {
     // SAFETY: the caller's contract.
     unsafe {
-        let nelem = (*gl_ptr()).dl_tls_static_nelem;
+        let nelem = *gl_at!(dl_tls_static_nelem);
         (nelem + 1..max_dtv_idx()).any(|m| find_slot(m).is_none_or(|s| (*s).map.is_null()))
     }
 }
@@ -873,7 +902,7 @@ unsafe fn has_gaps() -> bool {
 unsafe fn slot_or_grow(modid: usize) -> Option<*mut SlotInfo> {
     // SAFETY: the caller's contract: the list is well formed and only we change it.
     unsafe {
-        let mut list = (*gl_ptr()).dl_tls_dtv_slotinfo_list as *mut SlotInfoList;
+        let mut list = *gl_at!(dl_tls_dtv_slotinfo_list) as *mut SlotInfoList;
         let mut idx = modid;
         for _ in 0..=modid {
             if list.is_null() {
@@ -909,7 +938,7 @@ pub unsafe fn place_static(module: &TlsModule, map: *mut LinkMap) {
     // SAFETY: the caller's contract.
     unsafe {
         if !map.is_null() {
-            (*map).l_tls_offset = module.offset as isize;
+            (*map).set(cur().lm.l_tls_offset, module.offset as isize);
         }
         init_static_block_in_all_threads(module);
     }
@@ -920,7 +949,7 @@ pub unsafe fn place_static(module: &TlsModule, map: *mut LinkMap) {
 pub fn forced_dynamic(_modid: usize, def: DsoId) -> bool {
     let map = super::map_of(def);
     // SAFETY: NULL or one of our live records; the field is written under the TLS lock, which dlopen holds.
-    !map.is_null() && unsafe { (*map).l_tls_offset } == FORCED_DYNAMIC_TLS_OFFSET
+    !map.is_null() && unsafe { (*map).get(cur().lm.l_tls_offset) } == FORCED_DYNAMIC_TLS_OFFSET
 }
 
 /// Copies every start-up module's init image into the initial thread's
@@ -959,7 +988,7 @@ unsafe extern "C" fn tls_get_addr_slow(ti: *const TlsIndex) -> *mut u8 {
     // SAFETY: the caller's contract; %fs is this thread's TCB.
     unsafe {
         let dtv = thread_dtv();
-        let gen = AtomicUsize::from_ptr(addr_of_mut!((*gl_ptr()).dl_tls_generation)).load(Ordering::Acquire);
+        let gen = AtomicUsize::from_ptr(gl_at!(dl_tls_generation)).load(Ordering::Acquire);
         let module = (*ti).module;
         // Re-entered from malloc or free called by an update: a start-up
         // module's entry is valid whatever the DTV's generation.
@@ -1042,7 +1071,7 @@ unsafe fn update_slotinfo(req_modid: usize, new_gen: usize) -> *mut LinkMap {
             fatal(b"__tls_get_addr: no TLS module with this id");
         }
         let old_gen = (*dtv).val;
-        let mut list = load_relaxed(addr_of!((*gl_ptr()).dl_tls_dtv_slotinfo_list)) as *mut SlotInfoList;
+        let mut list = load_relaxed(gl_at!(dl_tls_dtv_slotinfo_list)) as *mut SlotInfoList;
         let mut base = 0usize;
         'walk: while !list.is_null() {
             let len = (*list).len;
@@ -1113,9 +1142,9 @@ unsafe fn tls_get_addr_tail(ti: *const TlsIndex, dtv: *mut Dtv, the_map: *mut Li
         // becomes dynamic for good.
         if block.offset != FORCED_DYNAMIC_TLS_OFFSET && !map.is_null() {
             super::dl::tls_lock(true);
-            let offset_now = (*map).l_tls_offset;
+            let offset_now = (*map).get(cur().lm.l_tls_offset);
             if offset_now == NO_TLS_OFFSET {
-                (*map).l_tls_offset = FORCED_DYNAMIC_TLS_OFFSET;
+                (*map).set(cur().lm.l_tls_offset, FORCED_DYNAMIC_TLS_OFFSET);
             }
             super::dl::tls_lock(false);
             if offset_now > 0 {
@@ -1148,7 +1177,7 @@ pub unsafe extern "C" fn tls_get_addr_soft(map: *mut LinkMap) -> *mut u8 {
     }
     // SAFETY: the caller's contract; only this thread's DTV is read.
     unsafe {
-        let modid = (*map).l_tls_modid;
+        let modid = (*map).get(cur().lm.l_tls_modid);
         if modid == 0 {
             return null_mut();
         }
@@ -1206,7 +1235,14 @@ pub unsafe extern "C" fn _dl_allocate_tls(mem: *mut u8) -> *mut u8 {
 /// `tcb` is NULL or a TCB with a DTV from `_dl_allocate_tls`, whose thread is
 /// not running.
 #[no_mangle]
-pub unsafe extern "C" fn _dl_allocate_tls_init(tcb: *mut u8, init_tls: bool) -> *mut u8 {
+pub unsafe extern "C" fn _dl_allocate_tls_init(tcb: *mut u8, flag: bool) -> *mut u8 {
+    // The same call, the opposite meaning: 2.36's flag is `init_tls` (libc
+    // passes true), 2.41's `main_thread` (libc passes false).
+    let init_tls = if cur().allocate_tls_init_main_thread {
+        !flag
+    } else {
+        flag
+    };
     // SAFETY: the caller's contract.
     unsafe { allocate_tls_init(tcb as usize, init_tls) as *mut u8 }
 }
@@ -1232,7 +1268,7 @@ pub unsafe extern "C" fn _dl_deallocate_tls(tcb: *mut u8, dealloc_tcb: bool) {
             for m in 1..=cap {
                 libc_free((*dtv.add(m)).to_free);
             }
-            if dtv as usize != load_relaxed(addr_of!((*gl_ptr()).dl_initial_dtv)) {
+            if dtv as usize != load_relaxed(gl_at!(dl_initial_dtv)) {
                 if let Some(layout) = dtv_layout(cap) {
                     alloc::alloc::dealloc(dtv.sub(1) as *mut u8, layout);
                 }
@@ -1256,14 +1292,13 @@ pub unsafe extern "C" fn _dl_deallocate_tls(tcb: *mut u8, dealloc_tcb: bool) {
 /// Each pointer is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn _dl_get_tls_static_info(size: *mut usize, align: *mut usize) {
-    let ro = glro_ptr();
     // SAFETY: the fields are written only at start-up; the caller's contract.
     unsafe {
         if !size.is_null() {
-            *size = (*ro).dl_tls_static_size;
+            *size = *glro_at!(dl_tls_static_size);
         }
         if !align.is_null() {
-            *align = (*ro).dl_tls_static_align;
+            *align = *glro_at!(dl_tls_static_align);
         }
     }
 }
@@ -1282,7 +1317,7 @@ pub unsafe extern "C" fn __nptl_change_stack_perm(pd: *mut u8) -> i32 {
     unsafe {
         let block: usize = get(pd, pthread::STACKBLOCK);
         let size: usize = get(pd, pthread::STACKBLOCK_SIZE);
-        let guard: usize = get(pd, PD_GUARDSIZE);
+        let guard: usize = get(pd, pthread::GUARDSIZE);
         let prot = sys::PROT_READ | sys::PROT_WRITE | sys::PROT_EXEC;
         match sys::mprotect(block.wrapping_add(guard), size.saturating_sub(guard), prot) {
             Ok(_) => 0,
@@ -1369,12 +1404,13 @@ unsafe fn block_of(modid: usize, map: *mut LinkMap) -> Option<Block> {
     if !map.is_null() {
         // SAFETY: the caller's contract.
         let m = unsafe { &*map };
+        let l = &cur().lm;
         return Some(Block {
-            image: m.l_tls_initimage,
-            filesz: m.l_tls_initimage_size,
-            memsz: m.l_tls_blocksize,
-            align: m.l_tls_align.max(1),
-            offset: m.l_tls_offset,
+            image: m.get(l.l_tls_initimage),
+            filesz: m.get(l.l_tls_initimage_size),
+            memsz: m.get(l.l_tls_blocksize),
+            align: m.get(l.l_tls_align).max(1),
+            offset: m.get(l.l_tls_offset),
             ns: m.l_ns,
         });
     }
@@ -1464,7 +1500,7 @@ unsafe fn resize_dtv(dtv: *mut Dtv, max_modid: usize) -> *mut Dtv {
         fatal(b"cannot allocate memory for thread-local data: ABORT");
     };
     // SAFETY: GL is only read.
-    let initial = unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_initial_dtv)) };
+    let initial = unsafe { load_relaxed(gl_at!(dl_initial_dtv)) };
     // SAFETY: the old array spans old + 2 entries from dtv - 1; a
     // non-initial DTV was allocated from our heap with `old_layout`.
     let p = unsafe {
@@ -1495,9 +1531,8 @@ unsafe fn resize_dtv(dtv: *mut Dtv, max_modid: usize) -> *mut Dtv {
 /// # Safety
 /// Start-up is complete (GLRO's static size and alignment are set).
 unsafe fn allocate_tls_storage() -> usize {
-    let ro = glro_ptr();
     // SAFETY: written only at start-up.
-    let (size, align) = unsafe { ((*ro).dl_tls_static_size, (*ro).dl_tls_static_align) };
+    let (size, align) = unsafe { (*glro_at!(dl_tls_static_size), *glro_at!(dl_tls_static_align)) };
     if size < TLS_TCB_SIZE {
         return 0;
     }
@@ -1526,9 +1561,8 @@ unsafe fn allocate_tls_storage() -> usize {
 
 /// The layout `allocate_tls_storage` allocates with.
 fn storage_layout() -> Option<Layout> {
-    let ro = glro_ptr();
     // SAFETY: written only at start-up.
-    let (size, align) = unsafe { ((*ro).dl_tls_static_size, (*ro).dl_tls_static_align) };
+    let (size, align) = unsafe { (*glro_at!(dl_tls_static_size), *glro_at!(dl_tls_static_align)) };
     Layout::from_size_align(size.checked_add(align)?.checked_add(8)?, 16).ok()
 }
 
@@ -1548,7 +1582,7 @@ fn dtv_layout(cap: usize) -> Option<Layout> {
 unsafe fn find_slot(modid: usize) -> Option<*mut SlotInfo> {
     let mut idx = modid;
     // SAFETY: the caller's contract.
-    let mut list = unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_dtv_slotinfo_list)) } as *mut SlotInfoList;
+    let mut list = unsafe { load_relaxed(gl_at!(dl_tls_dtv_slotinfo_list)) } as *mut SlotInfoList;
     // Bounded: each element holds at least one slot, so no valid id needs
     // more elements than its own value.
     for _ in 0..=modid.min(1 << 20) {
@@ -1627,12 +1661,11 @@ pub unsafe fn make_stacks_executable() -> i32 {
         if let Err(e) = sys::mprotect(end & !(page - 1), page, prot) {
             return e.0;
         }
-        let g = gl_ptr();
-        (*g).dl_stack_flags |= elf::consts::PF_X;
-        let lock = addr_of_mut!((*g).dl_stack_cache_lock);
+        *gl_at!(dl_stack_flags) |= elf::consts::PF_X;
+        let lock = gl_at!(dl_stack_cache_lock);
         lll_lock(lock);
         let mut err = 0;
-        for head in [addr_of_mut!((*g).dl_stack_used), addr_of_mut!((*g).dl_stack_cache)] {
+        for head in [gl_at!(dl_stack_used), gl_at!(dl_stack_cache)] {
             let mut node = (*head).next;
             let mut guard = 0usize;
             while err == 0 && !node.is_null() && node != head && guard < 1 << 20 {
@@ -1663,7 +1696,7 @@ fn glro_ptr() -> *const RtldGlobalRo {
 /// later, under the TLS lock).
 unsafe fn generation() -> usize {
     // SAFETY: see above.
-    unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_generation)) }
+    unsafe { load_relaxed(gl_at!(dl_tls_generation)) }
 }
 
 /// `GL(dl_tls_max_dtv_idx)`.
@@ -1672,7 +1705,7 @@ unsafe fn generation() -> usize {
 /// As `generation`.
 unsafe fn max_dtv_idx() -> usize {
     // SAFETY: see above.
-    unsafe { load_relaxed(addr_of!((*gl_ptr()).dl_tls_max_dtv_idx)) }
+    unsafe { load_relaxed(gl_at!(dl_tls_max_dtv_idx)) }
 }
 
 /// A relaxed atomic load of a word shared with other threads.
@@ -1706,7 +1739,7 @@ unsafe fn load_acquire(p: *const usize) -> usize {
 ///
 /// # Safety
 /// `%fs` has been set up (after `setup_initial_thread`, or in a libc thread).
-unsafe fn thread_self() -> usize {
+pub(super) unsafe fn thread_self() -> usize {
     let pd: usize;
     // SAFETY: the caller's contract: %fs:16 is the descriptor's `self` field.
     unsafe {

@@ -68,74 +68,34 @@ enum Security {
     None,
 }
 
-/// The tunables of this build (`tunable_list`, from the generated layout table).
-const LIST: &[layouts::Tunable] = layouts::glibc_2_36_deb12::TUNABLES;
+/// The most tunables a supported release has (the size of the value table).
+pub const COUNT: usize = max(
+    layouts::glibc_2_36_deb12::TUNABLES.len(),
+    layouts::glibc_2_41_deb13::TUNABLES.len(),
+);
 
-/// The number of tunables in glibc 2.36 for x86_64.
-pub const COUNT: usize = LIST.len();
-
-/// The id (`tunable_id_t`, the index in `tunable_list`) of the tunable called `name`; a name
-/// the table lacks stops the build.
-const fn id_of(name: &[u8]) -> usize {
-    let mut i = 0;
-    while i < LIST.len() {
-        let row = LIST[i].name;
-        if row.len() == name.len() {
-            let mut j = 0;
-            while j < name.len() && row[j] == name[j] {
-                j += 1;
-            }
-            if j == name.len() {
-                return i;
-            }
-        }
-        i += 1;
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
     }
-    panic!("a tunable the generated table does not have");
 }
 
-/// Tunable ids (`tunable_id_t`) of this build, in its `tunable_list` order.
-/// The full list, for readers other than cpu_features.rs (the TLS surplus
-/// reads `rtld.nns`/`rtld.optional_static_tls`, rseq `pthread.rseq`...).
-#[allow(dead_code)]
+/// The names of the tunables ld-rs reads itself (their ids differ between
+/// releases: 2.40 sorted `tunable_id_t` by name).  A tunable the running
+/// release lacks reads as 0.
 pub mod id {
-    pub const RTLD_NNS: usize = super::id_of(b"glibc.rtld.nns");
-    pub const ELISION_SKIP_LOCK_AFTER_RETRIES: usize = super::id_of(b"glibc.elision.skip_lock_after_retries");
-    pub const MALLOC_TRIM_THRESHOLD: usize = super::id_of(b"glibc.malloc.trim_threshold");
-    pub const MALLOC_PERTURB: usize = super::id_of(b"glibc.malloc.perturb");
-    pub const CPU_X86_SHARED_CACHE_SIZE: usize = super::id_of(b"glibc.cpu.x86_shared_cache_size");
-    pub const PTHREAD_RSEQ: usize = super::id_of(b"glibc.pthread.rseq");
-    pub const MEM_TAGGING: usize = super::id_of(b"glibc.mem.tagging");
-    pub const ELISION_TRIES: usize = super::id_of(b"glibc.elision.tries");
-    pub const ELISION_ENABLE: usize = super::id_of(b"glibc.elision.enable");
-    pub const MALLOC_HUGETLB: usize = super::id_of(b"glibc.malloc.hugetlb");
-    pub const CPU_X86_REP_MOVSB_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_rep_movsb_threshold");
-    pub const MALLOC_MXFAST: usize = super::id_of(b"glibc.malloc.mxfast");
-    pub const RTLD_DYNAMIC_SORT: usize = super::id_of(b"glibc.rtld.dynamic_sort");
-    pub const ELISION_SKIP_LOCK_BUSY: usize = super::id_of(b"glibc.elision.skip_lock_busy");
-    pub const MALLOC_TOP_PAD: usize = super::id_of(b"glibc.malloc.top_pad");
-    pub const CPU_X86_REP_STOSB_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_rep_stosb_threshold");
-    pub const CPU_X86_NON_TEMPORAL_THRESHOLD: usize = super::id_of(b"glibc.cpu.x86_non_temporal_threshold");
-    pub const CPU_X86_SHSTK: usize = super::id_of(b"glibc.cpu.x86_shstk");
-    pub const PTHREAD_STACK_CACHE_SIZE: usize = super::id_of(b"glibc.pthread.stack_cache_size");
-    pub const GMON_MINARCS: usize = super::id_of(b"glibc.gmon.minarcs");
-    pub const CPU_HWCAP_MASK: usize = super::id_of(b"glibc.cpu.hwcap_mask");
-    pub const MALLOC_MMAP_MAX: usize = super::id_of(b"glibc.malloc.mmap_max");
-    pub const ELISION_SKIP_TRYLOCK_INTERNAL_ABORT: usize = super::id_of(b"glibc.elision.skip_trylock_internal_abort");
-    pub const MALLOC_TCACHE_UNSORTED_LIMIT: usize = super::id_of(b"glibc.malloc.tcache_unsorted_limit");
-    pub const CPU_X86_IBT: usize = super::id_of(b"glibc.cpu.x86_ibt");
-    pub const CPU_HWCAPS: usize = super::id_of(b"glibc.cpu.hwcaps");
-    pub const ELISION_SKIP_LOCK_INTERNAL_ABORT: usize = super::id_of(b"glibc.elision.skip_lock_internal_abort");
-    pub const MALLOC_ARENA_MAX: usize = super::id_of(b"glibc.malloc.arena_max");
-    pub const MALLOC_MMAP_THRESHOLD: usize = super::id_of(b"glibc.malloc.mmap_threshold");
-    pub const CPU_X86_DATA_CACHE_SIZE: usize = super::id_of(b"glibc.cpu.x86_data_cache_size");
-    pub const MALLOC_TCACHE_COUNT: usize = super::id_of(b"glibc.malloc.tcache_count");
-    pub const MALLOC_ARENA_TEST: usize = super::id_of(b"glibc.malloc.arena_test");
-    pub const PTHREAD_MUTEX_SPIN_COUNT: usize = super::id_of(b"glibc.pthread.mutex_spin_count");
-    pub const GMON_MAXARCS: usize = super::id_of(b"glibc.gmon.maxarcs");
-    pub const RTLD_OPTIONAL_STATIC_TLS: usize = super::id_of(b"glibc.rtld.optional_static_tls");
-    pub const MALLOC_TCACHE_MAX: usize = super::id_of(b"glibc.malloc.tcache_max");
-    pub const MALLOC_CHECK: usize = super::id_of(b"glibc.malloc.check");
+    pub const CPU_HWCAPS: &[u8] = b"glibc.cpu.hwcaps";
+    pub const CPU_HWCAP_MASK: &[u8] = b"glibc.cpu.hwcap_mask";
+    pub const CPU_X86_DATA_CACHE_SIZE: &[u8] = b"glibc.cpu.x86_data_cache_size";
+    pub const CPU_X86_SHARED_CACHE_SIZE: &[u8] = b"glibc.cpu.x86_shared_cache_size";
+    pub const CPU_X86_NON_TEMPORAL_THRESHOLD: &[u8] = b"glibc.cpu.x86_non_temporal_threshold";
+    pub const CPU_X86_REP_MOVSB_THRESHOLD: &[u8] = b"glibc.cpu.x86_rep_movsb_threshold";
+    pub const CPU_X86_REP_STOSB_THRESHOLD: &[u8] = b"glibc.cpu.x86_rep_stosb_threshold";
+    pub const MALLOC_CHECK: &[u8] = b"glibc.malloc.check";
+    pub const RTLD_DYNAMIC_SORT: &[u8] = b"glibc.rtld.dynamic_sort";
+    pub const PTHREAD_RSEQ: &[u8] = b"glibc.pthread.rseq";
 }
 
 /// One row of glibc's `tunable_list`, as this module uses it.
@@ -150,9 +110,9 @@ struct Def {
     alias: &'static [u8],
 }
 
-/// glibc 2.36's tunables for x86_64 as Debian builds them, by id: the generated table
-/// (bounds, defaults, security levels, aliases read from `tunable_list` in libc6-dbg).
-const DEFS: [Def; COUNT] = {
+/// A release's tunables by id, from its generated table (bounds, defaults,
+/// security levels, aliases read from `tunable_list` in libc6-dbg).
+const fn defs<const N: usize>(list: &[layouts::Tunable]) -> [Def; N] {
     const NONE: Def = Def {
         name: b"",
         ty: Type::I32,
@@ -162,10 +122,11 @@ const DEFS: [Def; COUNT] = {
         security: Security::SxidErase,
         alias: b"",
     };
-    let mut defs = [NONE; COUNT];
+    assert!(list.len() == N);
+    let mut defs = [NONE; N];
     let mut i = 0;
-    while i < COUNT {
-        let row = &LIST[i];
+    while i < N {
+        let row = &list[i];
         defs[i] = Def {
             name: row.name,
             ty: match row.ty {
@@ -180,25 +141,48 @@ const DEFS: [Def; COUNT] = {
             security: match row.security {
                 Some(layouts::Sec::SxidIgnore) => Security::SxidIgnore,
                 Some(layouts::Sec::None) => Security::None,
-                // glibc 2.36 has a level for every tunable.
-                Some(layouts::Sec::SxidErase) | None => Security::SxidErase,
+                Some(layouts::Sec::SxidErase) => Security::SxidErase,
+                // 2.39 dropped the levels: GLIBC_TUNABLES is not read at all
+                // in a privileged process, and the aliases are erased.
+                None => Security::SxidErase,
             },
             alias: row.alias,
         };
         i += 1;
     }
     defs
-};
+}
+
+const DEFS_2_36: [Def; layouts::glibc_2_36_deb12::TUNABLES.len()] = defs(layouts::glibc_2_36_deb12::TUNABLES);
+const DEFS_2_41: [Def; layouts::glibc_2_41_deb13::TUNABLES.len()] = defs(layouts::glibc_2_41_deb13::TUNABLES);
+
+/// The running release's tunables, by id.
+fn defs_now() -> &'static [Def] {
+    if super::layout::cur().minor >= 41 {
+        &DEFS_2_41
+    } else {
+        &DEFS_2_36
+    }
+}
 
 /// glibc's `tunable_val_t`: what `__tunable_get_val`'s callback receives.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub union TunableVal {
     pub numval: i64,
-    pub strval: *const u8,
+    pub strval: StrVal,
 }
 
-const _: () = assert!(core::mem::size_of::<TunableVal>() == 8);
+/// A string tunable's value: where it starts in `GLIBC_TUNABLES`, and (2.41's
+/// `struct tunable_str_t`) how long it is; 2.36's readers see the pointer only.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct StrVal {
+    pub str: *const u8,
+    pub len: usize,
+}
+
+const _: () = assert!(core::mem::size_of::<TunableVal>() == 16);
 
 /// The mutable part of a tunable: its value, current bounds and state.
 struct Entry {
@@ -227,8 +211,8 @@ const fn initial_table() -> [Entry; COUNT] {
     };
     let mut t = [E; COUNT];
     let mut i = 0;
-    while i < COUNT {
-        let d = &DEFS[i];
+    while i < DEFS_2_36.len() {
+        let d = &DEFS_2_36[i];
         t[i] = Entry {
             val: TunableVal { numval: d.default },
             min: d.min,
@@ -239,6 +223,29 @@ const fn initial_table() -> [Entry; COUNT] {
         i += 1;
     }
     t
+}
+
+/// `GLIBC_TUNABLES`'s text as the kernel passed it, kept by the first
+/// [`init`] in case the release turns out to be another (then `init` runs
+/// again with that release's table).
+static mut PRISTINE: Option<&'static [u8]> = None;
+
+/// Every tunable back at the running release's default.
+///
+/// # Safety
+/// Single-threaded start-up, no other reference into the table live.
+unsafe fn reset() {
+    // SAFETY: the caller's contract.
+    let t = unsafe { table_mut() };
+    for (e, d) in t.iter_mut().zip(defs_now()) {
+        *e = Entry {
+            val: TunableVal { numval: d.default },
+            min: d.min,
+            max: d.max,
+            initialized: false,
+            security: d.security,
+        };
+    }
 }
 
 /// The table, for reading.
@@ -323,7 +330,7 @@ fn lt(a: i64, b: i64, unsigned: bool) -> bool {
 /// # Safety
 /// As [`table_mut`].
 unsafe fn update_val(i: usize, val: TunableVal, minp: Option<i64>, maxp: Option<i64>) {
-    let ty = DEFS[i].ty;
+    let ty = defs_now()[i].ty;
     // SAFETY: the caller's contract.
     let e = unsafe { &mut table_mut()[i] };
     if ty == Type::Str {
@@ -360,8 +367,12 @@ unsafe fn update_val(i: usize, val: TunableVal, minp: Option<i64>, maxp: Option<
 /// # Safety
 /// As [`table_mut`]; `value` is NUL-terminated and lives for the process.
 unsafe fn initialize(i: usize, value: *const u8) {
-    let val = if DEFS[i].ty == Type::Str {
-        TunableVal { strval: value }
+    let val = if defs_now()[i].ty == Type::Str {
+        // SAFETY: the caller's contract: the value is NUL-terminated.
+        let len = unsafe { crate::start::cstr(value) }.len();
+        TunableVal {
+            strval: StrVal { str: value, len },
+        }
     } else {
         // SAFETY: the caller's contract.
         let text = unsafe { crate::start::cstr(value) };
@@ -377,8 +388,8 @@ unsafe fn initialize(i: usize, value: *const u8) {
 ///
 /// # Safety
 /// Single-threaded start-up.
-pub unsafe fn set_with_bounds(i: usize, val: u64, min: u64, max: u64) {
-    if i < COUNT {
+pub unsafe fn set_with_bounds(name: &[u8], val: u64, min: u64, max: u64) {
+    if let Some(i) = by_name(name) {
         // SAFETY: the caller's contract.
         unsafe { update_val(i, TunableVal { numval: val as i64 }, Some(min as i64), Some(max as i64)) }
     }
@@ -386,7 +397,7 @@ pub unsafe fn set_with_bounds(i: usize, val: u64, min: u64, max: u64) {
 
 /// The tunable whose full name is `name`.
 fn by_name(name: &[u8]) -> Option<usize> {
-    DEFS.iter().position(|d| d.name == name)
+    defs_now().iter().position(|d| d.name == name)
 }
 
 /// glibc's `parse_tunables` (release/2.36 branch).  `tunestr` is our copy of
@@ -438,7 +449,7 @@ unsafe fn parse(tunestr: &mut [u8], valstring: *mut u8, secure: bool) {
                     }
                     // Never past `p + len`: the text written is as long as
                     // what was read.
-                    for &b in DEFS[i].name.iter().chain(b"=") {
+                    for &b in defs_now()[i].name.iter().chain(b"=") {
                         tunestr[off] = b;
                         off += 1;
                     }
@@ -498,8 +509,14 @@ const _: () = {
         true
     }
     let mut i = 0;
-    while i < DEFS.len() {
-        let a = DEFS[i].alias;
+    while i < DEFS_2_36.len() {
+        let a = DEFS_2_36[i].alias;
+        assert!(a.is_empty() || has_prefix(a, b"MALLOC_") || has_prefix(a, b"LD_"));
+        i += 1;
+    }
+    let mut i = 0;
+    while i < DEFS_2_41.len() {
+        let a = DEFS_2_41[i].alias;
         assert!(a.is_empty() || has_prefix(a, b"MALLOC_") || has_prefix(a, b"LD_"));
         i += 1;
     }
@@ -514,8 +531,11 @@ const _: () = {
 pub unsafe fn init(envp: *mut *const u8, secure: bool) {
     // SAFETY: the caller's contract throughout: start-up, the kernel's envp.
     unsafe {
+        reset();
         if secure && exists(c"/etc/suid-debug") {
-            table_mut()[id::MALLOC_CHECK].security = Security::None;
+            if let Some(i) = by_name(id::MALLOC_CHECK) {
+                table_mut()[i].security = Security::None;
+            }
         }
         let mut ep = envp;
         while !(*ep).is_null() {
@@ -528,12 +548,29 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
             };
             let name = &line[..eq];
             if name == b"GLIBC_TUNABLES" {
-                // The entry becomes a copy; the original's value is cut up.
-                let mut copy: Vec<u8> = Vec::with_capacity(line.len() + 2);
-                copy.extend_from_slice(line);
+                // The entry becomes a copy; the original's value is cut up
+                // (values NUL-terminated in place, as glibc does).  A second
+                // `init`, for another release's table, reads the text as the
+                // kernel passed it from a copy kept by the first.
+                let pristine = &mut *core::ptr::addr_of_mut!(PRISTINE);
+                let values = match pristine {
+                    None => {
+                        *pristine = Some(line[eq + 1..].to_vec().leak());
+                        s.add(eq + 1) as *mut u8
+                    }
+                    Some(text) => {
+                        let mut v = text.to_vec();
+                        v.push(0);
+                        v.leak().as_mut_ptr()
+                    }
+                };
+                let text: &[u8] = pristine.as_deref().unwrap_or_default();
+                let mut copy: Vec<u8> = Vec::with_capacity(eq + text.len() + 2);
+                copy.extend_from_slice(&line[..eq + 1]);
+                copy.extend_from_slice(text);
                 copy.push(0);
                 let copy = copy.leak();
-                parse(&mut copy[eq + 1..], s.add(eq + 1) as *mut u8, secure);
+                parse(&mut copy[eq + 1..], values, secure);
                 *prev = copy.as_ptr();
                 continue;
             }
@@ -542,7 +579,7 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
             if !(name.starts_with(b"MALLOC_") || name.starts_with(b"LD_")) {
                 continue;
             }
-            for (i, d) in DEFS.iter().enumerate() {
+            for (i, d) in defs_now().iter().enumerate() {
                 if table()[i].initialized || d.alias.is_empty() || d.alias != name {
                     continue;
                 }
@@ -587,13 +624,13 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
 /// first: they set the cache tunables and narrow their bounds.
 pub fn print() {
     let mut out = crate::diag::Msg::new();
-    for (d, e) in DEFS.iter().zip(table().iter()) {
+    for (d, e) in defs_now().iter().zip(table().iter()) {
         out = out.s(d.name).s(b":");
         out = match d.ty {
             Type::Str => {
                 // SAFETY: a string tunable holds `strval`: null, or a
                 // NUL-terminated value in the environment's strings.
-                let p = unsafe { e.val.strval };
+                let p = unsafe { e.val.strval.str };
                 if p.is_null() {
                     out.s(b"\n")
                 } else {
@@ -640,8 +677,9 @@ fn signed(v: i32) -> crate::diag::Msg {
 
 /// The current value of numeric tunable `i` (as `__tunable_get_val` would
 /// store it, widened), or 0 for a string or unknown id.
-pub fn num(i: usize) -> i64 {
-    match DEFS.get(i).map(|d| d.ty) {
+pub fn num(name: &[u8]) -> i64 {
+    let Some(i) = by_name(name) else { return 0 };
+    match defs_now().get(i).map(|d| d.ty) {
         // SAFETY: numeric tunables hold `numval`.
         Some(Type::I32) => i64::from(unsafe { table()[i].val.numval } as i32),
         // SAFETY: as above.
@@ -661,12 +699,12 @@ pub fn is_set(i: usize) -> bool {
 /// callback's loop would stop (glibc's loop steps over each NUL and goes on
 /// while the next byte is not NUL, so it also reads what follows the value).
 pub fn hwcaps_scan() -> Option<&'static [u8]> {
-    let e = &table()[id::CPU_HWCAPS];
+    let e = &table()[by_name(id::CPU_HWCAPS)?];
     if !e.initialized {
         return None;
     }
     // SAFETY: a string tunable holds `strval`, set from the environment.
-    let start = unsafe { e.val.strval };
+    let start = unsafe { e.val.strval.str };
     if start.is_null() {
         return None;
     }
@@ -703,7 +741,7 @@ pub unsafe extern "C" fn __tunable_get_val(
     callback: Option<unsafe extern "C" fn(*mut TunableVal)>,
 ) {
     let i = id as usize;
-    let Some(d) = DEFS.get(i) else { return };
+    let Some(d) = defs_now().get(i) else { return };
     let e = &table()[i];
     // SAFETY: the caller passes storage of the tunable's own type; the union
     // field read is the one the type uses.
@@ -711,7 +749,11 @@ pub unsafe extern "C" fn __tunable_get_val(
         match d.ty {
             Type::I32 => (valp as *mut i32).write_unaligned(e.val.numval as i32),
             Type::U64 | Type::Size => (valp as *mut u64).write_unaligned(e.val.numval as u64),
-            Type::Str => (valp as *mut *const u8).write_unaligned(e.val.strval),
+            // 2.36 gives the string, 2.41 its `struct tunable_str_t`.
+            Type::Str if super::layout::cur().minor >= 41 => {
+                (valp as *mut *const TunableVal).write_unaligned(core::ptr::addr_of!(e.val))
+            }
+            Type::Str => (valp as *mut *const u8).write_unaligned(e.val.strval.str),
         }
     }
     if let (true, Some(cb)) = (e.initialized, callback) {
@@ -722,6 +764,13 @@ pub unsafe extern "C" fn __tunable_get_val(
 }
 
 /// The `glibc.cpu.*` tunables cpu_features.rs applies.
+/// `__tunable_is_initialized` (2.41): whether the tunable was set from the
+/// environment (libc's malloc asks before it trusts `mmap_threshold`).
+#[no_mangle]
+pub extern "C" fn __tunable_is_initialized(id: u32) -> bool {
+    (id as usize) < defs_now().len() && table().get(id as usize).is_some_and(|e| e.initialized)
+}
+
 pub mod cpu {
     use super::{id, num};
 
