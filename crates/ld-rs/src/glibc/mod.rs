@@ -408,9 +408,9 @@ impl Runtime for Glibc {
 
         let modules: Vec<crate::tls::TlsModule> = ld.tls_modules().collect();
         // 2.41's rseq area is a block of static TLS (rseq.rs).
-        // SAFETY: the kernel's auxiliary vector; the tunables are read.
         let rseq_block = match cur().pd_rseq_area {
             Some(_) => None,
+            // SAFETY: the kernel's auxiliary vector; fill_glro read the tunables.
             None => Some(unsafe { rseq::ExtraBlock::glibc_2_41(st.auxv) }),
         };
         // SAFETY: single-threaded start-up; nothing uses %fs yet.
