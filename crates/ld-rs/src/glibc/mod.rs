@@ -392,6 +392,8 @@ impl Runtime for Glibc {
         check_libc_version(ld)?;
         tls::select_release();
         // SAFETY: single-threaded start-up; no libc code has run.
+        unsafe { write_vdso_pointers(ld) };
+        // SAFETY: single-threaded start-up; no libc code has run.
         unsafe {
             __libc_stack_end = st.sp as usize;
             __libc_enable_secure = (st.aux.secure != 0) as i32;
@@ -450,20 +452,19 @@ impl Runtime for Glibc {
             return;
         };
         // The vDSO's fast paths, which libc calls instead of the system calls
-        // (glibc's setup_vdso_pointers, which runs this early).
+        // (glibc's setup_vdso_pointers, which runs this early).  They are
+        // written into `_rtld_global_ro` once the release is known
+        // (`write_vdso_pointers`): its layout decides where.
         let vdso = |name: &[u8]| ld.bind_symbol(v, &[v], name, b"LINUX_2.6").unwrap_or(0);
-        // SAFETY: single-threaded start-up; no libc code has run.
-        let ro = unsafe { glro() };
-        let l = &cur().glro;
-        ro.set(l.dl_vdso_clock_gettime64, vdso(b"__vdso_clock_gettime"));
-        ro.set(l.dl_vdso_gettimeofday, vdso(b"__vdso_gettimeofday"));
-        ro.set(l.dl_vdso_time, vdso(b"__vdso_time"));
-        ro.set(l.dl_vdso_getcpu, vdso(b"__vdso_getcpu"));
-        ro.set(l.dl_vdso_clock_getres_time64, vdso(b"__vdso_clock_getres"));
-        // 2.41: the vDSO's getrandom, which libc uses when it is there.
-        if let Some(m) = cur().dl_vdso_getrandom {
-            ro.set(m, vdso(b"__vdso_getrandom"));
-        }
+        let found = [
+            vdso(b"__vdso_clock_gettime"),
+            vdso(b"__vdso_gettimeofday"),
+            vdso(b"__vdso_time"),
+            vdso(b"__vdso_getcpu"),
+            vdso(b"__vdso_clock_getres"),
+        ];
+        // SAFETY: single-threaded start-up.
+        unsafe { *core::ptr::addr_of_mut!(VDSO) = found };
     }
 
     fn relocated(&mut self, ld: &Linker) {
@@ -981,6 +982,34 @@ unsafe fn fill_glro(ld: &Linker, st: &Startup) {
     ro.set(l.dl_find_object, exports::dl_find_object as *const () as usize);
     if st.aux.sysinfo_ehdr != 0 {
         ro.set(l.dl_sysinfo_dso, st.aux.sysinfo_ehdr);
+    }
+}
+
+/// The vDSO functions `vdso_loaded` found: `clock_gettime`, `gettimeofday`,
+/// `time`, `getcpu`, `clock_getres` (0 for none).
+static mut VDSO: [usize; 5] = [0; 5];
+
+/// Writes the vDSO's functions into `_rtld_global_ro` where the running
+/// release has them.
+///
+/// # Safety
+/// Single-threaded start-up, after the release is chosen.
+unsafe fn write_vdso_pointers(ld: &Linker) {
+    // SAFETY: the caller's contract.
+    let (ro, found) = unsafe { (glro(), *core::ptr::addr_of!(VDSO)) };
+    let l = &cur().glro;
+    ro.set(l.dl_vdso_clock_gettime64, found[0]);
+    ro.set(l.dl_vdso_gettimeofday, found[1]);
+    ro.set(l.dl_vdso_time, found[2]);
+    ro.set(l.dl_vdso_getcpu, found[3]);
+    ro.set(l.dl_vdso_clock_getres_time64, found[4]);
+    // 2.41: the vDSO's getrandom, which libc uses when it is there (looked
+    // up only for 2.41, whose loader does; 2.36's does not).
+    if let (Some(m), Some(v)) = (cur().dl_vdso_getrandom, ld.objs.position(|d| d.kind == Kind::Vdso)) {
+        ro.set(
+            m,
+            ld.bind_symbol(v, &[v], b"__vdso_getrandom", b"LINUX_2.6").unwrap_or(0),
+        );
     }
 }
 
