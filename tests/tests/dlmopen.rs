@@ -126,4 +126,31 @@ both_ways! {
              \x20 r_state 0, r_brk is the base one's 1, r_ldbase 1: (empty)\n",
         )
     }
+
+    /// With the default tunables, eleven namespaces with a C library of their own fit: each
+    /// libc needs room for its initial-exec TLS in the static TLS surplus, and the twelfth
+    /// finds none (glibc's error).
+    fn static_tls_for_libcs() -> Run {
+        dlmopen("libcs").expect_stdout(
+            "C libraries in new namespaces: 11, then: /lib/x86_64-linux-gnu/libc.so.6: cannot allocate \
+             memory in static TLS block\n",
+        )
+    }
+
+    /// `glibc.rtld.nns=8` makes the surplus larger: all fifteen fit.
+    fn static_tls_sized_by_nns() -> Run {
+        dlmopen("libcs")
+            .env("GLIBC_TUNABLES", "glibc.rtld.nns=8")
+            .expect_stdout("C libraries in new namespaces: all 15\n")
+    }
+
+    /// `glibc.rtld.optional_static_tls=0` makes it smaller: eight fit.
+    fn static_tls_sized_by_optional() -> Run {
+        dlmopen("libcs")
+            .env("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=0")
+            .expect_stdout(
+                "C libraries in new namespaces: 8, then: /lib/x86_64-linux-gnu/libc.so.6: cannot allocate \
+                 memory in static TLS block\n",
+            )
+    }
 }

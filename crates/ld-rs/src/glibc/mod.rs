@@ -409,6 +409,18 @@ impl Runtime for Glibc {
         unsafe { fill_namespace(ld, &maps, &order) };
 
         let modules: Vec<crate::tls::TlsModule> = ld.tls_modules().collect();
+        // The surplus has room for one namespace per audit module named.
+        let naudit = ld.config.audit.split(|&c| c == b':').filter(|n| !n.is_empty()).count();
+        let surplus = tls::static_surplus(naudit).unwrap_or_else(|supported| {
+            crate::diag::Msg::new()
+                .s(b"Failed loading ")
+                .dec(naudit as u64)
+                .s(b" audit modules, ")
+                .dec(supported as u64)
+                .s(b" are supported.")
+                .write_line(2);
+            crate::sys::exit(127)
+        });
         // 2.41's rseq area is a block of static TLS (rseq.rs).
         let rseq_block = match cur().pd_rseq_area {
             Some(_) => None,
@@ -416,7 +428,7 @@ impl Runtime for Glibc {
             None => Some(unsafe { rseq::ExtraBlock::glibc_2_41(st.auxv) }),
         };
         // SAFETY: single-threaded start-up; nothing uses %fs yet.
-        self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random, rseq_block) }
+        self.tp = unsafe { tls::setup_initial_thread(&modules, tls_layout, st.aux.random, rseq_block, surplus) }
             .map_err(|e| LoadError::new(crate::diag::LOADING, b"", e.as_bytes()))?;
         // The static TLS area libc reserves per thread, less the TCB: what
         // `dlopen`ed initial-exec code may still get a block in.

@@ -150,11 +150,13 @@ const NO_TLS_OFFSET: isize = 0;
 /// `l_tls_offset` of a module forced to dynamic TLS for good.
 const FORCED_DYNAMIC_TLS_OFFSET: isize = -1;
 
-// The static TLS surplus, as elf/dl-tls.c computes it with default tunables
-// (rtld.nns = 4, rtld.optional_static_tls = 512): room for libc's
-// initial-exec TLS in every extra namespace, for other initial-exec TLS in
-// every namespace, the optional part, and a legacy remainder that keeps the
-// historic total of 1664.
+// The static TLS surplus, as elf/dl-tls.c's `_dl_tls_static_surplus_init`
+// computes it: room for libc's initial-exec TLS in every namespace but the
+// first (a `dlmopen`ed libc uses initial-exec TLS too), for other
+// initial-exec TLS in every namespace, the optional part, and a legacy
+// remainder that keeps the historic total of 1664 with the default tunables
+// (rtld.nns = 4, rtld.optional_static_tls = 512).  Each audit module counts
+// as one more namespace.
 const LIBC_IE_TLS: usize = 144;
 const OTHER_IE_TLS: usize = 144;
 const DEFAULT_NNS: usize = 4;
@@ -177,6 +179,22 @@ macro_rules! glro_at {
     ($f:ident) => {
         cur().glro.$f.ptr(glro_ptr() as *mut RtldGlobalRo)
     };
+}
+
+/// The static TLS surplus and its optional part for `naudit` audit modules,
+/// from the tunables `glibc.rtld.nns` (namespaces expected to use static
+/// TLS, at most 16) and `glibc.rtld.optional_static_tls`; `Err` with the
+/// number of audit modules supported when there are more (glibc's fatal
+/// error: each takes a namespace).
+pub fn static_surplus(naudit: usize) -> Result<(usize, usize), usize> {
+    let nns =
+        (super::tunables::num(super::tunables::id::RTLD_NNS).max(1) as usize).min(crate::namespace::MAX_NAMESPACES);
+    let opt_tls = super::tunables::num(super::tunables::id::RTLD_OPTIONAL_STATIC_TLS).max(0) as usize;
+    let room = crate::namespace::MAX_NAMESPACES - nns;
+    if naudit > room {
+        return Err(room);
+    }
+    Ok((tls_static_surplus(nns + naudit, opt_tls) + LEGACY_TLS, opt_tls))
 }
 /// `sizeof (struct robust_list_head)`.
 const ROBUST_LIST_HEAD_SIZE: usize = 24;
@@ -481,6 +499,7 @@ pub unsafe fn setup_initial_thread(
     layout: StaticLayout,
     at_random: usize,
     rseq_block: Option<super::rseq::ExtraBlock>,
+    (surplus, optional): (usize, usize),
 ) -> Result<usize, &'static str> {
     if at_random == 0 {
         return Err("the kernel passed no AT_RANDOM bytes for the stack guard");
@@ -506,7 +525,7 @@ pub unsafe fn setup_initial_thread(
         }
     };
     let static_size = used
-        .checked_add(STATIC_SURPLUS)
+        .checked_add(surplus)
         .and_then(|n| checked_round_up(n, align))
         .and_then(|n| n.checked_add(TLS_TCB_SIZE))
         .ok_or("static TLS too large")?;
@@ -528,9 +547,9 @@ pub unsafe fn setup_initial_thread(
     g.set(l.dl_tls_max_dtv_idx, max_modid);
     g.set(l.dl_tls_static_nelem, max_modid);
     g.set(l.dl_tls_static_used, used);
-    g.set(l.dl_tls_static_optional, OPTIONAL_TLS);
+    g.set(l.dl_tls_static_optional, optional);
     g.set(l.dl_tls_generation, generation);
-    ro.set(lo.dl_tls_static_surplus, STATIC_SURPLUS);
+    ro.set(lo.dl_tls_static_surplus, surplus);
     ro.set(lo.dl_tls_static_size, static_size);
     ro.set(lo.dl_tls_static_align, align);
     for m in modules {

@@ -96,6 +96,8 @@ pub mod id {
     pub const MALLOC_CHECK: &[u8] = b"glibc.malloc.check";
     pub const RTLD_DYNAMIC_SORT: &[u8] = b"glibc.rtld.dynamic_sort";
     pub const PTHREAD_RSEQ: &[u8] = b"glibc.pthread.rseq";
+    pub const RTLD_NNS: &[u8] = b"glibc.rtld.nns";
+    pub const RTLD_OPTIONAL_STATIC_TLS: &[u8] = b"glibc.rtld.optional_static_tls";
 }
 
 /// One row of glibc's `tunable_list`, as this module uses it.
