@@ -345,7 +345,8 @@ case! {
     /// `dlmopen` namespaces: `libstate.so` (a counter, its C library's errno and
     /// single-threaded flag, `dlsym(RTLD_DEFAULT)`, `dlopen`, `dlinfo` and `dl_iterate_phdr`
     /// called from inside), `libother.so` (needs libstate.so, RUNPATH $ORIGIN), `libtiny.so`
-    /// (no C library) and `main` (-rdynamic, one mode per behaviour, see main.c).
+    /// (no C library) and `main` (-rdynamic, one mode per behaviour, see main.c); `rpath`
+    /// (DT_RPATH `$ORIGIN/rpathdir`, holding `libdep.so`, which `libneeds.so` needs).
     fn dlmopen() {
         Fixture::new("dlmopen")
             .libc_exe("libstate.so", &["state.c"], &["-shared", "-fPIC"])
@@ -355,7 +356,10 @@ case! {
                 &["-shared", "-fPIC", "-Wl,-rpath,$ORIGIN", "-L.", "-lstate"],
             )
             .lib("libtiny.so", &["tiny.c"], &[])
+            .lib("rpathdir/libdep.so", &["dep.c"], &["-Wl,-soname,libdep.so"])
+            .lib("libneeds.so", &["needs.c"], &["-Lrpathdir", "-ldep"])
             .libc_exe("main", &["main.c"], &["-rdynamic"])
+            .libc_exe("rpath", &["rpath.c"], &["-Wl,--disable-new-dtags,-rpath,$ORIGIN/rpathdir"])
     }
 }
 

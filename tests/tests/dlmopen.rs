@@ -153,4 +153,21 @@ both_ways! {
                  memory in static TLS block\n",
             )
     }
+
+    /// The program's `DT_RPATH` is searched for what an object of any namespace needs, though
+    /// `RTLD_DI_SERINFO` lists it for the base namespace only; the `DT_RPATH` chain of what a
+    /// `dlopen`ed object needs does not lead back to its caller.
+    fn program_rpath_in_every_namespace() -> Run {
+        let built = fixtures::dlmopen();
+        Run::new(built.path("rpath"))
+            .arg(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout(
+                "new namespace: loaded, (none)\n\
+                 RTLD_DI_SERINFO in the new namespace: 4 directories\n\
+                 base namespace: loaded, (none)\n\
+                 RTLD_DI_SERINFO in the base namespace: 5 directories\n",
+            )
+    }
 }

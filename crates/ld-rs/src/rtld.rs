@@ -906,7 +906,10 @@ impl Linker {
         dso.dev = found.file.dev;
         dso.ino = found.file.ino;
         dso.file_id = found.file.id;
-        dso.loader = Some(from);
+        // The object `dlopen` was asked for has no loader: its caller only
+        // lent its search path (glibc's `__RTLD_CALLMAP`), so neither the
+        // `DT_RPATH` chain of what it needs nor its record leads back there.
+        dso.loader = if self.loading_root { None } else { Some(from) };
         dso.ns = ns;
         dso.origin = Some(dirname_abs(&found.path));
         if debug::on(debug::FILES) {

@@ -277,7 +277,7 @@ impl Linker {
                 lists.push(self.list_of(id, DT_RPATH));
                 at = self.objs[id].loader;
             }
-            if from != 0 && !self.objs.is_empty() {
+            if from != 0 && !self.objs.is_empty() && self.objs[from].ns == crate::namespace::BASE {
                 lists.push(self.list_of(0, DT_RPATH));
             }
         }
@@ -536,6 +536,9 @@ impl Linker {
                 }
                 at = self.objs[id].loader;
             }
+            // The program's own DT_RPATH, whatever the namespace (glibc's
+            // `_dl_map_object`; `RTLD_DI_SERINFO` shows it for the base
+            // namespace only, `search_dirs`).
             if !did_main && !self.objs.is_empty() {
                 let list = self.list_of(0, DT_RPATH);
                 if let Some(found) =
