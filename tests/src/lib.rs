@@ -45,6 +45,19 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// A fresh, empty scratch directory for one test thread (`ld-rs-TAG-PID-THREAD` in the
+/// system's temporary directory), as an absolute path without symbolic links.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ld-rs-{tag}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    dir.canonicalize().expect("temporary directory")
+}
+
 /// The linker under test: `$LD_RS` if set, else `<target>/release/ld-rs.so`, made absolute.
 ///
 /// # Panics

@@ -675,78 +675,25 @@ fn absolute(path: &Path) -> PathBuf {
 /// as `<program>.ld-rs`. Made once per process, atomically (another test binary may be
 /// running the previous copy).
 fn interp_copy(program: &Path) -> PathBuf {
-    static DONE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
-    let ld_rs = crate::ld_rs();
     let mut copy = program.as_os_str().to_owned();
     copy.push(".ld-rs");
     let copy = PathBuf::from(copy);
-    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
-    if done.get_or_insert_with(HashSet::new).contains(program) {
-        return copy;
-    }
-    let mut tmp = copy.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    fs::copy(program, &tmp).unwrap_or_else(|e| panic!("cannot copy {}: {e}", program.display()));
-    let output = Command::new("patchelf")
-        .arg("--set-interpreter")
-        .arg(&ld_rs)
-        .arg(&tmp)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run patchelf ({e}): apt-get install -y patchelf"));
-    if !output.status.success() {
-        panic!(
-            "patchelf --set-interpreter {} {} failed:\n{}",
-            ld_rs.display(),
-            tmp.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
-    done.get_or_insert_with(HashSet::new).insert(program.to_owned());
+    patched_copy(program, &copy, Some(&crate::ld_rs()));
     copy
 }
 
 /// The copy of `program` for `loader` in `dir` ([`Run::interp_copies_in`]): `dir/glibc/<name>`
 /// or `dir/ld-rs/<name>` (patched to name ld-rs). Made once per process, atomically.
 fn interp_copy_in(program: &Path, dir: &Path, loader: Loader) -> PathBuf {
-    static DONE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
     let name = program
         .file_name()
         .unwrap_or_else(|| panic!("{} names no file", program.display()));
-    let sub = match loader {
-        Loader::Glibc => "glibc",
-        Loader::LdRs => "ld-rs",
+    let copy = match loader {
+        Loader::Glibc => dir.join("glibc").join(name),
+        Loader::LdRs => dir.join("ld-rs").join(name),
     };
-    let copy = dir.join(sub).join(name);
-    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
-    if done.get_or_insert_with(HashSet::new).contains(&copy) {
-        return copy;
-    }
-    fs::create_dir_all(dir.join(sub)).unwrap_or_else(|e| panic!("cannot create {}/{sub}: {e}", dir.display()));
-    let mut tmp = copy.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    fs::copy(program, &tmp).unwrap_or_else(|e| panic!("cannot copy {}: {e}", program.display()));
-    if loader == Loader::LdRs {
-        let ld_rs = crate::ld_rs();
-        let output = Command::new("patchelf")
-            .arg("--set-interpreter")
-            .arg(&ld_rs)
-            .arg(&tmp)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run patchelf ({e}): apt-get install -y patchelf"));
-        if !output.status.success() {
-            panic!(
-                "patchelf --set-interpreter {} {} failed:\n{}",
-                ld_rs.display(),
-                tmp.display(),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-    }
-    fs::rename(&tmp, &copy).unwrap_or_else(|e| panic!("cannot rename {}: {e}", tmp.display()));
-    done.get_or_insert_with(HashSet::new).insert(copy.clone());
+    let interpreter = (loader == Loader::LdRs).then(crate::ld_rs);
+    patched_copy(program, &copy, interpreter.as_deref());
     copy
 }
 

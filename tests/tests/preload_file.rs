@@ -35,14 +35,7 @@ exec "$@""#;
 }
 
 fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ld-rs-preload-file-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    dir.canonicalize().expect("temporary directory")
+    ld_rs_tests::scratch_dir("preload-file")
 }
 
 /// The same preload file (and environment) under glibc's ld.so and ld-rs: the same stdout,
