@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((start, memory)) = lay_out(bytes, phdrs) else {
         return;
     };
-    let image = Image::new(&elf::pod::as_bytes(&memory), start, phdrs);
+    let image = Image::new(elf::pod::as_bytes(&memory), start, phdrs);
     let Some(dyn_ph) = phdrs.iter().find(|p| p.p_type == PT_DYNAMIC) else {
         return;
     };
@@ -111,10 +111,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Some(at) = info.verdef {
-        for def in VerDefIter::parse(&image, at, info.verdefnum) {
-            if let Ok(def) = def {
-                let _ = strtab.get(def.name);
-            }
+        for def in VerDefIter::parse(&image, at, info.verdefnum).flatten() {
+            let _ = strtab.get(def.name);
         }
     }
     if let Some(at) = info.verneed {

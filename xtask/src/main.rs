@@ -284,6 +284,20 @@ fn trixie_tests() -> (Result<(), Failed>, cmd::TestTotals) {
 fn check() -> Result<(), Failed> {
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    // The fuzz targets are a workspace of their own (libFuzzer): checked here so a change of
+    // the elf crate's interface cannot leave them behind unnoticed until CI fuzzes.
+    cargo(&["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--manifest-path",
+        "fuzz/Cargo.toml",
+        "--all-targets",
+        "--target-dir",
+        "target/fuzz",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     // The test-only failure-injection build (tests/fail_inject.rs), in the
     // target directory that test builds it in.
     cargo(&[
