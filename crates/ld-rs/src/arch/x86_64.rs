@@ -780,6 +780,27 @@ pub unsafe extern "C" fn strlen(s: *const u8) -> usize {
     !rest - 1
 }
 
+/// C's `strcmp`, which the loader itself does not call: valgrind (3.20 and later) refuses to
+/// start a program unless the object with the loader's soname defines `strcmp` in its
+/// symbol table (it replaces the loader's string functions with its own); build.rs keeps it
+/// through the linker's garbage collection.
+///
+/// # Safety
+/// As C's `strcmp`: `a` and `b` point at NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn strcmp(a: *const u8, b: *const u8) -> i32 {
+    let mut i = 0;
+    loop {
+        // SAFETY: both strings are NUL-terminated and the loop stops at the first NUL of
+        // either (a difference or a common NUL), so every byte read is inside both.
+        let (x, y) = unsafe { (*a.add(i), *b.add(i)) };
+        if x != y || x == 0 {
+            return i32::from(x) - i32::from(y);
+        }
+        i += 1;
+    }
+}
+
 /// # Safety
 /// As C's `bcmp`: both ranges valid for `n` bytes.
 #[no_mangle]
