@@ -1397,38 +1397,131 @@ enum Verdict {
     Skipped(String),
 }
 
-/// `cargo xtask programs`: builds ld-rs, runs every program of [`program_list`] plainly and
-/// system-wide under ld-rs, prints PASS/FAIL per program and the total, writes
-/// `<target>/conformance/programs.txt`; fails if a program fails.
-pub fn programs() -> Result<(), Failed> {
-    // The real file, not the `ld-rs.so` symbolic link: that is what is bind-mounted.
+/// The packages of Debian 13 that give the programs of [`program_list`] (`programs --root
+/// trixie` installs them into the root filesystem; what none provides is skipped and counted).
+const TRIXIE_PROGRAM_PACKAGES: &[&str] = &[
+    "perl",
+    "tcl",
+    "sqlite3",
+    "bc",
+    "jq",
+    "make",
+    "gdb",
+    "git",
+    "openssl",
+    "curl",
+    "wget",
+    "valgrind",
+    "xz-utils",
+    "zstd",
+    "bzip2",
+    "openssh-client",
+    "strace",
+    "file",
+    "ncurses-bin",
+    "vim",
+    "less",
+    "xxd",
+    "bsdextrautils",
+    "zip",
+    "unzip",
+    "gpg",
+    "nodejs",
+    "rustc",
+    "cargo",
+    "default-jre-headless",
+    "postgresql-client",
+    "locales",
+];
+
+/// Where `programs` runs the programs.
+enum Place {
+    /// This machine: ld-rs (the real file, not the `ld-rs.so` link: that is what is
+    /// bind-mounted) over `loader`, glibc's loader resolved.
+    Host { ld_rs: PathBuf, loader: PathBuf },
+    /// Inside a root filesystem, against its own loader (ld-rs mounted over it by the root
+    /// harness, [`Root::command`]).
+    Root(&'static Root),
+}
+
+/// `cargo xtask programs [--root SUITE]`: builds ld-rs, runs every program of
+/// [`program_list`] plainly and system-wide under ld-rs, prints PASS/FAIL per program and the
+/// total, writes `<target>/conformance/programs.txt` (`programs-SUITE.txt`); fails if a
+/// program fails. With `--root SUITE` the programs are those of that root filesystem (its
+/// packages for them installed first), run inside it against its own loader.
+pub fn programs(options: &[&str]) -> Result<(), Failed> {
+    let suite = match options {
+        [] => None,
+        ["--root", suite] => Some(crate::rootfs::known_suite(suite)?),
+        _ => {
+            eprintln!("xtask: usage: cargo xtask programs [--root SUITE]");
+            return Err(Failed);
+        }
+    };
     let ld_rs = linker()?.canonicalize().map_err(|e| {
         eprintln!("xtask: cannot find the built ld-rs: {e}");
         Failed
     })?;
-    let mount_target = Path::new(GLIBC_LOADER).canonicalize().map_err(|e| {
-        eprintln!("xtask: cannot resolve {GLIBC_LOADER}: {e}");
-        Failed
-    })?;
+    let (place, path, home, report_name) = match suite {
+        None => {
+            let loader = Path::new(GLIBC_LOADER).canonicalize().map_err(|e| {
+                eprintln!("xtask: cannot resolve {GLIBC_LOADER}: {e}");
+                Failed
+            })?;
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
+            let place = Place::Host {
+                ld_rs: ld_rs.clone(),
+                loader,
+            };
+            (place, programs_path(), home, "programs.txt".to_owned())
+        }
+        Some(suite) => {
+            crate::rootfs::ensure_with(suite, TRIXIE_PROGRAM_PACKAGES)?;
+            // The harness's view of the root: it names ld-rs by $LD_RS or the release build,
+            // as linker() did.
+            std::env::set_var("LD_RS", &ld_rs);
+            let root = ld_rs_tests::root::root(suite).ok_or(Failed)?;
+            let path = "/usr/sbin:/usr/bin:/sbin:/bin".to_owned();
+            (
+                Place::Root(root),
+                path,
+                "/root".to_owned(),
+                format!("programs-{suite}.txt"),
+            )
+        }
+    };
     let work = conformance_dir()?.join("programs");
-    let path = programs_path();
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
 
     // Check that the system-wide way really puts ld-rs in place: in the namespace, the
     // mounted-over loader is the very file ld-rs is (compared by cmp, itself under ld-rs).
-    let mut check = Command::new("unshare");
-    check
-        .args(["-m", "sh", "-c", SYSTEM_WIDE_MOUNT, "sh"])
-        .arg(&ld_rs)
-        .arg(&mount_target)
-        .args(["cmp", "-s"])
-        .arg(&ld_rs)
-        .arg(&mount_target);
+    let check = match &place {
+        Place::Host { ld_rs, loader } => {
+            let mut check = Command::new("unshare");
+            check
+                .args(["-m", "sh", "-c", SYSTEM_WIDE_MOUNT, "sh"])
+                .arg(ld_rs)
+                .arg(loader)
+                .args(["cmp", "-s"])
+                .arg(ld_rs)
+                .arg(loader);
+            check
+        }
+        Place::Root(root) => {
+            let inside = Path::new(ld_rs_tests::root::LD_RS_INSIDE);
+            let mut check = root.command(Path::new("/usr/bin/cmp"), Path::new("/"), Some(inside));
+            check
+                .arg("-s")
+                .arg(inside)
+                .arg(ld_rs_tests::root::LOADER_INSIDE)
+                .env_clear();
+            check
+        }
+    };
     match run_with_timeout(check, None, PROGRAM_TIMEOUT) {
         Ok(outcome) if outcome.end == End::Code(0) => {}
         Ok(outcome) => {
             eprintln!(
-                "xtask: cannot put ld-rs in place system-wide (unshare -m and mount --bind need root):\n{}",
+                "xtask: cannot put ld-rs in place system-wide (private mount namespaces and bind mounts need root):\n{}",
                 outcome.show("  ", 20)
             );
             return Err(Failed);
@@ -1440,27 +1533,42 @@ pub fn programs() -> Result<(), Failed> {
     }
 
     let list = program_list();
+    let how = match &place {
+        Place::Host { ld_rs, loader } => format!(
+            "ld-rs: {} bind-mounted over {} in `unshare -m`; glibc's run through the same `unshare -m sh`",
+            ld_rs.display(),
+            loader.display()
+        ),
+        Place::Root(root) => format!(
+            "inside {} (chroot, private mount namespace, fresh /tmp as cwd and TMPDIR); ld-rs: {} bind-mounted over its {}",
+            root.dir().display(),
+            ld_rs.display(),
+            ld_rs_tests::root::LOADER_INSIDE
+        ),
+    };
     println!(
-        "programs: {} programs, each plainly (glibc) and system-wide under ld-rs ({} bind-mounted over {}), {} s each",
+        "programs: {} programs, each plainly (glibc) and system-wide under ld-rs, {} s each\n  {how}",
         list.len(),
-        ld_rs.display(),
-        mount_target.display(),
         PROGRAM_TIMEOUT.as_secs()
     );
+    let cwd = match place {
+        Place::Host { .. } => format!("{}/<name>", work.display()),
+        Place::Root(_) => "/tmp".to_owned(),
+    };
     let mut report = String::new();
     let _ = writeln!(
         report,
         "ld-rs programs: each program run plainly (glibc's ld.so) and system-wide under ld-rs\n  \
-         ld-rs: {} bind-mounted over {} in `unshare -m`; glibc's run through the same `unshare -m sh`\n  \
-         PATH={path}; HOME={home}; LANG=C.UTF-8; TZ=UTC; TERM=dumb; TMPDIR and cwd: {}/<name>; {} s per run\n",
-        ld_rs.display(),
-        mount_target.display(),
-        work.display(),
+         {how}\n  \
+         PATH={path}; HOME={home}; LANG=C.UTF-8; TZ=UTC; TERM=dumb; TMPDIR and cwd: {cwd}; {} s per run\n",
         PROGRAM_TIMEOUT.as_secs()
     );
     let (mut passed, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for program in &list {
-        let verdict = run_program(program, &ld_rs, &mount_target, &work, &path, &home);
+        let verdict = match &place {
+            Place::Host { ld_rs, loader } => run_program(program, ld_rs, loader, &work, &path, &home),
+            Place::Root(root) => run_program_in(root, program, &path, &home),
+        };
         let line = match &verdict {
             Verdict::Pass(_) => {
                 passed.push(program.name);
@@ -1525,7 +1633,7 @@ pub fn programs() -> Result<(), Failed> {
         println!("(both runs of every failure are in the report)");
     }
     report.push_str(&summary);
-    let report_path = conformance_dir()?.join("programs.txt");
+    let report_path = conformance_dir()?.join(report_name);
     write_report(&report_path, &report)?;
     println!("report: {}", report_path.display());
     if failed.is_empty() {
@@ -1575,6 +1683,64 @@ fn shell_words(argv: &[&str]) -> String {
         .join(" ")
 }
 
+/// One program inside a root filesystem: plainly, then with ld-rs over the root's loader;
+/// each run in a fresh private mount namespace whose `/tmp` (a new tmpfs) is its working
+/// directory.
+fn run_program_in(root: &Root, program: &Program, path: &str, home: &str) -> Verdict {
+    for command in program.argv.iter().take(1).chain(program.needs) {
+        // Asked inside the root: its symbolic links (/etc/alternatives) resolve there.
+        let mut lookup = root.command(Path::new("/bin/sh"), Path::new("/"), None);
+        lookup
+            .args(["-c", "command -v \"$1\"", "sh", command])
+            .env_clear()
+            .env("PATH", path);
+        match run_with_timeout(lookup, None, PROGRAM_TIMEOUT) {
+            Ok(outcome) if outcome.end == End::Code(0) => {}
+            Ok(_) => return Verdict::Skipped(format!("`{command}` not found on PATH in {}", root.suite())),
+            Err(message) => return Verdict::Skipped(message),
+        }
+    }
+    let run = |with_ld_rs: bool| -> Result<Outcome, String> {
+        let loader = with_ld_rs.then_some(Path::new(ld_rs_tests::root::LD_RS_INSIDE));
+        let mut command = root.command(Path::new("/usr/bin/env"), Path::new("/tmp"), loader);
+        command
+            .args(program.argv)
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", home)
+            .env("LANG", "C.UTF-8")
+            .env("TZ", "UTC")
+            .env("TERM", "dumb")
+            .env("TMPDIR", "/tmp")
+            .envs(program.env.iter().copied());
+        let mut outcome = run_with_timeout(command, program.stdin.map(str::as_bytes), PROGRAM_TIMEOUT)?;
+        outcome.stdout = program.normalize.apply(&outcome.stdout);
+        outcome.stderr = program.normalize.apply(&outcome.stderr);
+        Ok(outcome)
+    };
+    compare_runs(run)
+}
+
+/// glibc's run, then ld-rs's, compared; a failing glibc run makes the entry broken.
+fn compare_runs(run: impl Fn(bool) -> Result<Outcome, String>) -> Verdict {
+    let glibc = match run(false) {
+        Ok(outcome) => outcome,
+        Err(message) => return Verdict::Skipped(message),
+    };
+    if glibc.end.is_failure() {
+        return Verdict::Broken { glibc };
+    }
+    let ld_rs = match run(true) {
+        Ok(outcome) => outcome,
+        Err(message) => return Verdict::Skipped(message),
+    };
+    if glibc == ld_rs {
+        Verdict::Pass(glibc)
+    } else {
+        Verdict::Fail { glibc, ld_rs }
+    }
+}
+
 fn run_program(program: &Program, ld_rs: &Path, target: &Path, work: &Path, path: &str, home: &str) -> Verdict {
     for command in program.argv.iter().take(1).chain(program.needs) {
         if find_command(command, path).is_none() {
@@ -1608,22 +1774,7 @@ fn run_program(program: &Program, ld_rs: &Path, target: &Path, work: &Path, path
         outcome.stderr = program.normalize.apply(&outcome.stderr);
         Ok(outcome)
     };
-    let glibc = match run(false) {
-        Ok(outcome) => outcome,
-        Err(message) => return Verdict::Skipped(message),
-    };
-    if glibc.end.is_failure() {
-        let _ = fs::remove_dir_all(&dir);
-        return Verdict::Broken { glibc };
-    }
-    let ld_rs = match run(true) {
-        Ok(outcome) => outcome,
-        Err(message) => return Verdict::Skipped(message),
-    };
+    let verdict = compare_runs(run);
     let _ = fs::remove_dir_all(&dir);
-    if glibc == ld_rs {
-        Verdict::Pass(glibc)
-    } else {
-        Verdict::Fail { glibc, ld_rs }
-    }
+    verdict
 }

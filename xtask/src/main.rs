@@ -44,9 +44,11 @@ Commands:
           /usr/sbin, /usr/lib/x86_64-linux-gnu and the Rust toolchain (minutes; report in
           target/conformance/list-sweep.txt); --root trixie: every ELF file of Debian 13's
           root filesystem, inside it, against its glibc 2.41 loader (list-sweep-trixie.txt)
-  programs
+  programs [--root SUITE]
           run 78 real programs system-wide under ld-rs and plainly, compare (needs root;
-          report in target/conformance/programs.txt)
+          report in target/conformance/programs.txt); --root trixie: the same programs of
+          Debian 13 (their packages installed into its root filesystem first), inside it,
+          against its glibc 2.41 loader (programs-trixie.txt)
   install [--prefix DIR] [--no-build]
           build the linker and the `ld-rs` command and install them as DIR/bin/ld-rs and
           DIR/lib/ld-rs/ld-rs.so (DIR defaults to ~/.local)
@@ -101,7 +103,7 @@ fn main() -> ExitCode {
         ["uninstall", ref options @ ..] => install::uninstall(options),
         ["deb", ref options @ ..] => install::deb(options),
         ["list-sweep", ref options @ ..] => conformance::list_sweep(options),
-        ["programs"] => conformance::programs(),
+        ["programs", ref options @ ..] => conformance::programs(options),
         ["bench", ref options @ ..] => bench::run(options),
         ["regrtest", ref options @ ..] => regrtest::run(options),
         ["soak", ref options @ ..] => soak::run(options),

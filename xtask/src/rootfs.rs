@@ -69,25 +69,35 @@ pub fn run(options: &[&str]) -> Result<(), Failed> {
 
 /// Makes the root filesystem of `suite` if it is not there yet; returns its path.
 pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
+    ensure_with(suite, &[])
+}
+
+/// [`ensure`], with `extra` packages installed too (those of one command only, such as the
+/// programs `cargo xtask programs --root` runs, which the tests do not need).
+pub fn ensure_with(suite: &str, extra: &[&str]) -> Result<PathBuf, Failed> {
     let root = path(suite);
     let stamp = stamp_path(&root);
     if let Ok(text) = fs::read_to_string(&stamp) {
-        // A root filesystem made with fewer packages than the list now names gets the rest.
+        // A root filesystem made with fewer packages than now wanted gets the rest.
         let installed: Vec<&str> = text
             .lines()
             .find_map(|line| line.strip_prefix("packages "))
             .map(|list| list.split_whitespace().collect())
             .unwrap_or_default();
-        if PACKAGES.iter().all(|p| installed.contains(p)) {
+        let missing: Vec<&str> = PACKAGES
+            .iter()
+            .chain(extra)
+            .copied()
+            .filter(|p| !installed.contains(p))
+            .collect();
+        if missing.is_empty() {
             return Ok(root);
         }
-        eprintln!(
-            "xtask: rootfs: {} lacks {:?}: installing them",
-            root.display(),
-            PACKAGES.iter().filter(|p| !installed.contains(p)).collect::<Vec<_>>()
-        );
-        install_packages(&root)?;
-        write_stamp(&stamp, suite, &text)?;
+        eprintln!("xtask: rootfs: {} lacks {missing:?}: installing them", root.display());
+        install_packages(&root, &missing)?;
+        let mut now = installed.clone();
+        now.extend(&missing);
+        write_stamp(&stamp, suite, &text, &now)?;
         return Ok(root);
     }
     let started = Instant::now();
@@ -127,8 +137,9 @@ pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
         "debootstrap",
     )?;
     let bootstrapped = started.elapsed();
-    install_packages(&root)?;
-    write_stamp(&stamp, suite, &format!("mirror {mirror}\n"))?;
+    let wanted: Vec<&str> = PACKAGES.iter().chain(extra).copied().collect();
+    install_packages(&root, &wanted)?;
+    write_stamp(&stamp, suite, &format!("mirror {mirror}\n"), &wanted)?;
     eprintln!(
         "xtask: rootfs: {suite} made in {:.0?} (debootstrap {:.0?}, packages {:.0?})",
         started.elapsed(),
@@ -140,14 +151,14 @@ pub fn ensure(suite: &str) -> Result<PathBuf, Failed> {
 
 /// Writes the stamp: the suite, the mirror line of `old` (an earlier stamp, or the new mirror
 /// line) and the packages installed now.
-fn write_stamp(stamp: &Path, suite: &str, old: &str) -> Result<(), Failed> {
+fn write_stamp(stamp: &Path, suite: &str, old: &str, packages: &[&str]) -> Result<(), Failed> {
     let mirror = old
         .lines()
         .find(|line| line.starts_with("mirror "))
         .unwrap_or("mirror ?");
     fs::write(
         stamp,
-        format!("suite {suite}\n{mirror}\npackages {}\n", PACKAGES.join(" ")),
+        format!("suite {suite}\n{mirror}\npackages {}\n", packages.join(" ")),
     )
     .map_err(|err| {
         eprintln!("xtask: rootfs: cannot write {}: {err}", stamp.display());
@@ -164,8 +175,11 @@ fn stamp_path(root: &Path) -> PathBuf {
 }
 
 /// apt-get inside the chroot, with /proc mounted for the duration (dpkg's maintainer scripts
-/// want it) and unmounted afterwards whatever happened.
-fn install_packages(root: &Path) -> Result<(), Failed> {
+/// want it) and unmounted afterwards whatever happened. The C library's packages are held:
+/// ld-rs knows the root's glibc build by its build id, so a package that would upgrade it is
+/// refused (apt says which) rather than silently replacing the build the tests expect
+/// (`libc6-dev` and `libc6-dbg` depend on the exact version of `libc6`, so they follow).
+fn install_packages(root: &Path, packages: &[&str]) -> Result<(), Failed> {
     let proc_dir = root.join("proc");
     let mounted = status(
         Command::new("mount").args(["-t", "proc", "proc"]).arg(&proc_dir),
@@ -184,8 +198,16 @@ fn install_packages(root: &Path) -> Result<(), Failed> {
             )
         };
         chroot_apt(&["update", "-q"], "chroot apt-get update")?;
+        status(
+            Command::new("chroot")
+                .arg(root)
+                .args(["apt-mark", "hold", "libc6", "libc-bin"])
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .stdout(std::process::Stdio::null()),
+            "chroot apt-mark hold libc6 libc-bin",
+        )?;
         let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
-        install.extend_from_slice(PACKAGES);
+        install.extend_from_slice(packages);
         chroot_apt(&install, "chroot apt-get install")?;
         chroot_apt(&["clean"], "chroot apt-get clean")
     })();
