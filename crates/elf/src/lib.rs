@@ -81,7 +81,7 @@ pub use hash::{gnu_hash, sysv_hash, GnuCandidates, GnuHash, SysvCandidates, Sysv
 pub use header::{parse_ehdr, phdr_range, phdrs};
 pub use image::Image;
 pub use pod::Pod;
-pub use relocs::{relr, RelrIter};
+pub use relocs::{relr, relr_groups, RelrGroups, RelrIter};
 pub use symbols::StrTab;
 pub use types::*;
 pub use version::{VerDef, VerDefIter, VerNaux, VerNauxIter, VerNeed, VerNeedIter};

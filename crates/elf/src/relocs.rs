@@ -67,6 +67,43 @@ impl Iterator for RelrIter<'_> {
     }
 }
 
+/// Iterator over a `DT_RELR` table a word group at a time; see [`relr_groups`].
+#[derive(Clone, Debug)]
+pub struct RelrGroups<'a> {
+    entries: core::slice::Iter<'a, u64>,
+    /// The address the next bitmap's first bit will stand for.
+    next_base: u64,
+}
+
+/// Decodes a `DT_RELR` table into `(base, bits)` groups: bit `i` of `bits` set means the word
+/// at `base + 8i` is relocated. An address entry is the group `(address, 1)`; a bitmap entry,
+/// its 63 bits (never 0 for an address, possibly 0 for an empty bitmap). The addresses are
+/// those [`relr`] yields, in the same order; a caller that checks a group's lowest and highest
+/// word against a range then knows every word of the group lies in it.
+#[inline]
+pub fn relr_groups(entries: &[u64]) -> RelrGroups<'_> {
+    RelrGroups {
+        entries: entries.iter(),
+        next_base: 0,
+    }
+}
+
+impl Iterator for RelrGroups<'_> {
+    type Item = (u64, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u64, u64)> {
+        let entry = *self.entries.next()?;
+        if entry & 1 == 0 {
+            self.next_base = entry.wrapping_add(8);
+            return Some((entry, 1));
+        }
+        let base = self.next_base;
+        self.next_base = base.wrapping_add(BITMAP_SPAN);
+        Some((base, entry >> 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +129,32 @@ mod tests {
         assert_eq!(got.len(), 64);
         assert_eq!(got.last(), Some(&(0x108 + 62 * 8)));
         assert!(got.windows(2).all(|w| w[1] == w[0] + 8));
+    }
+
+    #[test]
+    fn groups_name_the_same_words() {
+        let tables: [&[u64]; 3] = [
+            &[
+                0x1000,
+                (1 << 1) | (1 << 3) | 1,
+                (1 << 63) | 1,
+                0x2000,
+                0b1,
+                (1 << 1) | 1,
+            ],
+            &[0x100, u64::MAX],
+            &[u64::MAX - 1, u64::MAX, u64::MAX],
+        ];
+        for table in tables {
+            let mut words = Vec::new();
+            for (base, mut bits) in relr_groups(table) {
+                while bits != 0 {
+                    words.push(base.wrapping_add(u64::from(bits.trailing_zeros()) * 8));
+                    bits &= bits - 1;
+                }
+            }
+            assert_eq!(words, relr(table).collect::<Vec<u64>>());
+        }
     }
 
     #[test]
