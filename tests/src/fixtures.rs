@@ -626,7 +626,10 @@ case! {
     /// `libtlsdtor.so` (a thread_local with a destructor), `libneeds_missing.so` (needs
     /// libprovider.so and an undefined function), `libcloser.so` (its destructor dlcloses),
     /// and a dependency cycle `libcyc_a.so` -> `libcyc_b.so` -> (`libcyc_c.so` ->
-    /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor;
+    /// `libcyc_a.so`, `libcyc_d.so`), each member printing its constructor and destructor,
+    /// as do the members of a diamond `libdia_top.so` -> (`libdia_l.so`, `libdia_r.so`) ->
+    /// `libdia_bot.so` and `librd_y.so`, which needs `librd_x.so`, whose constructor calls
+    /// into librd_y.so; `libcloser_cyc.so` (libcloser.so's code, closing libcyc_c.so);
     /// `stress` makes `liblazyres.so`'s lazily bound calls into `liblazyprov.so` while
     /// other threads open and close `libchurn.so`; `libroot1.so` and `libroot2.so` both
     /// need `libshared.so` (-z lazy), which calls into itself and into libroot2.so;
@@ -666,6 +669,20 @@ case! {
             .libc_exe("libcyc_b.so", &["member.c"], &cyc("b", &["-lcyc_c", "-lcyc_d"]))
             .libc_exe("libcyc_a.so", &["member.c"], &cyc("a", &["-lcyc_b"]))
             .libc_exe("libcyc_c.so", &["member.c"], &cyc("c", &["-lcyc_a"]))
+            // A diamond: top -> {l, r} -> bot.
+            .libc_exe("libdia_bot.so", &["member.c"], &cyc("bot", &[]))
+            .libc_exe("libdia_l.so", &["member.c"], &cyc("l", &["-ldia_bot"]))
+            .libc_exe("libdia_r.so", &["member.c"], &cyc("r", &["-ldia_bot"]))
+            .libc_exe("libdia_top.so", &["member.c"], &cyc("top", &["-ldia_l", "-ldia_r"]))
+            // y needs x, whose constructor calls into y: a relocation dependency against
+            // the DT_NEEDED link.
+            .libc_exe("librd_x.so", &["member.c"], &cyc("x", &["-DCALLS=rd_y_value"]))
+            .libc_exe("librd_y.so", &["member.c"], &cyc("y", &["-DDEFINES=rd_y_value", "-lrd_x"]))
+            .libc_exe(
+                "libcloser_cyc.so",
+                &["closer.c"],
+                &["-shared", "-fPIC", "-DTARGET=\"./libcyc_c.so\"", "-DLABEL=\"libcyc_c\""],
+            )
             .libc_exe("libshared.so", &["shared.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
             .libc_exe("libroot1.so", &["root.c"], &cyc_deps(&["-lshared"]))
             .libc_exe("libroot2.so", &["root.c"], &cyc_deps(&["-DROOT2", "-lshared"]))

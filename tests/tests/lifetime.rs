@@ -1,7 +1,9 @@
 //! A process that loads and unloads libraries for as long as it lives: what dlclose
 //! unloads and when (glibc's rules: relocation dependencies, NODELETE and how it spreads,
 //! pending thread_local destructors, a failed dlopen, a dlclose made by a finalizer), the
-//! order of constructors and destructors around a dependency cycle, and
+//! order of constructors and destructors around a dependency cycle, the order of
+//! destructors at dlclose and at exit around cycles, diamonds, relocation dependencies,
+//! RTLD_NODELETE and other namespaces (which changed between glibc 2.36 and 2.39), and
 //! a load test — a C++ library with constructors, statics and TLS opened and closed a
 //! thousand times in one thread and in eight — whose memory growth under ld-rs must stay
 //! within a small bound of glibc's, measured in the same test.
@@ -112,7 +114,8 @@ both_ways! {
              dlclose(provider)=0\n\
              then libtlsdtor: mapped 0\n",
         )
-        // glibc 2.41 runs the destructors of what one dlclose unloads in its own order.
+        // glibc 2.39 on runs the destructor of the object dlclose was called on first, even
+        // before that of the library unloaded with it that needs it.
         .expect_stdout_in(
             "trixie",
             "thread: tls_touch()=1\n\
@@ -219,7 +222,7 @@ both_ways! {
              fini d\n\
              dlclose ./libcyc_d.so: 0\n",
         )
-        // glibc 2.41 sorts the members of a cycle it unloads in another order.
+        // glibc 2.39 on runs the destructor of the object dlclose was called on first.
         .expect_stdout_in(
             "trixie",
             "init d\n\
@@ -404,4 +407,466 @@ fn load_one_thread() {
 #[test]
 fn load_eight_threads() {
     load_test(8, 125);
+}
+
+/// A run of `semantics script` with these steps (see semantics.c).
+fn script(steps: &[&str]) -> Run {
+    steps.iter().fold(semantics("script"), |run, step| run.arg(step))
+}
+
+// The order of destructors around dependency cycles, diamonds, relocation dependencies,
+// RTLD_NODELETE and other namespaces, at dlclose and at exit, under each release's rule
+// (see crates/ld-rs/src/init.rs): 2.36 keeps the program in front, 2.39 on the object
+// dlclose was called on.
+both_ways! {
+    /// y needs x, whose constructor bound x to y (a relocation dependency): closing y leaves
+    /// it to x; closing x unloads both, in the order of the DT_NEEDED link (a second sort
+    /// without relocation dependencies has the last word) — glibc 2.39 on then puts the
+    /// closed x first.
+    fn relocation_dependency_against_needed_closed() -> Run {
+        script(&["o:./librd_y.so", "o:./librd_x.so", "c:./librd_y.so", "c:./librd_x.so"])
+        .expect_stdout(
+            "init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini y\n\
+             fini x\n\
+             dlclose ./librd_x.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini x\n\
+             fini y\n\
+             dlclose ./librd_x.so: 0\n",
+        )
+    }
+
+    /// The same with the original sort (`glibc.rtld.dynamic_sort=1`).
+    fn relocation_dependency_against_needed_closed_original() -> Run {
+        script(&["o:./librd_y.so", "o:./librd_x.so", "c:./librd_y.so", "c:./librd_x.so"])
+        .env("GLIBC_TUNABLES", "glibc.rtld.dynamic_sort=1")
+        .expect_stdout(
+            "init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini y\n\
+             fini x\n\
+             dlclose ./librd_x.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini x\n\
+             fini y\n\
+             dlclose ./librd_x.so: 0\n",
+        )
+    }
+
+    /// y and x at exit: the DT_NEEDED link wins over the relocation dependency.
+    fn relocation_dependency_against_needed_at_exit() -> Run {
+        script(&["o:./librd_y.so"])
+        .expect_stdout(
+            "init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             fini y\n\
+             fini x\n",
+        )
+    }
+
+    /// The cycle opened at b and closed: glibc 2.39 on runs b's destructor first.
+    fn cycle_closed_at_a_middle_member() -> Run {
+        script(&["o:./libcyc_b.so", "c:./libcyc_b.so"])
+        .expect_stdout(
+            "init a\n\
+             init d\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so\n\
+             fini a\n\
+             fini b\n\
+             fini d\n\
+             fini c\n\
+             dlclose ./libcyc_b.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init a\n\
+             init d\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so\n\
+             fini b\n\
+             fini a\n\
+             fini d\n\
+             fini c\n\
+             dlclose ./libcyc_b.so: 0\n",
+        )
+    }
+
+    /// `cycle_closed_after_a_member` with the original sort: 2.39 on moves a to the front
+    /// of the list (the program takes its place) and sorts the rest.
+    fn cycle_closed_after_a_member_original() -> Run {
+        script(&["o:./libcyc_d.so", "o:./libcyc_a.so", "c:./libcyc_d.so", "c:./libcyc_a.so"])
+        .env("GLIBC_TUNABLES", "glibc.rtld.dynamic_sort=1")
+        .expect_stdout(
+            "init d\n\
+             opened ./libcyc_d.so\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini a\n\
+             fini b\n\
+             fini c\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             opened ./libcyc_d.so\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini a\n\
+             fini b\n\
+             fini d\n\
+             fini c\n\
+             dlclose ./libcyc_a.so: 0\n",
+        )
+    }
+
+    /// A destructor closes the cycle at c: the collection it asks for comes after its own
+    /// dlclose has run its course, and keeps no object in front (c is not first).
+    fn cycle_closed_by_a_destructor() -> Run {
+        script(&["o:./libcloser_cyc.so", "c:./libcloser_cyc.so"])
+        .expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcloser_cyc.so\n\
+             libcloser: destructor closes libcyc_c: 0\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n\
+             dlclose ./libcloser_cyc.so: 0\n",
+        )
+    }
+
+    /// The same left to exit: the closer first (nothing links it to the cycle its
+    /// constructor opened; it is later in the list), then the cycle, which its destructor's
+    /// dlclose cannot unload while exit holds it.
+    fn cycle_opened_by_a_constructor_at_exit() -> Run {
+        script(&["o:./libcloser_cyc.so"])
+        .expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcloser_cyc.so\n\
+             libcloser: destructor closes libcyc_c: 0\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n",
+        )
+    }
+
+    /// The cycle opened at c in a namespace of its own: at exit, the first object of a
+    /// namespace other than the program's is not kept in front.
+    fn cycle_in_a_new_namespace_at_exit() -> Run {
+        script(&["m:./libcyc_c.so"])
+        .expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n",
+        )
+    }
+
+    /// The same with the original sort.
+    fn cycle_in_a_new_namespace_at_exit_original() -> Run {
+        script(&["m:./libcyc_c.so"])
+        .env("GLIBC_TUNABLES", "glibc.rtld.dynamic_sort=1")
+        .expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini c\n\
+             fini a\n\
+             fini b\n\
+             fini d\n",
+        )
+    }
+
+    /// The cycle opened at c in a new namespace, closed: glibc 2.36 keeps no object of
+    /// that namespace in front, 2.39 on the closed c.
+    fn cycle_closed_in_a_new_namespace() -> Run {
+        script(&["m:./libcyc_c.so", "c:./libcyc_c.so"])
+        .expect_stdout(
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n\
+             dlclose ./libcyc_c.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini c\n\
+             fini b\n\
+             fini a\n\
+             fini d\n\
+             dlclose ./libcyc_c.so: 0\n",
+        )
+    }
+
+    /// The cycle opened at b in a new namespace and closed, with the original sort: 2.36
+    /// sorts the whole list there, 2.39 on all but b.
+    fn cycle_closed_at_a_middle_member_in_a_new_namespace_original() -> Run {
+        script(&["m:./libcyc_b.so", "c:./libcyc_b.so"])
+        .env("GLIBC_TUNABLES", "glibc.rtld.dynamic_sort=1")
+        .expect_stdout(
+            "init a\n\
+             init d\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so\n\
+             fini b\n\
+             fini c\n\
+             fini a\n\
+             fini d\n\
+             dlclose ./libcyc_b.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init a\n\
+             init d\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so\n\
+             fini b\n\
+             fini c\n\
+             fini d\n\
+             fini a\n\
+             dlclose ./libcyc_b.so: 0\n",
+        )
+    }
+
+    /// d opened in a new namespace, then the cycle at a into it; closing d leaves it to the
+    /// cycle; closing a unloads all: d, the namespace's first object, is not kept in
+    /// front; 2.39 on keeps a there.
+    fn cycle_closed_after_a_member_in_a_new_namespace() -> Run {
+        script(&["m:./libcyc_d.so", "M:./libcyc_a.so", "c:./libcyc_d.so", "c:./libcyc_a.so"])
+        .expect_stdout(
+            "init d\n\
+             opened ./libcyc_d.so\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini c\n\
+             fini a\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             opened ./libcyc_d.so\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             dlclose ./libcyc_d.so: 0\n\
+             fini a\n\
+             fini c\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n",
+        )
+    }
+
+    /// A diamond opened at its top and closed: every object before what it needs.
+    fn diamond_closed() -> Run {
+        script(&["o:./libdia_top.so", "c:./libdia_top.so"])
+        .expect_stdout(
+            "init bot\n\
+             init r\n\
+             init l\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             fini l\n\
+             fini r\n\
+             fini bot\n\
+             dlclose ./libdia_top.so: 0\n",
+        )
+    }
+
+    /// The diamond opened from its bottom up, one object per dlopen: at exit each object
+    /// before what it needs, whatever the order it was opened in.
+    fn diamond_opened_bottom_up_at_exit() -> Run {
+        script(&["o:./libdia_bot.so", "o:./libdia_r.so", "o:./libdia_l.so", "o:./libdia_top.so"])
+        .expect_stdout(
+            "init bot\n\
+             opened ./libdia_bot.so\n\
+             init r\n\
+             opened ./libdia_r.so\n\
+             init l\n\
+             opened ./libdia_l.so\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             fini r\n\
+             fini l\n\
+             fini bot\n",
+        )
+    }
+
+    /// One side of the diamond opened RTLD_NODELETE first: closing the top unloads the top
+    /// and the other side; the rest goes at exit.
+    fn diamond_with_a_nodelete_side() -> Run {
+        script(&["n:./libdia_l.so", "o:./libdia_top.so", "c:./libdia_top.so", "c:./libdia_l.so"])
+        .expect_stdout(
+            "init bot\n\
+             init l\n\
+             opened ./libdia_l.so\n\
+             init r\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             fini r\n\
+             dlclose ./libdia_top.so: 0\n\
+             dlclose ./libdia_l.so: 0\n\
+             fini l\n\
+             fini bot\n",
+        )
+    }
+
+    /// The same in a new namespace, the side opened without RTLD_NODELETE.
+    fn diamond_in_a_new_namespace() -> Run {
+        script(&["m:./libdia_l.so", "M:./libdia_top.so", "c:./libdia_top.so", "c:./libdia_l.so"])
+        .expect_stdout(
+            "init bot\n\
+             init l\n\
+             opened ./libdia_l.so\n\
+             init r\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             fini r\n\
+             dlclose ./libdia_top.so: 0\n\
+             fini l\n\
+             fini bot\n\
+             dlclose ./libdia_l.so: 0\n",
+        )
+    }
+
+    /// A member of the cycle opened RTLD_NODELETE: closing nothing unloads; at exit the
+    /// cycle in the order of glibc's exit sort.
+    fn cycle_with_a_nodelete_member() -> Run {
+        script(&["n:./libcyc_b.so", "o:./libcyc_c.so", "c:./libcyc_c.so", "c:./libcyc_b.so"])
+        .expect_stdout(
+            "init a\n\
+             init d\n\
+             init c\n\
+             init b\n\
+             opened ./libcyc_b.so\n\
+             opened ./libcyc_c.so\n\
+             dlclose ./libcyc_c.so: 0\n\
+             dlclose ./libcyc_b.so: 0\n\
+             fini a\n\
+             fini b\n\
+             fini c\n\
+             fini d\n",
+        )
+    }
+
+    /// The cycle opened RTLD_GLOBAL at a, then the diamond; each closed in turn.
+    fn two_roots_closed_in_turn() -> Run {
+        script(&["g:./libcyc_a.so", "o:./libdia_top.so", "c:./libcyc_a.so", "c:./libdia_top.so"])
+        .expect_stdout(
+            "init d\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             init bot\n\
+             init r\n\
+             init l\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini c\n\
+             fini a\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n\
+             fini top\n\
+             fini l\n\
+             fini r\n\
+             fini bot\n\
+             dlclose ./libdia_top.so: 0\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "init d\n\
+             init c\n\
+             init b\n\
+             init a\n\
+             opened ./libcyc_a.so\n\
+             init bot\n\
+             init r\n\
+             init l\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini a\n\
+             fini c\n\
+             fini b\n\
+             fini d\n\
+             dlclose ./libcyc_a.so: 0\n\
+             fini top\n\
+             fini l\n\
+             fini r\n\
+             fini bot\n\
+             dlclose ./libdia_top.so: 0\n",
+        )
+    }
 }

@@ -75,6 +75,10 @@ pub struct Config {
     /// (`init.rs`), which glibc 2.36 still offers as
     /// `glibc.rtld.dynamic_sort=1`; set by the runtime before relocation.
     pub original_sort: bool,
+    /// Which object a sort for finalizers keeps in front (`init.rs`): a
+    /// rule that changed between releases of the C library; set by the
+    /// runtime before relocation.
+    pub fini_first: crate::init::FiniFirst,
 }
 
 impl Config {
@@ -112,6 +116,7 @@ impl Config {
             launch_cache: None,
             cache_info: false,
             original_sort: false,
+            fini_first: crate::init::FiniFirst::BaseHead,
         };
         for entry in st.env() {
             let Some(eq) = entry.iter().position(|&c| c == b'=') else {

@@ -354,7 +354,11 @@ impl Linker {
     /// destructors in `l_tls_dtor_count`); whatever a held object needs
     /// (`DT_NEEDED`) or was bound to (`reldeps`) is held too.  An object
     /// kept once because it was pinned goes at a later `dlclose`.
-    pub fn collect_unused(&mut self, pinned: &dyn Fn(DsoId) -> bool) -> Vec<DsoId> {
+    ///
+    /// `closed` is the object whose `dlclose` asked for this collection
+    /// (`None` when a finalizer's `dlclose` asked for one more): under
+    /// [`FiniFirst::Closed`](crate::init::FiniFirst) its finalizers run first.
+    pub fn collect_unused(&mut self, pinned: &dyn Fn(DsoId) -> bool, closed: Option<DsoId>) -> Vec<DsoId> {
         let mut held = alloc::vec![false; self.objs.bound()];
         let mut work: Vec<DsoId> = Vec::new();
         for (id, d) in self.objs.enumerate() {
@@ -378,13 +382,27 @@ impl Linker {
         }
         // Finalizers as glibc sorts them for `dlclose`: each namespace's
         // link map sorted for finalization (`fini_order`), the doomed taken
-        // in that order.
+        // in that order.  Which object stays in front is the runtime's rule.
         let mut order: Vec<DsoId> = Vec::with_capacity(doomed.len());
         for ns in self.namespaces_in_use() {
             if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
                 continue;
             }
-            let sorted = crate::init::fini_order(self, &self.link_map_order(ns), Some(&doomed));
+            let mut list = self.link_map_order(ns);
+            let keep_first = match self.config.fini_first {
+                crate::init::FiniFirst::BaseHead => ns == BASE,
+                crate::init::FiniFirst::Closed => {
+                    // The closed object trades places with the list's first.
+                    match closed.and_then(|c| list.iter().position(|&d| d == c)) {
+                        Some(at) => {
+                            list.swap(0, at);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+            };
+            let sorted = crate::init::fini_order(self, &list, keep_first, Some(&doomed));
             order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
         }
         self.closing = true;

@@ -18,6 +18,15 @@
 //! orders respect every dependency; with them (and with relocation
 //! dependencies, which only finalization counts) they differ.
 //!
+//! Finalizers follow the same sorts over what is unloaded, with one object
+//! kept in front whatever the sort found; which one is a rule that changed
+//! between glibc releases ([`FiniFirst`]): glibc 2.36 keeps the program in
+//! front (in the base namespace only, and not when relocation dependencies
+//! took part), glibc 2.39 and later keep the object `dlclose` was called on
+//! (taken to the front of its namespace's list before the sort, in any
+//! namespace), so its finalizers run first even before those of an object
+//! unloaded with it that depends on it.
+//!
 //! The executable's `DT_PREINIT_ARRAY` runs before everything; its own
 //! `DT_INIT`/`DT_INIT_ARRAY` are left to the program's start-up code (glibc's
 //! libc runs them from `__libc_start_main`), but its finalizers are run here
@@ -40,7 +49,7 @@ use crate::rtld::{self, Linker};
 /// first), by glibc's depth-first rule.
 pub fn init_order(ld: &Linker, list: &[DsoId]) -> Vec<DsoId> {
     let mut order = if ld.config.original_sort {
-        sort_original(ld, list, None)
+        sort_original(ld, list, true, None)
     } else {
         sort(ld, list, false, None)
     };
@@ -60,7 +69,7 @@ pub fn dlopen_init_order(ld: &Linker, root: DsoId, list: &[DsoId], fresh: bool) 
         let list: Vec<DsoId> = core::iter::once(root)
             .chain(list.iter().copied().filter(|&d| d != root))
             .collect();
-        let mut order = sort_original(ld, &list, None);
+        let mut order = sort_original(ld, &list, true, None);
         order.reverse();
         return order;
     }
@@ -71,25 +80,45 @@ pub fn dlopen_init_order(ld: &Linker, root: DsoId, list: &[DsoId], fresh: bool) 
     order
 }
 
+/// Which object a sort for finalizers keeps in front of the others (glibc
+/// changed this rule between releases; the runtime chooses it at start-up).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FiniFirst {
+    /// The first object of the base namespace (the program), at exit and at
+    /// `dlclose` alike; other namespaces' lists keep no object in front, and
+    /// a sort in which relocation dependencies took part is left as its
+    /// second walk made it (glibc 2.36).
+    BaseHead,
+    /// At `dlclose`, the closed object: swapped with the first object of its
+    /// namespace's list before the sort and kept in front after it, in any
+    /// namespace and after relocation dependencies' second walk too; a
+    /// collection that a finalizer's own `dlclose` asked for keeps nothing in
+    /// front.  At exit, the program, as before (glibc 2.39 and later).
+    Closed,
+}
+
 /// The order finalizers run in, over `list` (link-map order), as glibc's
 /// `_dl_fini` and `_dl_close_worker` sort (`for_fini`): relocation
 /// dependencies count as dependencies too, and if there are any, a second
 /// walk over the result with `DT_NEEDED` links alone has the last word, so
-/// static dependencies win over relocation ones in a cycle.  Without them,
-/// `list[0]` (the program) is forced first.  With `doomed` (a `dlclose`),
-/// the older algorithm moves only those objects.
-pub fn fini_order(ld: &Linker, list: &[DsoId], doomed: Option<&[DsoId]>) -> Vec<DsoId> {
+/// static dependencies win over relocation ones in a cycle.  With
+/// `keep_first`, `list[0]` is put back in front afterwards (under
+/// [`FiniFirst::BaseHead`], unless relocation dependencies took part).  With
+/// `doomed` (a `dlclose`), the older algorithm moves only those objects.
+pub fn fini_order(ld: &Linker, list: &[DsoId], keep_first: bool, doomed: Option<&[DsoId]>) -> Vec<DsoId> {
     if ld.config.original_sort {
         let movable = |d: DsoId| doomed.is_none_or(|doomed| doomed.contains(&d));
-        return sort_original(ld, list, Some(&movable));
+        return sort_original(ld, list, keep_first, Some(&movable));
     }
     let mut saw_reldeps = false;
-    let first = sort_walk(ld, list, Some(&mut saw_reldeps), None);
+    let mut order = sort_walk(ld, list, Some(&mut saw_reldeps), None);
     if saw_reldeps {
-        return sort_walk(ld, &first, None, None);
+        order = sort_walk(ld, &order, None, None);
+        if ld.config.fini_first == FiniFirst::BaseHead {
+            return order;
+        }
     }
-    let mut order = first;
-    if let Some(&head) = list.first() {
+    if let (true, Some(&head)) = (keep_first, list.first()) {
         if order.first() != Some(&head) {
             order.retain(|&d| d != head);
             order.insert(0, head);
@@ -99,15 +128,14 @@ pub fn fini_order(ld: &Linker, list: &[DsoId], doomed: Option<&[DsoId]>) -> Vec<
 }
 
 /// glibc's original sort (elf/dl-sort-maps.c, `glibc.rtld.dynamic_sort=1`),
-/// every object before its dependencies; `list[0]` (the program, or a
-/// `dlopen` root) stays first.  For finalizers (`fini`: which objects may
+/// every object before its dependencies; with `keep_first`, `list[0]` (the
+/// program, a `dlopen` root, the closed object) stays first.  For finalizers (`fini`: which objects may
 /// move), an object's relocation dependencies count too, unless a
 /// `DT_NEEDED` link runs the other way.
-fn sort_original(ld: &Linker, list: &[DsoId], fini: Option<&dyn Fn(DsoId) -> bool>) -> Vec<DsoId> {
+fn sort_original(ld: &Linker, list: &[DsoId], keep_first: bool, fini: Option<&dyn Fn(DsoId) -> bool>) -> Vec<DsoId> {
     let mut maps = list.to_vec();
-    let Some((_, m)) = maps.split_first_mut() else {
-        return maps;
-    };
+    let skip = usize::from(keep_first).min(maps.len());
+    let m = &mut maps[skip..];
     let n = m.len();
     if n <= 1 {
         return maps;
@@ -296,7 +324,9 @@ impl Linker {
             .namespaces_in_use()
             .into_iter()
             .map(|ns| {
-                let mut own = fini_order(self, &self.link_map_order(ns), None);
+                // The program stays in front; other namespaces keep nothing
+                // there.
+                let mut own = fini_order(self, &self.link_map_order(ns), ns == crate::namespace::BASE, None);
                 own.retain(|&id| self.objs[id].ns == ns);
                 (self.namespace_head(ns), own)
             })

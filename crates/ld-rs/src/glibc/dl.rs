@@ -456,8 +456,11 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
             // SAFETY: one of our records, not freed before `reclaim` below.
             unsafe { (*map).set(cur().lm.l_direct_opencount, ld.objs[id].open_count as u32) };
             let mut again = collect;
+            // The object closed here; a collection a finalizer's dlclose
+            // asks for is glibc's rerun, which has none.
+            let mut closed = Some(id);
             while again {
-                let unloaded = ld.collect_unused(&pinned);
+                let unloaded = ld.collect_unused(&pinned, closed.take());
                 if !unloaded.is_empty() {
                     // The modules see each object close, then the namespace
                     // shrink and settle, as glibc tells them.

@@ -17,6 +17,7 @@
 //! `LinkMap`) is as large as its largest release, so every `At` of every
 //! release stays inside it (checked at compile time).
 
+use crate::init::FiniFirst;
 use core::marker::PhantomData;
 use core::mem::{align_of, offset_of, size_of};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -576,6 +577,10 @@ pub struct Layout {
     pub pd_rtld_catch: Option<usize>,
     /// 2.41: `_dl_allocate_tls_init`'s flag is `main_thread` (2.36: `init_tls`).
     pub allocate_tls_init_main_thread: bool,
+    /// Which object the finalizer sorts keep in front: the program (2.36), or
+    /// the object `dlclose` was called on (2.39 on: glibc commit 849274d48f,
+    /// bug 30981).
+    pub fini_first: FiniFirst,
 }
 
 /// The dynamic tags before the processor-specific ones (`DT_NUM`).
@@ -636,6 +641,7 @@ pub const GLIBC_2_36: Layout = {
         pd_rseq_area: Some(t::pthread::RSEQ_AREA.offset),
         pd_rtld_catch: None,
         allocate_tls_init_main_thread: false,
+        fini_first: FiniFirst::BaseHead,
     }
 };
 
@@ -683,6 +689,7 @@ pub const GLIBC_2_41: Layout = {
         pd_rseq_area: None,
         pd_rtld_catch: Some(t::pthread::RTLD_CATCH.offset),
         allocate_tls_init_main_thread: true,
+        fini_first: FiniFirst::Closed,
     }
 };
 

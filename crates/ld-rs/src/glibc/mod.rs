@@ -400,6 +400,7 @@ impl Runtime for Glibc {
             _dl_argv = st.argv as usize;
             features();
             ld.config.original_sort = tunables::num(tunables::id::RTLD_DYNAMIC_SORT) == 1;
+            ld.config.fini_first = layout::cur().fini_first;
             fill_glro(ld, st);
         }
         let everything: Vec<DsoId> = ld.objs.ids();
