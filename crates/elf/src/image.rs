@@ -33,6 +33,14 @@ pub struct Image<'a> {
     loads: &'a [Phdr],
 }
 
+/// What [`Image::read_near`] remembers between reads: the bytes from `start` to the end of
+/// the readable segment (and of the bytes held) it was found in.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Window<'a> {
+    start: u64,
+    bytes: &'a [u8],
+}
+
 impl<'a> Image<'a> {
     /// A view of `bytes`, which holds the object's memory from link-time address `span_start`
     /// on. All of `phdrs` may be passed: entries other than `PT_LOAD` are ignored at access time.
@@ -96,6 +104,28 @@ impl<'a> Image<'a> {
     pub fn read<T: Pod>(&self, vaddr: u64) -> Result<&'a T> {
         let bytes = self.bytes_at(vaddr, size_of::<T>() as u64)?;
         pod::read(bytes, 0)
+    }
+
+    /// [`Self::read`] for a walk over linked records (the version tables): `window` holds the
+    /// rest of the segment the last record was found in, and a record inside it is read from
+    /// there without looking for its segment again. The window starts empty
+    /// ([`Window::default`]); the result is `read`'s.
+    #[inline]
+    pub fn read_near<T: Pod>(&self, vaddr: u64, window: &mut Window<'a>) -> Result<&'a T> {
+        let size = size_of::<T>();
+        let held = vaddr
+            .checked_sub(window.start)
+            .and_then(|off| usize::try_from(off).ok())
+            .and_then(|off| window.bytes.get(off..)?.get(..size));
+        if let Some(bytes) = held {
+            return pod::read(bytes, 0);
+        }
+        let rest = self.rest_of_segment(vaddr)?;
+        *window = Window {
+            start: vaddr,
+            bytes: rest,
+        };
+        pod::read(rest.get(..size).ok_or(OUTSIDE)?, 0)
     }
 
     /// `count` values of `T` at `vaddr`, which must be aligned for `T` in memory.
@@ -165,6 +195,26 @@ mod tests {
         assert_eq!(image.slice::<u32>(0x1050, 13).map(|s| s.len()), Err(OUTSIDE));
         assert!(image.slice::<u64>(0x1050, u64::MAX).is_err());
         assert_eq!(image.rest_of_segment(0x1070).map(|s| s.len()), Ok(0x10));
+    }
+
+    #[test]
+    fn reads_near_the_last_one_answer_as_read() {
+        let words = [7u64; 16]; // 128 bytes from vaddr 0x1000
+        let phdrs = [
+            load(0x1000, 0x20, 0x30, PF_R),
+            load(0x1040, 0x10, 0x10, PF_X),
+            load(0x1050, 0x30, 0x30, PF_R | PF_W),
+        ];
+        let image = Image::new(pod::as_bytes(&words), 0x1000, &phdrs);
+        let mut window = Window::default();
+        // In one order and back, so that every read meets a window from another one.
+        let mut at: Vec<u64> = (0x0ff8..0x1088).collect();
+        at.extend((0x0ff8..0x1088).rev());
+        at.extend([u64::MAX - 3, 0x1008, 0x1050, 0x1010]);
+        for vaddr in at {
+            let near = image.read_near::<u32>(vaddr, &mut window).copied();
+            assert_eq!(near, image.read::<u32>(vaddr).copied(), "at {vaddr:#x}");
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub use dynamic::{needed, DynamicInfo, DT_NUM_TAGS};
 pub use error::{Error, Result};
 pub use hash::{gnu_hash, sysv_hash, GnuCandidates, GnuHash, SysvCandidates, SysvHash};
 pub use header::{parse_ehdr, phdr_range, phdrs};
-pub use image::Image;
+pub use image::{Image, Window};
 pub use pod::Pod;
 pub use relocs::{relr, relr_groups, RelrGroups, RelrIter};
 pub use symbols::StrTab;

@@ -41,7 +41,7 @@
 //! nor read outside the object's readable segments.
 
 use crate::error::{Error, Result};
-use crate::image::Image;
+use crate::image::{Image, Window};
 use crate::types::{Verdaux, Verdef, Vernaux, Verneed};
 
 const OUT_OF_RANGE: Error = Error("version record out of range");
@@ -65,6 +65,8 @@ pub struct VerDefIter<'a> {
     image: Image<'a>,
     vaddr: u64,
     remaining: u64,
+    /// The segment the last record was read from (records are nearly always in one).
+    window: Window<'a>,
 }
 
 impl<'a> VerDefIter<'a> {
@@ -75,17 +77,18 @@ impl<'a> VerDefIter<'a> {
             image: *image,
             vaddr,
             remaining: count,
+            window: Window::default(),
         }
     }
 
     fn read(&mut self) -> Result<VerDef> {
-        let def: &Verdef = self.image.read(self.vaddr)?;
+        let def: &Verdef = self.image.read_near(self.vaddr, &mut self.window)?;
         if def.vd_version != 1 {
             // glibc's text includes the number, which a static message cannot.
             return Err(Error("unsupported version of Verdef record"));
         }
         let aux_at = self.vaddr.checked_add(u64::from(def.vd_aux));
-        let aux: &Verdaux = self.image.read(aux_at.ok_or(OUT_OF_RANGE)?)?;
+        let aux: &Verdaux = self.image.read_near(aux_at.ok_or(OUT_OF_RANGE)?, &mut self.window)?;
         self.vaddr = advance(self.vaddr, def.vd_next, &mut self.remaining)?;
         Ok(VerDef {
             ndx: def.vd_ndx,
@@ -144,6 +147,8 @@ pub struct VerNeedIter<'a> {
     image: Image<'a>,
     vaddr: u64,
     remaining: u64,
+    /// The segment the last record was read from (records are nearly always in one).
+    window: Window<'a>,
 }
 
 impl<'a> VerNeedIter<'a> {
@@ -154,11 +159,12 @@ impl<'a> VerNeedIter<'a> {
             image: *image,
             vaddr,
             remaining: count,
+            window: Window::default(),
         }
     }
 
     fn read(&mut self) -> Result<(VerNeed, VerNauxIter<'a>)> {
-        let need: &Verneed = self.image.read(self.vaddr)?;
+        let need: &Verneed = self.image.read_near(self.vaddr, &mut self.window)?;
         if need.vn_version != 1 {
             // glibc's text includes the number, which a static message cannot.
             return Err(Error("unsupported version of Verneed record"));
@@ -168,6 +174,7 @@ impl<'a> VerNeedIter<'a> {
             image: self.image,
             vaddr: aux_at.ok_or(OUT_OF_RANGE)?,
             remaining: u64::from(need.vn_cnt),
+            window: self.window,
         };
         self.vaddr = advance(self.vaddr, need.vn_next, &mut self.remaining)?;
         Ok((VerNeed { file: need.vn_file }, auxes))
@@ -195,11 +202,13 @@ pub struct VerNauxIter<'a> {
     image: Image<'a>,
     vaddr: u64,
     remaining: u64,
+    /// The segment the last record was read from (records are nearly always in one).
+    window: Window<'a>,
 }
 
 impl VerNauxIter<'_> {
     fn read(&mut self) -> Result<VerNaux> {
-        let aux: &Vernaux = self.image.read(self.vaddr)?;
+        let aux: &Vernaux = self.image.read_near(self.vaddr, &mut self.window)?;
         self.vaddr = advance(self.vaddr, aux.vna_next, &mut self.remaining)?;
         Ok(VerNaux {
             hash: aux.vna_hash,

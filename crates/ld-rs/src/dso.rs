@@ -64,6 +64,9 @@ pub struct Dso {
     pub sysv_hash: Option<SysvHash<'static>>,
     pub versym: Option<&'static [u16]>,
     pub versions: Vec<Version>,
+    /// The versions it requires (`DT_VERNEED`) in file order, with their
+    /// `vna_flags` (see `needed_versions`).
+    pub needs: Vec<(Version, u16)>,
     pub soname: Option<&'static [u8]>,
     /// Directory the object was loaded from, for `$ORIGIN`.
     pub origin: Option<Vec<u8>>,
@@ -319,6 +322,7 @@ impl Dso {
             sysv_hash,
             versym,
             versions: Vec::new(),
+            needs: Vec::new(),
             soname,
             origin: None,
             needed: Vec::new(),
@@ -385,9 +389,17 @@ impl Dso {
         Ok(dso)
     }
 
-    /// Fills `versions`, indexed by versym index, from `DT_VERDEF` and `DT_VERNEED`.
+    /// Fills `versions`, indexed by versym index, from `DT_VERDEF` and
+    /// `DT_VERNEED`, and `needs`, the requirements in file order: both
+    /// tables are walked once, here.
     fn read_versions(&mut self) -> Result<(), DecodeError> {
-        let mut table: Vec<Version> = Vec::new();
+        // Indices are nearly always 2, 3, … in file order: room for one per
+        // record (the base definition's slot stays empty) spares the regrowth.
+        let records = self
+            .dynamic
+            .verdefnum
+            .saturating_add(self.dynamic.verneednum.saturating_mul(8));
+        let mut table: Vec<Version> = Vec::with_capacity(records.min(256) as usize + 2);
         let mut put = |ndx: u16, v: Version| {
             let i = ndx as usize;
             if table.len() <= i {
@@ -415,6 +427,7 @@ impl Dso {
                 );
             }
         }
+        let mut needs = Vec::new();
         if let Some(addr) = self.dynamic.verneed {
             for need in elf::VerNeedIter::parse(&self.image, addr, self.dynamic.verneednum) {
                 let (need, auxes) = need?;
@@ -423,49 +436,26 @@ impl Dso {
                     let aux = aux?;
                     let name = self.strtab.get(aux.name as u64)?;
                     let hidden = aux.other & VERSYM_HIDDEN != 0;
-                    put(
-                        aux.other & VERSYM_VERSION,
-                        Version {
-                            name,
-                            hash: aux.hash,
-                            hidden,
-                            file,
-                        },
-                    );
+                    let v = Version {
+                        name,
+                        hash: aux.hash,
+                        hidden,
+                        file,
+                    };
+                    put(aux.other & VERSYM_VERSION, v);
+                    needs.push((v, aux.flags));
                 }
             }
         }
         self.versions = table;
+        self.needs = needs;
         Ok(())
     }
 
     /// The versions this object requires (`DT_VERNEED`), in file order,
     /// each with its `vna_flags`.
-    pub fn needed_versions(&self) -> Vec<(Version, u16)> {
-        let mut out = Vec::new();
-        let Some(addr) = self.dynamic.verneed else {
-            return out;
-        };
-        for need in elf::VerNeedIter::parse(&self.image, addr, self.dynamic.verneednum) {
-            let Ok((need, auxes)) = need else { break };
-            let Ok(file) = self.strtab.get(need.file as u64) else {
-                break;
-            };
-            for aux in auxes {
-                let Ok(aux) = aux else { break };
-                let Ok(name) = self.strtab.get(aux.name as u64) else {
-                    break;
-                };
-                let v = Version {
-                    name,
-                    hash: aux.hash,
-                    hidden: aux.other & VERSYM_HIDDEN != 0,
-                    file,
-                };
-                out.push((v, aux.flags));
-            }
-        }
-        out
+    pub fn needed_versions(&self) -> &[(Version, u16)] {
+        &self.needs
     }
 
     /// glibc's `l_name` as its debug lines print it raw: the program's is

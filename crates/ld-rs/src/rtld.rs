@@ -976,7 +976,7 @@ impl Linker {
         for &id in list {
             let dso = &self.objs[id];
             let mut warned: Vec<DsoId> = Vec::new();
-            for (v, _) in dso.needed_versions() {
+            for &(v, _) in dso.needed_versions() {
                 let Some(dep) = dso.needed.iter().copied().find(|&d| {
                     let o = &self.objs[d];
                     o.soname == Some(v.file) || o.requested == v.file

@@ -144,7 +144,7 @@ impl Linker {
                 first = false;
             }
             out = out.s(b"\t").s(d.display_name()).s(b":\n");
-            for (v, flags) in d.needed_versions() {
+            for &(v, flags) in d.needed_versions() {
                 let target = self.global(BASE).iter().copied().find(|&t| {
                     let o = &self.objs[t];
                     o.name == v.file || o.requested == v.file || o.soname == Some(v.file)
