@@ -46,7 +46,8 @@
 //! The hash function itself is Bernstein's `h * 33 + c`, cheaper than the SysV function.
 //!
 //! The table does not record how many symbols it covers; [`GnuHash::symbol_count`] recovers that
-//! from the highest bucket, as every loader must, since nothing else gives `DT_SYMTAB`'s size.
+//! from the last bucket that is not empty, as every loader must, since nothing else gives
+//! `DT_SYMTAB`'s size.
 //!
 //! # Hostile tables
 //!
@@ -135,8 +136,20 @@ impl<'a> GnuHash<'a> {
 
     /// The number of dynamic symbols the table implies, which is the size of `DT_SYMTAB`:
     /// one past the end of the chain of the highest-numbered bucket.
+    ///
+    /// The static linker sorts the hashed symbols by bucket, so that bucket is the last one
+    /// that is not empty, found from the end in a step or two (not the greatest value of all
+    /// buckets, a pass over a thousand of them for each library). A table that is not sorted
+    /// so only implies fewer symbols: every index read through it is still checked against
+    /// the symbol table.
     pub fn symbol_count(&self) -> Result<u32> {
-        let highest = self.buckets.iter().copied().max().unwrap_or(0);
+        let highest = self
+            .buckets
+            .iter()
+            .rev()
+            .copied()
+            .find(|&b| b >= self.symoffset)
+            .unwrap_or(0);
         if highest < self.symoffset {
             // Every bucket is empty: only the unhashed symbols exist.
             return Ok(self.symoffset);
