@@ -112,6 +112,9 @@ pub struct Cache<'a> {
     hwcaps: &'a [u8],
     /// The whole file, which the extension's offsets are relative to.
     file: &'a [u8],
+    /// One past the last NUL of `strings` (0 without one): a string starting before it ends
+    /// inside the file.
+    nul_end: usize,
 }
 
 /// What a lookup may choose among a soname's entries for particular hardware (see the module
@@ -157,13 +160,17 @@ impl<'a> Cache<'a> {
         let new_start = entries_end.checked_next_multiple_of(8).ok_or(CORRUPT)?;
         match bytes.get(new_start..) {
             Some(new) if new.starts_with(MAGIC_NEW) => Self::parse_new(new, bytes),
-            _ => Ok(Cache {
-                strings: bytes.get(entries_end..).ok_or(CORRUPT)?,
-                entries,
-                entry_size: OLD_ENTRY,
-                hwcaps: &[],
-                file: bytes,
-            }),
+            _ => {
+                let strings = bytes.get(entries_end..).ok_or(CORRUPT)?;
+                Ok(Cache {
+                    strings,
+                    entries,
+                    entry_size: OLD_ENTRY,
+                    hwcaps: &[],
+                    file: bytes,
+                    nul_end: nul_end(strings),
+                })
+            }
         }
     }
 
@@ -185,6 +192,7 @@ impl<'a> Cache<'a> {
             entry_size: NEW_ENTRY,
             hwcaps: hwcaps_extension(bytes, file).unwrap_or(&[]),
             file,
+            nul_end: nul_end(bytes),
         })
     }
 
@@ -219,12 +227,26 @@ impl<'a> Cache<'a> {
     /// The NUL-terminated string at `offset` in the string table, without its NUL.
     fn string(&self, offset: u32) -> Option<&'a [u8]> {
         let rest = self.strings.get(usize::try_from(offset).ok()?..)?;
-        Some(&rest[..rest.iter().position(|&b| b == 0)?])
+        Some(&rest[..crate::symbols::nul_at(rest)?])
     }
 
     /// The key of entry `i`, or `None` if the entry or its string is corrupt.
     fn key(&self, i: usize) -> Option<&'a [u8]> {
         self.string(self.entry(i)?.key)
+    }
+
+    /// The key of entry `i` as `libcmp` compares it: when it starts before `nul_end` (one past
+    /// the last NUL of the strings, so a NUL ends it) the bytes from its offset on,
+    /// unmeasured, which `libcmp` reads only up to that NUL; otherwise the key, measured (and
+    /// `None` without one).
+    #[inline]
+    fn key_to_compare(&self, i: usize, nul_end: usize) -> Option<&'a [u8]> {
+        let offset = usize::try_from(self.entry(i)?.key).ok()?;
+        if offset < nul_end {
+            self.strings.get(offset..)
+        } else {
+            self.key(i)
+        }
     }
 
     /// The path recorded for `soname` for x86-64 glibc (`flags == 0x0303`): the best-ranked
@@ -233,20 +255,24 @@ impl<'a> Cache<'a> {
     /// string offset met during the binary search ends it with `None`.
     pub fn lookup(&self, soname: &[u8], select: &Select) -> Option<&'a [u8]> {
         // Binary search for any entry whose key compares equal; the order is descending.
+        let nul_end = self.nul_end;
         let (mut lo, mut hi) = (0, self.len());
         let found = loop {
             if lo >= hi {
                 return None;
             }
             let mid = lo + (hi - lo) / 2;
-            match libcmp(soname, self.key(mid)?) {
+            match libcmp(soname, self.key_to_compare(mid, nul_end)?) {
                 Ordering::Equal => break mid,
                 Ordering::Less => lo = mid + 1,
                 Ordering::Greater => hi = mid,
             }
         };
         // Equal keys are adjacent: back up to the first, then take the first usable one.
-        let same = |i: usize| self.key(i).is_some_and(|k| libcmp(soname, k) == Ordering::Equal);
+        let same = |i: usize| {
+            self.key_to_compare(i, nul_end)
+                .is_some_and(|k| libcmp(soname, k) == Ordering::Equal)
+        };
         let first = (0..found).rev().take_while(|&i| same(i)).last().unwrap_or(found);
         let mut best: Option<(&'a [u8], usize)> = None;
         for e in (first..self.len())
@@ -294,7 +320,7 @@ impl<'a> Cache<'a> {
         let at = usize::try_from(index).ok()?.checked_mul(4)?;
         let offset: u32 = pod::read_copy(self.hwcaps, at).ok()?;
         let rest = self.file.get(usize::try_from(offset).ok()?..)?;
-        let name = &rest[..rest.iter().position(|&b| b == 0)?];
+        let name = &rest[..crate::symbols::nul_at(rest)?];
         select.hwcaps.iter().position(|&n| n == name)
     }
 
@@ -303,7 +329,7 @@ impl<'a> Cache<'a> {
         self.hwcaps.chunks_exact(4).filter_map(|c| {
             let offset = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
             let rest = self.file.get(usize::try_from(offset).ok()?..)?;
-            Some(&rest[..rest.iter().position(|&b| b == 0)?])
+            Some(&rest[..crate::symbols::nul_at(rest)?])
         })
     }
 
@@ -376,7 +402,14 @@ fn count(bytes: &[u8], offset: usize) -> Result<usize> {
 /// which is signed on x86-64. The ends of the slices act as NUL terminators.
 pub fn libcmp(a: &[u8], b: &[u8]) -> Ordering {
     let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
-    let (mut i, mut j) = (0, 0);
+    // The bytes both share compare equal, but for a number running on past them ("9" and
+    // "91", "1" and "01"): the comparison starts at the first byte that differs, backed up
+    // to the start of the run of digits it is in.
+    let mut start = a.iter().zip(b).take_while(|&(x, y)| x == y && *x != 0).count();
+    while start > 0 && a[start - 1].is_ascii_digit() {
+        start -= 1;
+    }
+    let (mut i, mut j) = (start, start);
     // Every pass advances `i` by at least one, so the loop ends within `a.len()` passes.
     loop {
         let (c1, c2) = (at(a, i), at(b, j));
@@ -398,6 +431,27 @@ pub fn libcmp(a: &[u8], b: &[u8]) -> Ordering {
             (false, false) => (i, j) = (i + 1, j + 1),
         }
     }
+}
+
+/// One past the last NUL of `bytes`, 0 without one. The file ends with ldconfig's name and
+/// version, unterminated, so the search from the end looks at eight bytes at a time: in a word,
+/// `!(((w & 0x7f…7f) + 0x7f…7f) | w | 0x7f…7f)` has exactly the top bit of each zero byte set
+/// (no carry crosses a byte), and the highest is the last NUL.
+fn nul_end(bytes: &[u8]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut end = bytes.len();
+    while let Some(chunk) = end
+        .checked_sub(8)
+        .and_then(|start| bytes[start..end].first_chunk::<8>())
+    {
+        let w = u64::from_le_bytes(*chunk);
+        let zeros = !(((w & LOW7).wrapping_add(LOW7)) | w | LOW7);
+        if zeros != 0 {
+            return end - 8 + (63 - zeros.leading_zeros() as usize) / 8 + 1;
+        }
+        end -= 8;
+    }
+    bytes[..end].iter().rposition(|&b| b == 0).map_or(0, |p| p + 1)
 }
 
 /// The decimal number starting at `s[i]` and the index after it. Absurdly long digit runs
@@ -437,7 +491,84 @@ mod tests {
         assert_eq!(libcmp(b"libx", b"lib1"), Less);
         assert_eq!(libcmp(b"lib\xc3", b"liba"), Less); // signed char
         assert_eq!(libcmp(b"", b""), Equal);
+        // A shared prefix that ends inside a number.
+        assert_eq!(libcmp(b"x91", b"x900"), Less);
+        assert_eq!(libcmp(b"x12a", b"x123"), Less);
+        assert_eq!(libcmp(b"lib.so.10", b"lib.so.010"), Equal);
+        assert_eq!(libcmp(b"lib.so.10x", b"lib.so.010y"), Less);
+        // A key read past its NUL (see `key_to_compare`).
+        assert_eq!(libcmp(b"libc.so.6", b"libc.so.6\0libm"), Equal);
+        assert_eq!(libcmp(b"libc.so", b"libc.so.6\0"), Less);
+        assert_eq!(libcmp(b"libc.so.6", b"libc.so\0.6"), Greater);
         assert_eq!(libcmp(b"9".repeat(40).as_slice(), b"9".repeat(41).as_slice()), Equal);
+    }
+
+    /// `libcmp` from the first byte, as glibc's `_dl_cache_libcmp` compares.
+    fn libcmp_from_the_start(a: &[u8], b: &[u8]) -> Ordering {
+        let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let (c1, c2) = (at(a, i), at(b, j));
+            if c1 == 0 {
+                return 0i8.cmp(&(c2 as i8));
+            }
+            match (c1.is_ascii_digit(), c2.is_ascii_digit()) {
+                (true, true) => {
+                    let (n1, next_i) = number(a, i);
+                    let (n2, next_j) = number(b, j);
+                    if n1 != n2 {
+                        return n1.cmp(&n2);
+                    }
+                    (i, j) = (next_i, next_j);
+                }
+                (true, false) => return Ordering::Greater,
+                (false, true) => return Ordering::Less,
+                (false, false) if c1 != c2 => return (c1 as i8).cmp(&(c2 as i8)),
+                (false, false) => (i, j) = (i + 1, j + 1),
+            }
+        }
+    }
+
+    #[test]
+    fn libcmp_skips_the_shared_prefix_without_changing_the_order() {
+        let alphabet = [b'a', b'0', b'1', b'9', b'.', 0];
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=4 {
+            let mut all = Vec::new();
+            for k in 0..alphabet.len().pow(len) {
+                let mut w = Vec::new();
+                let mut x = k;
+                for _ in 0..len {
+                    w.push(alphabet[x % alphabet.len()]);
+                    x /= alphabet.len();
+                }
+                all.push(w);
+            }
+            words.extend(all);
+        }
+        for a in &words {
+            for b in &words {
+                assert_eq!(libcmp(a, b), libcmp_from_the_start(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nul_end_finds_the_last_nul() {
+        for len in 0..40 {
+            for nul in (0..len).chain([usize::MAX]) {
+                for second in (0..len).chain([usize::MAX]) {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| [1, 0x80, 0xff, b'a'][i % 4]).collect();
+                    for at in [nul, second] {
+                        if let Some(b) = bytes.get_mut(at) {
+                            *b = 0;
+                        }
+                    }
+                    let want = bytes.iter().rposition(|&b| b == 0).map_or(0, |p| p + 1);
+                    assert_eq!(nul_end(&bytes), want, "{bytes:?}");
+                }
+            }
+        }
     }
 
     #[test]
