@@ -35,24 +35,30 @@ impl Linker {
             return false;
         };
         let got = dso.base.wrapping_add(pltgot as usize);
-        // Each slot is checked against the segment that held the last one
-        // (they are consecutive), and only otherwise searched for.
-        let mut seg = crate::reloc::Segment::default();
-        let mut slot_writable = |r: &Rela| {
-            let place = dso.base.wrapping_add(r.r_offset as usize);
-            seg.holds(place)
-                || dso.writable_segment(place).is_some_and(|s| {
-                    seg = s;
-                    true
-                })
-        };
-        if !dso.writable(got, 24) || !plts.iter().all(&mut slot_writable) {
+        if !dso.writable(got, 24) {
             return false;
         }
-        for r in plts.iter().filter(|r| r.r_type() == R_X86_64_JUMP_SLOT) {
-            let slot = dso.base.wrapping_add(r.r_offset as usize) as *mut usize;
-            // SAFETY: the slot lies in a writable segment of this object (checked above).
-            unsafe { slot.write(slot.read().wrapping_add(dso.base)) };
+        // One pass: each slot is checked against the segment that held the
+        // last one (they are consecutive), only otherwise searched for, and
+        // relocated.  A slot outside every writable segment ends it: the
+        // PLT is then bound now, which writes every slot whatever it held,
+        // and fails on that one.
+        let base = dso.base;
+        let (mut lo, mut n) = crate::reloc::Segment::default().window();
+        for r in plts {
+            let place = base.wrapping_add(r.r_offset as usize);
+            if place.wrapping_sub(lo) >= n {
+                match dso.writable_segment(place) {
+                    Some(s) => (lo, n) = s.window(),
+                    None => return false,
+                }
+            }
+            if r.r_type() == R_X86_64_JUMP_SLOT {
+                // SAFETY: the slot lies in a writable segment of this object (checked above).
+                unsafe {
+                    (place as *mut usize).write_unaligned((place as *const usize).read_unaligned().wrapping_add(base))
+                };
+            }
         }
         let got = got as *mut usize;
         let trampoline = if profile {

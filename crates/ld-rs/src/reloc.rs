@@ -51,7 +51,7 @@ impl Segment {
     /// `p - start < n` in unsigned arithmetic: `n` counts the places, and is
     /// 0 for a segment too small for one (or empty), which holds nothing.
     #[inline(always)]
-    fn window(&self) -> (usize, usize) {
+    pub fn window(&self) -> (usize, usize) {
         match self.end.checked_sub(self.start).and_then(|n| n.checked_sub(7)) {
             Some(n) => (self.start, n),
             None => (0, 0),
@@ -289,12 +289,16 @@ impl Linker {
         // PLT slots are bound on first call unless binding now was asked
         // for; a lazy PLT holds only the types glibc accepts there.
         let want_lazy = !(self.config.bind_now || linked_now || plts.is_empty());
+        // Whether the PLT holds anything but JUMP_SLOTs (nearly never): a
+        // lazy PLT of JUMP_SLOTs only has nothing left to apply now.
+        let mut others_in_plt = false;
         if want_lazy {
-            if let Some(r) = plts
-                .iter()
-                .find(|r| !matches!(r.r_type(), R_X86_64_JUMP_SLOT | R_X86_64_IRELATIVE | R_X86_64_TLSDESC))
-            {
-                return Err(bad(bad_type(r.r_type(), true).bytes()));
+            for r in plts {
+                match r.r_type() {
+                    R_X86_64_JUMP_SLOT => {}
+                    R_X86_64_IRELATIVE | R_X86_64_TLSDESC => others_in_plt = true,
+                    ty => return Err(bad(bad_type(ty, true).bytes())),
+                }
             }
         }
         let lazy = want_lazy && self.prepare_lazy(id, plts, profile);
@@ -331,7 +335,8 @@ impl Linker {
         // Audit modules see each PLT binding (`apply`); without them a
         // JUMP_SLOT takes the short path below.
         let audited = self.audit.is_some();
-        for (table, in_plt) in [(relas, false), (plts, true)] {
+        let plts_now = if lazy && !others_in_plt { &[][..] } else { plts };
+        for (table, in_plt) in [(relas, false), (plts_now, true)] {
             // A lazily bound PLT leaves its JUMP_SLOTs to `lazy.rs`; its other
             // relocations (IRELATIVE, TLSDESC) are applied now all the same.
             let skip_slots = in_plt && lazy;
