@@ -133,6 +133,10 @@ pub struct Dso {
     /// The object has text relocations (`DT_TEXTREL`): read-only segments are
     /// made writable while it is relocated.
     pub textrel: bool,
+    /// Its `DT_JMPREL` table as `reloc::rela_tables` reads it, kept when it
+    /// is relocated for lazy binding to find each call's relocation in
+    /// (`reloc::plt_entry`); empty before.
+    pub jmprel: &'static [elf::Rela],
     pub relocated: bool,
     pub init_called: bool,
     /// With its PLT calls profiled for audit modules: what they made of
@@ -352,6 +356,7 @@ impl Dso {
             serial: 0,
             phdr_copy: None,
             textrel: false,
+            jmprel: &[],
             relocated: false,
             init_called: false,
             plt_audit: alloc::boxed::Box::default(),

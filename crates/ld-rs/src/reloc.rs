@@ -107,18 +107,14 @@ pub fn rela_tables(dso: &crate::dso::Dso) -> Result<(&'static [Rela], &'static [
 }
 
 /// Entry `index` of the object's `DT_JMPREL` table, as `rela_tables` reads
-/// it: what lazy binding needs on every call, read alone when it is whole
-/// inside the table (the table was read whole when the object was relocated).
+/// it: what lazy binding needs on every call, from the table kept when the
+/// object was relocated (read again if it was not: a PLT bound lazily is
+/// always relocated first, so only a corrupt index gets that far).
 pub fn plt_entry(dso: &crate::dso::Dso, index: usize) -> Option<&'static Rela> {
-    let entsize = core::mem::size_of::<Rela>() as u64;
-    let d = &dso.dynamic;
-    let addr = d.get(DT_JMPREL)?;
-    let index = index as u64;
-    if index < d.get(DT_PLTRELSZ).unwrap_or(0) / entsize {
-        let at = addr.checked_add(index * entsize)?;
-        return dso.image.read::<Rela>(at).ok();
+    match dso.jmprel.get(index) {
+        Some(r) => Some(r),
+        None => rela_tables(dso).ok()?.1.get(index),
     }
-    rela_tables(dso).ok()?.1.get(index as usize)
 }
 
 /// True when `table` lies over the object's ELF header, as a `DT_JMPREL`
@@ -283,8 +279,12 @@ impl Linker {
             }
         }
 
-        // DT_RELA and DT_JMPREL (the PLT's).
+        // DT_RELA and DT_JMPREL (the PLT's), the latter kept for lazy binding
+        // (before anything is applied: an IFUNC resolver may call through the PLT).
         let (relas, plts) = rela_tables(dso).map_err(|e| bad(e.0.as_bytes()))?;
+        self.objs[id].jmprel = plts;
+        let dso = &self.objs[id];
+        let bad = |what: &[u8]| LoadError::new(diag::LOADING, dso.display_name(), what);
 
         // PLT slots are bound on first call unless binding now was asked
         // for; a lazy PLT holds only the types glibc accepts there.
