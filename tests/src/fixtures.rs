@@ -630,6 +630,7 @@ case! {
     /// as do the members of a diamond `libdia_top.so` -> (`libdia_l.so`, `libdia_r.so`) ->
     /// `libdia_bot.so` and `librd_y.so`, which needs `librd_x.so`, whose constructor calls
     /// into librd_y.so; `libcloser_cyc.so` (libcloser.so's code, closing libcyc_c.so);
+    /// `libauditclose.so`, an audit module reporting objects opened and closed;
     /// `stress` makes `liblazyres.so`'s lazily bound calls into `liblazyprov.so` while
     /// other threads open and close `libchurn.so`; `libroot1.so` and `libroot2.so` both
     /// need `libshared.so` (-z lazy), which calls into itself and into libroot2.so;
@@ -683,6 +684,7 @@ case! {
                 &["closer.c"],
                 &["-shared", "-fPIC", "-DTARGET=\"./libcyc_c.so\"", "-DLABEL=\"libcyc_c\""],
             )
+            .libc_exe("libauditclose.so", &["auditclose.c"], &lib)
             .libc_exe("libshared.so", &["shared.c"], &["-shared", "-fPIC", "-Wl,-z,lazy"])
             .libc_exe("libroot1.so", &["root.c"], &cyc_deps(&["-lshared"]))
             .libc_exe("libroot2.so", &["root.c"], &cyc_deps(&["-DROOT2", "-lshared"]))

@@ -414,6 +414,11 @@ fn script(steps: &[&str]) -> Run {
     steps.iter().fold(semantics("script"), |run, step| run.arg(step))
 }
 
+/// `script` under the audit module `libauditclose.so`.
+fn audited_script(steps: &[&str]) -> Run {
+    script(steps).env("LD_AUDIT", fixtures::lifetime().path("libauditclose.so"))
+}
+
 // The order of destructors around dependency cycles, diamonds, relocation dependencies,
 // RTLD_NODELETE and other namespaces, at dlclose and at exit, under each release's rule
 // (see crates/ld-rs/src/init.rs): 2.36 keeps the program in front, 2.39 on the object
@@ -867,6 +872,206 @@ both_ways! {
              fini r\n\
              fini bot\n\
              dlclose ./libdia_top.so: 0\n",
+        )
+    }
+
+    /// Under an audit module, dlclose of the diamond: each object's la_objclose right after
+    /// its destructors; LA_ACT_DELETE after the last (glibc 2.36) or before the first
+    /// la_objclose (2.41, as at exit).
+    fn audit_sees_each_object_close_after_its_destructors() -> Run {
+        audited_script(&["2:1", "o:./libdia_top.so", "c:./libdia_top.so"])
+        .expect_stdout(
+            "audit: activity add (<program>)\n\
+             audit: objopen libdia_top.so lmid=0\n\
+             audit: objopen libdia_l.so lmid=0\n\
+             audit: objopen libdia_r.so lmid=0\n\
+             audit: objopen libdia_bot.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init bot\n\
+             init r\n\
+             init l\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             audit: objclose libdia_top.so\n\
+             fini l\n\
+             audit: objclose libdia_l.so\n\
+             fini r\n\
+             audit: objclose libdia_r.so\n\
+             fini bot\n\
+             audit: objclose libdia_bot.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./libdia_top.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (<program>)\n\
+             audit: objopen libdia_top.so lmid=0\n\
+             audit: objopen libdia_l.so lmid=0\n\
+             audit: objopen libdia_r.so lmid=0\n\
+             audit: objopen libdia_bot.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init bot\n\
+             init r\n\
+             init l\n\
+             init top\n\
+             opened ./libdia_top.so\n\
+             fini top\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose libdia_top.so\n\
+             fini l\n\
+             audit: objclose libdia_l.so\n\
+             fini r\n\
+             audit: objclose libdia_r.so\n\
+             fini bot\n\
+             audit: objclose libdia_bot.so\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./libdia_top.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
+    /// The same around `relocation_dependency_against_needed_closed`; opening x, loaded
+    /// already as y's dependency, adds nothing: glibc 2.36 still tells the modules the
+    /// namespace is consistent, 2.41 does not.
+    fn audit_sees_a_relocation_dependency_closed() -> Run {
+        audited_script(&["2:1", "o:./librd_y.so", "o:./librd_x.so", "c:./librd_y.so", "c:./librd_x.so"])
+        .expect_stdout(
+            "audit: activity add (<program>)\n\
+             audit: objopen librd_y.so lmid=0\n\
+             audit: objopen librd_x.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             audit: activity consistent (<program>)\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini y\n\
+             audit: objclose librd_y.so\n\
+             fini x\n\
+             audit: objclose librd_x.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./librd_x.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (<program>)\n\
+             audit: objopen librd_y.so lmid=0\n\
+             audit: objopen librd_x.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init x\n\
+             init y\n\
+             opened ./librd_y.so\n\
+             opened ./librd_x.so\n\
+             dlclose ./librd_y.so: 0\n\
+             fini x\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose librd_x.so\n\
+             fini y\n\
+             audit: objclose librd_y.so\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./librd_x.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
+    /// The same around `cycle_closed_by_a_destructor`: two rounds of events, one per
+    /// collection.
+    fn audit_sees_a_destructor_close_a_cycle() -> Run {
+        audited_script(&["2:1", "o:./libcloser_cyc.so", "c:./libcloser_cyc.so"])
+        .expect_stdout(
+            "audit: activity add (<program>)\n\
+             audit: objopen libcloser_cyc.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             audit: activity add (<program>)\n\
+             audit: objopen libcyc_c.so lmid=0\n\
+             audit: objopen libcyc_a.so lmid=0\n\
+             audit: objopen libcyc_b.so lmid=0\n\
+             audit: objopen libcyc_d.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcloser_cyc.so\n\
+             libcloser: destructor closes libcyc_c: 0\n\
+             audit: objclose libcloser_cyc.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             fini b\n\
+             audit: objclose libcyc_b.so\n\
+             fini c\n\
+             audit: objclose libcyc_c.so\n\
+             fini a\n\
+             audit: objclose libcyc_a.so\n\
+             fini d\n\
+             audit: objclose libcyc_d.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./libcloser_cyc.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (<program>)\n\
+             audit: objopen libcloser_cyc.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             audit: activity add (<program>)\n\
+             audit: objopen libcyc_c.so lmid=0\n\
+             audit: objopen libcyc_a.so lmid=0\n\
+             audit: objopen libcyc_b.so lmid=0\n\
+             audit: objopen libcyc_d.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcloser_cyc.so\n\
+             libcloser: destructor closes libcyc_c: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose libcloser_cyc.so\n\
+             audit: activity consistent (<program>)\n\
+             fini b\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose libcyc_b.so\n\
+             fini c\n\
+             audit: objclose libcyc_c.so\n\
+             fini a\n\
+             audit: objclose libcyc_a.so\n\
+             fini d\n\
+             audit: objclose libcyc_d.so\n\
+             audit: activity consistent (<program>)\n\
+             dlclose ./libcloser_cyc.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
         )
     }
 }

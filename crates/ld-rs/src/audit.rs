@@ -68,6 +68,31 @@ pub const LA_ACT_CONSISTENT: u32 = 0;
 pub const LA_ACT_ADD: u32 = 1;
 pub const LA_ACT_DELETE: u32 = 2;
 
+/// What the audit modules are told around `dlopen` and `dlclose` where
+/// releases of the C library differ; the runtime chooses at start-up
+/// (`Config::audit_rules`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rules {
+    /// When `dlclose` sends `LA_ACT_DELETE`.
+    pub delete: DeleteNotice,
+    /// Whether a `dlopen` that loads nothing new sends `LA_ACT_CONSISTENT`
+    /// (without `LA_ACT_ADD`) when it opens an object as a root for the
+    /// first time — one loaded until then only as a dependency (glibc 2.36;
+    /// 2.41 sends it only after an `LA_ACT_ADD`).
+    pub consistent_alone: bool,
+}
+
+/// When `dlclose` tells the audit modules that a namespace shrinks
+/// (`LA_ACT_DELETE`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DeleteNotice {
+    /// After the last unloaded object's `la_objclose` (glibc 2.36).
+    AfterCloses,
+    /// Before the first unloaded object's `la_objclose`, once its finalizers
+    /// have run: the order of exit (glibc 2.41).
+    BeforeCloses,
+}
+
 /// `la_objsearch` flags: where the name came from.
 pub const LA_SER_ORIG: u32 = 0x01;
 pub const LA_SER_LIBPATH: u32 = 0x02;
@@ -433,10 +458,14 @@ impl Audit {
     }
 
     /// A `dlopen` is done loading and the C library has its records: the
-    /// held events, then `LA_ACT_CONSISTENT` if it added anything.
-    pub fn opened(&mut self) {
+    /// held events, then `LA_ACT_CONSISTENT` if it added anything — or
+    /// alone, naming the namespace by `alone`, if given.
+    pub fn opened(&mut self, alone: Option<DsoId>) {
         let events = core::mem::take(&mut self.deferred);
         let Some(&Event::Activity(head, _)) = events.first() else {
+            if let Some(head) = alone {
+                self.activity(head, LA_ACT_CONSISTENT);
+            }
             return;
         };
         for e in events {

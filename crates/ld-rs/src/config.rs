@@ -79,6 +79,10 @@ pub struct Config {
     /// rule that changed between releases of the C library; set by the
     /// runtime before relocation.
     pub fini_first: crate::init::FiniFirst,
+    /// What the audit modules are told around `dlopen` and `dlclose`
+    /// (`audit.rs`): likewise rules of the C library's release, set by the
+    /// runtime.
+    pub audit_rules: crate::audit::Rules,
 }
 
 impl Config {
@@ -117,6 +121,10 @@ impl Config {
             cache_info: false,
             original_sort: false,
             fini_first: crate::init::FiniFirst::BaseHead,
+            audit_rules: crate::audit::Rules {
+                delete: crate::audit::DeleteNotice::AfterCloses,
+                consistent_alone: false,
+            },
         };
         for entry in st.env() {
             let Some(eq) = entry.iter().position(|&c| c == b'=') else {

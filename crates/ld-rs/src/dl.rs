@@ -344,7 +344,8 @@ impl Linker {
     }
 
     /// Finds every object loaded by `dlopen` that nothing holds any more
-    /// and runs its finalizers; returns them, in finalizer order, for the
+    /// and runs its finalizers, each object's followed by its `la_objclose`
+    /// (and `LA_ACT_DELETE` once); returns them, in finalizer order, for the
     /// caller to take out of its own tables before `remove_objects`.
     ///
     /// As glibc's `_dl_close_worker`, the whole namespace is examined, not
@@ -405,11 +406,31 @@ impl Linker {
             let sorted = crate::init::fini_order(self, &list, keep_first, Some(&doomed));
             order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
         }
+        // Each object's finalizers, then the audit modules see it close; that
+        // its namespace shrinks they learn before the first close or after
+        // the last, by the runtime's rule.  A namespace is named by its first
+        // object.
+        let head = order.first().and_then(|&d| self.namespace_head(self.objs[d].ns));
+        let notice = self.config.audit_rules.delete;
+        let delete = |ld: &mut Linker| {
+            if let (Some(a), Some(h)) = (ld.audit.as_deref_mut(), head) {
+                a.activity(h, crate::audit::LA_ACT_DELETE);
+            }
+        };
         self.closing = true;
-        for &id in &order {
+        for (i, &id) in order.iter().enumerate() {
             self.run_fini_of(id);
+            if i == 0 && notice == crate::audit::DeleteNotice::BeforeCloses {
+                delete(self);
+            }
+            if let Some(a) = self.audit.as_deref_mut() {
+                a.close(id);
+            }
         }
         self.closing = false;
+        if notice == crate::audit::DeleteNotice::AfterCloses {
+            delete(self);
+        }
         order
     }
 

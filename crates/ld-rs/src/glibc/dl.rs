@@ -416,8 +416,15 @@ fn load_and_relocate(
         return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new, &opened.local, ns);
+    // An object opened as a root for the first time: one loaded so far only
+    // as a dependency (the root of a dlopen, and the program, have their
+    // search list), which some releases report even when nothing was added.
+    let first_root = ld.objs[opened.root].initfini.is_none() && ld.objs[opened.root].kind != crate::dso::Kind::Main;
+    let alone = (ld.config.audit_rules.consistent_alone && first_root)
+        .then(|| ld.namespace_head(ns))
+        .flatten();
     if let Some(a) = ld.audit.as_deref_mut() {
-        a.opened();
+        a.opened(alone);
     }
     Ok(Some(opened))
 }
@@ -462,20 +469,11 @@ pub unsafe extern "C" fn dl_close(map: *mut u8) {
             while again {
                 let unloaded = ld.collect_unused(&pinned, closed.take());
                 if !unloaded.is_empty() {
-                    // The modules see each object close, then the namespace
-                    // shrink and settle, as glibc tells them.
-                    // A namespace is named by its first object; one left
-                    // empty gets no LA_ACT_CONSISTENT (it has no name).
+                    // The modules saw each object close and the namespace
+                    // shrink (collect_unused); now it settles.  A namespace
+                    // is named by its first object; one left empty gets no
+                    // LA_ACT_CONSISTENT (it has no name).
                     let ns = ld.objs[unloaded[0]].ns;
-                    let head = ld.namespace_head(ns);
-                    if let Some(a) = ld.audit.as_deref_mut() {
-                        for &id in &unloaded {
-                            a.close(id);
-                        }
-                        if let Some(h) = head {
-                            a.activity(h, crate::audit::LA_ACT_DELETE);
-                        }
-                    }
                     super::unregister(ld, &unloaded);
                     ld.remove_objects(&unloaded);
                     let head = ld.namespace_head(ns);

@@ -17,6 +17,7 @@
 //! `LinkMap`) is as large as its largest release, so every `At` of every
 //! release stays inside it (checked at compile time).
 
+use crate::audit::{DeleteNotice, Rules as AuditRules};
 use crate::init::FiniFirst;
 use core::marker::PhantomData;
 use core::mem::{align_of, offset_of, size_of};
@@ -581,6 +582,11 @@ pub struct Layout {
     /// the object `dlclose` was called on (2.39 on: glibc commit 849274d48f,
     /// bug 30981).
     pub fini_first: FiniFirst,
+    /// What the audit modules are told: `LA_ACT_DELETE` at dlclose after the
+    /// last `la_objclose` (2.36) or before the first (2.41: glibc commit
+    /// 495b96e064, bug 32066); `LA_ACT_CONSISTENT` at a dlopen that adds
+    /// nothing (2.36) or not (2.41: e096b7a189).
+    pub audit: AuditRules,
 }
 
 /// The dynamic tags before the processor-specific ones (`DT_NUM`).
@@ -642,6 +648,10 @@ pub const GLIBC_2_36: Layout = {
         pd_rtld_catch: None,
         allocate_tls_init_main_thread: false,
         fini_first: FiniFirst::BaseHead,
+        audit: AuditRules {
+            delete: DeleteNotice::AfterCloses,
+            consistent_alone: true,
+        },
     }
 };
 
@@ -690,6 +700,10 @@ pub const GLIBC_2_41: Layout = {
         pd_rtld_catch: Some(t::pthread::RTLD_CATCH.offset),
         allocate_tls_init_main_thread: true,
         fini_first: FiniFirst::Closed,
+        audit: AuditRules {
+            delete: DeleteNotice::BeforeCloses,
+            consistent_alone: false,
+        },
     }
 };
 

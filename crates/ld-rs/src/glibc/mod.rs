@@ -401,6 +401,7 @@ impl Runtime for Glibc {
             features();
             ld.config.original_sort = tunables::num(tunables::id::RTLD_DYNAMIC_SORT) == 1;
             ld.config.fini_first = layout::cur().fini_first;
+            ld.config.audit_rules = layout::cur().audit;
             fill_glro(ld, st);
         }
         let everything: Vec<DsoId> = ld.objs.ids();
