@@ -62,30 +62,42 @@ impl<'a> StrTab<'a> {
     ///
     /// The hash, `h = h * 33 + c` from 5381, is taken eight bytes at a time
     /// while those eight hold no NUL: `h * 33^8 + c0 * 33^7 + ... + c7`, one
-    /// word load and one test for the eight instead of a test per byte.
-    #[inline]
+    /// word load and one test for the eight instead of a test per byte.  The
+    /// word holding the NUL is taken whole too, when the table has eight
+    /// bytes there: its `k` bytes before the NUL shifted to the top lanes,
+    /// `h * 33^k + c0 * 33^(k-1) + ... + c(k-1)` (the bytes from the NUL on
+    /// shifted out).
+    #[inline(always)]
     pub fn get_with_gnu_hash(&self, offset: impl Into<u64>) -> Result<(&'a [u8], u32)> {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGHS: u64 = 0x8080_8080_8080_8080;
+        // The eight terms of a word summed in lanes (byte k is bits 8k..8k+8):
+        // pairs c0*33 + c1 in 16-bit lanes (at most 8,670), then quads
+        // pair0*33^2 + pair1 in 32-bit lanes (at most 9,450,300), so no
+        // lane carries into the next.
+        fn lanes(w: u64) -> u32 {
+            const BYTES: u64 = 0x00ff_00ff_00ff_00ff;
+            const HALVES: u64 = 0x0000_ffff_0000_ffff;
+            let pairs = (w & BYTES) * 33 + ((w >> 8) & BYTES);
+            let quads = (pairs & HALVES) * u64::from(POW33[2]) + ((pairs >> 16) & HALVES);
+            (quads as u32).wrapping_mul(POW33[4]).wrapping_add((quads >> 32) as u32)
+        }
         let rest = self.tail(offset.into()).ok_or(BAD_OFFSET)?;
         let mut h = 5381u32;
         let mut i = 0;
         while let Some(b) = rest.get(i..).and_then(|r| r.first_chunk::<8>()) {
             let w = u64::from_le_bytes(*b);
-            // Nonzero exactly when one of the eight bytes is 0.
-            if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
-                break;
+            // Nonzero exactly when one of the eight bytes is 0; its lowest
+            // set bit is in the first zero byte.
+            let zero = w.wrapping_sub(ONES) & !w & HIGHS;
+            if zero != 0 {
+                let k = (zero.trailing_zeros() / 8) as usize;
+                if k > 0 {
+                    h = h.wrapping_mul(POW33[k]).wrapping_add(lanes(w << (8 * (8 - k))));
+                }
+                return Ok((&rest[..i + k], h));
             }
-            // The eight terms summed in lanes (byte k is bits 8k..8k+8):
-            // pairs c0*33 + c1 in 16-bit lanes (at most 8,670), then quads
-            // pair0*33^2 + pair1 in 32-bit lanes (at most 9,450,300), so no
-            // lane carries into the next.
-            const BYTES: u64 = 0x00ff_00ff_00ff_00ff;
-            const HALVES: u64 = 0x0000_ffff_0000_ffff;
-            let pairs = (w & BYTES) * 33 + ((w >> 8) & BYTES);
-            let quads = (pairs & HALVES) * u64::from(POW33[2]) + ((pairs >> 16) & HALVES);
-            let sum = (quads as u32).wrapping_mul(POW33[4]).wrapping_add((quads >> 32) as u32);
-            h = h.wrapping_mul(POW33[8]).wrapping_add(sum);
+            h = h.wrapping_mul(POW33[8]).wrapping_add(lanes(w));
             i += 8;
         }
         while let Some(&c) = rest.get(i) {
@@ -163,6 +175,28 @@ mod tests {
             Ok((&b"printf"[..], crate::gnu_hash(b"printf")))
         );
         assert!(strtab.get_with_gnu_hash(8u32).is_err());
+    }
+
+    #[test]
+    fn hash_of_every_length_and_position() {
+        for len in 0..40 {
+            for start in 0..9 {
+                for after in 0..10 {
+                    // High bytes and 0x01 bytes too, around the NUL.
+                    let name: Vec<u8> = (0..len).map(|i| [0x80, 1, b'a', 0xff, b'_'][i % 5]).collect();
+                    let mut table = vec![b'x'; start];
+                    table.extend_from_slice(&name);
+                    table.push(0);
+                    table.extend((0..after).map(|i| [1u8, 0, 0xff][i % 3]));
+                    let strtab = StrTab::new(&table);
+                    assert_eq!(
+                        strtab.get_with_gnu_hash(start as u64),
+                        Ok((&name[..], crate::gnu_hash(&name))),
+                        "len {len} start {start} after {after}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
