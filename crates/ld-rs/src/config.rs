@@ -126,14 +126,11 @@ impl Config {
                 consistent_alone: false,
             },
         };
-        for entry in st.env() {
+        for entry in st.env_starting(b"LD_") {
             let Some(eq) = entry.iter().position(|&c| c == b'=') else {
                 continue;
             };
             let (name, value) = (&entry[..eq], &entry[eq + 1..]);
-            if !name.starts_with(b"LD_") {
-                continue;
-            }
             match name {
                 // An empty value is no path at all (an empty *entry* is the current directory).
                 b"LD_LIBRARY_PATH" if !secure && !value.is_empty() => cfg.library_path = Some(value.to_vec()),

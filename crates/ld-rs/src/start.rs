@@ -226,7 +226,16 @@ impl Startup {
 
     /// The environment strings, `NAME=value`.
     pub fn env(&self) -> EnvIter {
-        EnvIter { p: self.envp }
+        EnvIter {
+            p: self.envp,
+            prefix: b"",
+        }
+    }
+
+    /// The environment's entries that start with `prefix` (`LD_`): the
+    /// others are passed over at their first differing byte, unmeasured.
+    pub fn env_starting(&self, prefix: &'static [u8]) -> EnvIter {
+        EnvIter { p: self.envp, prefix }
     }
 
     /// Removes the first `n` argv entries, as a kernel would have laid out the
@@ -276,6 +285,8 @@ impl Startup {
 /// Walks the environment block.
 pub struct EnvIter {
     p: *mut *const u8,
+    /// Only the entries that start with it.
+    prefix: &'static [u8],
 }
 
 impl Iterator for EnvIter {
@@ -283,12 +294,16 @@ impl Iterator for EnvIter {
     fn next(&mut self) -> Option<&'static [u8]> {
         // SAFETY: envp is NULL-terminated and each entry a NUL-terminated string.
         unsafe {
-            let s = *self.p;
-            if s.is_null() {
-                return None;
+            loop {
+                let s = *self.p;
+                if s.is_null() {
+                    return None;
+                }
+                self.p = self.p.add(1);
+                if starts_with(s, self.prefix) {
+                    return Some(cstr(s));
+                }
             }
-            self.p = self.p.add(1);
-            Some(cstr(s))
         }
     }
 }
@@ -331,6 +346,18 @@ unsafe fn read_aux(auxv: *const [usize; 2]) -> Aux {
         aux.pagesz = 4096;
     }
     aux
+}
+
+/// True when the NUL-terminated string at `s` starts with `prefix` (which
+/// holds no NUL): read only as far as the first byte that differs, so an
+/// environment entry of no interest is passed over without being measured.
+///
+/// # Safety
+/// `s` must point at a NUL-terminated string.
+pub unsafe fn starts_with(s: *const u8, prefix: &[u8]) -> bool {
+    // SAFETY: a byte of `s` is read only while the bytes before it equal
+    // `prefix`'s, none of which is NUL: never past the string's NUL.
+    prefix.iter().enumerate().all(|(i, &c)| unsafe { *s.add(i) } == c)
 }
 
 /// The bytes of a NUL-terminated string, without the NUL.

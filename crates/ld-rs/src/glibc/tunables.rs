@@ -544,6 +544,12 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
             let prev = ep;
             let s = *ep;
             ep = ep.add(1);
+            // Every alias is `MALLOC_…` or `LD_…`: other variables (most of
+            // the environment) need no look through the table, nor measuring.
+            let wanted = |prefix: &[u8]| crate::start::starts_with(s, prefix);
+            if !(wanted(b"GLIBC_TUNABLES=") || wanted(b"LD_") || wanted(b"MALLOC_")) {
+                continue;
+            }
             let line = crate::start::cstr(s);
             let Some(eq) = line.iter().position(|&b| b == b'=') else {
                 continue;
@@ -574,11 +580,6 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
                 let copy = copy.leak();
                 parse(&mut copy[eq + 1..], values, secure);
                 *prev = copy.as_ptr();
-                continue;
-            }
-            // Every alias is `MALLOC_…` or `LD_…`: other variables (most of
-            // the environment) need no look through the table.
-            if !(name.starts_with(b"MALLOC_") || name.starts_with(b"LD_")) {
                 continue;
             }
             for (i, d) in defs_now().iter().enumerate() {
