@@ -95,38 +95,43 @@ impl Dso {
     fn find_symbol_in_table(&self, q: &Query) -> Option<&'static Sym> {
         // A definition of a newer version than an unversioned reference asks
         // for is taken only if it is the only one.
-        let mut versioned: Option<&'static Sym> = None;
-        let mut versioned_count = 0;
-        let mut visit = |idx: u32| -> Option<&'static Sym> {
-            let (sym, verdict) = self.candidate(idx, q)?;
-            match verdict {
-                Verdict::Yes => return Some(sym),
-                Verdict::No => {}
-                Verdict::OnlyIfUnique => {
-                    versioned_count += 1;
-                    versioned.get_or_insert(sym);
-                }
-            }
-            None
-        };
+        let mut versioned = Versioned { first: None, count: 0 };
         if let Some(h) = &self.gnu_hash {
             for idx in h.candidates(q.gnu_hash) {
-                if let Some(sym) = visit(idx) {
+                if let Some(sym) = self.visit(idx, q, &mut versioned) {
                     return Some(sym);
                 }
             }
         } else if let Some(h) = &self.sysv_hash {
             for idx in h.candidates(elf::sysv_hash(q.name)) {
-                if let Some(sym) = visit(idx) {
+                if let Some(sym) = self.visit(idx, q, &mut versioned) {
                     return Some(sym);
                 }
             }
         }
-        if versioned_count == 1 {
-            versioned
+        if versioned.count == 1 {
+            versioned.first
         } else {
             None
         }
+    }
+
+    /// One candidate of a chain walk: the symbol if it is the definition,
+    /// else `None`, counting a newer version an unversioned reference may
+    /// take in `versioned` (inlined into the walk: a call per candidate
+    /// showed in every lookup).
+    #[inline(always)]
+    fn visit(&self, idx: u32, q: &Query, versioned: &mut Versioned) -> Option<&'static Sym> {
+        let (sym, verdict) = self.candidate(idx, q)?;
+        match verdict {
+            Verdict::Yes => return Some(sym),
+            Verdict::No => {}
+            Verdict::OnlyIfUnique => {
+                versioned.count += 1;
+                versioned.first.get_or_insert(sym);
+            }
+        }
+        None
     }
 
     /// Whether symbol `idx` is a definition of `q`'s name of a type and
@@ -185,6 +190,12 @@ impl Dso {
             }
         }
     }
+}
+
+/// The definitions of newer versions an unversioned reference met in a chain.
+struct Versioned {
+    first: Option<&'static Sym>,
+    count: usize,
 }
 
 enum Verdict {

@@ -873,8 +873,32 @@ impl Linker {
     /// canonical PLT entry, glibc warns that the object will not see the
     /// executable's copy or address (since 2.35 it no longer makes the object
     /// use them).
-    #[inline]
+    #[inline(always)]
     pub fn lookup_for(
+        &self,
+        from: DsoId,
+        scope: &[DsoId],
+        q: &Query,
+        skip: Option<DsoId>,
+        reference: Option<&'static elf::Sym>,
+    ) -> Option<crate::lookup::Found> {
+        // Nearly every lookup: no launch record, nothing to count or print.
+        if self.launch.is_none() && !crate::debug::on(crate::debug::STATISTICS | crate::debug::BINDINGS) {
+            let found = self.search_for(from, scope, q, skip, reference);
+            if let Some(f) = found {
+                if f.sym.st_other & 3 == STV_PROTECTED && f.dso != from {
+                    self.warn_protected(from, q, reference, f.dso);
+                }
+            }
+            return found;
+        }
+        self.lookup_for_noted(from, scope, q, skip, reference)
+    }
+
+    /// `lookup_for` with a launch record to replay or write, or the lookup
+    /// counted (`LD_DEBUG=statistics`) or reported (`LD_DEBUG=bindings`).
+    #[inline(never)]
+    fn lookup_for_noted(
         &self,
         from: DsoId,
         scope: &[DsoId],
