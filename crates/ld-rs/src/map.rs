@@ -71,10 +71,15 @@ pub fn open_verify(path: &[u8]) -> Result<Opened, OpenError> {
 /// `open_verify` of a path given with its final NUL (`cpath`), as the
 /// library search builds them.
 pub fn open_verify_c(cpath: &[u8]) -> Result<Opened, OpenError> {
-    let Some(c) = sys::CPath::new(cpath) else {
-        return Err(OpenError::Sys(sys::Errno::ENOENT));
-    };
-    let fd = sys::open(&c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;
+    match sys::CPath::new(cpath) {
+        Some(c) => open_verify_cpath(&c),
+        None => Err(OpenError::Sys(sys::Errno::ENOENT)),
+    }
+}
+
+/// `open_verify` of a path already checked for inner NULs.
+pub fn open_verify_cpath(c: &sys::CPath) -> Result<Opened, OpenError> {
+    let fd = sys::open(c, sys::O_RDONLY, 0).map_err(OpenError::Sys)?;
     // A file that opened but cannot be examined or read ends a search (as
     // in glibc): only a failure to open it lets the search go on.
     let st = fd.stat().map_err(OpenError::Read)?;

@@ -125,6 +125,8 @@ struct Dir {
     /// One status per capability subdirectory (`init` for those not yet set).
     status: Vec<Status>,
     init: Status,
+    /// The name holds no NUL (nearly always: see `open_path`).
+    clean: bool,
 }
 
 impl Dir {
@@ -146,6 +148,8 @@ pub struct Paths {
     /// in a slash; the last is empty (the directory itself).  Computed when
     /// a directory is first searched.
     caps: Vec<Vec<u8>>,
+    /// No subdirectory name holds a NUL (see `open_path`).
+    caps_clean: bool,
     dirs: Vec<Dir>,
     system: Vec<usize>,
     env: Vec<usize>,
@@ -221,6 +225,7 @@ impl Linker {
     fn init_paths(&mut self) {
         let mut paths = Paths {
             caps: Vec::new(),
+            caps_clean: false,
             dirs: Vec::new(),
             system: Vec::new(),
             env: Vec::new(),
@@ -635,6 +640,7 @@ impl Linker {
         if self.paths.as_ref().is_some_and(|p| p.caps.is_empty()) {
             let dirs = self.caps().dirs.clone();
             if let Some(paths) = self.paths.as_mut() {
+                paths.caps_clean = dirs.iter().all(|c| !c.contains(&0));
                 paths.caps = dirs;
             }
         }
@@ -645,6 +651,11 @@ impl Linker {
         let mut any = false;
         // Every candidate is built in this one buffer: DIR/SUBDIR/NAME and its NUL.
         let mut buf: Vec<u8> = Vec::with_capacity(256);
+        // A path must not hold a NUL before its end.  None of its parts can
+        // (they come from C strings and NUL-terminated tables), and each is
+        // checked once — the directory when it was added, the subdirectories
+        // when they were computed, the name here — not every path made of them.
+        let name_clean = paths.caps_clean && !name.contains(&0);
         for (k, &d) in list.iter().enumerate() {
             if debug::on(debug::LIBS) && current != Some(paths.dirs[d].what) {
                 current = Some(paths.dirs[d].what);
@@ -678,10 +689,13 @@ impl Linker {
                     debug::print(Msg::new().s(b"  trying file=").s(&buf).s(b"\n").bytes());
                 }
                 buf.push(0);
-                let step = try_cpath(&buf, state);
+                // An audit module's name is a C string too, but checked.
+                let clean = name_clean && paths.dirs[d].clean && self.audit.is_none();
+                let step = try_cpath(&buf, clean, state);
                 let found = matches!(step, Ok(Some(_)));
                 if paths.dirs[d].status(c) == Status::Unknown {
-                    let st = if found || is_dir(&paths.dirs[d].name, &paths.caps[c], &mut buf) {
+                    let clean = paths.caps_clean && paths.dirs[d].clean;
+                    let st = if found || is_dir(&paths.dirs[d].name, &paths.caps[c], &mut buf, clean) {
                         Status::Present
                     } else {
                         Status::Missing
@@ -854,12 +868,14 @@ impl Paths {
         } else {
             Status::Present
         };
+        let clean = !name.contains(&0);
         self.dirs.push(Dir {
             name,
             what,
             from,
             status: Vec::new(),
             init,
+            clean,
         });
         self.dirs.len() - 1
     }
@@ -905,7 +921,7 @@ impl Paths {
 
 /// True when `dir` followed by `sub` (together ending in a slash, or empty)
 /// names an existing directory; `buf` is scratch space for the C string.
-fn is_dir(dir: &[u8], sub: &[u8], buf: &mut Vec<u8>) -> bool {
+fn is_dir(dir: &[u8], sub: &[u8], buf: &mut Vec<u8>, clean: bool) -> bool {
     buf.clear();
     buf.extend_from_slice(dir);
     buf.extend_from_slice(sub);
@@ -913,7 +929,12 @@ fn is_dir(dir: &[u8], sub: &[u8], buf: &mut Vec<u8>) -> bool {
         buf.push(b'.');
     }
     buf.push(0);
-    match crate::sys::CPath::new(buf) {
+    let path = if clean {
+        crate::sys::CPath::from_clean_parts(buf)
+    } else {
+        crate::sys::CPath::new(buf)
+    };
+    match path {
         Some(p) => crate::sys::stat_path(&p).is_ok_and(|st| st.st_mode & crate::sys::S_IFMT == crate::sys::S_IFDIR),
         None => false,
     }
@@ -988,14 +1009,18 @@ type Step = Result<Option<Found>, SearchError>;
 /// with its error, as in glibc's `open_verify`.
 fn try_path(mut path: Vec<u8>, state: &mut Attempt) -> Step {
     path.push(0);
-    try_cpath(&path, state)
+    try_cpath(&path, false, state)
 }
 
 /// `try_path` of a path given with its final NUL; the path is copied only
 /// when it is found or recorded.
-fn try_cpath(cpath: &[u8], state: &mut Attempt) -> Step {
+fn try_cpath(cpath: &[u8], clean: bool, state: &mut Attempt) -> Step {
     let path = || cpath[..cpath.len().saturating_sub(1)].to_vec();
-    match map::open_verify_c(cpath) {
+    let opened = match (clean, crate::sys::CPath::from_clean_parts(cpath)) {
+        (true, Some(c)) => map::open_verify_cpath(&c),
+        _ => map::open_verify_c(cpath),
+    };
+    match opened {
         Ok(file) => Ok(Some(Found { path: path(), file })),
         Err(OpenError::WrongClass) => {
             state.wrong_class = true;
