@@ -976,13 +976,21 @@ impl Linker {
         for &id in list {
             let dso = &self.objs[id];
             let mut warned: Vec<DsoId> = Vec::new();
+            // The requirements come grouped by file: the object found for
+            // the last one's file (the same string) serves the next.
+            let mut last: Option<(&[u8], DsoId)> = None;
             for &(v, _) in dso.needed_versions() {
-                let Some(dep) = dso.needed.iter().copied().find(|&d| {
-                    let o = &self.objs[d];
-                    o.soname == Some(v.file) || o.requested == v.file
-                }) else {
+                let dep = match last {
+                    Some((file, dep)) if core::ptr::eq(file, v.file) => Some(dep),
+                    _ => dso.needed.iter().copied().find(|&d| {
+                        let o = &self.objs[d];
+                        o.soname == Some(v.file) || o.requested == v.file
+                    }),
+                };
+                let Some(dep) = dep else {
                     continue;
                 };
+                last = Some((v.file, dep));
                 let target = &self.objs[dep];
                 if debug::on(debug::VERSIONS) {
                     let line = Msg::new()
@@ -1026,7 +1034,7 @@ impl Linker {
                 if !target
                     .versions
                     .iter()
-                    .any(|d| d.file.is_empty() && d.hash == v.hash && d.name == v.name)
+                    .any(|d| d.hash == v.hash && d.file.is_empty() && d.name == v.name)
                 {
                     let msg = Msg::new()
                         .s(b"version `")
