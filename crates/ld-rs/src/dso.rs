@@ -218,7 +218,9 @@ impl Dso {
     }
 
     /// Builds the record for an object whose segments are mapped at `base`.
-    /// `image` covers the mapped span (link-time addresses).
+    /// `image` covers the mapped span (link-time addresses).  The record is
+    /// boxed from the start: it is large, and each move on its way into the
+    /// table of objects was a copy of it.
     pub fn new(
         kind: Kind,
         name: Vec<u8>,
@@ -226,7 +228,7 @@ impl Dso {
         base: usize,
         phdrs: &'static [Phdr],
         image: Image<'static>,
-    ) -> Result<Dso, DecodeError> {
+    ) -> Result<alloc::boxed::Box<Dso>, DecodeError> {
         let dyn_ph = phdrs
             .iter()
             .find(|p| p.p_type == PT_DYNAMIC)
@@ -311,7 +313,7 @@ impl Dso {
         }
         // A symbol's version index names an entry of the version table.
         let versions = (dynamic.verdef.is_some() || dynamic.verneed.is_some()).then_some(());
-        let mut dso = Dso {
+        let mut dso = alloc::boxed::Box::new(Dso {
             name,
             requested,
             kind,
@@ -360,7 +362,7 @@ impl Dso {
             relocated: false,
             init_called: false,
             plt_audit: alloc::boxed::Box::default(),
-        };
+        });
         dso.textrel = dso.dynamic.get(DT_TEXTREL).is_some() || dso.dynamic.get(DT_FLAGS).unwrap_or(0) & DF_TEXTREL != 0;
         dso.read_versions()?;
         // (Only the symbols a hash table reaches are known to be symbols:

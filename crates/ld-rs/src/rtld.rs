@@ -602,7 +602,7 @@ impl Linker {
         }
     }
 
-    fn push(&mut self, dso: Dso) -> DsoId {
+    fn push(&mut self, dso: alloc::boxed::Box<Dso>) -> DsoId {
         let id = self.objs.insert(dso);
         self.created.push(id);
         id
@@ -1146,7 +1146,7 @@ impl Linker {
 }
 
 /// The record of ld-rs itself, from its own headers.
-fn self_dso(name: Vec<u8>, requested: Vec<u8>) -> Option<Dso> {
+fn self_dso(name: Vec<u8>, requested: Vec<u8>) -> Option<alloc::boxed::Box<Dso>> {
     let base = arch::own_ehdr();
     // SAFETY: our own ELF header and program headers, mapped with us.
     let ehdr = unsafe { &*(base as *const elf::Ehdr) };

@@ -68,7 +68,7 @@ impl Objects {
 
     /// Adds a record; returns its id (a reused slot if one is free).
     /// Under the load lock (or during start-up).
-    pub fn insert(&mut self, mut dso: Dso) -> DsoId {
+    pub fn insert(&mut self, mut dso: Box<Dso>) -> DsoId {
         self.serial += 1;
         dso.serial = self.serial;
         let id = self.free.pop().unwrap_or(self.bound);
@@ -78,7 +78,7 @@ impl Objects {
             c.store(Box::into_raw(fresh), Ordering::Release);
         }
         let slot = self.slot(id).unwrap_or_else(|| full());
-        slot.store(Box::into_raw(Box::new(dso)), Ordering::SeqCst);
+        slot.store(Box::into_raw(dso), Ordering::SeqCst);
         self.bound = self.bound.max(id + 1);
         self.order.push(id);
         id
