@@ -131,3 +131,32 @@ fn bad_option_after_it_is_a_usage_error() {
         .expect_stderr_contains("ld.so: unrecognized option '--bogus'\n")
         .compare(Way::Explicit);
 }
+
+/// The CPU part under the tunables that feed glibc's cache thresholds and preferences
+/// (2.41's `x86_memset_non_temporal_threshold`, `prefer_map_32bit_exec` and the rule that
+/// only a set `x86_rep_stosb_threshold` overrides the vendor's default; 2.36 ignores the
+/// names it does not have, as both loaders must): the whole report, as glibc prints it.
+#[test]
+fn report_under_cache_tunables() {
+    pin_to_one_cpu();
+    for tunables in [
+        "glibc.cpu.x86_rep_stosb_threshold=100",
+        "glibc.cpu.x86_memset_non_temporal_threshold=0x100000:glibc.cpu.x86_non_temporal_threshold=0x200000",
+        "glibc.cpu.hwcaps=-ERMS,-AVX2:glibc.cpu.prefer_map_32bit_exec=1",
+        "glibc.cpu.x86_shared_cache_size=1000000:glibc.cpu.x86_data_cache_size=4096",
+    ] {
+        let glibc = diagnostics(Run::new("unused").without_program(), ["--list-diagnostics"])
+            .env("GLIBC_TUNABLES", tunables)
+            .expect_exit(Exit::Code(0))
+            .compare(Way::Explicit);
+        let text = glibc.stdout_text();
+        let shown = format!("]=\"GLIBC_TUNABLES={tunables}\"");
+        assert!(
+            text.lines().any(|l| l.starts_with("env[") && l.ends_with(&shown))
+                && text
+                    .lines()
+                    .any(|l| l.starts_with("x86.cpu_features.rep_stosb_threshold=")),
+            "glibc's report lacks the tunables or the thresholds:\n{text}"
+        );
+    }
+}

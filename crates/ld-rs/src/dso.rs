@@ -187,34 +187,38 @@ pub type DecodeError = elf::Error;
 /// `NT_GNU_BUILD_ID`: the note the static linker writes (`--build-id`).
 const NT_GNU_BUILD_ID: u32 = 3;
 
+/// The `NT_GNU_BUILD_ID` descriptor among the notes of one `PT_NOTE` segment.
+pub fn note_build_id(mut notes: &[u8]) -> Option<&[u8]> {
+    // Each note: namesz, descsz, type, then the name and the descriptor, each padded
+    // to 4 bytes (the alignment of these segments on x86_64).
+    while notes.len() >= 12 {
+        let word = |i: usize| u32::from_ne_bytes([notes[i], notes[i + 1], notes[i + 2], notes[i + 3]]);
+        let (namesz, descsz, kind) = (word(0) as usize, word(4) as usize, word(8));
+        if namesz > notes.len() || descsz > notes.len() {
+            break;
+        }
+        let name_end = 12 + namesz.next_multiple_of(4);
+        let desc_end = name_end.checked_add(descsz.next_multiple_of(4))?;
+        if desc_end > notes.len() {
+            break;
+        }
+        if kind == NT_GNU_BUILD_ID && &notes[12..12 + namesz] == b"GNU\0" {
+            return Some(&notes[name_end..name_end + descsz]);
+        }
+        notes = &notes[desc_end..];
+    }
+    None
+}
+
 impl Dso {
     /// The object's `NT_GNU_BUILD_ID` note, read from its mapped `PT_NOTE`
     /// segments.
     pub fn build_id(&self) -> Option<&'static [u8]> {
-        for ph in self.phdrs.iter().filter(|p| p.p_type == PT_NOTE) {
-            let Ok(mut notes) = self.image.bytes_at(ph.p_vaddr, ph.p_memsz) else {
-                continue;
-            };
-            // Each note: namesz, descsz, type, then the name and the descriptor, each padded
-            // to 4 bytes (the alignment of these segments on x86_64).
-            while notes.len() >= 12 {
-                let word = |i: usize| u32::from_ne_bytes([notes[i], notes[i + 1], notes[i + 2], notes[i + 3]]);
-                let (namesz, descsz, kind) = (word(0) as usize, word(4) as usize, word(8));
-                if namesz > notes.len() || descsz > notes.len() {
-                    break;
-                }
-                let name_end = 12 + namesz.next_multiple_of(4);
-                let desc_end = name_end.checked_add(descsz.next_multiple_of(4))?;
-                if desc_end > notes.len() {
-                    break;
-                }
-                if kind == NT_GNU_BUILD_ID && &notes[12..12 + namesz] == b"GNU\0" {
-                    return Some(&notes[name_end..name_end + descsz]);
-                }
-                notes = &notes[desc_end..];
-            }
-        }
-        None
+        self.phdrs
+            .iter()
+            .filter(|p| p.p_type == PT_NOTE)
+            .filter_map(|ph| self.image.bytes_at(ph.p_vaddr, ph.p_memsz).ok())
+            .find_map(note_build_id)
     }
 
     /// Builds the record for an object whose segments are mapped at `base`.

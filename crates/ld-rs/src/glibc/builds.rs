@@ -97,6 +97,42 @@ fn with_id(mut msg: Msg, id: Option<&[u8]>) -> Msg {
     }
 }
 
+/// Where the system's `libc.so.6` is (Debian's `path.system_dirs`, in the
+/// default search's order).
+const SYSTEM_LIBC: [&[u8]; 4] = [
+    b"/lib/x86_64-linux-gnu/libc.so.6\0",
+    b"/usr/lib/x86_64-linux-gnu/libc.so.6\0",
+    b"/lib/libc.so.6\0",
+    b"/usr/lib/libc.so.6\0",
+];
+
+/// The contract of the system's `libc.so.6`, for what ld-rs does without a
+/// program (`--list-diagnostics`, `--list-tunables`): glibc's own loader
+/// speaks for its release, ld-rs for the one installed beside it.  `None`
+/// if no build ld-rs runs is there.
+pub fn system_contract() -> Option<&'static Contract> {
+    let fd = SYSTEM_LIBC
+        .iter()
+        .find_map(|p| crate::sys::CPath::new(p).and_then(|p| crate::sys::open(&p, 0, 0).ok()))?;
+    // The headers and the notes are at the start of the file.
+    let mut head = alloc::vec![0u8; 16 * 1024];
+    let n = fd.pread_full(&mut head, 0).ok()?;
+    let head = &head[..n];
+    let ehdr = elf::header::parse_ehdr(head).ok()?;
+    let phdrs = elf::header::phdrs(head, ehdr).ok()?;
+    let id = phdrs
+        .iter()
+        .filter(|p| p.p_type == elf::consts::PT_NOTE)
+        .filter_map(|p| {
+            let start = usize::try_from(p.p_offset).ok()?;
+            head.get(start..start.checked_add(usize::try_from(p.p_filesz).ok()?)?)
+        })
+        .find_map(crate::dso::note_build_id)?;
+    CONTRACTS
+        .iter()
+        .find(|c| c.runs && c.builds.iter().any(|b| b.libc == id))
+}
+
 /// The version script ld-rs.so is linked with.
 const VERSION_SCRIPT: &[u8] = include_bytes!("../../ld-rs.map");
 

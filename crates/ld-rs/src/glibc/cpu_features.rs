@@ -83,12 +83,14 @@ pub struct CpuidFeature {
     pub active: CpuidRegisters,
 }
 
-/// Number of CPUID leaves recorded (`CPUID_INDEX_MAX`).
-pub const CPUID_INDEX_MAX: usize = 9;
+/// Number of CPUID leaves recorded (`CPUID_INDEX_MAX`): nine in 2.36, ten
+/// in 2.41 (leaf 0x24, AVX10); each release's record has its own count
+/// (layout.rs), this model has room for the most.
+pub const CPUID_INDEX_MAX: usize = 10;
 
-/// glibc 2.36's `struct cpu_features` (480 bytes), field for field.  The two
-/// 4-byte holes of the C layout are explicit (`_hole*`, always zero), so the
-/// record has no padding and [`CpuFeatures::as_bytes`] is sound.
+/// glibc's `struct cpu_features`, every field of every supported release:
+/// the model ld-rs computes, which [`CpuFeatures::write`] lays out as the
+/// running release does.
 #[repr(C, align(8))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CpuFeatures {
@@ -124,6 +126,12 @@ pub struct CpuFeatures {
     pub level3_cache_assoc: u64,
     pub level3_cache_linesize: u64,
     pub level4_cache_size: u64,
+    /// 2.41: where memset switches to non-temporal stores.
+    pub memset_non_temporal_threshold: u64,
+    /// 2.41: the share of the shared cache the non-temporal threshold is.
+    pub cachesize_non_temporal_divisor: u64,
+    /// 2.41's `_dl_x86_features_tlsdesc_state_size` (not in the record).
+    pub tlsdesc_state_size: u64,
 }
 
 // The layout, pinned member by member to the table generated from Debian's libc6-dbg
@@ -137,25 +145,6 @@ const _: () = {
         kind => KIND, max_cpuid => MAX_CPUID, family => FAMILY, model => MODEL, stepping => STEPPING,
     );
     pinned!(CpuidFeature, cpuid_feature_internal: cpuid => CPUID, active => ACTIVE);
-    assert!(core::mem::align_of::<CpuFeatures>() == t::cpu_features::ALIGN);
-    assert!(t::cpu_features::FEATURES.size == CPUID_INDEX_MAX * core::mem::size_of::<CpuidFeature>());
-    pinned!(
-        CpuFeatures, cpu_features:
-        basic => BASIC, features => FEATURES, preferred => PREFERRED, isa_1 => ISA_1,
-        xsave_state_size => XSAVE_STATE_SIZE, xsave_state_full_size => XSAVE_STATE_FULL_SIZE,
-        data_cache_size => DATA_CACHE_SIZE, shared_cache_size => SHARED_CACHE_SIZE,
-        non_temporal_threshold => NON_TEMPORAL_THRESHOLD, rep_movsb_threshold => REP_MOVSB_THRESHOLD,
-        rep_movsb_stop_threshold => REP_MOVSB_STOP_THRESHOLD, rep_stosb_threshold => REP_STOSB_THRESHOLD,
-        level1_icache_size => LEVEL1_ICACHE_SIZE, level1_icache_linesize => LEVEL1_ICACHE_LINESIZE,
-        level1_dcache_size => LEVEL1_DCACHE_SIZE, level1_dcache_assoc => LEVEL1_DCACHE_ASSOC,
-        level1_dcache_linesize => LEVEL1_DCACHE_LINESIZE, level2_cache_size => LEVEL2_CACHE_SIZE,
-        level2_cache_assoc => LEVEL2_CACHE_ASSOC, level2_cache_linesize => LEVEL2_CACHE_LINESIZE,
-        level3_cache_size => LEVEL3_CACHE_SIZE, level3_cache_assoc => LEVEL3_CACHE_ASSOC,
-        level3_cache_linesize => LEVEL3_CACHE_LINESIZE, level4_cache_size => LEVEL4_CACHE_SIZE,
-    );
-    // The holes the C layout leaves after `isa_1` and `xsave_state_full_size`.
-    assert!(core::mem::offset_of!(CpuFeatures, _hole0) == t::cpu_features::ISA_1.offset + 4);
-    assert!(core::mem::offset_of!(CpuFeatures, _hole1) == t::cpu_features::XSAVE_STATE_FULL_SIZE.offset + 4);
 };
 
 /// `enum cpu_features_kind` values.
@@ -164,6 +153,9 @@ pub const KIND_INTEL: u32 = 1;
 pub const KIND_AMD: u32 = 2;
 pub const KIND_ZHAOXIN: u32 = 3;
 pub const KIND_OTHER: u32 = 4;
+/// glibc 2.41 gave Hygon a kind of its own, before "other" (which became 5).
+pub const KIND_HYGON_2_41: u32 = 4;
+pub const KIND_OTHER_2_41: u32 = 5;
 
 /// Which CPUID leaf each `features[i]` holds (glibc's `CPUID_INDEX_*`,
 /// sysdeps/x86/bits/platform/x86.h).
@@ -176,6 +168,7 @@ pub const INDEX_80000008: usize = 5;
 pub const INDEX_7_ECX_1: usize = 6;
 pub const INDEX_19: usize = 7;
 pub const INDEX_14_ECX_0: usize = 8;
+pub const INDEX_24_ECX_0: usize = 9;
 
 /// The `preferred[0]` bits, in the order of glibc's
 /// sysdeps/x86/include/cpu-features-preferred_feature_index_1.def.
@@ -196,19 +189,35 @@ pub mod pref {
     pub const MATHVEC_PREFER_NO_AVX512: u32 = 1 << 13;
     pub const PREFER_FSRM: u32 = 1 << 14;
     pub const AVOID_SHORT_DISTANCE_REP_MOVSB: u32 = 1 << 15;
+    // 2.41's, numbered here after 2.36's (see `preferred_bits`).
+    pub const AVOID_NON_TEMPORAL_MEMSET: u32 = 1 << 16;
+    pub const AVOID_STOSB: u32 = 1 << 17;
+    pub const PREFER_MAP_32BIT_EXEC: u32 = 1 << 18;
 }
 
-/// The `preferred` word as release `2.minor` numbers its bits: 2.41 put
-/// `Prefer_MAP_32BIT_EXEC` back at bit 10, moving the ones above it up by one,
-/// and added `Avoid_Non_Temporal_Memset` and `Avoid_STOSB` after them
+/// The `preferred` word as release `2.minor` numbers its bits (this model
+/// numbers 2.36's first, then 2.41's additions): 2.41 put
+/// `Prefer_MAP_32BIT_EXEC` back at bit 10, moving the ones above it up by
+/// one, and added `Avoid_Non_Temporal_Memset` and `Avoid_STOSB` after them
 /// (sysdeps/x86/include/cpu-features-preferred_feature_index_1.def).
 pub fn preferred_bits(bits: u32, minor: u32) -> u32 {
+    let old = bits & ((1 << 16) - 1);
     if minor < 41 {
-        return bits;
+        return old;
     }
-    let low = bits & ((1 << 10) - 1);
-    let high = bits & !((1 << 10) - 1);
-    low | (high << 1)
+    let low = old & ((1 << 10) - 1);
+    let high = old & !((1 << 10) - 1);
+    let mut out = low | (high << 1);
+    for (model, bit) in [
+        (pref::PREFER_MAP_32BIT_EXEC, 10),
+        (pref::AVOID_NON_TEMPORAL_MEMSET, 17),
+        (pref::AVOID_STOSB, 18),
+    ] {
+        if bits & model != 0 {
+            out |= 1 << bit;
+        }
+    }
+    out
 }
 
 /// `GNU_PROPERTY_X86_ISA_1_*` (elf.h).
@@ -310,6 +319,22 @@ pub mod feature {
     pub const ERMS: Feature = feat(INDEX_7, Ebx, 9);
     pub const RTM: Feature = feat(INDEX_7, Ebx, 11);
     pub const AVX512F: Feature = feat(INDEX_7, Ebx, 16);
+    pub const FSGSBASE: Feature = feat(INDEX_7, Ebx, 0);
+    // Leaf 7 subleaf 1, new in 2.41's list.
+    pub const RAO_INT: Feature = feat(INDEX_7_ECX_1, Eax, 3);
+    pub const CMPCCXADD: Feature = feat(INDEX_7_ECX_1, Eax, 7);
+    pub const AMX_FP16: Feature = feat(INDEX_7_ECX_1, Eax, 21);
+    pub const AVX_IFMA: Feature = feat(INDEX_7_ECX_1, Eax, 23);
+    pub const AVX_VNNI_INT8: Feature = feat(INDEX_7_ECX_1, Edx, 4);
+    pub const AVX_NE_CONVERT: Feature = feat(INDEX_7_ECX_1, Edx, 5);
+    pub const AMX_COMPLEX: Feature = feat(INDEX_7_ECX_1, Edx, 8);
+    pub const PREFETCHI: Feature = feat(INDEX_7_ECX_1, Edx, 14);
+    pub const AVX10: Feature = feat(INDEX_7_ECX_1, Edx, 19);
+    pub const APX_F: Feature = feat(INDEX_7_ECX_1, Edx, 21);
+    // Leaf 0x24 subleaf 0 EBX: the vector lengths AVX10 has.
+    pub const AVX10_XMM: Feature = feat(INDEX_24_ECX_0, Ebx, 16);
+    pub const AVX10_YMM: Feature = feat(INDEX_24_ECX_0, Ebx, 17);
+    pub const AVX10_ZMM: Feature = feat(INDEX_24_ECX_0, Ebx, 18);
     pub const AVX512DQ: Feature = feat(INDEX_7, Ebx, 17);
     pub const RDSEED: Feature = feat(INDEX_7, Ebx, 18);
     pub const ADX: Feature = feat(INDEX_7, Ebx, 19);
@@ -426,27 +451,10 @@ impl CpuFeatures {
             level3_cache_assoc: 0,
             level3_cache_linesize: 0,
             level4_cache_size: 0,
+            memset_non_temporal_threshold: 0,
+            cachesize_non_temporal_divisor: 0,
+            tlsdesc_state_size: 0,
         }
-    }
-
-    /// The record exactly as glibc lays it out, for copying into
-    /// `_rtld_global_ro`.
-    /// The record as the 60 words `_rtld_global_ro` stores it in.
-    pub fn as_words(&self) -> [u64; 60] {
-        let mut words = [0u64; 60];
-        for (w, chunk) in words.iter_mut().zip(self.as_bytes().chunks_exact(8)) {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            *w = u64::from_ne_bytes(b);
-        }
-        words
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 480] {
-        // SAFETY: CpuFeatures is repr(C), 480 bytes (asserted above) and has
-        // no padding (the C holes are explicit fields), so all 480 bytes are
-        // initialised integers; u8 has no alignment requirement.
-        unsafe { &*(self as *const Self as *const [u8; 480]) }
     }
 
     /// Writes the record into `_rtld_global_ro` as the running release lays
@@ -486,10 +494,10 @@ impl CpuFeatures {
         rec.set(l.cpu.level3_cache_linesize, self.level3_cache_linesize);
         rec.set(l.cpu.level4_cache_size, self.level4_cache_size);
         if let Some(at) = l.memset_non_temporal_threshold {
-            rec.set(at, self.non_temporal_threshold);
+            rec.set(at, self.memset_non_temporal_threshold);
         }
         if let Some(at) = l.cachesize_non_temporal_divisor {
-            rec.set(at, 4);
+            rec.set(at, self.cachesize_non_temporal_divisor);
         }
         let bytes = rec.bytes(l.dl_x86_cpu_features.len() * 8);
         let Some(first) = l.dl_x86_cpu_features.nth(0) else {
@@ -615,8 +623,12 @@ impl CpuidSource for HostCpu {
 ///
 /// # Safety
 /// Single-threaded start-up, after `tunables::init`.
-pub unsafe fn init_cpu_features() -> CpuFeatures {
-    let (cf, cache) = init_cpu_features_tuned(&mut HostCpu, &super::tunables::cpu::tunables());
+pub unsafe fn init_cpu_features(hwcap2: u64) -> CpuFeatures {
+    let tunables = CpuTunables {
+        hwcap2,
+        ..super::tunables::cpu::tunables()
+    };
+    let (cf, cache) = init_cpu_features_tuned(&mut HostCpu, &tunables);
     // SAFETY: the caller's contract.
     unsafe { super::tunables::cpu::record(&cache) };
     cf
@@ -634,6 +646,16 @@ pub struct CpuTunables<'a> {
     pub x86_non_temporal_threshold: u64,
     pub x86_rep_movsb_threshold: u64,
     pub x86_rep_stosb_threshold: u64,
+    /// Whether `glibc.cpu.x86_rep_stosb_threshold` was set (2.41 asks).
+    pub x86_rep_stosb_threshold_set: bool,
+    /// 2.41's `glibc.cpu.x86_memset_non_temporal_threshold`.
+    pub x86_memset_non_temporal_threshold: u64,
+    /// 2.41's `glibc.cpu.prefer_map_32bit_exec`.
+    pub prefer_map_32bit_exec: bool,
+    /// The release whose rules apply: 2.41's (`true`) or 2.36's.
+    pub release_2_41: bool,
+    /// `AT_HWCAP2` (2.41 reads FSGSBASE from it).
+    pub hwcap2: u64,
 }
 
 impl Default for CpuTunables<'_> {
@@ -646,6 +668,11 @@ impl Default for CpuTunables<'_> {
             x86_non_temporal_threshold: 0,
             x86_rep_movsb_threshold: 0,
             x86_rep_stosb_threshold: 2048,
+            x86_rep_stosb_threshold_set: false,
+            x86_memset_non_temporal_threshold: 0,
+            prefer_map_32bit_exec: false,
+            release_2_41: false,
+            hwcap2: 0,
         }
     }
 }
@@ -666,6 +693,8 @@ pub struct CacheTunables {
     pub non_temporal_threshold: Bounded,
     pub rep_movsb_threshold: Bounded,
     pub rep_stosb_threshold: Bounded,
+    /// 2.41 only.
+    pub memset_non_temporal_threshold: Option<Bounded>,
 }
 
 // XCR0 state-component bits (cpu-features.h, "XCR0 Feature flags").
@@ -676,6 +705,7 @@ const XSTATE_ZMM0_15: u64 = 1 << 6;
 const XSTATE_ZMM16_31: u64 = 1 << 7;
 const XSTATE_XTILECFG: u64 = 1 << 17;
 const XSTATE_XTILEDATA: u64 = 1 << 18;
+const XSTATE_APX_F: u64 = 1 << 19;
 
 /// The vendor strings of leaf 0, as (EBX, ECX, EDX).
 const GENUINE_INTEL: (u32, u32, u32) = (0x756e_6547, 0x6c65_746e, 0x4965_6e69);
@@ -706,6 +736,12 @@ pub fn init_cpu_features_with<C: CpuidSource>(cpu: &mut C) -> CpuFeatures {
 /// tunables `t`; also what it records back into the cache tunables.
 pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> (CpuFeatures, CacheTunables) {
     let mut cf = CpuFeatures::zeroed();
+    if t.release_2_41 {
+        // 2.41 avoids non-temporal memset unless the vendor's branch says
+        // otherwise, and starts from a quarter of the shared cache.
+        cf.preferred[0] |= pref::AVOID_NON_TEMPORAL_MEMSET;
+        cf.cachesize_non_temporal_divisor = 4;
+    }
     let l0 = cpu.cpuid(0, 0);
     cf.basic.max_cpuid = l0.eax as i32;
     let vendor = (l0.ebx, l0.ecx, l0.edx);
@@ -718,23 +754,45 @@ pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> 
         kind = KIND_INTEL;
         let sig = read_common_leaves(&mut cf, cpu, true);
         read_extended_leaves(&mut cf, cpu);
-        update_active(&mut cf, cpu);
+        update_active(&mut cf, cpu, t);
         family = sig.family;
         model = sig.model;
         stepping = sig.stepping;
+        if t.release_2_41 {
+            // Non-temporal memset pays on Intel (2.41 avoids it elsewhere).
+            cf.preferred[0] &= !pref::AVOID_NON_TEMPORAL_MEMSET;
+        }
         if family == 6 {
             model += sig.extended_model;
+        }
+        if t.release_2_41 {
+            intel_tuning_2_41(&mut cf, family, model, stepping);
+        } else if family == 6 {
             intel_model_quirks(&mut cf, model, stepping);
         }
         intel_avx512_preferences(&mut cf);
+    } else if vendor == HYGON_GENUINE && t.release_2_41 {
+        // 2.41: Hygon is not AMD any more; only the common leaves and
+        // non-temporal memset.
+        kind = KIND_HYGON_2_41;
+        let sig = read_common_leaves(&mut cf, cpu, true);
+        read_extended_leaves(&mut cf, cpu);
+        update_active(&mut cf, cpu, t);
+        family = sig.family;
+        model = sig.model;
+        stepping = sig.stepping;
+        cf.preferred[0] &= !pref::AVOID_NON_TEMPORAL_MEMSET;
     } else if vendor == AUTHENTIC_AMD || vendor == HYGON_GENUINE {
         kind = KIND_AMD;
         let sig = read_common_leaves(&mut cf, cpu, true);
         read_extended_leaves(&mut cf, cpu);
-        update_active(&mut cf, cpu);
+        update_active(&mut cf, cpu, t);
         family = sig.family;
         model = sig.model;
         stepping = sig.stepping;
+        if t.release_2_41 {
+            cf.preferred[0] &= !pref::AVOID_NON_TEMPORAL_MEMSET;
+        }
         // FMA4 lives in leaf 0x80000001 but needs the AVX state.
         if cf.usable(f::AVX) {
             cf.activate(f::FMA4);
@@ -748,7 +806,7 @@ pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> 
         kind = KIND_ZHAOXIN;
         let sig = read_common_leaves(&mut cf, cpu, true);
         read_extended_leaves(&mut cf, cpu);
-        update_active(&mut cf, cpu);
+        update_active(&mut cf, cpu, t);
         family = sig.family;
         // glibc adds the extended model unconditionally here (on top of the
         // family-0xf rule), and its Zhaoxin branch declares a local
@@ -756,12 +814,21 @@ pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> 
         // stepping stays 0.
         model = sig.model + sig.extended_model;
         zhaoxin_model_quirks(&mut cf, family, model);
+        // 2.41: Yongfeng and Shijidadao prefer the SSE2 string functions,
+        // and Yongfeng non-temporal stores from half the shared cache.
+        if t.release_2_41 && family == 7 && matches!(model, 0x5b | 0x6b) {
+            if model == 0x5b {
+                cf.cachesize_non_temporal_divisor = 2;
+            }
+            cf.preferred[0] &= !pref::AVX_FAST_UNALIGNED_LOAD;
+            cf.preferred[0] |= pref::PREFER_NO_VZEROUPPER | pref::FAST_UNALIGNED_LOAD;
+        }
     } else {
         // Unknown vendor: glibc reads neither leaf 1 nor the extended
         // leaves, so their words stay zero.
-        kind = KIND_OTHER;
+        kind = if t.release_2_41 { KIND_OTHER_2_41 } else { KIND_OTHER };
         read_common_leaves(&mut cf, cpu, false);
-        update_active(&mut cf, cpu);
+        update_active(&mut cf, cpu, t);
     }
 
     if cf.has(f::CX8) {
@@ -769,6 +836,10 @@ pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> 
     }
     if cf.has(f::CMOV) {
         cf.preferred[0] |= pref::I686;
+    }
+    // 2.41: without ERMS, memset avoids `rep stosb`.
+    if t.release_2_41 && !cf.usable(f::ERMS) {
+        cf.preferred[0] |= pref::AVOID_STOSB;
     }
 
     cf.basic.kind = kind;
@@ -781,6 +852,9 @@ pub fn init_cpu_features_tuned<C: CpuidSource>(cpu: &mut C, t: &CpuTunables) -> 
     // change) and before the XSAVE clean-up (which it may trigger).
     if let Some(hwcaps) = t.hwcaps {
         apply_hwcaps(&mut cf, hwcaps);
+    }
+    if t.release_2_41 && t.prefer_map_32bit_exec {
+        cf.preferred[0] |= pref::PREFER_MAP_32BIT_EXEC;
     }
     drop_unsupported_xsave_features(&mut cf);
     (cf, cache)
@@ -1077,6 +1151,18 @@ const STATE_SAVE_OFFSET: u32 = 8 * 7 + 8;
 /// and both ZMM halves (sysdeps/x86/sysdep.h `STATE_SAVE_MASK`).
 const STATE_SAVE_MASK: u32 = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7);
 
+/// 2.41's `TLSDESC_CALL_REGISTER_SAVE_AREA` adds the three registers
+/// `_dl_tlsdesc_dynamic` saves in the red zone (sysdeps/x86/sysdep.h).
+const TLSDESC_EXTRA: u32 = 24;
+/// XSAVE component numbers (sysdeps/x86/sysdep.h `X86_XSTATE_*_ID`).
+const XSTATE_TILECFG_ID: u32 = 17;
+const XSTATE_TILEDATA_ID: u32 = 18;
+const XSTATE_APX_F_ID: u32 = 19;
+/// 2.41's `STATE_SAVE_MASK`: 2.36's and the APX registers.
+const STATE_SAVE_MASK_2_41: u32 = STATE_SAVE_MASK | (1 << XSTATE_APX_F_ID);
+/// `AMX_STATE_SAVE_MASK`: the tile configuration and data.
+const AMX_STATE_SAVE_MASK: u32 = (1 << XSTATE_TILECFG_ID) | (1 << XSTATE_TILEDATA_ID);
+
 /// `ALIGN_UP` in C `unsigned int` arithmetic.
 fn align_up_u32(x: u32, a: u32) -> u32 {
     x.wrapping_add(a - 1) & !(a - 1)
@@ -1084,9 +1170,15 @@ fn align_up_u32(x: u32, a: u32) -> u32 {
 
 /// glibc's `update_active` (cpu-features.c): which reported features the OS
 /// lets us use, the XSAVE sizes, and the ISA level.
-fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTunables) {
+    let v41 = t.release_2_41;
     for ft in ALWAYS_USABLE {
         cf.activate(ft);
+    }
+    if v41 {
+        for ft in [f::RAO_INT, f::CMPCCXADD, f::PREFETCHI] {
+            cf.activate(ft);
+        }
     }
     // RTM is usable unless the CPU says every transaction aborts.
     if !cf.has(f::RTM_ALWAYS_ABORT) {
@@ -1098,9 +1190,15 @@ fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
     // kernel implements; the net effect is that they are never active.
 
     if cf.has(f::OSXSAVE) {
+        // 2.41: the vector lengths the OS saves, for AVX10's.
+        let (mut ymm, mut zmm_state) = (false, false);
+        if v41 {
+            cf.activate(f::AVX10);
+        }
         let xcr0 = cpu.xgetbv0();
         if xcr0 & (XSTATE_YMM | XSTATE_XMM) == XSTATE_YMM | XSTATE_XMM {
             if cf.has(f::AVX) {
+                ymm = true;
                 cf.force(f::AVX);
                 if cf.has(f::AVX2) {
                     cf.force(f::AVX2);
@@ -1110,8 +1208,14 @@ fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
                 for ft in NEED_AVX {
                     cf.activate(ft);
                 }
+                if v41 {
+                    for ft in [f::AVX_IFMA, f::AVX_NE_CONVERT, f::AVX_VNNI_INT8] {
+                        cf.activate(ft);
+                    }
+                }
             }
             let zmm = XSTATE_OPMASK | XSTATE_ZMM0_15 | XSTATE_ZMM16_31;
+            zmm_state = xcr0 & zmm == zmm;
             if xcr0 & zmm == zmm && cf.has(f::AVX512F) {
                 cf.force(f::AVX512F);
                 for ft in NEED_AVX512F {
@@ -1119,18 +1223,40 @@ fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
                 }
             }
         }
+        // 2.41: leaf 0x24 says which vector lengths AVX10 has; each is
+        // usable if the OS saves registers that long.
+        if v41 && cf.has(f::AVX10) && cf.basic.max_cpuid >= 0x24 {
+            let r = cpu.cpuid(0x24, 0);
+            if let Some(l) = cf.leaf_mut(INDEX_24_ECX_0) {
+                *l = r;
+            }
+            cf.activate(f::AVX10_XMM);
+            if ymm {
+                cf.activate(f::AVX10_YMM);
+            }
+            if zmm_state {
+                cf.activate(f::AVX10_ZMM);
+            }
+        }
         let tiles = XSTATE_XTILECFG | XSTATE_XTILEDATA;
         if xcr0 & tiles == tiles {
             for ft in NEED_AMX_STATE {
                 cf.activate(ft);
             }
+            if v41 {
+                cf.activate(f::AMX_FP16);
+                cf.activate(f::AMX_COMPLEX);
+            }
+        }
+        if v41 && xcr0 & XSTATE_APX_F != 0 {
+            cf.activate(f::APX_F);
         }
         cf.force(f::XSAVE);
         for ft in NEED_OSXSAVE {
             cf.activate(ft);
         }
         if cf.basic.max_cpuid >= 0xd {
-            compute_xsave_sizes(cf, cpu);
+            compute_xsave_sizes(cf, cpu, v41);
         }
     }
 
@@ -1143,39 +1269,58 @@ fn update_active<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
         cf.activate(f::KL);
         cf.activate(f::WIDE_KL);
     }
+    // 2.41's `dl_check_hwcap2`: the kernel lets user space use FSGSBASE.
+    const HWCAP2_FSGSBASE: u64 = 1 << 1;
+    if v41 && t.hwcap2 & HWCAP2_FSGSBASE != 0 {
+        cf.activate(f::FSGSBASE);
+    }
     cf.isa_1 = isa_level(cf);
 }
 
 /// The stack space `_dl_runtime_resolve` needs to save the vector state:
 /// the standard XSAVE layout size from leaf 0xd.0 EBX, and, with XSAVEC,
-/// the compacted size of the components in `STATE_SAVE_MASK`, each
-/// 64-aligned where leaf 0xd.i ECX bit 1 asks for it.  All in C `unsigned
-/// int` arithmetic, as glibc does.
-fn compute_xsave_sizes<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
+/// the compacted size of the components saved, each 64-aligned where leaf
+/// 0xd.i ECX bit 1 asks for it.  All in C `unsigned int` arithmetic, as
+/// glibc does.  2.41 saves 24 more bytes of registers, counts the APX state
+/// (component 19) and computes the size with the AMX tiles for
+/// `_dl_tlsdesc_dynamic`, then leaves them out of `xsave_state_size`.
+fn compute_xsave_sizes<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, v41: bool) {
+    let (save_area, mask, max_id) = if v41 {
+        (
+            STATE_SAVE_OFFSET + TLSDESC_EXTRA,
+            STATE_SAVE_MASK_2_41 | AMX_STATE_SAVE_MASK,
+            XSTATE_APX_F_ID,
+        )
+    } else {
+        (STATE_SAVE_OFFSET, STATE_SAVE_MASK, 31)
+    };
     let standard = cpu.cpuid(0xd, 0).ebx;
     if standard == 0 {
         return;
     }
-    let full = align_up_u32(standard.wrapping_add(STATE_SAVE_OFFSET), 64);
+    let full = align_up_u32(standard.wrapping_add(save_area), 64);
     cf.xsave_state_size = u64::from(full);
     cf.xsave_state_full_size = full;
+    if v41 {
+        cf.tlsdesc_state_size = u64::from(full);
+    }
     if !cf.has(f::XSAVEC) {
         return;
     }
     // Component 0 (x87, 160 bytes) and 1 (SSE, 256) sit in the legacy
     // area; component 2 starts after the 512-byte legacy area and the
     // 64-byte header.
-    let mut prev_offset: u32 = 576;
+    let mut offsets = [0u32; 33];
     let mut prev_size: u32 = 0;
-    for i in 2..32u32 {
-        let (size, aligned) = if STATE_SAVE_MASK & (1 << i) != 0 {
+    for i in 2..=max_id {
+        let (size, aligned) = if mask & (1 << i) != 0 {
             let r = cpu.cpuid(0xd, i);
             (r.eax, r.ecx & (1 << 1) != 0)
         } else {
             (0, false)
         };
-        let offset = if i > 2 {
-            let o = prev_offset.wrapping_add(prev_size);
+        offsets[i as usize] = if i > 2 {
+            let o = offsets[i as usize - 1].wrapping_add(prev_size);
             if aligned {
                 align_up_u32(o, 64)
             } else {
@@ -1184,12 +1329,20 @@ fn compute_xsave_sizes<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C) {
         } else {
             576
         };
-        prev_offset = offset;
         prev_size = size;
     }
-    let compacted = prev_offset.wrapping_add(prev_size);
+    let compacted = offsets[max_id as usize].wrapping_add(prev_size);
     if compacted != 0 {
-        cf.xsave_state_size = u64::from(align_up_u32(compacted.wrapping_add(STATE_SAVE_OFFSET), 64));
+        let mut size = align_up_u32(compacted.wrapping_add(save_area), 64);
+        if v41 {
+            cf.tlsdesc_state_size = u64::from(size);
+            // The tiles, from TILECFG's start to the end of TILEDATA (the
+            // next component's offset), are not saved by the trampoline.
+            size = size.wrapping_sub(
+                offsets[XSTATE_TILEDATA_ID as usize + 1].wrapping_sub(offsets[XSTATE_TILECFG_ID as usize]),
+            );
+        }
+        cf.xsave_state_size = u64::from(size);
         cf.force(f::XSAVEC);
     }
 }
@@ -1271,6 +1424,100 @@ fn intel_model_quirks(cf: &mut CpuFeatures, model: u32, stepping: u32) {
     };
     if haswell_rtm {
         cf.clear(f::RTM);
+    }
+}
+
+/// Intel tuning as glibc 2.41 does it (cpu-features.c): family 6 models
+/// named by micro-architecture (`intel_get_fam6_microarch`), the same TSX
+/// errata as 2.36, string preferences by micro-architecture for every
+/// family, and the divisor of the shared cache that gives the non-temporal
+/// threshold (8 for Nehalem to Broadwell, 2 for Skylake and later, 4
+/// otherwise); Skylake servers avoid non-temporal memset.
+fn intel_tuning_2_41(cf: &mut CpuFeatures, family: u32, model: u32, stepping: u32) {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Arch {
+        Bonnell,
+        Silvermont,
+        Tremont,
+        Nehalem,
+        OldBig,
+        Skx,
+        NewBig,
+        Other,
+    }
+    const CORE: u32 = pref::FAST_REP_STRING
+        | pref::FAST_UNALIGNED_LOAD
+        | pref::FAST_UNALIGNED_COPY
+        | pref::PREFER_PMINUB_FOR_STRINGOP;
+    const SILVERMONT: u32 =
+        pref::FAST_UNALIGNED_LOAD | pref::FAST_UNALIGNED_COPY | pref::PREFER_PMINUB_FOR_STRINGOP | pref::SLOW_SSE4_2;
+    let arch = match (family, model) {
+        (6, 0x1c | 0x26 | 0x27 | 0x35 | 0x36) => Arch::Bonnell,
+        // Silvermont, Airmont, Goldmont (Plus), Knights Landing.
+        (6, 0x37 | 0x4a | 0x4d | 0x5d | 0x4c | 0x5a | 0x75 | 0x5c | 0x5f | 0x7a | 0x57) => Arch::Silvermont,
+        (6, 0x86 | 0x96 | 0x9c) => Arch::Tremont,
+        // Nehalem, Westmere.
+        (6, 0x1a | 0x1e | 0x1f | 0x2e | 0x25 | 0x2c | 0x2f) => Arch::Nehalem,
+        // Sandy Bridge, Ivy Bridge, Haswell, Broadwell.
+        (6, 0x2a | 0x2d | 0x3a | 0x3e | 0x3c | 0x3f | 0x45 | 0x46 | 0x3d | 0x47 | 0x4f | 0x56) => Arch::OldBig,
+        // Skylake-avx512 (with Cascade and Cooper Lake), Cannon Lake.
+        (6, 0x55 | 0x66) => Arch::Skx,
+        // Skylake, Kaby/Coffee/Whiskey/Amber Lake, Comet Lake, Ice Lake,
+        // Tiger Lake, Rocket Lake, Sapphire/Emerald/Granite Rapids, Raptor,
+        // Meteor, Lunar, Arrow, Panther, Wildcat Lake; Lakefield, Alder Lake.
+        (
+            6,
+            0x4e | 0x5e | 0x8e | 0x9e | 0xa5 | 0xa6 | 0x6a | 0x6c | 0x7d | 0x7e | 0x9d | 0x8c | 0x8d | 0xa7 | 0x8f
+            | 0xb7 | 0xba | 0xbf | 0xcf | 0xaa | 0xac | 0xbd | 0xb5 | 0xc5 | 0xc6 | 0xcc | 0xd5 | 0xad | 0xae
+            | 0x8a | 0x97 | 0x9a | 0xbe,
+        )
+        // Nova Lake, Diamond Rapids.
+        | (18, 0x01 | 0x03)
+        | (19, 0x01) => Arch::NewBig,
+        _ => Arch::Other,
+    };
+    if family == 6 {
+        // The TSX errata, by the models 2.36 names them with.
+        let disable_tsx = match model {
+            0x55 => stepping <= 5,
+            0x8e | 0x9e => stepping <= 0xc,
+            0x4e | 0x5e => true,
+            _ => false,
+        };
+        if disable_tsx {
+            cf.clear(f::HLE);
+            cf.clear(f::RTM);
+            cf.force(f::RTM_ALWAYS_ABORT);
+        }
+        if matches!(model, 0x3c | 0x3f | 0x45 | 0x46) && !(model == 0x3f && stepping >= 4) {
+            cf.clear(f::RTM);
+        }
+    }
+    let core_if_avx = |cf: &mut CpuFeatures| {
+        if cf.has(f::AVX) {
+            cf.preferred[0] |= CORE;
+        }
+    };
+    match arch {
+        Arch::Bonnell => cf.preferred[0] |= pref::SLOW_BSF,
+        Arch::Silvermont => cf.preferred[0] |= SILVERMONT,
+        Arch::Tremont => cf.preferred[0] |= SILVERMONT | pref::FAST_REP_STRING,
+        Arch::Nehalem => {
+            cf.cachesize_non_temporal_divisor = 8;
+            cf.preferred[0] |= CORE;
+        }
+        Arch::OldBig => {
+            cf.cachesize_non_temporal_divisor = 8;
+            core_if_avx(cf);
+        }
+        Arch::Skx | Arch::NewBig => {
+            if arch == Arch::Skx {
+                cf.preferred[0] |= pref::AVOID_NON_TEMPORAL_MEMSET;
+            }
+            cf.cachesize_non_temporal_divisor = 2;
+            core_if_avx(cf);
+        }
+        Arch::Other => core_if_avx(cf),
     }
 }
 
@@ -1601,6 +1848,81 @@ fn handle_amd<C: CpuidSource>(cpu: &mut C, p: CacheParam) -> i64 {
     amd_cache_value(p, r.ecx, r.edx)
 }
 
+/// The subleaf of leaf 0x8000001D (and of Intel's leaf 4) that describes
+/// the cache of parameter `p`: 1 the L1 instruction cache, 0 the L1 data
+/// cache, 2 the L2, 3 the L3.
+fn cache_subleaf(p: CacheParam) -> u32 {
+    match p {
+        _ if p >= L3_SIZE => 3,
+        _ if p >= L2_SIZE => 2,
+        _ if p >= L1D_SIZE => 0,
+        _ => 1,
+    }
+}
+
+/// One parameter from a leaf 0x8000001D answer: ways, line size, or their
+/// product with the set count (in C `unsigned int`).
+fn cache_from_8000001d(p: CacheParam, r: CpuidRegisters) -> i64 {
+    let ways = ((r.ebx >> 22) & 0x3ff) + 1;
+    let line = (r.ebx & 0xfff) + 1;
+    i64::from(match (p - L1I_SIZE) % 3 {
+        0 => ways.wrapping_mul(line).wrapping_mul(r.ecx.wrapping_add(1)),
+        1 => ways,
+        _ => line,
+    })
+}
+
+/// glibc 2.41's `handle_amd`: leaf 0x8000001D when the CPU has it and it
+/// describes the cache; else leaves 0x80000005/6 as before, but the L3 as
+/// one thread's share (`(0x80000008 ECX & 0xff) + 1` threads, or leaf 1's
+/// count), times the threads of a CCX on Zen (family 0x17 and later).
+fn handle_amd_2_41<C: CpuidSource>(cpu: &mut C, family: u32, p: CacheParam) -> i64 {
+    if p > L3_LINESIZE {
+        return 0;
+    }
+    let max_ext = cpu.cpuid(0x8000_0000, 0).eax;
+    if max_ext >= 0x8000_001d {
+        let r = cpu.cpuid(0x8000_001d, cache_subleaf(p));
+        if r.ecx != 0 {
+            return cache_from_8000001d(p, r);
+        }
+    }
+    let leaf = if p >= L2_SIZE { 0x8000_0006 } else { 0x8000_0005 };
+    if max_ext < leaf {
+        return 0;
+    }
+    let r = cpu.cpuid(leaf, 0);
+    if p != L3_SIZE {
+        return amd_cache_value(p, r.ecx, r.edx);
+    }
+    if r.edx & 0xf000 == 0 {
+        return 0;
+    }
+    let total = i64::from((r.edx & 0x3ffc_0000) << 1);
+    let mut threads = 0;
+    if max_ext >= 0x8000_0008 {
+        threads = (cpu.cpuid(0x8000_0008, 0).ecx & 0xff) + 1;
+    }
+    if threads == 0 {
+        let r1 = cpu.cpuid(1, 0);
+        if r1.edx & (1 << 28) != 0 {
+            threads = (r1.ebx >> 16) & 0xff;
+        }
+    }
+    let per_thread = if threads > 0 { total / i64::from(threads) } else { 0 };
+    if family >= 0x17 {
+        let per_ccx = ((cpu.cpuid(0x8000_001d, 3).eax >> 14) & 0xfff) + 1;
+        return per_thread.wrapping_mul(i64::from(per_ccx));
+    }
+    per_thread
+}
+
+/// glibc 2.41's `handle_hygon`: leaf 0x8000001D only.
+fn handle_hygon<C: CpuidSource>(cpu: &mut C, p: CacheParam) -> i64 {
+    let r = cpu.cpuid(0x8000_001d, cache_subleaf(p));
+    cache_from_8000001d(p, r)
+}
+
 /// Decodes an AMD cache parameter from ECX/EDX of leaf 0x80000005 (L1:
 /// ECX data, EDX instruction) or 0x80000006 (ECX L2, EDX L3).
 fn amd_cache_value(p: CacheParam, ecx: u32, edx: u32) -> i64 {
@@ -1843,6 +2165,44 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
             }
             (shared, shared_per_thread, threads) = common_cache_info(cpu, cf, shared, shared_per_thread, threads, core);
         }
+        KIND_AMD if t.release_2_41 => {
+            let family = cf.basic.family;
+            data = handle_amd_2_41(cpu, family, L1D_SIZE);
+            core = handle_amd_2_41(cpu, family, L2_SIZE);
+            shared = handle_amd_2_41(cpu, family, L3_SIZE);
+            for (slot, p) in levels.iter_mut().zip(ORDER) {
+                *slot = match p {
+                    L1D_SIZE => data,
+                    L2_SIZE => core,
+                    L3_SIZE => shared,
+                    _ => handle_amd_2_41(cpu, family, p),
+                };
+            }
+            if shared <= 0 {
+                // No L3: the L2 is all there is.
+                shared = core;
+            } else if family < 0x17 {
+                // Older AMD caches are exclusive: L2 and L3 add up.
+                shared = shared.wrapping_add(core);
+            }
+            shared_per_thread = shared;
+        }
+        KIND_HYGON_2_41 if t.release_2_41 => {
+            data = handle_hygon(cpu, L1D_SIZE);
+            core = handle_hygon(cpu, L2_SIZE);
+            shared = handle_hygon(cpu, L3_SIZE);
+            shared_per_thread = shared;
+            for (slot, p) in levels.iter_mut().zip(ORDER) {
+                *slot = match p {
+                    L1D_SIZE => data,
+                    L2_SIZE => core,
+                    L3_SIZE => shared,
+                    // glibc does not ask Hygon about an L4.
+                    L4_SIZE => -1,
+                    _ => handle_hygon(cpu, p),
+                };
+            }
+        }
         KIND_AMD => {
             data = handle_amd(cpu, L1D_SIZE);
             core = handle_amd(cpu, L2_SIZE);
@@ -1918,19 +2278,28 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
     // below 3/4 of one thread's share (the pre-2023 rule, kept as a floor
     // for doubtful cache data), and only the latter without ERMS.  Signed
     // C `long` arithmetic, then `unsigned long`.
-    let mut non_temporal_threshold = (shared / 4) as u64;
+    // 2.41 divides by a per-micro-architecture divisor (4 by default), in
+    // `unsigned long`.
+    let v41 = t.release_2_41;
+    let mut non_temporal_threshold = if v41 {
+        (shared as u64) / cf.cachesize_non_temporal_divisor.max(1)
+    } else {
+        (shared / 4) as u64
+    };
     let lowbound = (shared_per_thread.wrapping_mul(3) / 4) as u64;
     if non_temporal_threshold < lowbound {
         non_temporal_threshold = lowbound;
     }
-    if !cf.usable(f::ERMS) {
+    // 2.41 makes an exception of Zhaoxin.
+    if !(cf.usable(f::ERMS) || v41 && cf.basic.kind == KIND_ZHAOXIN) {
         non_temporal_threshold = lowbound;
     }
     // memmove shifts the threshold left by 4; the 4x-unrolled large loops
-    // need at least 0x4040 bytes.  (Not `clamp`, which carries a panic path.)
+    // need at least 0x4040 bytes (2.41 takes a value below that for missing
+    // cache data, and uses 64 MiB).  (Not `clamp`, which carries a panic path.)
     #[allow(clippy::manual_clamp)]
     if non_temporal_threshold < 0x4040 {
-        non_temporal_threshold = 0x4040;
+        non_temporal_threshold = if v41 { 64 << 20 } else { 0x4040 };
     } else if non_temporal_threshold > u64::MAX >> 4 {
         non_temporal_threshold = u64::MAX >> 4;
     }
@@ -1948,6 +2317,11 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
     if cf.usable(f::FSRM) {
         rep_movsb_threshold = 2112;
     }
+    // 2.41: on AMD (Zen 3 and later) `rep movsb` is often slower than the
+    // vector loop, up to the non-temporal threshold.
+    if v41 && cf.basic.kind == KIND_AMD {
+        rep_movsb_threshold = non_temporal_threshold;
+    }
 
     // The tunables: a cache size of 0 means "not set"; the thresholds count
     // only within their bounds (compared as C `unsigned long`); the stosb
@@ -1958,13 +2332,31 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
     if t.x86_shared_cache_size != 0 {
         shared = t.x86_shared_cache_size as i64;
     }
+    // 2.41: memset goes non-temporal from the same size as memmove, unless
+    // the CPU is one where that does not pay.
+    let mut memset_non_temporal_threshold = if cf.prefers(pref::AVOID_NON_TEMPORAL_MEMSET) {
+        u64::MAX
+    } else {
+        non_temporal_threshold
+    };
     if t.x86_non_temporal_threshold > 0x4040 && t.x86_non_temporal_threshold <= u64::MAX >> 4 {
         non_temporal_threshold = t.x86_non_temporal_threshold;
+    }
+    if t.x86_memset_non_temporal_threshold > 0x4040 && t.x86_memset_non_temporal_threshold <= u64::MAX >> 4 {
+        memset_non_temporal_threshold = t.x86_memset_non_temporal_threshold;
     }
     if t.x86_rep_movsb_threshold > minimum_rep_movsb_threshold {
         rep_movsb_threshold = t.x86_rep_movsb_threshold;
     }
-    let rep_stosb_threshold = t.x86_rep_stosb_threshold;
+    let mut rep_stosb_threshold = t.x86_rep_stosb_threshold;
+    if v41 && cf.basic.kind == KIND_AMD && !t.x86_rep_stosb_threshold_set {
+        // Zen 3 and later: the vector loop beats `rep stosb`.
+        rep_stosb_threshold = u64::MAX;
+    }
+    if v41 && cf.prefers(pref::AVOID_STOSB) {
+        // Then `rep stosb` is reached only for non-temporal sizes.
+        rep_stosb_threshold = memset_non_temporal_threshold;
+    }
     let bounded = |value: u64, min: u64, max: u64| Bounded { value, min, max };
     let recorded = CacheTunables {
         data_cache_size: bounded(data as u64, 0, u64::MAX),
@@ -1972,10 +2364,12 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
         non_temporal_threshold: bounded(non_temporal_threshold, 0x4040, u64::MAX >> 4),
         rep_movsb_threshold: bounded(rep_movsb_threshold, minimum_rep_movsb_threshold, u64::MAX),
         rep_stosb_threshold: bounded(rep_stosb_threshold, 1, u64::MAX),
+        memset_non_temporal_threshold: v41.then(|| bounded(memset_non_temporal_threshold, 0x4040, u64::MAX)),
     };
 
-    // On AMD (Zen 3 and later) `rep movsb` is slow beyond the L2.
-    let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD {
+    // On AMD (Zen 3 and later) `rep movsb` is slow beyond the L2 (2.36; 2.41
+    // stops at the non-temporal threshold everywhere).
+    let rep_movsb_stop_threshold = if cf.basic.kind == KIND_AMD && !v41 {
         core as u64
     } else {
         non_temporal_threshold
@@ -1987,6 +2381,9 @@ fn init_cacheinfo<C: CpuidSource>(cf: &mut CpuFeatures, cpu: &mut C, t: &CpuTuna
     cf.rep_movsb_threshold = rep_movsb_threshold;
     cf.rep_stosb_threshold = rep_stosb_threshold;
     cf.rep_movsb_stop_threshold = rep_movsb_stop_threshold;
+    if v41 {
+        cf.memset_non_temporal_threshold = memset_non_temporal_threshold;
+    }
     recorded
 }
 

@@ -612,14 +612,14 @@ impl Runtime for Glibc {
 
     fn search_caps(&mut self, st: &Startup) -> crate::search::CapsFn {
         // SAFETY: single-threaded start-up.
-        unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0) };
+        unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64) };
         search_caps
     }
 
     fn examine_cpu(&mut self, st: &Startup) {
         // SAFETY: single-threaded start-up; the features are computed once.
         unsafe {
-            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64);
             features();
         }
     }
@@ -642,7 +642,7 @@ impl Runtime for Glibc {
     fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8> {
         // SAFETY: single-threaded start-up; the features are computed once.
         let cf = unsafe {
-            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64);
             features()
         };
         help_caps(&cf, prepend, mask, platform)
@@ -653,18 +653,20 @@ impl Runtime for Glibc {
     }
 
     fn list_diagnostics(&mut self, st: &Startup) {
+        select_system_release();
         // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
         let cf = unsafe {
-            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64);
             features()
         };
         diagnostics::print(st, &cf);
     }
 
     fn list_tunables(&mut self, st: &Startup) {
+        select_system_release();
         // SAFETY: single-threaded start-up; nothing else has read the CPU yet.
         unsafe {
-            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0);
+            *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64);
             features();
         }
         tunables::print();
@@ -743,7 +745,7 @@ fn help_caps(cf: &cpu_features::CpuFeatures, prepend: Option<&[u8]>, mask: Optio
 /// (`features`), and what computing them needs: the environment and
 /// whether the process is privileged.
 static mut FEATURES: Option<cpu_features::CpuFeatures> = None;
-static mut ENVIRONMENT: (usize, bool) = (0, false);
+static mut ENVIRONMENT: (usize, bool, u64) = (0, false, 0);
 
 /// The tunables read and the CPU's features computed, once: by whichever
 /// needs them first — the library search (its glibc-hwcaps subdirectories)
@@ -759,9 +761,9 @@ unsafe fn features() -> cpu_features::CpuFeatures {
         if let Some(f) = *slot {
             return f;
         }
-        let (envp, secure) = *core::ptr::addr_of!(ENVIRONMENT);
+        let (envp, secure, hwcap2) = *core::ptr::addr_of!(ENVIRONMENT);
         tunables::init(envp as *mut *const u8, secure);
-        let f = cpu_features::init_cpu_features();
+        let f = cpu_features::init_cpu_features(hwcap2);
         *slot = Some(f);
         f
     }
@@ -842,6 +844,13 @@ fn active_levels(cf: &cpu_features::CpuFeatures) -> u32 {
 const CACHE_FIRST_PLATFORM: usize = 48;
 /// The cache's `tls` capability bit (`_DL_HWCAP_TLS_MASK`).
 const CACHE_HWCAP_TLS: u64 = 1 << 63;
+
+/// Without a program, the release is the system's (`builds::system_contract`).
+fn select_system_release() {
+    if let Some(c) = builds::system_contract() {
+        layout::select(c.layout);
+    }
+}
 
 /// Refuses a `libc.so.6` that is not a build ld-rs has the layout table of ([`builds`]).
 /// libc's newest version node names its release.

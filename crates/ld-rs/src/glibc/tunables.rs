@@ -91,6 +91,8 @@ pub mod id {
     pub const CPU_X86_DATA_CACHE_SIZE: &[u8] = b"glibc.cpu.x86_data_cache_size";
     pub const CPU_X86_SHARED_CACHE_SIZE: &[u8] = b"glibc.cpu.x86_shared_cache_size";
     pub const CPU_X86_NON_TEMPORAL_THRESHOLD: &[u8] = b"glibc.cpu.x86_non_temporal_threshold";
+    pub const CPU_X86_MEMSET_NON_TEMPORAL_THRESHOLD: &[u8] = b"glibc.cpu.x86_memset_non_temporal_threshold";
+    pub const CPU_PREFER_MAP_32BIT_EXEC: &[u8] = b"glibc.cpu.prefer_map_32bit_exec";
     pub const CPU_X86_REP_MOVSB_THRESHOLD: &[u8] = b"glibc.cpu.x86_rep_movsb_threshold";
     pub const CPU_X86_REP_STOSB_THRESHOLD: &[u8] = b"glibc.cpu.x86_rep_stosb_threshold";
     pub const MALLOC_CHECK: &[u8] = b"glibc.malloc.check";
@@ -786,6 +788,12 @@ pub mod cpu {
             x86_non_temporal_threshold: num(id::CPU_X86_NON_TEMPORAL_THRESHOLD) as u64,
             x86_rep_movsb_threshold: num(id::CPU_X86_REP_MOVSB_THRESHOLD) as u64,
             x86_rep_stosb_threshold: num(id::CPU_X86_REP_STOSB_THRESHOLD) as u64,
+            x86_rep_stosb_threshold_set: super::by_name(id::CPU_X86_REP_STOSB_THRESHOLD)
+                .is_some_and(|i| super::table()[i].initialized),
+            x86_memset_non_temporal_threshold: num(id::CPU_X86_MEMSET_NON_TEMPORAL_THRESHOLD) as u64,
+            prefer_map_32bit_exec: num(id::CPU_PREFER_MAP_32BIT_EXEC) != 0,
+            release_2_41: crate::glibc::layout::cur().minor >= 41,
+            hwcap2: 0,
         }
     }
 
@@ -803,6 +811,10 @@ pub mod cpu {
         ] {
             // SAFETY: the caller's contract.
             unsafe { super::set_with_bounds(i, b.value, b.min, b.max) };
+        }
+        if let Some(b) = c.memset_non_temporal_threshold {
+            // SAFETY: the caller's contract.
+            unsafe { super::set_with_bounds(id::CPU_X86_MEMSET_NON_TEMPORAL_THRESHOLD, b.value, b.min, b.max) };
         }
     }
 }
