@@ -144,6 +144,7 @@ const TRIXIE_THEMES: &[&str] = &[
     "dlinfo_serinfo",
     "glibc_builds",
     "interface_diagnostics",
+    "execstack",
 ];
 
 /// Tests of [`TRIXIE_THEMES`] that do not apply inside the root filesystem, and why.

@@ -378,12 +378,19 @@ fn load_and_relocate(
         Err(e) => return Err(Raised::from(e)),
     };
     // A new object that needs an executable stack gets one, in every
-    // thread, as glibc 2.36 gives it (or the load fails in glibc's words).
+    // thread, as glibc 2.36 gives it (or the load fails in glibc's words);
+    // glibc 2.41 no longer changes the stacks of a running process: the
+    // load fails with EINVAL.
     // SAFETY: one of our records, under the load lock.
     let exec = unsafe { super::gl().get(cur().gl.dl_stack_flags) } & elf::consts::PF_X != 0;
     if let Some(&id) = opened.new.iter().find(|&&id| !exec && ld.objs[id].needs_exec_stack()) {
-        // SAFETY: under the load lock, after start-up.
-        let err = unsafe { super::tls::make_stacks_executable() };
+        const EINVAL: i32 = 22;
+        let err = if cur().dlopen_makes_stacks_executable {
+            // SAFETY: under the load lock, after start-up.
+            unsafe { super::tls::make_stacks_executable() }
+        } else {
+            EINVAL
+        };
         if err != 0 {
             let e = crate::diag::LoadError::new(
                 crate::diag::LOADING,

@@ -587,6 +587,9 @@ pub struct Layout {
     /// 495b96e064, bug 32066); `LA_ACT_CONSISTENT` at a dlopen that adds
     /// nothing (2.36) or not (2.41: e096b7a189).
     pub audit: AuditRules,
+    /// 2.36: `dlopen` of an object that needs an executable stack makes every
+    /// thread's stack executable (2.41 refuses the object).
+    pub dlopen_makes_stacks_executable: bool,
 }
 
 /// The dynamic tags before the processor-specific ones (`DT_NUM`).
@@ -652,6 +655,7 @@ pub const GLIBC_2_36: Layout = {
             delete: DeleteNotice::AfterCloses,
             consistent_alone: true,
         },
+        dlopen_makes_stacks_executable: true,
     }
 };
 
@@ -704,6 +708,7 @@ pub const GLIBC_2_41: Layout = {
             delete: DeleteNotice::BeforeCloses,
             consistent_alone: false,
         },
+        dlopen_makes_stacks_executable: false,
     }
 };
 
