@@ -71,12 +71,19 @@ case! {
 
     /// Three copies of `libwhere.so` (in `lib/`, `rpath/`, `env/`, each printing its
     /// directory) and three programs: `main_runpath` (DT_RUNPATH `$ORIGIN/lib`),
-    /// `main_rpath` (DT_RPATH `$ORIGIN/rpath`) and `main_plain` (neither).
+    /// `main_rpath` (DT_RPATH `$ORIGIN/rpath`) and `main_plain` (neither); `legacy/` has a
+    /// copy and one in the legacy capability subdirectory `x86_64/`.
     fn search() {
         Fixture::new("search")
             .lib("lib/libwhere.so", &["where.c"], &["-DWHERE=\"lib\"", "-Wl,-soname,libwhere.so"])
             .lib("rpath/libwhere.so", &["where.c"], &["-DWHERE=\"rpath\"", "-Wl,-soname,libwhere.so"])
             .lib("env/libwhere.so", &["where.c"], &["-DWHERE=\"env\"", "-Wl,-soname,libwhere.so"])
+            .lib("legacy/libwhere.so", &["where.c"], &["-DWHERE=\"legacy\"", "-Wl,-soname,libwhere.so"])
+            .lib(
+                "legacy/x86_64/libwhere.so",
+                &["where.c"],
+                &["-DWHERE=\"legacy/x86_64\"", "-Wl,-soname,libwhere.so"],
+            )
             .exe(
                 "main_runpath",
                 &["main.c"],

@@ -4,7 +4,19 @@
 //! the directory the search chose.
 
 use ld_rs_tests::elf::assert_dynamic_tags;
+use ld_rs_tests::run::normalize_pids;
 use ld_rs_tests::{both_ways, fixtures, Run};
+
+/// Of the `LD_DEBUG=libs` lines (`PID:` once normalized), those that trace a search (the others
+/// name the loader by its path); the program's own lines stay.
+fn search_lines(text: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    let searching = ["find library=", "search path=", "trying file=", "search cache="];
+    text.split_inclusive('\n')
+        .filter(|l| !l.starts_with("PID:") || searching.iter().any(|s| l.contains(s)))
+        .collect::<String>()
+        .into_bytes()
+}
 
 /// A run of one `search` program.
 fn search(program: &str) -> Run {
@@ -49,6 +61,28 @@ both_ways! {
         search("main_runpath")
             .env("LD_LIBRARY_PATH", fixtures::search().path("env"))
             .expect_stdout("libwhere: from env\n")
+    }
+
+    /// The legacy capability subdirectories (`x86_64/`, `tls/`, the platform …): glibc 2.36
+    /// searches them, first, in each directory; 2.37 removed them, so Debian 13's loader takes
+    /// the directory's own copy.
+    fn legacy_capability_subdirectory() -> Run {
+        search("main_plain")
+            .env("LD_LIBRARY_PATH", fixtures::search().path("legacy"))
+            .expect_stdout("libwhere: from legacy/x86_64\n")
+            .expect_stdout_in("trixie", "libwhere: from legacy\n")
+    }
+
+    /// The same search as `LD_DEBUG=libs` shows it: the subdirectories tried, in order (the
+    /// lines of the search only, without the process id).
+    fn legacy_capability_subdirectories_traced() -> Run {
+        search("main_plain")
+            .env("LD_LIBRARY_PATH", fixtures::search().path("legacy"))
+            .env("LD_DEBUG", "libs")
+            .normalize(normalize_pids)
+            .normalize(search_lines)
+            .expect_stdout("libwhere: from legacy/x86_64\n")
+            .expect_stdout_in("trixie", "libwhere: from legacy\n")
     }
 
     /// LD_LIBRARY_PATH with an empty element and a directory that does not exist first.

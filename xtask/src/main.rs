@@ -145,6 +145,7 @@ const TRIXIE_THEMES: &[&str] = &[
     "glibc_builds",
     "interface_diagnostics",
     "execstack",
+    "search",
 ];
 
 /// Tests of [`TRIXIE_THEMES`] that do not apply inside the root filesystem, and why.

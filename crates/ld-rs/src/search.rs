@@ -82,6 +82,9 @@ pub struct Caps {
     pub hwcaps: Vec<&'static [u8]>,
     /// The legacy capability and platform names.
     pub legacy: Vec<Vec<u8>>,
+    /// No legacy subdirectory at all, not even `tls/` (the runtime's
+    /// loader searches only the `glibc-hwcaps` ones).
+    pub no_legacy_dirs: bool,
     /// For `/etc/ld.so.cache` (see `elf::cache::Select`): the ISA levels
     /// supported, the legacy capability bits allowed, the bits that name a
     /// platform and the running platform's.
@@ -756,7 +759,11 @@ impl Linker {
                 .map(|n| n.to_vec()),
         );
         let names: Vec<&[u8]> = hwcaps.iter().map(|n| &n[..]).collect();
-        let dirs = capability_dirs(&names, &legacy);
+        let mut dirs = capability_dirs(&names, &legacy);
+        if caps.no_legacy_dirs {
+            // The glibc-hwcaps subdirectories, then the directory itself.
+            dirs.drain(names.len()..dirs.len() - 1);
+        }
         Capabilities { dirs, hwcaps, caps }
     }
 

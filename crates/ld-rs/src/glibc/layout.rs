@@ -590,6 +590,10 @@ pub struct Layout {
     /// 2.36: `dlopen` of an object that needs an executable stack makes every
     /// thread's stack executable (2.41 refuses the object).
     pub dlopen_makes_stacks_executable: bool,
+    /// 2.36: the legacy capability subdirectories (`tls/`, the platform,
+    /// `x86_64/` …) are searched and the cache's legacy entries used; 2.37
+    /// removed both (2.41's cache lookup skips those entries).
+    pub legacy_hwcaps: bool,
 }
 
 /// The dynamic tags before the processor-specific ones (`DT_NUM`).
@@ -656,6 +660,7 @@ pub const GLIBC_2_36: Layout = {
             consistent_alone: true,
         },
         dlopen_makes_stacks_executable: true,
+        legacy_hwcaps: true,
     }
 };
 
@@ -709,6 +714,7 @@ pub const GLIBC_2_41: Layout = {
             consistent_alone: false,
         },
         dlopen_makes_stacks_executable: false,
+        legacy_hwcaps: false,
     }
 };
 

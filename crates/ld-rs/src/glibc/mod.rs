@@ -640,6 +640,7 @@ impl Runtime for Glibc {
     }
 
     fn help_caps(&mut self, st: &Startup, prepend: Option<&[u8]>, mask: Option<&[u8]>, platform: &[u8]) -> Vec<u8> {
+        select_system_release();
         // SAFETY: single-threaded start-up; the features are computed once.
         let cf = unsafe {
             *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64);
@@ -673,7 +674,8 @@ impl Runtime for Glibc {
     }
 }
 
-/// `--help`'s two sections on capability subdirectories, as glibc 2.36's
+/// `--help`'s two sections on capability subdirectories (2.41: the first
+/// only), as glibc 2.36's
 /// `print_hwcaps_subdirectories` and `print_legacy_hwcap_directories`
 /// (elf/dl-usage.c) write them: the `glibc-hwcaps` names (those prepended,
 /// then the x86-64 levels, each marked supported by the CPU, masked by
@@ -716,6 +718,10 @@ fn help_caps(cf: &cpu_features::CpuFeatures, prepend: Option<&[u8]>, mask: Optio
                 (supported && listed, b"searched"),
             ],
         );
+    }
+    if !layout::cur().legacy_hwcaps {
+        // 2.37 removed them.
+        return out.bytes().to_vec();
     }
     out = out.s(b"\nLegacy HWCAP subdirectories under library search path directories:\n");
     let platform = cpu_features::platform(cf).map_or(platform, |p| p.strip_suffix(b"\0").unwrap_or(p));
@@ -773,6 +779,12 @@ unsafe fn features() -> cpu_features::CpuFeatures {
 /// glibc sees it: the `glibc-hwcaps` levels, best first, and the legacy names.
 fn search_caps(platform: &[u8]) -> crate::search::Caps {
     {
+        // The first search (for libc.so.6 itself, usually) runs before the
+        // release is known from the libc loaded: the system's decides it
+        // until then.
+        if !RELEASE_CHOSEN.load(core::sync::atomic::Ordering::Relaxed) {
+            select_system_release();
+        }
         // SAFETY: the library search runs in start-up or under the load lock.
         let cf = unsafe { features() };
         let active = active_levels(&cf);
@@ -785,6 +797,19 @@ fn search_caps(platform: &[u8]) -> crate::search::Caps {
             if active & bit != 0 {
                 hwcaps.push(name);
             }
+        }
+        if !layout::cur().legacy_hwcaps {
+            // Only the glibc-hwcaps subdirectories, and only the cache's
+            // entries for them or for no capability.
+            return crate::search::Caps {
+                hwcaps,
+                legacy: Vec::new(),
+                no_legacy_dirs: true,
+                isa_levels: cf.isa_1,
+                legacy_allowed: 0,
+                platform_mask: 0,
+                platform: 0,
+            };
         }
         // The legacy names: the hardware capabilities glibc deems important
         // (`HWCAP_IMPORTANT`), lowest bit first, then the platform.
@@ -815,6 +840,7 @@ fn search_caps(platform: &[u8]) -> crate::search::Caps {
         crate::search::Caps {
             hwcaps,
             legacy,
+            no_legacy_dirs: false,
             isa_levels: cf.isa_1,
             legacy_allowed: (hwcap & mask) | platform_mask | CACHE_HWCAP_TLS,
             platform_mask,
@@ -845,10 +871,27 @@ const CACHE_FIRST_PLATFORM: usize = 48;
 /// The cache's `tls` capability bit (`_DL_HWCAP_TLS_MASK`).
 const CACHE_HWCAP_TLS: u64 = 1 << 63;
 
-/// Without a program, the release is the system's (`builds::system_contract`).
+/// Whether the release was chosen: from the system's `libc.so.6`
+/// ([`select_system_release`]) or from the one loaded ([`check_libc_version`]).
+static RELEASE_CHOSEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Without a program, or before its libc.so.6 is loaded, the release is the
+/// system's (`builds::system_contract`): the release of the loader ld-rs
+/// stands in for.
 fn select_system_release() {
+    RELEASE_CHOSEN.store(true, core::sync::atomic::Ordering::Relaxed);
     if let Some(c) = builds::system_contract() {
-        layout::select(c.layout);
+        select_release(c.layout);
+    }
+}
+
+/// Makes `l` the release; what start-up computed with another release's
+/// tables (the tunables, the CPU features) is computed again when next asked.
+fn select_release(l: &'static layout::Layout) {
+    if l.minor != layout::cur().minor {
+        layout::select(l);
+        // SAFETY: single-threaded start-up; nothing holds the cached value.
+        unsafe { *core::ptr::addr_of_mut!(FEATURES) = None };
     }
 }
 
@@ -878,13 +921,10 @@ fn check_libc_version(ld: &Linker) -> Result<(), LoadError> {
         .max();
     let Some((_, release)) = newest else { return Ok(()) };
     let contract = builds::select(libc, release)?;
-    if contract.layout.minor != layout::cur().minor {
-        layout::select(contract.layout);
-        // What start-up computed so far (the tunables, the CPU features) was
-        // computed with the default release's tables: again, with this one's.
-        // SAFETY: single-threaded start-up; nothing holds the cached value.
-        unsafe { *core::ptr::addr_of_mut!(FEATURES) = None };
-    }
+    RELEASE_CHOSEN.store(true, core::sync::atomic::Ordering::Relaxed);
+    // What start-up computed so far (the tunables, the CPU features) with
+    // another release's tables is computed again, with this one's.
+    select_release(contract.layout);
     Ok(())
 }
 
