@@ -146,6 +146,7 @@ const TRIXIE_THEMES: &[&str] = &[
     "interface_diagnostics",
     "execstack",
     "search",
+    "glibc_tunables",
 ];
 
 /// Tests of [`TRIXIE_THEMES`] that do not apply inside the root filesystem, and why.

@@ -50,6 +50,17 @@ pub trait Runtime {
     /// Examines the CPU now, as start-up would later (`LD_DEBUG=statistics`
     /// starts its clock after this, as glibc's does).
     fn examine_cpu(&mut self, _st: &Startup) {}
+    /// The C library's own settings, read first thing, before the loader's
+    /// (they may warn, and may ask for the process to be treated as
+    /// privileged: then true).
+    fn read_settings(&mut self, _st: &Startup) -> bool {
+        false
+    }
+    /// The variables a privileged program does not pass on (the C library's
+    /// list; [`config::is_unsecure`] by default).
+    fn unsecure_env(&self) -> fn(&[u8]) -> bool {
+        config::is_unsecure
+    }
     /// The C library's record of an object, the `struct link_map *` an
     /// audit module is given (`audit.rs`).
     fn link_map_of(&self) -> fn(DsoId) -> usize {
@@ -152,11 +163,14 @@ pub fn run(mut st: Startup) -> Handover {
     // A test build: which system call to fail (`fail.rs`).
     #[cfg(feature = "fail-inject")]
     crate::fail::arm(st.env());
+    if crate::runtime().read_settings(&st) {
+        st.aux.secure = 1;
+    }
     let mut cfg = Config::from_env(&st);
     if cfg.secure {
         // A privileged program does not pass on what could steer the
         // loader or libc of the programs it runs (glibc's unsecure list).
-        st.remove_env(config::is_unsecure);
+        st.remove_env(crate::runtime().unsecure_env());
     }
     // LD_DEBUG: from here on, the categories asked for are traced.
     if cfg.debug != 0 {

@@ -941,6 +941,8 @@ fn apply_hwcap(cf: &mut CpuFeatures, name: &[u8], disable: bool) {
         b"Slow_BSF" => (pref::SLOW_BSF, None),
         b"Prefer_ERMS" => (pref::PREFER_ERMS, None),
         b"Prefer_FSRM" => (pref::PREFER_FSRM, None),
+        // 2.41's name for its own bit.
+        b"Avoid_STOSB" if super::layout::cur().minor >= 41 => (pref::AVOID_STOSB, None),
         b"Slow_SSE4_2" => (pref::SLOW_SSE4_2, Some(f::SSE4_2)),
         b"Fast_Rep_String" => (pref::FAST_REP_STRING, None),
         b"Prefer_No_AVX512" => (pref::PREFER_NO_AVX512, Some(f::AVX512F)),

@@ -616,6 +616,31 @@ impl Runtime for Glibc {
         search_caps
     }
 
+    fn read_settings(&mut self, st: &Startup) -> bool {
+        // glibc reads its tunables first thing, and 2.41's warns about bad
+        // ones and may ask for secure mode (`glibc.rtld.enable_secure=1`):
+        // under 2.41 they are read now, before anything else.
+        // SAFETY: single-threaded start-up.
+        unsafe { *core::ptr::addr_of_mut!(ENVIRONMENT) = (st.envp as usize, st.aux.secure != 0, st.aux.hwcap2 as u64) };
+        if !RELEASE_CHOSEN.load(core::sync::atomic::Ordering::Relaxed) {
+            select_system_release();
+        }
+        if layout::cur().minor < 41 {
+            return false;
+        }
+        // SAFETY: single-threaded start-up.
+        unsafe { features() };
+        tunables::enable_secure_asked()
+    }
+
+    fn unsecure_env(&self) -> fn(&[u8]) -> bool {
+        if layout::cur().minor >= 41 {
+            |name| UNSECURE_2_41.contains(&name)
+        } else {
+            crate::config::is_unsecure
+        }
+    }
+
     fn examine_cpu(&mut self, st: &Startup) {
         // SAFETY: single-threaded start-up; the features are computed once.
         unsafe {
@@ -870,6 +895,45 @@ fn active_levels(cf: &cpu_features::CpuFeatures) -> u32 {
 const CACHE_FIRST_PLATFORM: usize = 48;
 /// The cache's `tls` capability bit (`_DL_HWCAP_TLS_MASK`).
 const CACHE_HWCAP_TLS: u64 = 1 << 63;
+
+/// glibc 2.41's `UNSECURE_ENVVARS` (sysdeps/generic/unsecvars.h): 2.36's
+/// list without `LD_HWCAP_MASK`, with `GLIBC_TUNABLES`, the `MALLOC_…`
+/// aliases (which 2.36's tunables erased themselves) and four `LD_…`.
+const UNSECURE_2_41: [&[u8]; 33] = [
+    b"GCONV_PATH",
+    b"GETCONF_DIR",
+    b"GLIBC_TUNABLES",
+    b"HOSTALIASES",
+    b"LD_AUDIT",
+    b"LD_BIND_NOT",
+    b"LD_BIND_NOW",
+    b"LD_DEBUG",
+    b"LD_DEBUG_OUTPUT",
+    b"LD_DYNAMIC_WEAK",
+    b"LD_LIBRARY_PATH",
+    b"LD_ORIGIN_PATH",
+    b"LD_PRELOAD",
+    b"LD_PROFILE",
+    b"LD_SHOW_AUXV",
+    b"LD_VERBOSE",
+    b"LD_WARN",
+    b"LOCALDOMAIN",
+    b"LOCPATH",
+    b"MALLOC_ARENA_MAX",
+    b"MALLOC_ARENA_TEST",
+    b"MALLOC_MMAP_MAX_",
+    b"MALLOC_MMAP_THRESHOLD_",
+    b"MALLOC_PERTURB_",
+    b"MALLOC_TOP_PAD_",
+    b"MALLOC_TRACE",
+    b"MALLOC_TRIM_THRESHOLD_",
+    b"NIS_PATH",
+    b"NLSPATH",
+    b"RESOLV_HOST_CONF",
+    b"RES_OPTIONS",
+    b"TMPDIR",
+    b"TZDIR",
+];
 
 /// Whether the release was chosen: from the system's `libc.so.6`
 /// ([`select_system_release`]) or from the one loaded ([`check_libc_version`]).

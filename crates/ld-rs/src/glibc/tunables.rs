@@ -34,6 +34,21 @@
 //! union `{ intmax_t numval; const char *strval; }` (pahole on the libc6-dbg
 //! symbols of this ld.so).
 //!
+//! # What glibc 2.41 does differently ([`init_2_41`])
+//! Nothing at all is read in `AT_SECURE` mode (the loader then drops
+//! `GLIBC_TUNABLES` and the aliases from the environment itself).  Each
+//! `GLIBC_TUNABLES` is checked whole before anything is applied: a name
+//! without a value at its end, or a value holding `=`, and the text is
+//! ignored with a warning on stderr.  Its tunables are then applied in the
+//! table's order, the last of a name winning; a number must be the whole
+//! value (else a warning names it), one out of bounds is ignored quietly.
+//! `glibc.rtld.enable_secure=1` applies nothing else and makes the process
+//! secure as if it were privileged ([`enable_secure_asked`]).  The aliases
+//! come after, for the tunables still unset.  The environment is never
+//! changed: a string value is a pointer into it and a length.  Because of
+//! the warnings and of `enable_secure`, 2.41's tunables are read first
+//! thing at start-up, as glibc reads them (`Runtime::read_settings`).
+//!
 //! The x86 CPU tunables are applied by cpu_features.rs (see [`cpu`]).
 //!
 //! # Safety
@@ -99,6 +114,7 @@ pub mod id {
     pub const RTLD_DYNAMIC_SORT: &[u8] = b"glibc.rtld.dynamic_sort";
     pub const PTHREAD_RSEQ: &[u8] = b"glibc.pthread.rseq";
     pub const RTLD_NNS: &[u8] = b"glibc.rtld.nns";
+    pub const RTLD_ENABLE_SECURE: &[u8] = b"glibc.rtld.enable_secure";
     pub const RTLD_OPTIONAL_STATIC_TLS: &[u8] = b"glibc.rtld.optional_static_tls";
 }
 
@@ -533,6 +549,10 @@ const _: () = {
 /// Single-threaded start-up, once; `envp` is the process's NULL-terminated
 /// environment array on the initial stack, whose strings live for the process.
 pub unsafe fn init(envp: *mut *const u8, secure: bool) {
+    if super::layout::cur().minor >= 41 {
+        // SAFETY: the caller's contract.
+        return unsafe { init_2_41(envp, secure) };
+    }
     // SAFETY: the caller's contract throughout: start-up, the kernel's envp.
     unsafe {
         reset();
@@ -622,6 +642,220 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
     }
 }
 
+/// glibc 2.41's `__tunables_init` (elf/dl-tunables.c, rewritten after
+/// CVE-2023-4911): nothing at all in `AT_SECURE` mode; each `GLIBC_TUNABLES`
+/// checked whole first (a name without `=` at its end, or a value holding
+/// `=`, and the whole text is ignored with a warning), its tunables then
+/// applied in table order, the last of a name winning, unless it sets
+/// `glibc.rtld.enable_secure=1` (then none is, nor any alias); then the
+/// aliases (the last of each) of the tunables still unset.  A number must
+/// be the whole value (else a warning names it); one out of bounds is
+/// ignored quietly.  The environment is not changed: a string value is a
+/// pointer into it and a length.
+///
+/// # Safety
+/// As [`init`].
+unsafe fn init_2_41(envp: *mut *const u8, secure: bool) {
+    // SAFETY: the caller's contract.
+    unsafe { reset() };
+    if secure {
+        return;
+    }
+    let count = defs_now().len();
+    let mut aliases: Vec<Option<&'static [u8]>> = alloc::vec![None; count];
+    let mut enable_secure = false;
+    // SAFETY: single-threaded start-up.
+    unsafe { *core::ptr::addr_of_mut!(ENABLE_SECURE) = false };
+    let mut ep = envp;
+    // SAFETY: the caller's contract: a NULL-terminated array of strings
+    // that live for the process.
+    unsafe {
+        while !(*ep).is_null() {
+            let s = *ep;
+            ep = ep.add(1);
+            let wanted = |prefix: &[u8]| crate::start::starts_with(s, prefix);
+            if !(wanted(b"GLIBC_TUNABLES=") || wanted(b"LD_") || wanted(b"MALLOC_")) {
+                continue;
+            }
+            let line = crate::start::cstr(s);
+            let Some(eq) = line.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            let (name, value) = (&line[..eq], &line[eq + 1..]);
+            if name == b"GLIBC_TUNABLES" {
+                enable_secure |= parse_2_41(value);
+                continue;
+            }
+            if let Some(i) = defs_now().iter().position(|d| !d.alias.is_empty() && d.alias == name) {
+                aliases[i] = Some(value);
+            }
+        }
+        if enable_secure {
+            *core::ptr::addr_of_mut!(ENABLE_SECURE) = true;
+            return;
+        }
+        for (i, value) in aliases.into_iter().enumerate() {
+            if let Some(value) = value {
+                if !table()[i].initialized {
+                    initialize_2_41(i, value);
+                }
+            }
+        }
+    }
+}
+
+/// Whether 2.41's `GLIBC_TUNABLES` asked for secure mode
+/// (`glibc.rtld.enable_secure=1`), which glibc then applies to the whole
+/// process as if it were privileged.
+static mut ENABLE_SECURE: bool = false;
+
+/// See [`ENABLE_SECURE`]; after [`init`].
+pub fn enable_secure_asked() -> bool {
+    // SAFETY: written only during single-threaded start-up.
+    unsafe { *core::ptr::addr_of!(ENABLE_SECURE) }
+}
+
+/// glibc 2.41's `parse_tunables` on one `GLIBC_TUNABLES` value; true if it
+/// set `glibc.rtld.enable_secure` to 1 (then nothing else was applied).
+///
+/// # Safety
+/// As [`table_mut`]; `text` lives for the process.
+unsafe fn parse_2_41(text: &'static [u8]) -> bool {
+    let at = |i: usize| text.get(i).copied().unwrap_or(0);
+    let count = defs_now().len();
+    let mut toset: Vec<Option<&'static [u8]>> = alloc::vec![None; count];
+    let mut p = 0;
+    let mut done = text.is_empty();
+    while !done {
+        let name = p;
+        while !matches!(at(p), b'=' | b':' | 0) {
+            p += 1;
+        }
+        match at(p) {
+            // The end before a name's value: the whole text is refused.
+            0 => {
+                warn(&[b"WARNING: ld.so: invalid GLIBC_TUNABLES `", text, b"': ignored.\n"]);
+                return false;
+            }
+            b':' => {
+                p += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let name_text = &text[name..p];
+        p += 1;
+        let value = p;
+        while !matches!(at(p), b'=' | b':' | 0) {
+            p += 1;
+        }
+        if at(p) == b'=' {
+            warn(&[b"WARNING: ld.so: invalid GLIBC_TUNABLES `", text, b"': ignored.\n"]);
+            return false;
+        }
+        done = at(p) == 0;
+        if let Some(i) = defs_now().iter().position(|d| d.name == name_text) {
+            toset[i] = Some(&text[value..p]);
+        }
+    }
+    if let Some(v) = by_name(id::RTLD_ENABLE_SECURE).and_then(|i| toset[i]) {
+        match number_2_41(v) {
+            None => warn_value(v, id::RTLD_ENABLE_SECURE),
+            Some(1) => return true,
+            Some(_) => {}
+        }
+    }
+    for (i, value) in toset.into_iter().enumerate() {
+        if let Some(value) = value {
+            // SAFETY: the caller's contract.
+            unsafe { initialize_2_41(i, value) };
+        }
+    }
+    false
+}
+
+/// glibc 2.41's `tunable_initialize`: tunable `i` from `value` (a slice of
+/// the environment), with a warning if a number is not the whole value.
+///
+/// # Safety
+/// As [`table_mut`]; `value` lives for the process.
+unsafe fn initialize_2_41(i: usize, value: &'static [u8]) {
+    let d = &defs_now()[i];
+    let val = if d.ty == Type::Str {
+        TunableVal {
+            strval: StrVal {
+                str: value.as_ptr(),
+                len: value.len(),
+            },
+        }
+    } else {
+        match number_2_41(value) {
+            Some(n) => TunableVal { numval: n as i64 },
+            None => return warn_value(value, d.name),
+        }
+    };
+    // SAFETY: the caller's contract.
+    unsafe { update_val(i, val, None, None) }
+}
+
+/// `_dl_strtoul` over the whole of `value`, or `None` if it stops short
+/// (2.41's `tunable_parse_num`): what follows the value in the environment
+/// (`:` or its end) stops the digits as the end of the slice does.
+fn number_2_41(value: &[u8]) -> Option<u64> {
+    let at = |i: usize| value.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    while at(i) == b' ' || at(i) == b'\t' {
+        i += 1;
+    }
+    let mut positive = true;
+    if at(i) == b'-' {
+        positive = false;
+        i += 1;
+    } else if at(i) == b'+' {
+        i += 1;
+    }
+    if !at(i).is_ascii_digit() {
+        return (i == value.len()).then_some(0);
+    }
+    let mut base = 10u64;
+    if at(i) == b'0' {
+        if matches!(at(i + 1), b'x' | b'X') {
+            base = 16;
+            i += 2;
+        } else {
+            base = 8;
+        }
+    }
+    let (cutoff, cutlim) = (u64::MAX / base, u64::MAX % base);
+    let mut result = 0u64;
+    while let Some(digit) = (at(i) as char).to_digit(base as u32) {
+        let digit = u64::from(digit);
+        if result > cutoff || (result == cutoff && digit > cutlim) {
+            // Stops at the digit that overflows: never the whole value.
+            return None;
+        }
+        result = result * base + digit;
+        i += 1;
+    }
+    (i == value.len()).then_some(if positive { result } else { result.wrapping_neg() })
+}
+
+/// The warning for a value that is not a number.
+fn warn_value(value: &[u8], name: &[u8]) {
+    warn(&[
+        b"WARNING: ld.so: invalid GLIBC_TUNABLES value `",
+        value,
+        b"' for option `",
+        name,
+        b"': ignored.\n",
+    ]);
+}
+
+/// One line on stderr.
+fn warn(parts: &[&[u8]]) {
+    crate::sys::write_all(2, &parts.concat());
+}
+
 /// `--list-tunables`: every tunable in the table's order with its value and
 /// bounds, as glibc 2.36's `__tunables_print` writes them — 32-bit ints in
 /// decimal, 64-bit and `size_t` ones in hexadecimal, strings as they are
@@ -638,6 +872,11 @@ pub fn print() {
                 let p = unsafe { e.val.strval.str };
                 if p.is_null() {
                     out.s(b"\n")
+                } else if super::layout::cur().minor >= 41 {
+                    // SAFETY: 2.41's values are `len` bytes of the environment.
+                    out.s(b" ")
+                        .s(unsafe { core::slice::from_raw_parts(p, e.val.strval.len) })
+                        .s(b"\n")
                 } else {
                     // SAFETY: as above.
                     out.s(b" ").s(unsafe { crate::start::cstr(p) }).s(b"\n")
@@ -709,9 +948,14 @@ pub fn hwcaps_scan() -> Option<&'static [u8]> {
         return None;
     }
     // SAFETY: a string tunable holds `strval`, set from the environment.
-    let start = unsafe { e.val.strval.str };
+    let (start, len) = unsafe { (e.val.strval.str, e.val.strval.len) };
     if start.is_null() {
         return None;
+    }
+    if super::layout::cur().minor >= 41 {
+        // 2.41 reads the value's own bytes, by its length.
+        // SAFETY: the value is `len` bytes of the environment's strings.
+        return Some(unsafe { core::slice::from_raw_parts(start, len) });
     }
     let mut q = 0usize;
     // SAFETY: `start` is in the string area of the initial stack, which ends
