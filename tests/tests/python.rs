@@ -323,10 +323,7 @@ faulthandler watchdog quiet: True
 
 /// For each run description `fn name(py) -> Run`, a module `name` with the modules
 /// `usr_bin`, `pyenv` and `trixie`, each holding the tests `explicit`, `interp` and
-/// `system_wide`. The `trixie` ones are ignored by a plain `cargo test` until ld-rs runs
-/// glibc 2.41 (`cargo xtask test --trixie` runs them; `TRIXIE_IN_TEST` in xtask/src/main.rs
-/// says when `cargo xtask test` does): then the `#[ignore]` below and on
-/// `trixie_system_wide_children_run_under_ld_rs` go.
+/// `system_wide`.
 macro_rules! python_tests {
     ($($(#[$doc:meta])* fn $name:ident($py:ident) -> Run $body:block)*) => {$(
         $(#[$doc])*
@@ -338,19 +335,14 @@ macro_rules! python_tests {
 
             python_tests!(@ways usr_bin, Python::UsrBin);
             python_tests!(@ways pyenv, Python::Pyenv);
-            python_tests!(
-                @ways trixie,
-                Python::Trixie,
-                #[ignore = "ld-rs does not run glibc 2.41 yet (issue 10): `cargo xtask test --trixie` runs these"]
-            );
+            python_tests!(@ways trixie, Python::Trixie);
         }
     )*};
-    (@ways $module:ident, $python:expr $(, #[$attr:meta])*) => {
+    (@ways $module:ident, $python:expr) => {
         mod $module {
             use super::*;
 
             #[test]
-            $(#[$attr])*
             fn explicit() {
                 if have($python) {
                     run($python).compare(Way::Explicit);
@@ -358,7 +350,6 @@ macro_rules! python_tests {
             }
 
             #[test]
-            $(#[$attr])*
             fn interp() {
                 if have($python) {
                     run($python).compare(Way::Interp);
@@ -366,7 +357,6 @@ macro_rules! python_tests {
             }
 
             #[test]
-            $(#[$attr])*
             fn system_wide() {
                 if have($python) && need_way(Way::SystemWide) {
                     run($python).compare(Way::SystemWide);
@@ -499,7 +489,6 @@ fn system_wide_children_run_under_ld_rs() {
 /// The same in Debian 13's root filesystem: there the linker under test is mounted over the
 /// root's own loader, which python's children find.
 #[test]
-#[ignore = "ld-rs does not run glibc 2.41 yet (issue 10): `cargo xtask test --trixie` runs it"]
 fn trixie_system_wide_children_run_under_ld_rs() {
     if have(Python::Trixie) {
         children_run_under_ld_rs(&[Python::Trixie]);

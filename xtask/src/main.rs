@@ -157,20 +157,20 @@ const TRIXIE_LEFT_OUT: &[(&str, &str)] = &[(
 )];
 
 /// Whether `cargo xtask test` runs the Debian 13 themes ([`TRIXIE_THEMES`] in the root
-/// filesystem, python3.13's tests): not until ld-rs runs glibc 2.41 (issue 10), as they would
-/// fail today; `cargo xtask test --trixie` runs them alone meanwhile. When this becomes true,
-/// the `#[ignore]`s of tests/tests/python.rs's trixie tests go too.
-const TRIXIE_IN_TEST: bool = false;
+/// filesystem) after the Debian 12 run, which then holds python3.13's tests too (they name
+/// the root filesystem themselves); `cargo xtask test --trixie` runs both alone.
+const TRIXIE_IN_TEST: bool = true;
 
 /// `cargo xtask test [--trixie]`: builds the linker and the front end (the tests run the
-/// release build) and runs the unit tests and the differential tests of every package, then,
-/// if [`TRIXIE_IN_TEST`], the Debian 13 themes ([`trixie_tests`], making the root filesystem
-/// first if it is missing: `cargo xtask rootfs trixie`, cached under target/), all of them even
-/// if some fail; ends with one total line, `N passed, M failed` (`, K skipped` when
+/// release build), makes Debian 13's root filesystem if [`TRIXIE_IN_TEST`] and it is missing
+/// (`cargo xtask rootfs trixie`, cached under target/: python3.13's tests in the package run
+/// there), runs the unit tests and the differential tests of every package, then, if
+/// [`TRIXIE_IN_TEST`], the Debian 13 themes ([`trixie_tests`]), all of them even if some
+/// fail; ends with one total line, `N passed, M failed` (`, K skipped` when
 /// `LD_RS_TESTS_ALLOW_SKIP=1` let tests whose prerequisites are missing pass as skipped: they
 /// are not counted as passed, and what they lacked is listed above the total); then checks the
 /// generated glibc layout tables against this machine's debug info (and the root filesystem's,
-/// when it is there). `--trixie` runs the Debian 13 themes alone.
+/// when it is there). `--trixie` runs the Debian 13 themes and python3.13's tests alone.
 fn test(options: &[&str]) -> Result<(), Failed> {
     let trixie_only = match options {
         [] => false,
@@ -185,22 +185,24 @@ fn test(options: &[&str]) -> Result<(), Failed> {
     let _ = std::fs::remove_dir_all(&skips);
     let mut result = Ok(());
     let mut totals = cmd::TestTotals::default();
+    let mut trixie = rootfs::made("trixie");
+    if trixie_only || TRIXIE_IN_TEST {
+        trixie = Some(rootfs::ensure("trixie")?);
+    }
     if !trixie_only {
         let (all, all_totals) = cmd::cargo_test(&["test", "--workspace", "--release", "--no-fail-fast"]);
         result = all;
         totals = all_totals;
     }
     let mut in_trixie = 0;
-    let mut trixie = rootfs::made("trixie");
     if trixie_only || TRIXIE_IN_TEST {
-        let root = rootfs::ensure("trixie")?;
-        let (themes, theme_totals) = trixie_tests();
+        // The Debian 12 run held python3.13's tests already, unless there was none.
+        let (themes, theme_totals) = trixie_tests(trixie_only);
         result = result.and(themes);
         in_trixie = theme_totals.passed + theme_totals.failed;
         totals.passed += theme_totals.passed;
         totals.failed += theme_totals.failed;
         totals.ignored += theme_totals.ignored;
-        trixie = Some(root);
     }
     let mut reasons: Vec<String> = std::fs::read_dir(&skips)
         .into_iter()
@@ -253,9 +255,9 @@ fn test(options: &[&str]) -> Result<(), Failed> {
 }
 
 /// The Debian 13 themes: [`TRIXIE_THEMES`] again inside the root filesystem
-/// (`LD_RS_TESTS_ROOT=trixie`, but [`TRIXIE_LEFT_OUT`]), then python's tests of Debian 13's
-/// python3.13 (ignored by a plain `cargo test` while they cannot pass).
-fn trixie_tests() -> (Result<(), Failed>, cmd::TestTotals) {
+/// (`LD_RS_TESTS_ROOT=trixie`, but [`TRIXIE_LEFT_OUT`]), then, with `python`, python's tests
+/// of Debian 13's python3.13 (those whose names say trixie).
+fn trixie_tests(python: bool) -> (Result<(), Failed>, cmd::TestTotals) {
     let mut args = vec!["test", "--release", "--no-fail-fast", "-p", "ld-rs-tests"];
     for theme in TRIXIE_THEMES {
         args.extend(["--test", theme]);
@@ -266,6 +268,9 @@ fn trixie_tests() -> (Result<(), Failed>, cmd::TestTotals) {
         args.extend(["--skip", test]);
     }
     let (themes, mut totals) = cmd::cargo_test_with(&args, &[("LD_RS_TESTS_ROOT", "trixie")]);
+    if !python {
+        return (themes, totals);
+    }
     let python_args = [
         "test",
         "--release",
@@ -275,7 +280,6 @@ fn trixie_tests() -> (Result<(), Failed>, cmd::TestTotals) {
         "--test",
         "python",
         "--",
-        "--include-ignored",
         "trixie",
     ];
     let (python, python_totals) = cmd::cargo_test(&python_args);
