@@ -315,8 +315,10 @@ const SYSTEM_WIDE_PLAIN: &str = r#"exec "$@" 2>&1"#;
 
 /// The wrapper of a run inside a root filesystem (`--root`), under `unshare -m`: arguments
 /// ROOT, OUT (the run's directory, seen as `/mnt`), LINKER and TARGET (empty for glibc's run:
-/// nothing mounted over the root's loader), then the command, started in `/tmp`.
-const IN_ROOT: &str = r#"R=$1 O=$2 L=$3 T=$4 && shift 4 && mount -t proc proc "$R/proc" && mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" && mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm" && mount --bind "$O" "$R/mnt" && { [ -z "$L" ] || mount --bind "$L" "$T"; } && exec chroot "$R" /usr/bin/env -C /tmp "$@" 2>&1"#;
+/// nothing mounted over the root's loader), then the command, started in `/tmp`. A private
+/// devpts instance gives the run pseudo-terminals (test_pty, test_termios, test_readline, …
+/// fail under both linkers without one).
+const IN_ROOT: &str = r#"R=$1 O=$2 L=$3 T=$4 && shift 4 && mount -t proc proc "$R/proc" && mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" && mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm" && mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$R/dev/pts" && mount --bind "$R/dev/pts/ptmx" "$R/dev/ptmx" && mount --bind "$O" "$R/mnt" && { [ -z "$L" ] || mount --bind "$L" "$T"; } && exec chroot "$R" /usr/bin/env -C /tmp "$@" 2>&1"#;
 
 /// Where a run inside a root sees its output directory.
 const OUT_INSIDE: &str = "/mnt";
