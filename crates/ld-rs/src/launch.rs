@@ -26,7 +26,7 @@
 //!
 //! | field      | contents |
 //! |------------|----------|
-//! | header     | the magic `LDRSLC01`; the record's length in words; a checksum of every word after it |
+//! | header     | the magic `LDRSLC02`; the record's length in words; a checksum of every word after it |
 //! | inputs     | a byte string: this start's inputs (below), compared whole |
 //! | directories| count; each: its path, 1 and its identity (7 words) or 0 and 7 zeros for one that does not exist |
 //! | objects    | count; each library mapped, in load order: its id, the id of the object that needed it, the name asked for, the path found, the file's identity |
@@ -34,6 +34,7 @@
 //! | scope      | the global scope's ids, in order |
 //! | dropped    | count; each `DT_RPATH`/`DT_RUNPATH` list the searches dropped (none of its directories exists): the object's id, the tag |
 //! | bindings   | count; each object: its id, then one word per symbol lookup its relocations made, in the order they made them: the defining object's id in the low half and the symbol's index in its `.dynsym` in the high half, or `u32::MAX` and the name's GNU hash for a reference left undefined (weak) |
+//! | relatives  | count; the ids of the objects whose `DT_RELACOUNT` relative relocations were all `R_X86_64_RELATIVE` with places in writable segments (no text relocations): a replay applies them without a check each |
 //!
 //! A file's *identity* is its device, inode, size, and modification and
 //! change times, seconds and nanoseconds (`sys::FileId`).  Object ids are
@@ -101,8 +102,8 @@ use crate::search::Found as FoundFile;
 use crate::start::Startup;
 use crate::sys::{self, FileId};
 
-/// The first word of a record: `LDRSLC01`, the format's version last.
-const MAGIC: u64 = u64::from_le_bytes(*b"LDRSLC01");
+/// The first word of a record: `LDRSLC02`, the format's version last.
+const MAGIC: u64 = u64::from_le_bytes(*b"LDRSLC02");
 /// The largest record read or written (16 MiB).
 const MAX_WORDS: usize = 2 << 20;
 /// A binding word's object half for a reference left undefined.
@@ -132,6 +133,9 @@ pub struct Launch {
     diverged: Cell<bool>,
     /// Replaying: the words that failed their check, over the whole start.
     pub misses: Cell<usize>,
+    /// Recording: the objects whose relative relocations the record vouches
+    /// for (`Linker::relocate`).
+    relatives: RefCell<Vec<DsoId>>,
     /// `LD_RS_CACHE_CHECK=1`: each replayed binding is also looked up, and
     /// the two compared (a test of the cache, `cargo xtask bench`):
     /// (bindings checked, bindings that differ).
@@ -158,6 +162,8 @@ struct Record {
     dropped: Vec<(DsoId, i64)>,
     /// Each object's binding words: (id, first word, count).
     bindings: Vec<(DsoId, usize, usize)>,
+    /// The objects whose relative relocations are vouched for.
+    relatives: Vec<DsoId>,
 }
 
 /// Why the cache is bypassed for this start, if it is.
@@ -207,6 +213,7 @@ pub fn begin(ld: &mut Linker, st: &Startup, explicit: bool, program: &[u8]) -> O
         cursor: Cell::new(0),
         diverged: Cell::new(false),
         misses: Cell::new(0),
+        relatives: RefCell::new(Vec::new()),
         check: st.env().any(|e| e == b"LD_RS_CACHE_CHECK=1").then(|| Cell::new((0, 0))),
     });
     if let Err(why) = safe_dir(&dir) {
@@ -554,6 +561,8 @@ fn read_record(ld: &Linker, path: &[u8], inputs: &[u8]) -> Result<Record, &'stat
         bindings.push((id, r.at, n));
         r.take(n).ok_or(corrupt)?;
     }
+    let n = r.count().ok_or(corrupt)?;
+    let relatives = ids(&mut r, n).ok_or(corrupt)?;
     if r.at != words.len() {
         return Err(corrupt);
     }
@@ -564,6 +573,7 @@ fn read_record(ld: &Linker, path: &[u8], inputs: &[u8]) -> Result<Record, &'stat
         scope,
         dropped,
         bindings,
+        relatives,
     })
 }
 
@@ -634,6 +644,24 @@ impl Launch {
     /// True when a valid record is being replayed.
     pub fn replaying(&self) -> bool {
         matches!(self.mode, Mode::Replay(_))
+    }
+
+    /// True when the record being replayed vouches for the relative
+    /// relocations of object `id`, whose relocations are being processed:
+    /// when it was recorded, the file (whose identity is unchanged) had its
+    /// `DT_RELACOUNT` first relocations all `R_X86_64_RELATIVE`, with their
+    /// places in its writable segments.
+    pub fn relatives_vouched(&self, id: DsoId) -> bool {
+        let Mode::Replay(r) = &self.mode else { return false };
+        self.current.get() == Some(id) && r.relatives.contains(&id)
+    }
+
+    /// Recording: object `id`'s relative relocations were as
+    /// `relatives_vouched` describes.
+    pub fn note_relatives(&self, id: DsoId) {
+        if matches!(self.mode, Mode::Record) && self.current.get() == Some(id) {
+            self.relatives.borrow_mut().push(id);
+        }
     }
 
     /// Relocation of object `id` begins (`None`: it ended): its lookups are
@@ -898,6 +926,9 @@ impl Linker {
             w.put(words.len() as u64);
             w.words.extend_from_slice(words);
         }
+        let relatives = l.relatives.borrow();
+        w.put(relatives.len() as u64);
+        w.words.extend(relatives.iter().map(|&i| i as u64));
         let n = w.words.len();
         w.words[1] = n as u64;
         w.words[2] = checksum(&w.words[3..]);

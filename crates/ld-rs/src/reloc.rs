@@ -178,6 +178,33 @@ fn relative_run(relas: &[Rela], base: usize, lo: usize, n: usize) -> usize {
     done
 }
 
+/// Applies every relocation of `relas` as an `R_X86_64_RELATIVE` one (B + A
+/// at B + `r_offset`), with no check of type or place: a launch record
+/// vouches for them (`launch.rs`, `Launch::relatives_vouched`).  The load,
+/// add and store each, unrolled by four: the quarter million relative
+/// relocations of rustc's libraries are most of its warm start.
+#[inline(always)]
+fn relative_vouched(relas: &[Rela], base: usize) {
+    let apply = |r: &Rela| {
+        let place = base.wrapping_add(r.r_offset as usize);
+        // SAFETY: the launch record vouches, for this very file (its
+        // identity unchanged since it was recorded, so the same table over
+        // the same segments), that every entry is a RELATIVE relocation
+        // whose place lies in a writable segment of the object: the
+        // recording start checked each (`relative_run`,
+        // `relocation_segment`); the caller checked the first and last again.
+        unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
+    };
+    let mut chunks = relas.chunks_exact(4);
+    for c in &mut chunks {
+        apply(&c[0]);
+        apply(&c[1]);
+        apply(&c[2]);
+        apply(&c[3]);
+    }
+    chunks.remainder().iter().for_each(apply);
+}
+
 /// glibc's words for a relocation type it does not apply (`plt`: met in a
 /// lazily bound PLT): `unexpected reloc type 0x` and two hex digits, eight
 /// for a type above 0xff.
@@ -315,6 +342,20 @@ impl Linker {
         // where a place leaves the segment last found, to find the next one.
         let mut relcount = (self.objs[id].dynamic.relacount as usize).min(relas.len());
         let mut done = 0;
+        // launch: a start replaying its record applies the run the record
+        // vouches for (every entry RELATIVE, every place in a writable
+        // segment) without a check each; a recording start notes a run that
+        // was so (below).
+        let launch = self.launch.as_deref();
+        if let (Some(l), Some(first), Some(last)) = (launch, relas.first(), relcount.checked_sub(1).map(|i| &relas[i]))
+        {
+            let dso = &self.objs[id];
+            let writable = |r: &Rela| dso.writable_segment(base.wrapping_add(r.r_offset as usize)).is_some();
+            if !textrel && l.relatives_vouched(id) && writable(first) && writable(last) {
+                relative_vouched(&relas[..relcount], base);
+                done = relcount;
+            }
+        }
         loop {
             let (lo, n) = seg.window();
             done += relative_run(&relas[done..relcount], base, lo, n);
@@ -328,6 +369,13 @@ impl Linker {
                 break;
             }
             seg = self.relocation_segment(id, base.wrapping_add(r.r_offset as usize))?;
+        }
+        // Every one was RELATIVE, in a writable segment (`relative_run`
+        // stops at any other, and `relocation_segment` fails the start).
+        if !textrel && relcount > 0 && relcount == (self.objs[id].dynamic.relacount as usize).min(relas.len()) {
+            if let Some(l) = self.launch.as_deref() {
+                l.note_relatives(id);
+            }
         }
         let relas = &relas[relcount..];
 
