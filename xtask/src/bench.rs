@@ -39,9 +39,11 @@
 //!    (`LD_DEBUG=statistics`: symbolic relocations including those resolved from its
 //!    one-entry cache, lazy fixups and `dlopen`s; relative relocations at start-up).
 //!
-//! 2. **Wall time**: the workload run natively (no valgrind) under glibc's ld.so and under
-//!    ld-rs alternately, in pairs whose order alternates, after one warm-up run of each; the
-//!    report gives each loader's median and the median of the per-pair ratios ld-rs/glibc.
+//! 2. **Wall time**: the workload run natively (no valgrind) under glibc's ld.so, under
+//!    ld-rs and under ld-rs warm (`LD_RS_CACHE`, a directory of its own whose record the
+//!    warm-up run writes) in turn, in rounds whose order rotates, after one warm-up run of
+//!    each; the report gives each one's median and the medians of the per-round ratios
+//!    ld-rs/glibc and ld-rs warm/glibc.
 //!
 //! 3. **Warm starts** (the launch cache, `LD_RS_CACHE`, crates/ld-rs/src/launch.rs): ld-rs
 //!    runs the workload once under callgrind with a new cache directory, which writes the
@@ -165,6 +167,8 @@ struct Row {
     relocations: Option<(u64, u64)>,
     /// Median glibc time, median ld-rs time, median of the per-pair ratios.
     wall: Option<(Duration, Duration, f64)>,
+    /// Warm (`LD_RS_CACHE`): median ld-rs time, median of the per-round ratios to glibc.
+    wall_warm: Option<(Duration, f64)>,
     /// ld-rs's warm start from its launch record.
     warm: Warm,
     /// What each loader's run held in memory (glibc's, ld-rs's), when measured.
@@ -434,10 +438,11 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
     let (glibc, ld_rs_cost) = (glibc?, ld_rs_cost?);
     let warm = bench_warm(workload, ld_rs, out_dir, &slug)?;
     let relocations = relocation_statistics(workload);
-    let wall = if options.wall {
-        Some(wall_time(workload, ld_rs, options.pairs)?)
+    let (wall, wall_warm) = if options.wall {
+        let (g, l, r, w, wr) = wall_time(workload, ld_rs, out_dir, &slug, options.pairs)?;
+        (Some((g, l, r)), Some((w, wr)))
     } else {
-        None
+        (None, None)
     };
     let memory = match (options.memory, find_on_path("gdb")) {
         (true, Some(gdb)) => Some((
@@ -451,9 +456,16 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
         group(glibc.instructions),
         group(ld_rs_cost.instructions),
         ratio(ld_rs_cost.instructions, glibc.instructions),
-        match wall {
-            Some((g, l, r)) => format!("; wall: glibc {}, ld-rs {} ({r:.2}×)", ms(g), ms(l)),
-            None => String::new(),
+        match (wall, wall_warm) {
+            (Some((g, l, r)), Some((w, wr))) => {
+                format!(
+                    "; wall: glibc {}, ld-rs {} ({r:.2}×), warm {} ({wr:.2}×)",
+                    ms(g),
+                    ms(l),
+                    ms(w)
+                )
+            }
+            _ => String::new(),
         }
     );
     println!(
@@ -469,6 +481,7 @@ fn bench_workload(workload: &Workload, ld_rs: &Path, out_dir: &Path, options: &O
         ld_rs: ld_rs_cost,
         relocations,
         wall,
+        wall_warm,
         warm,
         memory,
     })
@@ -718,16 +731,39 @@ fn relocation_statistics(workload: &Workload) -> Option<(u64, u64)> {
 
 /// Runs the workload natively under each loader, alternating, and returns the median glibc
 /// time, the median ld-rs time and the median of the per-pair ratios ld-rs/glibc.
-fn wall_time(workload: &Workload, ld_rs: &Path, pairs: usize) -> Result<(Duration, Duration, f64), Failed> {
-    let time = |loader: Loader| -> Result<Duration, Failed> {
-        let start = Instant::now();
-        let status = Command::new(loader_path(loader, ld_rs))
+fn wall_time(
+    workload: &Workload,
+    ld_rs: &Path,
+    out_dir: &Path,
+    slug: &str,
+    pairs: usize,
+) -> Result<(Duration, Duration, f64, Duration, f64), Failed> {
+    use std::os::unix::fs::PermissionsExt;
+    // The warm runs' cache: a record made natively (a record made under valgrind is not
+    // valid outside it), written by the warm-up run.
+    let cache = out_dir.join(format!("{slug}.wall-cache"));
+    let _ = fs::remove_dir_all(&cache);
+    fs::create_dir_all(&cache)
+        .and_then(|()| fs::set_permissions(&cache, fs::Permissions::from_mode(0o700)))
+        .map_err(|err| {
+            eprintln!("xtask: cannot create {}: {err}", cache.display());
+            Failed
+        })?;
+    // 0: glibc, 1: ld-rs, 2: ld-rs warm.
+    let time = |which: usize| -> Result<Duration, Failed> {
+        let loader = if which == 0 { Loader::Glibc } else { Loader::LdRs };
+        let mut command = Command::new(loader_path(loader, ld_rs));
+        command
             .args(&workload.argv)
             .current_dir(cmd::workspace_root())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+            .stderr(Stdio::null());
+        if which == 2 {
+            command.env("LD_RS_CACHE", &cache);
+        }
+        let start = Instant::now();
+        let status = command.status();
         let elapsed = start.elapsed();
         match status {
             Ok(status) if status.success() => Ok(elapsed),
@@ -741,28 +777,43 @@ fn wall_time(workload: &Workload, ld_rs: &Path, pairs: usize) -> Result<(Duratio
             }
         }
     };
-    // Warm-up: page cache, and the first run of a program after a build is slower.
-    time(Loader::Glibc)?;
-    time(Loader::LdRs)?;
-    let mut glibc = Vec::with_capacity(pairs);
-    let mut ld_rs_times = Vec::with_capacity(pairs);
-    let mut ratios = Vec::with_capacity(pairs);
-    for i in 0..pairs {
-        let (g, l) = if i % 2 == 0 {
-            let g = time(Loader::Glibc)?;
-            (g, time(Loader::LdRs)?)
-        } else {
-            let l = time(Loader::LdRs)?;
-            (time(Loader::Glibc)?, l)
-        };
-        ratios.push(l.as_secs_f64() / g.as_secs_f64());
-        glibc.push(g);
-        ld_rs_times.push(l);
+    // Warm-up: page cache, the first run of a program after a build is slower, and the
+    // warm runs' record.
+    for which in 0..3 {
+        time(which)?;
     }
-    glibc.sort();
-    ld_rs_times.sort();
-    ratios.sort_by(f64::total_cmp);
-    Ok((median(&glibc), median(&ld_rs_times), median_f64(&ratios)))
+    if fs::read_dir(&cache).map_or(0, |d| d.count()) == 0 {
+        eprintln!(
+            "xtask: {}: the warm-up run wrote no launch record in {}",
+            workload.name,
+            cache.display()
+        );
+        return Err(Failed);
+    }
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut ratios: [Vec<f64>; 2] = Default::default();
+    for i in 0..pairs {
+        let mut round = [Duration::ZERO; 3];
+        for k in 0..3 {
+            let which = (i + k) % 3;
+            round[which] = time(which)?;
+        }
+        for (which, t) in round.iter().enumerate() {
+            times[which].push(*t);
+        }
+        ratios[0].push(round[1].as_secs_f64() / round[0].as_secs_f64());
+        ratios[1].push(round[2].as_secs_f64() / round[0].as_secs_f64());
+    }
+    times.iter_mut().for_each(|t| t.sort());
+    ratios.iter_mut().for_each(|r| r.sort_by(f64::total_cmp));
+    let _ = fs::remove_dir_all(&cache);
+    Ok((
+        median(&times[0]),
+        median(&times[1]),
+        median_f64(&ratios[0]),
+        median(&times[2]),
+        median_f64(&ratios[1]),
+    ))
 }
 
 fn median(sorted: &[Duration]) -> Duration {
@@ -1081,17 +1132,26 @@ fn print_warm_table(rows: &[Row]) {
 }
 
 fn print_wall_table(rows: &[Row]) {
-    let pairs_note = "medians; ratio = median of per-pair ld-rs/glibc";
+    let pairs_note = "medians; ratio = median of the per-round ratios to glibc";
     println!("Wall time (native runs, loader named on the command line; {pairs_note}):");
     println!(
-        "{:<22} {:>12} {:>12} {:>7}",
-        "workload", "glibc ld.so", "ld-rs", "ratio"
+        "{:<22} {:>12} {:>12} {:>7} {:>12} {:>7}",
+        "workload", "glibc ld.so", "ld-rs", "ratio", "ld-rs warm", "ratio"
     );
     for row in rows {
-        if let Some((g, l, r)) = row.wall {
-            println!("{:<22} {:>12} {:>12} {:>6.2}×", row.name, ms(g), ms(l), r);
+        if let (Some((g, l, r)), Some((w, wr))) = (row.wall, row.wall_warm) {
+            println!(
+                "{:<22} {:>12} {:>12} {:>6.2}× {:>12} {:>6.2}×",
+                row.name,
+                ms(g),
+                ms(l),
+                r,
+                ms(w),
+                wr
+            );
         }
     }
+    println!("Goal: ratio ≤ 1.00 cold and below 1.00 warm.");
 }
 
 fn print_memory_table(rows: &[Row]) {
