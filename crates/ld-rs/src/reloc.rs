@@ -181,7 +181,7 @@ fn relative_run(relas: &[Rela], base: usize, lo: usize, n: usize) -> usize {
 /// Applies every relocation of `relas` as an `R_X86_64_RELATIVE` one (B + A
 /// at B + `r_offset`), with no check of type or place: a launch record
 /// vouches for them (`launch.rs`, `Launch::relatives_vouched`).  The load,
-/// add and store each, unrolled by four: the quarter million relative
+/// add and store each, unrolled by eight: the quarter million relative
 /// relocations of rustc's libraries are most of its warm start.
 #[inline(always)]
 fn relative_vouched(relas: &[Rela], base: usize) {
@@ -195,12 +195,9 @@ fn relative_vouched(relas: &[Rela], base: usize) {
         // `relocation_segment`); the caller checked the first and last again.
         unsafe { (place as *mut usize).write_unaligned(base.wrapping_add(r.r_addend as usize)) };
     };
-    let mut chunks = relas.chunks_exact(4);
+    let mut chunks = relas.chunks_exact(8);
     for c in &mut chunks {
-        apply(&c[0]);
-        apply(&c[1]);
-        apply(&c[2]);
-        apply(&c[3]);
+        c.iter().for_each(apply);
     }
     chunks.remainder().iter().for_each(apply);
 }
