@@ -69,6 +69,15 @@ case! {
             .libc_exe("main_libc", &["main.c"], &["-L.", "-lping"])
     }
 
+    /// `libptrs.so`, whose tables of pointers are relative relocations in `.data.rel.ro`
+    /// and `.data`, and `main`, which prints them (the launch cache's unchecked replay of
+    /// relative relocations).
+    fn relptrs() {
+        Fixture::new("relptrs")
+            .lib("libptrs.so", &["ptrs.c"], &[])
+            .exe("main", &["main.c"], &["-L.", "-lptrs", "-Wl,--enable-new-dtags,-rpath,$ORIGIN"])
+    }
+
     /// Three copies of `libwhere.so` (in `lib/`, `rpath/`, `env/`, each printing its
     /// directory) and three programs: `main_runpath` (DT_RUNPATH `$ORIGIN/lib`),
     /// `main_rpath` (DT_RPATH `$ORIGIN/rpath`) and `main_plain` (neither); `legacy/` has a

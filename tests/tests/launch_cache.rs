@@ -422,3 +422,42 @@ fn check_mode_compares_every_binding() {
     assert!(n > 10, "only {n} bindings checked: {v}");
     assert!(v.ends_with(" bindings checked against lookups, 0 differ"), "{v}");
 }
+
+/// A warm start applies an object's relative relocations from the record's word that they
+/// are all plain (no check each): the tables of pointers they fill, in `.data.rel.ro` and
+/// `.data`, hold what a cold start puts there, and what glibc's does.
+#[test]
+fn relative_relocations_replayed() {
+    let built = fixtures::relptrs();
+    let root = built.path("launch");
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(root.join("cache")).unwrap();
+    fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(root.join("cache"), fs::Permissions::from_mode(0o700)).unwrap();
+    for f in ["main", "libptrs.so"] {
+        fs::copy(built.path(f), root.join(f)).unwrap();
+    }
+    let names = [
+        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
+        "xi", "omicron", "pi",
+    ];
+    let numbers = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597];
+    let mut expect: String = names.iter().zip(numbers).map(|(n, v)| format!("{n}{v}\n")).collect();
+    expect.push_str("reversed first1597\n");
+    let run = Run::new(root.join("main"));
+    let glibc = run.run(Loader::Glibc, Way::Explicit);
+    assert_eq!(glibc.stdout_text(), expect, "glibc's run:\n{glibc}");
+    for want in ["not used (no record)", "used", "used"] {
+        let ldrs = run
+            .clone()
+            .env("LD_RS_CACHE", root.join("cache"))
+            .env("LD_DEBUG", "statistics")
+            .run(Loader::LdRs, Way::Explicit);
+        assert_eq!(
+            (&ldrs.stdout, ldrs.exit),
+            (&glibc.stdout, glibc.exit),
+            "ld-rs differs:\n{ldrs}"
+        );
+        assert_eq!(verdict(&ldrs), want);
+    }
+}
