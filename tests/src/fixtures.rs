@@ -277,6 +277,8 @@ case! {
             .libc_exe("libauditor_nosymbind.so", &["auditor.c"], &[lib[0], lib[1], "-DNO_SYMBIND"])
             .libc_exe("libauditor_plt.so", &["auditor.c"], &[lib[0], lib[1], "-DPLT"])
             .libc_exe("libaudited.so", &["lib.c"], &lib)
+            .libc_exe("libnsaudit1.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=1"])
+            .libc_exe("libnsaudit2.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=2"])
             .libc_exe("libcalls.so", &["calls.c"], &lib)
             .libc_exe("main", &["main.c"], &[])
             .libc_exe("calls", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,lazy"])

@@ -72,6 +72,43 @@ both_ways! {
     }
 }
 
+/// `main` under the two namespace-showing modules (`fixtures/audit/nsauditor.c`), named
+/// by `LD_AUDIT` in the order given.
+fn two_modules(first: &str, second: &str) -> Run {
+    let built = fixtures::audit();
+    Run::new(built.path("main"))
+        .arg(built.path("libaudited.so"))
+        .env(
+            "LD_AUDIT",
+            format!("{}:{}", built.path(first).display(), built.path(second).display()),
+        )
+        .current_dir(built.dir())
+        .timeout(TIMEOUT)
+        .expect_exit(Exit::Code(0))
+        .expect_stdout("value 42\n")
+}
+
+both_ways! {
+    /// Each module in a namespace of its own, as glibc loads them: `dlinfo(RTLD_DI_LMID)`
+    /// and `dladdr1` on its own symbols name its namespace (1, then 2) and itself; the first
+    /// module sees the second one's objects open in namespace 2 (its own `libc.so.6` among
+    /// them) and that namespace become consistent, the second sees nothing of the first's;
+    /// both see the program's namespace; and each has its own C library (`errno` set in
+    /// `la_version` reads back in `la_preinit` as each module set it).
+    fn modules_in_namespaces_of_their_own() -> Run {
+        two_modules("libnsaudit1.so", "libnsaudit2.so")
+            .expect_stderr_contains("audit1: la_objopen libc.so.6 lmid=2 cookie=2")
+            .expect_stderr_contains("audit2: la_version 2 lmid=2 self=libnsaudit2.so sym=la_version")
+            .expect_stderr_contains("audit1: la_preinit cookie=3 errno=100")
+    }
+
+    /// The same module twice (one file): glibc loads it again, into a second namespace.
+    fn one_module_twice() -> Run {
+        two_modules("libnsaudit1.so", "libnsaudit1.so")
+            .expect_stderr_contains("audit1: la_version 2 lmid=2 self=libnsaudit1.so sym=la_version")
+    }
+}
+
 /// `calls` (or `calls_now`, linked `-z now`) under the module watching PLT calls.
 fn plt_audited(program: &str) -> Run {
     let built = fixtures::audit();

@@ -3,22 +3,32 @@
 //! every object it searches for, opens and closes, and about the program's
 //! start.
 //!
-//! glibc loads each module into a namespace of its own (`dlmopen`), with its
-//! own copy of the C library.  ld-rs does not (yet): a module and what
-//! it needs are loaded next to the program, outside its global scope, so no
-//! symbol of theirs ever interposes on the program's; the C library they
-//! need is the program's own.  That one C library only works once
-//! start-up has relocated it, so the events of start-up (the searches and
-//! opens made before that) are recorded and delivered, in their order,
-//! once the modules can run: what a module returns for them cannot steer
-//! start-up (a renamed search, say), only later `dlopen`s.  Before a
-//! module's `la_version`, the C library's own initializer runs (glibc's
-//! module finds its C library initialized: `getenv`, `__progname`, stdio).
-//! Sharing it has one more consequence: what the library does through its
-//! PLT on a module's behalf (a `realloc` inside the module's `printf`) is
-//! not the program's doing, so no callback is told of PLT calls made while
-//! the same thread is inside a callback (`IN_CALLBACK`).
+//! # Namespaces
+//! As glibc's loader does, each module is loaded into a namespace of its own
+//! (`dlmopen` with `LM_ID_NEWLM`), with its own copy of what it needs — its
+//! own C library above all, started as a secondary one — so that nothing of
+//! a module's interposes on the program, and no two modules share state.  A
+//! module is told of the objects of every namespace but its own and those of
+//! the modules after it: the modules registered before it see its objects
+//! open (with its namespace's number) and its namespace become consistent,
+//! as glibc's loader reports them while it loads the module; after that its
+//! namespace is silent (no activity, open or close reaches any module, and
+//! its objects' bindings and calls are never watched).  The namespaces are
+//! glibc's (16 in all, the base one included): a module for which none is
+//! left is refused with glibc's "no more namespaces available for
+//! dlmopen()".  At exit the modules' namespaces are finalized last.
 //!
+//! Unlike glibc's, ld-rs's modules run only once the program's libraries
+//! are loaded and relocated and its C library started (ld-rs sets up the
+//! thread pointer and the C library's records then): each module is mapped
+//! into its namespace before the program's libraries, but what it needs is
+//! loaded, relocated and initialized, and its `la_version` called, after
+//! them.  So the events of start-up (the searches and opens made before
+//! that) are recorded and delivered, in their order, once the modules are
+//! loaded: what a module returns for them cannot steer start-up (a renamed
+//! search, say), only later `dlopen`s.  A module's callbacks are marked
+//! (`IN_CALLBACK`) so that no PLT call made while one runs is reported.
+
 //! # Watching calls: `la_pltenter` and `la_pltexit`
 //! A module that defines them sees every call through a PLT, not only the
 //! first (which binds the slot, `la_symbind64`).  So, as in glibc, every
@@ -154,10 +164,9 @@ struct Binding {
     flags: u32,
 }
 
-/// Threads running a module's callback.  A module shares the program's C
-/// library here (glibc gives it its own), so what that library calls through
-/// its PLT on the module's behalf (`realloc` in a `printf`, say) must not be
-/// reported to the modules as the program's calls, nor recurse into them.
+/// Threads running a module's callback: what the code a callback calls
+/// does through a watched PLT on the module's behalf is not the program's
+/// doing, so it is neither reported to the modules nor recursed into.
 /// Keyed by thread pointer; a full table leaves a thread unmarked.
 static IN_CALLBACK: [AtomicUsize; 64] = [const { AtomicUsize::new(0) }; 64];
 
@@ -261,6 +270,15 @@ pub struct Audit {
     pub profile: bool,
     /// The modules have been told of start-up and receive events as they come.
     live: bool,
+    /// How many modules may be registered (those named): the length of
+    /// every object's `states`, fixed so that the cookies stay put.
+    capacity: usize,
+    /// The modules' namespaces, and the first object of each (which names
+    /// it): their events are for the modules loaded before, and only while
+    /// the module is being loaded (glibc's `l_auditing`).
+    module_ns: Vec<(NsId, DsoId)>,
+    /// The namespace of the module being loaded, if one is.
+    loading: Option<NsId>,
 }
 
 /// Reports an audit module that cannot be loaded, with the loader's
@@ -332,7 +350,7 @@ fn c_string(s: &[u8]) -> Vec<u8> {
 
 impl Audit {
     fn state(&mut self, id: DsoId, m: usize) -> *mut State {
-        let n = self.modules.len();
+        let n = self.modules.len().max(self.capacity);
         if self.states.len() <= id {
             self.states.resize_with(id + 1, || None);
         }
@@ -354,6 +372,19 @@ impl Audit {
     fn cookie(&mut self, id: DsoId, m: usize) -> *mut usize {
         // SAFETY: `state` returns a pointer into a live boxed slice.
         unsafe { core::ptr::addr_of_mut!((*self.state(id, m)).cookie) }
+    }
+
+    /// Whether the events of namespace `ns` are no module's business: it
+    /// holds an audit module, which is not being loaded.
+    fn silent(&self, ns: NsId) -> bool {
+        self.loading != Some(ns) && self.module_ns.iter().any(|&(n, _)| n == ns)
+    }
+
+    /// Whether `head` names a namespace whose events are no module's business.
+    fn silent_head(&self, head: DsoId) -> bool {
+        self.module_ns
+            .iter()
+            .any(|&(n, h)| h == head && self.loading != Some(n))
     }
 
     /// True while start-up events are only recorded.
@@ -401,6 +432,9 @@ impl Audit {
     /// `la_activity(flag)` of the namespace whose first object is `head`
     /// (its cookie names the namespace), by every module.
     pub fn activity(&mut self, head: DsoId, flag: u32) {
+        if self.silent_head(head) {
+            return;
+        }
         if self.recording(Event::Activity(head, flag)).is_none() {
             return;
         }
@@ -419,6 +453,9 @@ impl Audit {
     /// `la_objopen` of object `id` of namespace `ns`, by every module; the
     /// flags each returns are kept for `la_symbind64`.
     pub fn open(&mut self, id: DsoId, ns: NsId) {
+        if self.silent(ns) {
+            return;
+        }
         if self.recording(Event::Open(id, ns)).is_none() {
             return;
         }
@@ -462,6 +499,25 @@ impl Audit {
     /// alone, naming the namespace by `alone`, if given.
     pub fn opened(&mut self, alone: Option<DsoId>) {
         let events = core::mem::take(&mut self.deferred);
+        // An audit module's namespace grows unannounced (glibc loads it in
+        // its auditing mode, which says nothing of the start), but the
+        // modules before it see the module open (mapped when start-up
+        // was not ready to tell), what it needs, and the end.
+        if let Some(ns) = self.loading {
+            let root = self.module_ns.iter().find(|&&(n, _)| n == ns).map(|&(_, h)| h);
+            if let Some(r) = root {
+                self.open(r, ns);
+            }
+            for e in events {
+                if let Event::Open(id, ns) = e {
+                    self.open(id, ns);
+                }
+            }
+            if let Some(r) = root {
+                self.activity(r, LA_ACT_CONSISTENT);
+            }
+            return;
+        }
         let Some(&Event::Activity(head, _)) = events.first() else {
             if let Some(head) = alone {
                 self.activity(head, LA_ACT_CONSISTENT);
@@ -483,11 +539,12 @@ impl Audit {
         self.deferred.clear();
     }
 
-    /// `la_objclose` of object `id`, by every module (its record stays until
-    /// the id is opened again: the program's cookie is read after).
-    pub fn close(&mut self, id: DsoId) {
-        // Never opened for the modules (a module itself, or what it needs).
-        if self.states.get(id).is_none_or(|s| s.is_none()) {
+    /// `la_objclose` of object `id` of namespace `ns`, by every module (its
+    /// record stays until the id is opened again: the program's cookie is
+    /// read after).
+    pub fn close(&mut self, id: DsoId, ns: NsId) {
+        // Never opened for the modules, or in an audit module's namespace.
+        if self.silent(ns) || self.states.get(id).is_none_or(|s| s.is_none()) {
             return;
         }
         for m in 0..self.modules.len() {
@@ -540,6 +597,10 @@ impl Audit {
         via: Via,
         slot: usize,
     ) -> usize {
+        // An audit module's objects bind unwatched.
+        if ld.audit_ns(ld.objs[from].ns) {
+            return value;
+        }
         if self.pending.is_some() {
             self.binds.with(|b| {
                 b.push(Bind {
@@ -560,7 +621,7 @@ impl Audit {
     /// (see `PltRecord::enterexit`).
     fn bind(&self, ld: &Linker, from: DsoId, def: DsoId, sym: &'static Sym, value: usize, via: Via) -> Binding {
         let no_calls = LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
-        if !self.any(from) && !self.any(def) {
+        if (!self.any(from) && !self.any(def)) || ld.audit_ns(ld.objs[from].ns) {
             // Nobody is interested: no module sees the calls either.
             return Binding {
                 value,
@@ -811,55 +872,141 @@ impl Audit {
 }
 
 impl Linker {
-    /// Relocates the audit modules `audited`, each in its own scope (what it
-    /// needs), bound at once so that no later lookup of theirs walks the
-    /// program's global scope; returns what they need initialized, in
-    /// initialization order: the modules, and before them the objects of the
-    /// program they use — its C library above all, which glibc would give a
-    /// module initialized, and which must be before its `la_version` runs
-    /// (`getenv`, `__progname`, stdio).
-    pub fn relocate_audit_modules(&mut self, audited: &[DsoId]) -> Vec<DsoId> {
-        if audited.is_empty() {
-            return Vec::new();
-        }
-        let mut order = crate::init::init_order(self, audited);
-        let bind_now = core::mem::replace(&mut self.config.bind_now, true);
-        for (_, _, closure) in self.audit_candidates.clone() {
-            for &id in order.iter().filter(|id| closure.contains(id) && audited.contains(id)) {
-                if let Err(e) = self.relocate(id, &closure) {
-                    e.die();
-                }
-            }
-        }
-        self.config.bind_now = bind_now;
-        order.retain(|&id| !matches!(self.objs[id].kind, Kind::Main | Kind::Interpreter | Kind::Vdso));
-        order
-    }
-
-    /// Runs the audit modules' initializers (`order`, from
-    /// `relocate_audit_modules`), then delivers start-up's events and
+    /// Loads the audit modules mapped at start-up (`map_audit_modules`),
+    /// each into its namespace, then delivers start-up's events and
     /// `LA_ACT_CONSISTENT`; `la_preinit` comes later, from the C library,
     /// once every initializer has run.  Nothing without audit modules.
     ///
-    /// # Safety
-    /// As `run_inits`: every object in `order` is mapped and relocated, and
-    /// `args` are the process's (argc, argv, envp).
-    pub unsafe fn init_audit_modules(
-        &mut self,
-        order: &[DsoId],
-        main: DsoId,
-        map_of: fn(DsoId) -> usize,
-        args: (usize, *const *const u8, *const *const u8),
-    ) {
-        if self.audit.is_none() {
+    /// As glibc's `dlmopen` of each, in the order named: what the module
+    /// needs is loaded into its namespace (a C library of its own among
+    /// them, initialized as a secondary one), relocated and initialized,
+    /// and its `la_version` asked; the modules registered before it are
+    /// told of its objects (`la_objopen` with its namespace's number, then
+    /// `LA_ACT_CONSISTENT`), none after.  A module that cannot be loaded,
+    /// has no `la_version` or declines is unloaded and skipped.
+    ///
+    /// The program's objects are relocated and its C library started by
+    /// then, but not initialized: the modules' callbacks use their own.
+    pub fn init_audit_modules(&mut self, main: DsoId, runtime: &mut dyn crate::rtld::Runtime) {
+        let Some(mut audit) = self.audit.take() else { return };
+        audit.map_of = runtime.link_map_of();
+        audit.head = main;
+        // The program's events wait until every module is loaded.
+        let events = audit.pending.take().unwrap_or_default();
+        let candidates = core::mem::take(&mut self.audit_candidates);
+        self.audit = Some(audit);
+        for (name, root) in candidates {
+            let ns = self.objs[root].ns;
+            if let Some(a) = self.audit.as_deref_mut() {
+                a.module_ns.push((ns, root));
+                a.loading = Some(ns);
+            }
+            self.set_audit_search(true);
+            let loaded = runtime.open_audit_module(self, root);
+            self.set_audit_search(false);
+            if let Some(a) = self.audit.as_deref_mut() {
+                a.loading = None;
+            }
+            let local = match loaded {
+                Ok(local) => local,
+                Err(message) => {
+                    self.namespaces[ns].audit.store(false, Ordering::Relaxed);
+                    report_unloadable(&name, &message);
+                    continue;
+                }
+            };
+            match self.register_module(&name, root, &local) {
+                Some(module) => {
+                    if let Some(a) = self.audit.as_deref_mut() {
+                        a.modules.push(module);
+                    }
+                }
+                None => {
+                    runtime.close_audit_module(self, root);
+                    self.namespaces[ns].audit.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+        let Some(mut audit) = self.audit.take() else { return };
+        if audit.modules.is_empty() {
             return;
         }
-        // SAFETY: the caller's contract.
-        unsafe { self.run_inits(order, args.0, args.1, args.2) };
-        self.start_auditing(main, map_of);
-        if let Some(a) = self.audit.as_deref_mut() {
-            a.activity(main, LA_ACT_CONSISTENT);
+        audit.live = true;
+        for e in events {
+            match e {
+                Event::Search(name, from, flag) => {
+                    let _ = audit.deliver_search(&name, from, flag);
+                }
+                Event::Open(id, ns) => audit.open(id, ns),
+                Event::Activity(head, flag) => audit.activity(head, flag),
+            }
         }
+        // The bindings of start-up came after every load.
+        // A slot bound then takes what the modules return, as glibc's
+        // relocation writes it: the program has not run yet.
+        for b in audit.binds.with(core::mem::take) {
+            let value = audit.symbind(self, b.from, b.def, b.sym, b.value, b.via);
+            if value != b.value && b.slot != 0 {
+                self.rewrite_slot(b.from, b.slot, value);
+            }
+        }
+        audit.activity(main, LA_ACT_CONSISTENT);
+        self.audit = Some(audit);
+    }
+
+    /// Module `root` (named `name`), loaded with what it needs (`local`):
+    /// its `la_version` asked and its callbacks looked up, or `None` if it
+    /// is to be unloaded, with glibc's message.
+    fn register_module(&mut self, name: &[u8], root: DsoId, local: &[DsoId]) -> Option<Module> {
+        let find = |sym: &[u8]| self.find_in(local, sym);
+        let version = find(b"la_version");
+        if version == 0 {
+            Msg::new()
+                .s(b"ERROR: ld.so: object '")
+                .s(name)
+                .s(b"' cannot be loaded as audit interface: ")
+                .s(self.objs[root].l_name())
+                .s(b": undefined symbol: la_version; ignored.")
+                .write_line(2);
+            return None;
+        }
+        // SAFETY: the module's `la_version`, by rtld-audit(7)'s signature.
+        let version: extern "C" fn(u32) -> u32 = unsafe { core::mem::transmute(version) };
+        let v = version(LAV_CURRENT);
+        if v == 0 {
+            if crate::debug::on(crate::debug::FILES) {
+                let line = Msg::new()
+                    .s(b"file=")
+                    .s(self.objs[root].l_name())
+                    .s(b" [")
+                    .dec(self.objs[root].ns as u64)
+                    .s(b"]; audit interface function la_version returned zero; ignored.\n");
+                crate::debug::print(line.bytes());
+            }
+            return None;
+        }
+        if v > LAV_CURRENT {
+            let line = Msg::new()
+                .s(b"ERROR: audit interface '")
+                .s(name)
+                .s(b"' requires version ")
+                .dec(v as u64)
+                .s(b" (maximum supported version ")
+                .dec(LAV_CURRENT as u64)
+                .s(b"); ignored.\n");
+            crate::debug::print(line.bytes());
+            return None;
+        }
+        Some(Module {
+            objsearch: find(b"la_objsearch"),
+            activity: find(b"la_activity"),
+            objopen: find(b"la_objopen"),
+            objclose: find(b"la_objclose"),
+            preinit: find(b"la_preinit"),
+            symbind: find(b"la_symbind64"),
+            pltenter: find(crate::arch::LA_PLTENTER),
+            pltexit: find(crate::arch::LA_PLTEXIT),
+        })
     }
 
     /// The audit modules to load for the program `main`, colon-separated:
@@ -890,33 +1037,50 @@ impl Linker {
     }
 
     /// Maps the audit modules (`audit_list`) for the program `main`, before
-    /// the program's libraries, as glibc loads them first.  What a module
-    /// needs is only looked for now (`prime_search`):
-    /// it is loaded once the program's libraries are, sharing those it can.
+    /// the program's libraries, as glibc loads them first: each into a
+    /// namespace of its own (glibc's `dlmopen` with `LM_ID_NEWLM`).  What a
+    /// module needs is only looked for now (`prime_search`), and loaded
+    /// once the program's libraries are relocated (`init_audit_modules`).
     /// A module that cannot be loaded is reported and skipped, as glibc
     /// skips it.  No event of the program's.
     pub fn map_audit_modules(&mut self, main: DsoId) {
-        let Some(audit) = self.audit.take() else { return };
+        let Some(mut audit) = self.audit.take() else { return };
         let list = self.audit_list(main);
         // glibc opens them on its own behalf: `$ORIGIN` is the loader's
         // directory, and the search follows the loader's (empty) paths.
         let loader = self.objs.position(|d| d.kind == Kind::Interpreter).unwrap_or(main);
-        for name in list.split(|&c| c == b':').filter(|n| !n.is_empty()) {
+        let names: Vec<&[u8]> = list.split(|&c| c == b':').filter(|n| !n.is_empty()).collect();
+        audit.capacity = names.len();
+        for name in names {
             // A privileged program takes no module named by path.
             if self.config.secure && name.contains(&b'/') {
                 continue;
             }
+            let Some(ns) = self.free_namespace() else {
+                report_unloadable(name, b"no more namespaces available for dlmopen()");
+                continue;
+            };
             self.set_audit_search(true);
-            let loaded = self.load_one(name, loader, crate::namespace::BASE);
+            self.loading_root = true;
+            let loaded = self.load_one(name, loader, ns);
+            self.loading_root = false;
             self.set_audit_search(false);
             match loaded {
                 Ok(id) => {
+                    self.namespaces[ns].audit.store(true, Ordering::Relaxed);
                     self.prime_search(id);
-                    self.audit_candidates.push((name.to_vec(), id, Vec::new()));
+                    self.audit_candidates.push((name.to_vec(), id));
                 }
                 Err(e) => report_unloadable(name, &e.message),
             }
         }
+        // Whether PLT calls are to be profiled is known before anything is
+        // relocated (glibc knows it from the modules' symbols too).
+        audit.profile = self.audit_candidates.iter().any(|&(_, id)| {
+            [crate::arch::LA_PLTENTER, crate::arch::LA_PLTEXIT]
+                .iter()
+                .any(|name| self.find_in(&[id], name) != 0)
+        });
         self.audit = Some(audit);
     }
 
@@ -942,51 +1106,6 @@ impl Linker {
         }
     }
 
-    /// Loads what each audit module mapped by `map_audit_modules` needs,
-    /// outside the global scope (no event of the program's); returns the
-    /// objects to relocate with the rest of start-up.
-    pub fn load_audit_modules(&mut self) -> Vec<DsoId> {
-        let Some(audit) = self.audit.take() else {
-            return Vec::new();
-        };
-        let before = self.objs.ids();
-        let mut all = Vec::new();
-        let mut candidates = core::mem::take(&mut self.audit_candidates);
-        candidates.retain_mut(|(name, id, closure)| {
-            closure.push(*id);
-            self.set_audit_search(true);
-            let loaded = self.load_closure(closure);
-            self.set_audit_search(false);
-            match loaded {
-                Ok(()) => {
-                    for &o in closure.iter() {
-                        if (o == *id || !before.contains(&o)) && !all.contains(&o) {
-                            all.push(o);
-                        }
-                    }
-                    true
-                }
-                Err(e) => {
-                    report_unloadable(name, &e.message);
-                    false
-                }
-            }
-        });
-        self.audit_candidates = candidates;
-        self.audit = Some(audit);
-        // Whether PLT calls are to be profiled is known before anything is
-        // relocated (glibc knows it from the modules' symbols too).
-        let profile = self.audit_candidates.iter().any(|(_, _, closure)| {
-            [crate::arch::LA_PLTENTER, crate::arch::LA_PLTEXIT]
-                .iter()
-                .any(|name| self.find_in(closure, name) != 0)
-        });
-        if let Some(a) = self.audit.as_deref_mut() {
-            a.profile = profile;
-        }
-        all
-    }
-
     /// The address of function `sym` in the first object of `closure` that
     /// defines it, 0 if none does.
     fn find_in(&self, closure: &[DsoId], sym: &[u8]) -> usize {
@@ -999,91 +1118,6 @@ impl Linker {
         };
         self.lookup(closure, &q, None)
             .map_or(0, |f| self.symbol_address(f.dso, f.sym))
-    }
-
-    /// Start-up is relocated and the C library initialized: each module's
-    /// `la_version` is asked, its callbacks looked up, and the events of
-    /// start-up delivered.
-    pub fn start_auditing(&mut self, main: DsoId, map_of: fn(DsoId) -> usize) {
-        let candidates = core::mem::take(&mut self.audit_candidates);
-        let mut modules = Vec::new();
-        for (name, id, closure) in candidates {
-            let find = |sym: &[u8]| self.find_in(&closure, sym);
-            let version = find(b"la_version");
-            if version == 0 {
-                Msg::new()
-                    .s(b"ERROR: ld.so: object '")
-                    .s(&name)
-                    .s(b"' cannot be loaded as audit interface: ")
-                    .s(self.objs[id].l_name())
-                    .s(b": undefined symbol: la_version; ignored.")
-                    .write_line(2);
-                continue;
-            }
-            // SAFETY: the module's `la_version`, by rtld-audit(7)'s signature.
-            let version: extern "C" fn(u32) -> u32 = unsafe { core::mem::transmute(version) };
-            let v = version(LAV_CURRENT);
-            if v == 0 {
-                if crate::debug::on(crate::debug::FILES) {
-                    let line = Msg::new()
-                        .s(b"file=")
-                        .s(self.objs[id].l_name())
-                        .s(b" [0]; audit interface function la_version returned zero; ignored.\n");
-                    crate::debug::print(line.bytes());
-                }
-                continue;
-            }
-            if v > LAV_CURRENT {
-                let line = Msg::new()
-                    .s(b"ERROR: audit interface '")
-                    .s(&name)
-                    .s(b"' requires version ")
-                    .dec(v as u64)
-                    .s(b" (maximum supported version ")
-                    .dec(LAV_CURRENT as u64)
-                    .s(b"); ignored.\n");
-                crate::debug::print(line.bytes());
-                continue;
-            }
-            modules.push(Module {
-                objsearch: find(b"la_objsearch"),
-                activity: find(b"la_activity"),
-                objopen: find(b"la_objopen"),
-                objclose: find(b"la_objclose"),
-                preinit: find(b"la_preinit"),
-                symbind: find(b"la_symbind64"),
-                pltenter: find(crate::arch::LA_PLTENTER),
-                pltexit: find(crate::arch::LA_PLTEXIT),
-            });
-        }
-        let Some(mut audit) = self.audit.take() else { return };
-        let events = audit.pending.take().unwrap_or_default();
-        if modules.is_empty() {
-            return;
-        }
-        audit.modules = modules;
-        audit.live = true;
-        audit.map_of = map_of;
-        audit.head = main;
-        for e in events {
-            match e {
-                Event::Search(name, from, flag) => {
-                    let _ = audit.deliver_search(&name, from, flag);
-                }
-                Event::Open(id, ns) => audit.open(id, ns),
-                Event::Activity(head, flag) => audit.activity(head, flag),
-            }
-        }
-        // The bindings of start-up came after every load.
-        // A slot bound then takes what the modules return, as glibc's
-        // relocation writes it: the program has not run yet.
-        for b in audit.binds.with(core::mem::take) {
-            let value = audit.symbind(self, b.from, b.def, b.sym, b.value, b.via);
-            if value != b.value && b.slot != 0 {
-                self.rewrite_slot(b.from, b.slot, value);
-            }
-        }
-        self.audit = Some(audit);
     }
 
     /// Starts recording the events of start-up for modules still to load:
@@ -1099,6 +1133,9 @@ impl Linker {
             head: main,
             profile: false,
             live: false,
+            capacity: 0,
+            module_ns: Vec::new(),
+            loading: None,
         }));
         let interp = self.objs.position(|d| d.kind == Kind::Interpreter);
         if let Some(a) = self.audit.as_deref_mut() {

@@ -26,6 +26,7 @@ use crate::rtld::Linker;
 
 /// `dlopen` mode bits (`<dlfcn.h>`).
 pub mod mode {
+    pub const RTLD_LAZY: i32 = 0x1;
     pub const RTLD_NOW: i32 = 0x2;
     /// `RTLD_LAZY | RTLD_NOW`: a `dlopen` must ask for one.
     pub const RTLD_BINDING_MASK: i32 = 0x3;
@@ -74,6 +75,11 @@ impl Linker {
                 }
             }
         };
+        // An audit module, mapped by start-up into its namespace and
+        // completed here (`audit.rs`), is new to this load.
+        if !self.objs[root].relocated && self.audit_ns(ns) && !self.created.contains(&root) {
+            self.created.push(root);
+        }
         let mut local = alloc::vec![root];
         if let Err(e) = self.load_closure(&mut local) {
             return Err(self.dl_discard(e));
@@ -423,8 +429,9 @@ impl Linker {
             if i == 0 && notice == crate::audit::DeleteNotice::BeforeCloses {
                 delete(self);
             }
+            let ns = self.objs[id].ns;
             if let Some(a) = self.audit.as_deref_mut() {
-                a.close(id);
+                a.close(id, ns);
             }
         }
         self.closing = false;

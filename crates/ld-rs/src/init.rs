@@ -346,8 +346,9 @@ impl Linker {
             for id in ids {
                 self.run_fini_of(id);
                 if self.objs[id].kind != crate::dso::Kind::Vdso {
+                    let ns = self.objs[id].ns;
                     if let Some(a) = self.audit.as_deref_mut() {
-                        a.close(id);
+                        a.close(id, ns);
                     }
                 }
             }

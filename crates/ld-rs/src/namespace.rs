@@ -24,6 +24,7 @@
 //! which every object later loaded into the namespace searches first.
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::dso::{DsoId, Kind};
 use crate::grace::{Published, SpinLock};
@@ -52,6 +53,10 @@ pub struct Namespace {
     /// `STB_GNU_UNIQUE` bindings made so far: one definition per name and
     /// namespace.
     pub unique: SpinLock<UniqueTable>,
+    /// The namespace holds an audit module and what it needs (`audit.rs`):
+    /// its objects are relocated and bound without the modules' callbacks,
+    /// and finalized after every other namespace's.
+    pub audit: AtomicBool,
 }
 
 impl Linker {
@@ -63,6 +68,11 @@ impl Linker {
     /// The global scope that object `id` searches: its namespace's.
     pub fn global_of(&self, id: DsoId) -> &Published<Vec<DsoId>> {
         self.global(self.objs[id].ns)
+    }
+
+    /// Whether namespace `ns` was made for an audit module.
+    pub fn audit_ns(&self, ns: NsId) -> bool {
+        self.namespaces[ns].audit.load(Ordering::Relaxed)
     }
 
     /// The program (the first object of the base namespace's global scope).
@@ -160,11 +170,12 @@ impl Linker {
 
     /// The namespaces in use, highest first: the order glibc's `_dl_fini`
     /// finalizes them in (the base namespace, which holds the C library
-    /// the others' objects may still call, last).
+    /// the others' objects may still call, last) — those of the audit
+    /// modules after all the others, as the modules watch them close.
     pub fn namespaces_in_use(&self) -> Vec<NsId> {
-        (0..MAX_NAMESPACES)
-            .rev()
-            .filter(|&ns| self.namespace_in_use(ns))
-            .collect()
+        let in_use = (0..MAX_NAMESPACES).rev().filter(|&ns| self.namespace_in_use(ns));
+        let (audit, mut rest): (Vec<NsId>, Vec<NsId>) = in_use.partition(|&ns| self.audit_ns(ns));
+        rest.extend(audit);
+        rest
     }
 }

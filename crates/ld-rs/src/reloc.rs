@@ -232,7 +232,9 @@ impl Linker {
         // Audit modules watching PLT calls (`la_pltenter`, `la_pltexit`) get
         // every object's calls, `-z now` or not; only LD_BIND_NOW and
         // RTLD_NOW bind them at once (as glibc's profiling does).
-        let profile = self.audit.as_deref().is_some_and(|a| a.profile);
+        // An audit module's own objects are never watched (glibc relocates
+        // them in its auditing mode).
+        let profile = self.audit.as_deref().is_some_and(|a| a.profile) && !self.audit_ns(dso.ns);
         let linked_now = !profile && dso.bind_now();
         if crate::debug::on(crate::debug::RELOC) {
             let lazy = !(self.config.bind_now || linked_now || !profile && dso.dynamic.get(DT_BIND_NOW).is_some());

@@ -61,6 +61,16 @@ pub trait Runtime {
     fn unsecure_env(&self) -> fn(&[u8]) -> bool {
         config::is_unsecure
     }
+    /// Completes the load of audit module `root`, which start-up mapped
+    /// into a namespace of its own: what it needs loaded, relocated and
+    /// initialized as `dlmopen` would (`audit.rs`).  Its search list, or
+    /// the error's text.
+    fn open_audit_module(&mut self, _ld: &mut Linker, _root: DsoId) -> Result<Vec<DsoId>, Vec<u8>> {
+        Err(b"audit modules need a C library".to_vec())
+    }
+    /// Unloads audit module `root` (opened by `open_audit_module`), which
+    /// declined.
+    fn close_audit_module(&mut self, _ld: &mut Linker, _root: DsoId) {}
     /// The C library's record of an object, the `struct link_map *` an
     /// audit module is given (`audit.rs`).
     fn link_map_of(&self) -> fn(DsoId) -> usize {
@@ -132,7 +142,7 @@ pub struct Linker {
     pub audit: Option<Box<crate::audit::Audit>>,
     /// Audit modules loaded at start-up and not yet asked their version:
     /// the name given, the module, and what it needs.
-    pub audit_candidates: Vec<(Vec<u8>, DsoId, Vec<DsoId>)>,
+    pub audit_candidates: Vec<(Vec<u8>, DsoId)>,
     /// Computes the capability subdirectory names (`Runtime::search_caps`).
     pub search_caps: Option<crate::search::CapsFn>,
     /// The launch cache, during start-up when `LD_RS_CACHE` is set
@@ -347,9 +357,6 @@ pub fn run(mut st: Startup) -> Handover {
         e.die();
     }
     let t_load = if stats { arch::cycles().wrapping_sub(t_load) } else { 0 };
-    // audit: the modules, outside the global scope; what they load is
-    // no event of the program's.
-    let audited = ld.load_audit_modules();
     // stack: a library that needs an executable stack gets one, as in glibc.
     ld.make_stack_executable_if_needed(st.sp as usize, explicit);
     // trace: `ldd` and `--list` stop here, with their report.
@@ -389,9 +396,6 @@ pub fn run(mut st: Startup) -> Handover {
         }
         ld.launch_enter(None);
     }
-    // audit: each module in its own scope (what it needs), bound at once
-    // so no later lookup of theirs walks the program's global scope.
-    let audit_order = ld.relocate_audit_modules(&audited);
     runtime.relocated(ld);
     if debug::on(debug::RELOC) {
         ld.debug_self_relocation();
@@ -423,10 +427,11 @@ pub fn run(mut st: Startup) -> Handover {
     let entry = ld.objs[main].entry;
     ld.started = true;
     ld.argv = (st.argc, st.argv as usize, st.envp as usize);
+    // audit: each module loaded into its namespace and initialized, then
+    // start-up's events.
+    ld.init_audit_modules(main, &mut runtime);
     // SAFETY: every object in `order` is mapped and relocated.
     unsafe {
-        // audit: the modules' initializers, then start-up's events.
-        ld.init_audit_modules(&audit_order, main, runtime.link_map_of(), (st.argc, st.argv, st.envp));
         ld.run_preinit(st.argc, st.argv, st.envp);
         ld.run_inits(&order, st.argc, st.argv, st.envp);
     }

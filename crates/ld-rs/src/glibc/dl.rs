@@ -364,7 +364,7 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize, nsid: i64) -> Result<
 /// and registered with libc.  `None` for `RTLD_NOLOAD` of an object not loaded.
 fn load_and_relocate(
     ld: &mut crate::rtld::Linker,
-    name: &'static [u8],
+    name: &[u8],
     flags: i32,
     caller: DsoId,
     ns: crate::namespace::NsId,
@@ -434,6 +434,69 @@ fn load_and_relocate(
         a.opened(alone);
     }
     Ok(Some(opened))
+}
+
+/// Completes the load of audit module `root`, mapped by start-up into a
+/// namespace of its own, as glibc's loader `dlmopen`s it (`audit.rs`):
+/// what it needs loaded into that namespace, everything relocated, the
+/// namespace's C library started as a secondary one and the initializers
+/// run.  Returns the module's search list, or the error's text.
+pub fn open_audit_module(ld: &mut crate::rtld::Linker, root: DsoId) -> Result<Vec<DsoId>, Vec<u8>> {
+    let ns = ld.objs[root].ns;
+    let name = ld.objs[root].requested.clone();
+    let caller = ld
+        .objs
+        .position(|d| d.kind == crate::dso::Kind::Interpreter)
+        .unwrap_or(ld.program());
+    load_lock(true);
+    // SAFETY: under the load lock; the namespace was free when start-up
+    // mapped the module into it.
+    unsafe { super::namespace::open_slot(ns) };
+    tls_lock(true);
+    let loaded = load_and_relocate(ld, &name, crate::dl::mode::RTLD_LAZY, caller, ns);
+    tls_lock(false);
+    let result = match loaded {
+        Ok(Some(opened)) => {
+            // SAFETY: the new objects are relocated; under the load lock.
+            unsafe {
+                super::namespace::start_libc(ld, ns, &opened.new);
+                ld.dl_init(opened.root, &opened.local);
+            }
+            super::sync(ld);
+            let map = super::map_of(opened.root);
+            // SAFETY: one of our records.
+            unsafe { (*map).set(cur().lm.l_direct_opencount, ld.objs[opened.root].open_count as u32) };
+            Ok(opened.local)
+        }
+        Ok(None) => Err(b"cannot open shared object file".to_vec()),
+        Err(mut raised) => {
+            raised.errstring.pop();
+            Err(raised.errstring)
+        }
+    };
+    ld.cache.release();
+    crate::grace::reclaim();
+    load_lock(false);
+    result
+}
+
+/// Unloads audit module `root` (opened by `open_audit_module`), which
+/// declined, with what it alone needed: glibc's loader closes it.
+pub fn close_audit_module(ld: &mut crate::rtld::Linker, root: DsoId) {
+    load_lock(true);
+    if let Ok(mut again) = ld.dl_close(root) {
+        let mut closed = Some(root);
+        while again {
+            let unloaded = ld.collect_unused(&pinned, closed.take());
+            if !unloaded.is_empty() {
+                super::unregister(ld, &unloaded);
+                ld.remove_objects(&unloaded);
+            }
+            again = core::mem::take(&mut ld.close_again);
+        }
+    }
+    crate::grace::reclaim();
+    load_lock(false);
 }
 
 /// Whether libc still has work for object `id`: `thread_local` destructors

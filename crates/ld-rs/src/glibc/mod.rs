@@ -404,7 +404,14 @@ impl Runtime for Glibc {
             ld.config.audit_rules = layout::cur().audit;
             fill_glro(ld, st);
         }
-        let everything: Vec<DsoId> = ld.objs.ids();
+        // The audit modules mapped so far are completed later, each as its
+        // namespace's first `dlmopen` (`audit.rs`), which does this for them.
+        let everything: Vec<DsoId> = ld
+            .objs
+            .ids()
+            .into_iter()
+            .filter(|&id| !ld.audit_ns(ld.objs[id].ns))
+            .collect();
         link_map::relocate_dynamic(ld, &everything);
         let (maps, order) = link_map::build(ld);
         // SAFETY: as above.
@@ -488,7 +495,7 @@ impl Runtime for Glibc {
         // (`__rtld_malloc_init_real`).  ld-rs keeps its own heap for its
         // records, but TLS blocks allocated from now on come from there, as
         // libc frees them with its `free` (contract §10.3).
-        if !ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6")) {
+        if !ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6") && d.ns == BASE) {
             return;
         }
         let mut found = [0usize; 4];
@@ -515,7 +522,7 @@ impl Runtime for Glibc {
         // SAFETY: every object is relocated, so the TLS images hold final values.
         unsafe { tls::init_static_blocks(self.tp) };
 
-        let Some(libc) = ld.objs.position(|d| d.soname == Some(b"libc.so.6")) else {
+        let Some(libc) = ld.objs.position(|d| d.soname == Some(b"libc.so.6") && d.ns == BASE) else {
             return Ok(());
         };
         // SAFETY: start-up; libc is relocated.
@@ -676,6 +683,14 @@ impl Runtime for Glibc {
 
     fn link_map_of(&self) -> fn(DsoId) -> usize {
         |id| map_of(id) as usize
+    }
+
+    fn open_audit_module(&mut self, ld: &mut Linker, root: DsoId) -> Result<Vec<DsoId>, Vec<u8>> {
+        dl::open_audit_module(ld, root)
+    }
+
+    fn close_audit_module(&mut self, ld: &mut Linker, root: DsoId) {
+        dl::close_audit_module(ld, root);
     }
 
     fn list_diagnostics(&mut self, st: &Startup) {

@@ -63,10 +63,8 @@ pub unsafe fn target(ld: &Linker, nsid: i64, caller: DsoId) -> Result<NsId, &'st
             let ns = ld
                 .free_namespace()
                 .ok_or(&b"no more namespaces available for dlmopen()"[..])?;
-            g.dl_nns = g.dl_nns.max(ns + 1);
-            g.dl_ns[ns].libc_map = core::ptr::null_mut();
             // SAFETY: as above.
-            unsafe { (*debug_initialize(ns)).r_state = RT_CONSISTENT };
+            unsafe { open_slot(ns) };
             Ok(ns)
         }
         LM_ID_BASE => Ok(BASE),
@@ -75,6 +73,20 @@ pub unsafe fn target(ld: &Linker, nsid: i64, caller: DsoId) -> Result<NsId, &'st
         }
         n => Ok(n as NsId),
     }
+}
+
+/// Makes namespace `ns`, which holds nothing of libc's yet, known to libc
+/// and the debugger (glibc's `_dl_open` for `LM_ID_NEWLM`).
+///
+/// # Safety
+/// Under the load lock; `0 < ns < MAX_NAMESPACES`.
+pub unsafe fn open_slot(ns: NsId) {
+    // SAFETY: the caller's contract.
+    let g = unsafe { gl() };
+    g.dl_nns = g.dl_nns.max(ns + 1);
+    g.dl_ns[ns].libc_map = core::ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { (*debug_initialize(ns)).r_state = RT_CONSISTENT };
 }
 
 /// The debugger's record of namespace `ns`: `_r_debug` for the base one,
