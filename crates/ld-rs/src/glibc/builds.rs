@@ -114,12 +114,15 @@ pub fn system_contract() -> Option<&'static Contract> {
     let fd = SYSTEM_LIBC
         .iter()
         .find_map(|p| crate::sys::CPath::new(p).and_then(|p| crate::sys::open(&p, 0, 0).ok()))?;
-    // The headers and the notes are at the start of the file (the build id
-    // ends before byte 1,024 in Debian 12's and 13's): 4 KiB of it, since
-    // the buffer is zeroed first, which every start pays for.
-    let mut head = alloc::vec![0u8; 4 * 1024];
-    let n = fd.pread_full(&mut head, 0).ok()?;
-    let head = &head[..n];
+    // The headers and the notes are in the file's first kilobyte (both
+    // Debian releases: the build id's note ends before 0x400); this runs at
+    // every start, so the read is small and on the stack, aligned for the
+    // program headers.
+    #[repr(C, align(8))]
+    struct Head([u8; 2048]);
+    let mut head = Head([0; 2048]);
+    let n = fd.pread_full(&mut head.0, 0).ok()?;
+    let head = &head.0[..n];
     let ehdr = elf::header::parse_ehdr(head).ok()?;
     let phdrs = elf::header::phdrs(head, ehdr).ok()?;
     let id = phdrs
