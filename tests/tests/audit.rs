@@ -109,6 +109,36 @@ both_ways! {
     }
 }
 
+/// `main` under module `module` named `count` times by `LD_AUDIT`.
+fn many_modules(module: &str, count: usize) -> Run {
+    let built = fixtures::audit();
+    let one = built.path(module).display().to_string();
+    Run::new(built.path("main"))
+        .arg(built.path("libaudited.so"))
+        .env("LD_AUDIT", vec![one; count].join(":"))
+        .current_dir(built.dir())
+        .timeout(TIMEOUT)
+}
+
+both_ways! {
+    /// Twelve modules, each in its namespace (1 to 12): as many as glibc 2.36's static TLS
+    /// surplus has room for with its default `glibc.rtld.nns` (4 of its 16 namespaces
+    /// kept for `dlmopen`); each module sees those after it load.
+    fn twelve_modules() -> Run {
+        many_modules("libnsaudit1.so", 12)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("value 42\n")
+            .expect_stderr_contains("audit1: la_objopen libnsaudit1.so lmid=12 cookie=1")
+    }
+
+    /// One more is refused before any is loaded, in glibc's words.
+    fn thirteen_modules_are_too_many() -> Run {
+        many_modules("libnsaudit1.so", 13)
+            .expect_exit(Exit::Code(127))
+            .expect_stderr_contains("Failed loading 13 audit modules, 12 are supported.")
+    }
+}
+
 /// `calls` (or `calls_now`, linked `-z now`) under the module watching PLT calls.
 fn plt_audited(program: &str) -> Run {
     let built = fixtures::audit();

@@ -279,6 +279,10 @@ pub struct Audit {
     module_ns: Vec<(NsId, DsoId)>,
     /// The namespace of the module being loaded, if one is.
     loading: Option<NsId>,
+    /// Modules named for which no namespace was left, reported once the
+    /// others are loaded (the count of modules is checked before, as glibc
+    /// checks it before loading any).
+    refused: Vec<Vec<u8>>,
 }
 
 /// Reports an audit module that cannot be loaded, with the loader's
@@ -928,6 +932,9 @@ impl Linker {
             }
         }
         let Some(mut audit) = self.audit.take() else { return };
+        for name in core::mem::take(&mut audit.refused) {
+            report_unloadable(&name, b"no more namespaces available for dlmopen()");
+        }
         if audit.modules.is_empty() {
             return;
         }
@@ -1013,7 +1020,7 @@ impl Linker {
     /// those `LD_AUDIT` and `--audit` name, then those the program's own
     /// dynamic section names (`DT_AUDIT`, then `DT_DEPAUDIT`, as glibc
     /// reads them: the program's only).
-    fn audit_list(&self, main: DsoId) -> Vec<u8> {
+    pub fn audit_list(&self, main: DsoId) -> Vec<u8> {
         let mut list = self.config.audit.clone();
         let program = &self.objs[main];
         for tag in [DT_AUDIT, DT_DEPAUDIT] {
@@ -1057,7 +1064,7 @@ impl Linker {
                 continue;
             }
             let Some(ns) = self.free_namespace() else {
-                report_unloadable(name, b"no more namespaces available for dlmopen()");
+                audit.refused.push(name.to_vec());
                 continue;
             };
             self.set_audit_search(true);
@@ -1136,6 +1143,7 @@ impl Linker {
             capacity: 0,
             module_ns: Vec::new(),
             loading: None,
+            refused: Vec::new(),
         }));
         let interp = self.objs.position(|d| d.kind == Kind::Interpreter);
         if let Some(a) = self.audit.as_deref_mut() {

@@ -418,8 +418,10 @@ impl Runtime for Glibc {
         unsafe { fill_namespace(ld, &maps, &order) };
 
         let modules: Vec<crate::tls::TlsModule> = ld.tls_modules().collect();
-        // The surplus has room for one namespace per audit module named.
-        let naudit = ld.config.audit.split(|&c| c == b':').filter(|n| !n.is_empty()).count();
+        // The surplus has room for one namespace per audit module named
+        // (by `LD_AUDIT`, `--audit` or the program's dynamic section).
+        let names = ld.audit_list(ld.program());
+        let naudit = names.split(|&c| c == b':').filter(|n| !n.is_empty()).count();
         let surplus = tls::static_surplus(naudit).unwrap_or_else(|supported| {
             crate::diag::Msg::new()
                 .s(b"Failed loading ")
