@@ -102,6 +102,15 @@ both_ways! {
             .expect_stderr_contains("audit1: la_preinit cookie=3 errno=100")
     }
 
+    /// A module that logs every event (searches included) before the namespace-showing
+    /// one: it sees the second module's search for what it needs, in its place among the
+    /// opens of that module's namespace, down to the loader's own name, which glibc looks
+    /// for in a namespace that needs it before it knows itself in the file found.
+    fn searches_of_a_later_module() -> Run {
+        two_modules("libauditor_nosymbind.so", "libnsaudit2.so")
+            .expect_stderr_contains("audit: la_objsearch <loader> flag=0x1 cookie=2")
+    }
+
     /// The same module twice (one file): glibc loads it again, into a second namespace.
     fn one_module_twice() -> Run {
         two_modules("libnsaudit1.so", "libnsaudit1.so")

@@ -409,6 +409,13 @@ impl Audit {
         if self.recording(Event::Search(name.to_vec(), from, flag)).is_none() {
             return Some(name.to_vec());
         }
+        // An audit module's searches are told in their place among its
+        // namespace's opens, once the C library has records of them (which
+        // the searching object's cookie names): they cannot be renamed.
+        if self.loading.is_some() {
+            self.deferred.push(Event::Search(name.to_vec(), from, flag));
+            return Some(name.to_vec());
+        }
         self.deliver_search(name, from, flag)
     }
 
@@ -513,8 +520,12 @@ impl Audit {
                 self.open(r, ns);
             }
             for e in events {
-                if let Event::Open(id, ns) = e {
-                    self.open(id, ns);
+                match e {
+                    Event::Open(id, ns) => self.open(id, ns),
+                    Event::Search(name, from, flag) => {
+                        let _ = self.deliver_search(&name, from, flag);
+                    }
+                    Event::Activity(..) => {}
                 }
             }
             if let Some(r) = root {

@@ -825,9 +825,21 @@ impl Linker {
     /// by `from` (or returns the object of `ns` already loaded under that
     /// name or from that file).
     pub fn load_one(&mut self, name: &[u8], from: DsoId, ns: NsId) -> Result<DsoId, LoadError> {
-        if let Some(id) = self.find_loaded(name, ns) {
-            return Ok(id);
-        }
+        // ld-rs itself, the first time a namespace other than the base one
+        // needs it: glibc's loader has no record of itself there yet, so it
+        // looks for the name as for any library (told to the audit modules,
+        // shown by LD_DEBUG) before it knows itself in the file found.
+        let loader_here = match self.find_loaded(name, ns) {
+            Some(id)
+                if ns != BASE
+                    && self.objs[id].kind == Kind::Interpreter
+                    && !self.objs.iter().any(|d| d.ns == ns && d.needed.contains(&id)) =>
+            {
+                Some(id)
+            }
+            Some(id) => return Ok(id),
+            None => None,
+        };
         // audit: the name searched for, as the modules rename it.
         let renamed;
         let name: &[u8] = match self.audit.as_deref_mut() {
@@ -860,6 +872,10 @@ impl Linker {
                 .s(b" [")
                 .dec(self.objs[from].ns as u64);
             debug::print(line.s(b"]\n").bytes());
+        }
+        if let Some(id) = loader_here {
+            let _ = self.search_file(name, from);
+            return Ok(id);
         }
         let found = self.search_file(name, from)?;
         if let Some(id) = self.loaded_file(&found, ns) {
