@@ -20,6 +20,30 @@ fn dlmopen(mode: &str) -> Run {
         .expect_exit(Exit::Code(0))
 }
 
+/// ld-rs's path replaced by glibc's (the loader names itself in `LD_DEBUG`'s lines).
+fn loader_path(text: &[u8]) -> Vec<u8> {
+    let ld_rs = ld_rs_tests::ld_rs().display().to_string();
+    String::from_utf8_lossy(text)
+        .replace(&ld_rs, ld_rs_tests::GLIBC_LOADER)
+        .into_bytes()
+}
+
+both_ways! {
+    /// `LD_DEBUG=files,libs` of `separate`: each library named by its path into a namespace
+    /// given is loaded with no line naming a caller (glibc's `dlmopen` has none for such a
+    /// name), ld-rs itself is looked for by name the first time a new namespace's C library
+    /// needs it, as glibc's loader looks for itself there, and the record it keeps of itself
+    /// there by the file found is destroyed with the namespace's last object.
+    fn debug_files_and_libs() -> Run {
+        dlmopen("separate")
+            .env("LD_DEBUG", "files,libs")
+            .normalize_addresses()
+            .normalize(ld_rs_tests::run::normalize_pids)
+            .normalize(loader_path)
+            .expect_stderr_contains("find library=ld-linux-x86-64.so.2 [1]; searching")
+    }
+}
+
 both_ways! {
     /// The same library in the base namespace and in two new ones: three copies, each with its
     /// own data and its own C library (errno in its own TLS, `__libc_single_threaded` set in

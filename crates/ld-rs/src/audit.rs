@@ -1080,8 +1080,10 @@ impl Linker {
             };
             self.set_audit_search(true);
             self.loading_root = true;
+            self.root_uncalled = name.contains(&b'/') && !name.contains(&b'$');
             let loaded = self.load_one(name, loader, ns);
             self.loading_root = false;
+            self.root_uncalled = false;
             self.set_audit_search(false);
             match loaded {
                 Ok(id) => {

@@ -558,6 +558,7 @@ impl Linker {
                 d.extra_scopes.set(extra);
             }
         });
+        let touched: Vec<NsId> = gone.iter().filter_map(|&id| self.objs.get(id).map(|d| d.ns)).collect();
         for &id in gone {
             let Some(removed) = self.objs.remove(id) else { continue };
             let d = removed.dso();
@@ -571,6 +572,18 @@ impl Linker {
                 len: d.map_end.saturating_sub(start),
             });
             crate::grace::retire(removed);
+        }
+        // A namespace left empty loses the record of ld-rs that glibc's
+        // loader keeps there, last.
+        for (i, &ns) in touched.iter().enumerate() {
+            if ns == BASE || touched[..i].contains(&ns) || self.namespace_in_use(ns) {
+                continue;
+            }
+            let file = core::mem::take(&mut self.namespaces[ns].loader_file);
+            if !file.is_empty() && crate::debug::on(crate::debug::FILES) {
+                let line = Msg::new().s(b"\nfile=").s(&file).s(b" [").dec(ns as u64);
+                crate::debug::print(line.s(b"];  destroying link map\n").bytes());
+            }
         }
     }
 

@@ -57,6 +57,11 @@ pub struct Namespace {
     /// its objects are relocated and bound without the modules' callbacks,
     /// and finalized after every other namespace's.
     pub audit: AtomicBool,
+    /// The file the search for ld-rs's own name found when the namespace
+    /// first needed it (`Linker::load_one`): glibc's loader keeps a record
+    /// of itself by that name there, destroyed with the namespace's last
+    /// object (`LD_DEBUG=files` says so).
+    pub loader_file: Vec<u8>,
 }
 
 impl Linker {

@@ -137,6 +137,10 @@ pub struct Linker {
     /// `dlopen` is loading the object it was asked for (not a dependency):
     /// `LD_DEBUG=files` says "dynamically loaded by".
     pub loading_root: bool,
+    /// That object is named by a path and loaded into a namespace given
+    /// (`dlmopen`, an audit module): glibc's loader then has no calling
+    /// object for it, and `LD_DEBUG=files` names none.
+    pub root_uncalled: bool,
     /// The audit modules and their records (`audit.rs`); `None` without any,
     /// so no path pays more than one test for the interface.
     pub audit: Option<Box<crate::audit::Audit>>,
@@ -268,6 +272,7 @@ pub fn run(mut st: Startup) -> Handover {
         paths: None,
         search_caps: None,
         loading_root: false,
+        root_uncalled: false,
         audit: None,
         audit_candidates: Vec::new(),
         launch: None,
@@ -855,7 +860,7 @@ impl Linker {
                 }
             },
         };
-        if debug::on(debug::FILES) {
+        if debug::on(debug::FILES) && !(self.loading_root && self.root_uncalled) {
             let how: &[u8] = if self.loading_root {
                 b";  dynamically loaded by "
             } else {
@@ -874,7 +879,9 @@ impl Linker {
             debug::print(line.s(b"]\n").bytes());
         }
         if let Some(id) = loader_here {
-            let _ = self.search_file(name, from);
+            if let Ok(found) = self.search_file(name, from) {
+                self.namespaces[ns].loader_file = found.path;
+            }
             return Ok(id);
         }
         let found = self.search_file(name, from)?;

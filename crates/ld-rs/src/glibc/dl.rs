@@ -342,7 +342,9 @@ unsafe fn open(file: *const u8, flags: i32, caller: usize, nsid: i64) -> Result<
     // Loading, relocating and publishing the new TLS modules under the TLS
     // lock (glibc's `dl_open_worker`); initializers run without it.
     tls_lock(true);
+    ld.root_uncalled = nsid != super::namespace::LM_ID_CALLER && name.contains(&b'/') && !name.contains(&b'$');
     let loaded = load_and_relocate(ld, name, flags, caller, ns);
+    ld.root_uncalled = false;
     tls_lock(false);
     let opened = match loaded? {
         Some(o) => o,
