@@ -279,6 +279,8 @@ case! {
             .libc_exe("libaudited.so", &["lib.c"], &lib)
             .libc_exe("libnsaudit1.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=1"])
             .libc_exe("libnsaudit2.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=2"])
+            .libc_exe("libdeclines_zero.so", &["declines.c"], &[lib[0], lib[1], "-DZERO"])
+            .libc_exe("libdeclines_none.so", &["declines.c"], &lib)
             .libc_exe("libcalls.so", &["calls.c"], &lib)
             .libc_exe("main", &["main.c"], &[])
             .libc_exe("calls", &["calls_main.c"], &["-L.", "-lcalls", "-Wl,-rpath,$ORIGIN", "-Wl,-z,lazy"])

@@ -111,6 +111,24 @@ both_ways! {
             .expect_stderr_contains("audit: la_objsearch <loader> flag=0x1 cookie=2")
     }
 
+    /// Two modules that decline (`la_version` returning 0, silently; none at all, in glibc's
+    /// words) are unloaded, and the namespace each had goes to the next: the module after
+    /// them lives in namespace 1.
+    fn declining_modules_free_their_namespaces() -> Run {
+        let built = fixtures::audit();
+        let names = ["libdeclines_zero.so", "libdeclines_none.so", "libnsaudit2.so"]
+            .map(|m| built.path(m).display().to_string())
+            .join(":");
+        Run::new(built.path("main"))
+            .arg(built.path("libaudited.so"))
+            .env("LD_AUDIT", names)
+            .current_dir(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("value 42\n")
+            .expect_stderr_contains("audit2: la_version 2 lmid=1 self=libnsaudit2.so")
+    }
+
     /// The same module twice (one file): glibc loads it again, into a second namespace.
     fn one_module_twice() -> Run {
         two_modules("libnsaudit1.so", "libnsaudit1.so")

@@ -911,7 +911,15 @@ impl Linker {
         let candidates = core::mem::take(&mut self.audit_candidates);
         self.audit = Some(audit);
         for (name, root) in candidates {
-            let ns = self.objs[root].ns;
+            // The namespace of a module unloaded before goes to the next, as
+            // glibc's loader reuses it.
+            let mut ns = self.objs[root].ns;
+            if let Some(free) = self.free_namespace().filter(|&free| free < ns) {
+                self.namespaces[ns].audit.store(false, Ordering::Relaxed);
+                self.namespaces[free].audit.store(true, Ordering::Relaxed);
+                self.objs[root].ns = free;
+                ns = free;
+            }
             if let Some(a) = self.audit.as_deref_mut() {
                 a.module_ns.push((ns, root));
                 a.loading = Some(ns);
@@ -976,15 +984,28 @@ impl Linker {
     /// its `la_version` asked and its callbacks looked up, or `None` if it
     /// is to be unloaded, with glibc's message.
     fn register_module(&mut self, name: &[u8], root: DsoId, local: &[DsoId]) -> Option<Module> {
-        let find = |sym: &[u8]| self.find_in(local, sym);
+        // Each callback looked up as glibc's loader looks them up, whose
+        // failed lookups `LD_DEBUG` reports.
+        let find = |sym: &[u8]| {
+            let f = self.find_in(local, sym);
+            if f == 0 {
+                let message = Msg::new().s(b"undefined symbol: ").s(sym);
+                crate::debug::error(
+                    self.objs[root].l_name(),
+                    crate::diag::SYMBOL_LOOKUP,
+                    message.bytes(),
+                    false,
+                );
+            }
+            f
+        };
         let version = find(b"la_version");
         if version == 0 {
+            // The lookup's error text alone, without the object's name.
             Msg::new()
                 .s(b"ERROR: ld.so: object '")
                 .s(name)
-                .s(b"' cannot be loaded as audit interface: ")
-                .s(self.objs[root].l_name())
-                .s(b": undefined symbol: la_version; ignored.")
+                .s(b"' cannot be loaded as audit interface: undefined symbol: la_version; ignored.")
                 .write_line(2);
             return None;
         }
@@ -1015,15 +1036,24 @@ impl Linker {
             crate::debug::print(line.bytes());
             return None;
         }
+        // In glibc's order.
+        let activity = find(b"la_activity");
+        let objsearch = find(b"la_objsearch");
+        let objopen = find(b"la_objopen");
+        let preinit = find(b"la_preinit");
+        let symbind = find(b"la_symbind64");
+        let pltenter = find(crate::arch::LA_PLTENTER);
+        let pltexit = find(crate::arch::LA_PLTEXIT);
+        let objclose = find(b"la_objclose");
         Some(Module {
-            objsearch: find(b"la_objsearch"),
-            activity: find(b"la_activity"),
-            objopen: find(b"la_objopen"),
-            objclose: find(b"la_objclose"),
-            preinit: find(b"la_preinit"),
-            symbind: find(b"la_symbind64"),
-            pltenter: find(crate::arch::LA_PLTENTER),
-            pltexit: find(crate::arch::LA_PLTEXIT),
+            objsearch,
+            activity,
+            objopen,
+            objclose,
+            preinit,
+            symbind,
+            pltenter,
+            pltexit,
         })
     }
 
