@@ -875,6 +875,78 @@ both_ways! {
         )
     }
 
+    /// Under an audit module, a cycle opened in a new namespace and closed: the namespace's
+    /// record of the loader (libc needs it) is closed last, after the objects' destructors
+    /// and closes — opened for the module first under glibc 2.39 on, unannounced in 2.36
+    /// (whose la_objclose then names an object the module never saw).
+    fn audit_sees_the_loader_record_of_a_new_namespace() -> Run {
+        audited_script(&["2:1", "m:./libcyc_c.so", "c:./libcyc_c.so"])
+        .expect_stdout(
+            "audit: activity add (?)\n\
+             audit: objopen libcyc_c.so lmid=2\n\
+             audit: objopen libcyc_a.so lmid=2\n\
+             audit: objopen libc.so.6 lmid=2\n\
+             audit: objopen libcyc_b.so lmid=2\n\
+             audit: objopen libcyc_d.so lmid=2\n\
+             audit: activity consistent (libcyc_c.so)\n\
+             init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini b\n\
+             audit: objclose libcyc_b.so\n\
+             fini c\n\
+             audit: objclose libcyc_c.so\n\
+             fini a\n\
+             audit: objclose libcyc_a.so\n\
+             fini d\n\
+             audit: objclose libcyc_d.so\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose ?\n\
+             audit: activity delete (libcyc_c.so)\n\
+             dlclose ./libcyc_c.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (?)\n\
+             audit: objopen libcyc_c.so lmid=2\n\
+             audit: objopen libcyc_a.so lmid=2\n\
+             audit: objopen libc.so.6 lmid=2\n\
+             audit: objopen libcyc_b.so lmid=2\n\
+             audit: objopen <loader> lmid=2\n\
+             audit: objopen libcyc_d.so lmid=2\n\
+             audit: activity consistent (libcyc_c.so)\n\
+             init d\n\
+             init b\n\
+             init a\n\
+             init c\n\
+             opened ./libcyc_c.so\n\
+             fini c\n\
+             audit: activity delete (libcyc_c.so)\n\
+             audit: objclose libcyc_c.so\n\
+             fini b\n\
+             audit: objclose libcyc_b.so\n\
+             fini a\n\
+             audit: objclose libcyc_a.so\n\
+             fini d\n\
+             audit: objclose libcyc_d.so\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             dlclose ./libcyc_c.so: 0\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
     /// Under an audit module, dlclose of the diamond: each object's la_objclose right after
     /// its destructors; LA_ACT_DELETE after the last (glibc 2.36) or before the first
     /// la_objclose (2.41, as at exit).

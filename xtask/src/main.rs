@@ -147,6 +147,7 @@ const TRIXIE_THEMES: &[&str] = &[
     "execstack",
     "search",
     "glibc_tunables",
+    "audit",
 ];
 
 /// Tests of [`TRIXIE_THEMES`] that do not apply inside the root filesystem, and why.

@@ -18,7 +18,8 @@ use crate::cmd::{status, target_dir, Failed};
 /// differential tests run, glibc's debug info (for `cargo xtask glibc-layout` and the IFUNC
 /// tests' variant names), a compiler for the fixtures built inside the chroot, python's
 /// headers (the tests' extension modules) and CPython's own test suite (`cargo xtask regrtest
-/// --root trixie`) with the `ensurepip` module Debian splits off (test_venv, test_ensurepip).
+/// --root trixie`) with the `ensurepip` module Debian splits off (test_venv, test_ensurepip),
+/// and glibc's `sotruss` (the audit theme's tests of it).
 const PACKAGES: &[&str] = &[
     "python3",
     "libc6-dbg",
@@ -28,6 +29,7 @@ const PACKAGES: &[&str] = &[
     "libpython3.13-dev",
     "libpython3.13-testsuite",
     "python3.13-venv",
+    "libc-devtools",
 ];
 
 /// The suites this command knows how to make (those the glibc layer is meant to support).

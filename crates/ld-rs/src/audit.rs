@@ -63,7 +63,7 @@ use crate::diag::Msg;
 use crate::dso::{DsoId, Kind};
 use crate::grace::SpinLock;
 use crate::lookup::{Class, Query};
-use crate::namespace::{NsId, BASE};
+use crate::namespace::{NsId, BASE, MAX_NAMESPACES};
 use crate::rtld::Linker;
 
 /// Dynamic-section tags naming audit modules (GNU extensions).
@@ -90,6 +90,12 @@ pub struct Rules {
     /// first time — one loaded until then only as a dependency (glibc 2.36;
     /// 2.41 sends it only after an `LA_ACT_ADD`).
     pub consistent_alone: bool,
+    /// Whether the loader's own record in a namespace other than the base
+    /// one (made when a library there first needs the loader) is opened
+    /// for the modules, with the namespace's `LA_ACT_ADD` when it starts a
+    /// change (glibc 2.41: commit 8f36b14696, bug 31985; 2.36 adds it
+    /// unannounced).
+    pub loader_record_opened: bool,
 }
 
 /// When `dlclose` tells the audit modules that a namespace shrinks
@@ -259,9 +265,14 @@ pub struct Audit {
     /// A `dlopen`'s events held until the C library has records of the new
     /// objects (a module is given those): its activity and opens.
     deferred: Vec<Event>,
-    /// The C library's record of an object (the `struct link_map *` a module
-    /// is given), from the runtime.
-    map_of: fn(DsoId) -> usize,
+    /// The loader's records in the namespaces other than the base one, per
+    /// module (when `Rules::loader_record_opened`), indexed by namespace.
+    loader_states: [Option<Box<[UnsafeCell<State>]>>; MAX_NAMESPACES],
+    /// The loader's object.
+    loader: Option<DsoId>,
+    /// The C library's record of an object in a namespace (the `struct
+    /// link_map *` a module is given), from the runtime.
+    map_of: fn(DsoId, NsId) -> usize,
     /// The program, the base namespace's head (`la_preinit` gets its cookie).
     head: DsoId,
     /// A module defines `la_pltenter` or `la_pltexit`: every PLT call goes
@@ -353,13 +364,22 @@ fn c_string(s: &[u8]) -> Vec<u8> {
 }
 
 impl Audit {
-    fn state(&mut self, id: DsoId, m: usize) -> *mut State {
-        let n = self.modules.len().max(self.capacity);
+    /// Where the modules' states of object `id` as namespace `ns` lists it
+    /// are kept: its own, or the loader's record there.
+    fn states_of(&mut self, id: DsoId, ns: NsId) -> &mut Option<Box<[UnsafeCell<State>]>> {
+        if ns != BASE && Some(id) == self.loader {
+            return &mut self.loader_states[ns];
+        }
         if self.states.len() <= id {
             self.states.resize_with(id + 1, || None);
         }
-        let map = (self.map_of)(id);
-        let states = self.states[id].get_or_insert_with(|| {
+        &mut self.states[id]
+    }
+
+    fn state_in(&mut self, id: DsoId, ns: NsId, m: usize) -> *mut State {
+        let n = self.modules.len().max(self.capacity);
+        let map = (self.map_of)(id, ns);
+        let states = self.states_of(id, ns).get_or_insert_with(|| {
             // A cookie starts as the address of the object's record, as glibc's.
             (0..n)
                 .map(|_| {
@@ -374,8 +394,12 @@ impl Audit {
     }
 
     fn cookie(&mut self, id: DsoId, m: usize) -> *mut usize {
-        // SAFETY: `state` returns a pointer into a live boxed slice.
-        unsafe { core::ptr::addr_of_mut!((*self.state(id, m)).cookie) }
+        self.cookie_in(id, BASE, m)
+    }
+
+    fn cookie_in(&mut self, id: DsoId, ns: NsId, m: usize) -> *mut usize {
+        // SAFETY: `state_in` returns a pointer into a live boxed slice.
+        unsafe { core::ptr::addr_of_mut!((*self.state_in(id, ns, m)).cookie) }
     }
 
     /// Whether the events of namespace `ns` are no module's business: it
@@ -471,10 +495,8 @@ impl Audit {
             return;
         }
         // A fresh record: an id may be reused after an unload.
-        if let Some(s) = self.states.get_mut(id) {
-            *s = None;
-        }
-        let map = (self.map_of)(id);
+        *self.states_of(id, ns) = None;
+        let map = (self.map_of)(id, ns);
         for m in 0..self.modules.len() {
             let f = self.modules[m].objopen;
             if f == 0 {
@@ -482,7 +504,7 @@ impl Audit {
             }
             // SAFETY: the module's `la_objopen`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(usize, i64, *mut usize) -> u32 = unsafe { core::mem::transmute(f) };
-            let state = self.state(id, m);
+            let state = self.state_in(id, ns, m);
             // SAFETY: `state` points into a live boxed slice.
             let flags = callback(|| f(map, ns as i64, unsafe { core::ptr::addr_of_mut!((*state).cookie) }));
             // SAFETY: as above.
@@ -559,7 +581,7 @@ impl Audit {
     /// read after).
     pub fn close(&mut self, id: DsoId, ns: NsId) {
         // Never opened for the modules, or in an audit module's namespace.
-        if self.silent(ns) || self.states.get(id).is_none_or(|s| s.is_none()) {
+        if self.silent(ns) || self.states_of(id, ns).is_none() {
             return;
         }
         for m in 0..self.modules.len() {
@@ -569,9 +591,30 @@ impl Audit {
             }
             // SAFETY: the module's `la_objclose`, by rtld-audit(7)'s signature.
             let f: extern "C" fn(*mut usize) -> u32 = unsafe { core::mem::transmute(f) };
-            let cookie = self.cookie(id, m);
+            let cookie = self.cookie_in(id, ns, m);
             callback(|| f(cookie));
         }
+    }
+
+    /// `la_objclose` of the loader's record in namespace `ns` (the loader
+    /// being object `id`), which its namespace loses when emptied: by every
+    /// module, opened for them or not (its cookie then the record's address,
+    /// as glibc's loader tells of every record it frees).
+    pub fn close_loader_record(&mut self, id: DsoId, ns: NsId) {
+        if self.silent(ns) {
+            return;
+        }
+        for m in 0..self.modules.len() {
+            let f = self.modules[m].objclose;
+            if f == 0 {
+                continue;
+            }
+            // SAFETY: the module's `la_objclose`, by rtld-audit(7)'s signature.
+            let f: extern "C" fn(*mut usize) -> u32 = unsafe { core::mem::transmute(f) };
+            let cookie = self.cookie_in(id, ns, m);
+            callback(|| f(cookie));
+        }
+        self.loader_states[ns] = None;
     }
 
     /// Object `id`'s record for module `m`, if it was opened.
@@ -1179,7 +1222,9 @@ impl Linker {
             binds: SpinLock::new(Vec::new()),
             pending: Some(Vec::new()),
             deferred: Vec::new(),
-            map_of: |_| 0,
+            map_of: |_, _| 0,
+            loader_states: [const { None }; MAX_NAMESPACES],
+            loader: None,
             head: main,
             profile: false,
             live: false,
@@ -1190,6 +1235,7 @@ impl Linker {
         }));
         let interp = self.objs.position(|d| d.kind == Kind::Interpreter);
         if let Some(a) = self.audit.as_deref_mut() {
+            a.loader = interp;
             a.open(main, BASE);
             if let Some(i) = interp {
                 a.open(i, BASE);

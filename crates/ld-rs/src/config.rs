@@ -124,6 +124,7 @@ impl Config {
             audit_rules: crate::audit::Rules {
                 delete: crate::audit::DeleteNotice::AfterCloses,
                 consistent_alone: false,
+                loader_record_opened: false,
             },
         };
         for entry in st.env_starting(b"LD_") {

@@ -20,7 +20,7 @@
 use alloc::vec::Vec;
 
 use crate::diag::{LoadError, Msg};
-use crate::dso::DsoId;
+use crate::dso::{DsoId, Kind};
 use crate::namespace::{NsId, BASE};
 use crate::rtld::Linker;
 
@@ -391,6 +391,11 @@ impl Linker {
         // link map sorted for finalization (`fini_order`), the doomed taken
         // in that order.  Which object stays in front is the runtime's rule.
         let mut order: Vec<DsoId> = Vec::with_capacity(doomed.len());
+        // The namespaces emptied, with the loader's record that each holds,
+        // which goes last (every object there needs it through libc) —
+        // by the position in `order` after which it is closed.
+        let loader = self.objs.position(|d| d.kind == Kind::Interpreter);
+        let mut loader_records: Vec<(usize, NsId)> = Vec::new();
         for ns in self.namespaces_in_use() {
             if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
                 continue;
@@ -411,6 +416,10 @@ impl Linker {
             };
             let sorted = crate::init::fini_order(self, &list, keep_first, Some(&doomed));
             order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
+            let emptied = ns != BASE && self.objs.enumerate().all(|(id, d)| d.ns != ns || doomed.contains(&id));
+            if emptied && loader.is_some_and(|l| self.objs.iter().any(|d| d.ns == ns && d.needed.contains(&l))) {
+                loader_records.push((order.len() - 1, ns));
+            }
         }
         // Each object's finalizers, then the audit modules see it close; that
         // its namespace shrinks they learn before the first close or after
@@ -432,6 +441,11 @@ impl Linker {
             let ns = self.objs[id].ns;
             if let Some(a) = self.audit.as_deref_mut() {
                 a.close(id, ns);
+                for &(_, ns) in loader_records.iter().filter(|&&(after, _)| after == i) {
+                    if let Some(l) = loader {
+                        a.close_loader_record(l, ns);
+                    }
+                }
             }
         }
         self.closing = false;
@@ -579,6 +593,7 @@ impl Linker {
             if ns == BASE || touched[..i].contains(&ns) || self.namespace_in_use(ns) {
                 continue;
             }
+            self.namespaces[ns].loader_record.clear();
             let file = core::mem::take(&mut self.namespaces[ns].loader_file);
             if !file.is_empty() && crate::debug::on(crate::debug::FILES) {
                 let line = Msg::new().s(b"\nfile=").s(&file).s(b" [").dec(ns as u64);

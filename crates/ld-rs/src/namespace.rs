@@ -62,6 +62,8 @@ pub struct Namespace {
     /// of itself by that name there, destroyed with the namespace's last
     /// object (`LD_DEBUG=files` says so).
     pub loader_file: Vec<u8>,
+    /// The name of that record (`Linker::loader_record_name`).
+    pub loader_record: Vec<u8>,
 }
 
 impl Linker {

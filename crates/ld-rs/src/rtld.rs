@@ -71,10 +71,10 @@ pub trait Runtime {
     /// Unloads audit module `root` (opened by `open_audit_module`), which
     /// declined.
     fn close_audit_module(&mut self, _ld: &mut Linker, _root: DsoId) {}
-    /// The C library's record of an object, the `struct link_map *` an
-    /// audit module is given (`audit.rs`).
-    fn link_map_of(&self) -> fn(DsoId) -> usize {
-        |_| 0
+    /// The C library's record of an object as a namespace lists it, the
+    /// `struct link_map *` an audit module is given (`audit.rs`).
+    fn link_map_of(&self) -> fn(DsoId, NsId) -> usize {
+        |_, _| 0
     }
     /// `--list-diagnostics`: print the C library's report on the process,
     /// the kernel and the CPU (the linker exits 0 after it).
@@ -141,6 +141,9 @@ pub struct Linker {
     /// (`dlmopen`, an audit module): glibc's loader then has no calling
     /// object for it, and `LD_DEBUG=files` names none.
     pub root_uncalled: bool,
+    /// ld-rs was started as a command (`ld-rs.so PROGRAM`), not as the
+    /// program's interpreter.
+    pub invoked_explicitly: bool,
     /// The audit modules and their records (`audit.rs`); `None` without any,
     /// so no path pays more than one test for the interface.
     pub audit: Option<Box<crate::audit::Audit>>,
@@ -273,6 +276,7 @@ pub fn run(mut st: Startup) -> Handover {
         search_caps: None,
         loading_root: false,
         root_uncalled: false,
+        invoked_explicitly: false,
         audit: None,
         audit_candidates: Vec::new(),
         launch: None,
@@ -318,6 +322,7 @@ pub fn run(mut st: Startup) -> Handover {
     let main = main.unwrap_or_else(|e| e.die());
     // ld-rs itself, so its name is known when a library asks for it.
     ld.add_self(if explicit { Some(own_argv0) } else { None });
+    ld.invoked_explicitly = explicit;
     // A loader named as the program is refused (glibc's check, by soname);
     // a program that needs nothing and names no interpreter (a static PIE)
     // goes to the kernel, as glibc hands it on.
@@ -880,7 +885,16 @@ impl Linker {
         }
         if let Some(id) = loader_here {
             if let Ok(found) = self.search_file(name, from) {
+                self.namespaces[ns].loader_record = self.loader_record_name(id, &found);
                 self.namespaces[ns].loader_file = found.path;
+            }
+            // Under some releases the modules are told of the record the
+            // namespace gets, in its place among the new objects.
+            if self.config.audit_rules.loader_record_opened {
+                let head = self.namespace_head(ns).unwrap_or(id);
+                if let Some(a) = self.audit.as_deref_mut() {
+                    a.mapped(id, ns, head);
+                }
             }
             return Ok(id);
         }
@@ -889,6 +903,33 @@ impl Linker {
             return Ok(id);
         }
         self.map_library(name, found, from, ns)
+    }
+
+    /// The name of the record a namespace keeps of ld-rs (object `me`),
+    /// whose search for it found `found`: that file's path, as glibc's
+    /// loader names the record, when the file is ld-rs; otherwise (the
+    /// search found another loader, glibc's) ld-rs's own file, which a
+    /// debugger reads the record's symbols from.
+    fn loader_record_name(&self, me: DsoId, found: &Found) -> Vec<u8> {
+        let own = if self.invoked_explicitly {
+            let mut buf = [0u8; 4096];
+            match sys::readlink(b"/proc/self/exe\0", &mut buf) {
+                Ok(n) if n < buf.len() => buf[..n].to_vec(),
+                _ => return self.objs[me].name.clone(),
+            }
+        } else {
+            self.objs[me].requested.clone()
+        };
+        let mut path = own.clone();
+        path.push(0);
+        let same = sys::CPath::new(&path)
+            .and_then(|p| sys::stat_path(&p).ok())
+            .is_some_and(|st| st.st_dev == found.file.dev && st.st_ino == found.file.ino);
+        if same {
+            found.path.clone()
+        } else {
+            own
+        }
     }
 
     /// Maps the library file `found`, asked for as `name` by object `from`,

@@ -594,6 +594,12 @@ pub struct Layout {
     /// `x86_64/` …) are searched and the cache's legacy entries used; 2.37
     /// removed both (2.41's cache lookup skips those entries).
     pub legacy_hwcaps: bool,
+    /// 2.36: the loader calls four error functions through its own PLT
+    /// (`_dl_catch_exception`, `_dl_signal_exception`, `_dl_signal_error`,
+    /// `_dl_catch_error`), bound with libc's copies in the global scope, so
+    /// audit modules and `LD_DEBUG=bindings` see those bindings; from 2.37 on
+    /// libc has no copies and the loader no PLT.
+    pub loader_binds_error_functions: bool,
 }
 
 /// The dynamic tags before the processor-specific ones (`DT_NUM`).
@@ -658,9 +664,11 @@ pub const GLIBC_2_36: Layout = {
         audit: AuditRules {
             delete: DeleteNotice::AfterCloses,
             consistent_alone: true,
+            loader_record_opened: false,
         },
         dlopen_makes_stacks_executable: true,
         legacy_hwcaps: true,
+        loader_binds_error_functions: true,
     }
 };
 
@@ -712,9 +720,11 @@ pub const GLIBC_2_41: Layout = {
         audit: AuditRules {
             delete: DeleteNotice::BeforeCloses,
             consistent_alone: false,
+            loader_record_opened: true,
         },
         dlopen_makes_stacks_executable: false,
         legacy_hwcaps: false,
+        loader_binds_error_functions: false,
     }
 };
 

@@ -349,8 +349,9 @@ impl Records<'_> {
 /// linker per process, so a library of another namespace that needs it
 /// gets this record, which points at the real one (`l_real`) for
 /// everything but the list it is linked in — as glibc's `_dl_map_object_from_fd`
-/// makes one for `ld.so`.
-fn proxy(real: *mut LinkMap, ns: NsId) -> *mut LinkMap {
+/// makes one for `ld.so`, named by the file the namespace's search found
+/// (`file`; the real record's name if none).
+fn proxy(real: *mut LinkMap, ns: NsId, file: &[u8]) -> *mut LinkMap {
     // SAFETY: `real` is ld-rs's own record, which lives for the process.
     let (name, requested, id, addr, ld_) = unsafe {
         let r = &*real;
@@ -371,7 +372,11 @@ fn proxy(real: *mut LinkMap, ns: NsId) -> *mut LinkMap {
             next: core::ptr::null_mut(),
             dont_free: 1,
         },
-        strings: [cstr(name), Vec::new(), cstr(requested)],
+        strings: [
+            cstr(if file.is_empty() { name } else { file }),
+            Vec::new(),
+            cstr(requested),
+        ],
         searchlist: Vec::new(),
     });
     // SAFETY: as in `record`: the box's contents never move until `free_record`.
@@ -417,7 +422,7 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
                     appended.push(r.maps[f]);
                 }
             } else if ns != BASE && ld.objs[f].kind == Kind::Interpreter && r.proxies[ns].is_null() {
-                r.proxies[ns] = proxy(r.maps[f], ns);
+                r.proxies[ns] = proxy(r.maps[f], ns, &ld.namespaces[ns].loader_record);
                 appended.push(r.proxies[ns]);
             }
         }

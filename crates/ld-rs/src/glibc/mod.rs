@@ -363,6 +363,26 @@ pub fn map_of(id: DsoId) -> *mut LinkMap {
     state.maps.get(id).copied().unwrap_or(core::ptr::null_mut())
 }
 
+/// The record of object `id` as namespace `ns` lists it: its own, or for
+/// ld-rs outside the base namespace, the namespace's stand-in.
+pub fn map_in(id: DsoId, ns: NsId) -> *mut LinkMap {
+    let map = map_of(id);
+    if ns == BASE || map.is_null() {
+        return map;
+    }
+    // SAFETY: as in `map_of`.
+    let Some(state) = (unsafe { STATE.load(Ordering::Acquire).as_ref() }) else {
+        return map;
+    };
+    let proxy = state.proxies[ns];
+    // SAFETY: a stand-in lives while its namespace has it, under the load lock.
+    if !proxy.is_null() && unsafe { (*proxy).l_real } == map {
+        proxy
+    } else {
+        map
+    }
+}
+
 /// The record and eh_frame of the object whose mapping contains `addr`.
 /// Lock-free: the unwinder calls it from any thread at any time.
 pub fn map_containing(addr: usize) -> Option<(*mut LinkMap, usize)> {
@@ -536,7 +556,9 @@ impl Runtime for Glibc {
             // dlerror's catch, libc's own `_dl_catch_error` (contract §8.1),
             // and its `_dl_signal_error`.
             // The other two are looked up only to be reported.
-            let reported = crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS);
+            let plt = cur().loader_binds_error_functions;
+            let reported =
+                plt && crate::debug::on(crate::debug::BINDINGS | crate::debug::SYMBOLS | crate::debug::STATISTICS);
             let interp = ld.objs.position(|d| d.kind == Kind::Interpreter).unwrap_or(libc);
             // glibc's loader binds these through its own PLT slots, relocated
             // with libc's in the global scope: audit modules see the four.
@@ -546,7 +568,9 @@ impl Runtime for Glibc {
                 b"_dl_signal_error",
                 b"_dl_catch_error",
             ] {
-                audit_binding(ld, interp, name, b"GLIBC_PRIVATE", false);
+                if plt {
+                    audit_binding(ld, interp, name, b"GLIBC_PRIVATE", false);
+                }
             }
             let bind = |name: &[u8]| {
                 ld.bind_symbol(interp, ld.global(BASE), name, b"GLIBC_PRIVATE")
@@ -556,17 +580,20 @@ impl Runtime for Glibc {
                 let _ = bind(b"_dl_catch_exception");
                 let _ = bind(b"_dl_signal_exception");
             }
-            // Bound for the report, as glibc's loader binds it; errors are
-            // raised through `_dl_signal_exception` (dl.rs `raise`).
-            let _ = bind(b"_dl_signal_error");
+            if plt {
+                // Bound for the report, as glibc's loader binds it; errors are
+                // raised through `_dl_signal_exception` (dl.rs `raise`).
+                let _ = bind(b"_dl_signal_error");
+                // Without the PLT (2.37 on) dlerror's catch stays ours.
+                if let Some(f) = bind(b"_dl_catch_error") {
+                    glro().set(cur().glro.dl_catch_error, f);
+                }
+            }
             // 2.36's libc raises through its own copy; from 2.37 on libc
             // has none and uses ours (exports.rs).
             let signal = private_function(ld, libc, b"_dl_signal_exception")
                 .unwrap_or(exports::_dl_signal_exception as *const () as usize);
             dl::SIGNAL_EXCEPTION.store(signal, Ordering::Release);
-            if let Some(f) = bind(b"_dl_catch_error") {
-                glro().set(cur().glro.dl_catch_error, f);
-            }
             // The load locks are pthread mutexes, taken through libc (contract §9).
             for (name, slot) in [
                 (&b"pthread_mutex_lock"[..], &dl::MUTEX_LOCK),
@@ -683,8 +710,8 @@ impl Runtime for Glibc {
         help_caps(&cf, prepend, mask, platform)
     }
 
-    fn link_map_of(&self) -> fn(DsoId) -> usize {
-        |id| map_of(id) as usize
+    fn link_map_of(&self) -> fn(DsoId, NsId) -> usize {
+        |id, ns| map_in(id, ns) as usize
     }
 
     fn open_audit_module(&mut self, ld: &mut Linker, root: DsoId) -> Result<Vec<DsoId>, Vec<u8>> {
