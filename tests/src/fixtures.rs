@@ -266,7 +266,8 @@ case! {
 
     /// `libauditor.so`, an audit module logging every callback (`libauditor_nosymbind.so`
     /// without `la_symbind64`, `libauditor_plt.so` with `la_pltenter`/`la_pltexit`);
-    /// `main` dlopens and dlcloses `libaudited.so`; `calls` calls `libcalls.so`'s
+    /// `main` dlopens and dlcloses `libaudited.so` (or `libaudited_libc.so`, which needs
+    /// libc, into a namespace of its own: `main LIB newlm`); `calls` calls `libcalls.so`'s
     /// functions through its PLT (lazily bound), `calls_now` the same linked `-z now`;
     /// `main_audit_tag` and `main_depaudit_tag` name their module in their dynamic section
     /// (`DT_AUDIT`, `DT_DEPAUDIT`), found through their `DT_RUNPATH`.
@@ -277,6 +278,7 @@ case! {
             .libc_exe("libauditor_nosymbind.so", &["auditor.c"], &[lib[0], lib[1], "-DNO_SYMBIND"])
             .libc_exe("libauditor_plt.so", &["auditor.c"], &[lib[0], lib[1], "-DPLT"])
             .libc_exe("libaudited.so", &["lib.c"], &lib)
+            .libc_exe("libaudited_libc.so", &["libc_user.c"], &lib)
             .libc_exe("libnsaudit1.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=1"])
             .libc_exe("libnsaudit2.so", &["nsauditor.c"], &[lib[0], lib[1], "-DTAG=2"])
             .libc_exe("libdeclines_zero.so", &["declines.c"], &[lib[0], lib[1], "-DZERO"])
@@ -681,6 +683,14 @@ case! {
                 "libneeds_missing.so",
                 &["needs_missing.c"],
                 &["-shared", "-fPIC", "-Wl,--no-as-needed", "-L.", "-lprovider", "-Wl,-rpath,$ORIGIN"],
+            )
+            // libprovider.so's copy where no search finds it: libneeds_gone.so needs it and
+            // loads with that dependency missing.
+            .libc_exe("gone/libgone.so", &["provider.c"], &lib)
+            .libc_exe(
+                "libneeds_gone.so",
+                &["needs_missing.c"],
+                &["-shared", "-fPIC", "-Wl,--no-as-needed", "-L.", "-lprovider", "-Lgone", "-lgone", "-Wl,-rpath,$ORIGIN"],
             )
             .libc_exe("libcloser.so", &["closer.c"], &lib)
             // The cycle a -> b -> {c, d}, c -> a: c is built twice, first as the

@@ -37,6 +37,25 @@ both_ways! {
     fn every_event_but_bindings() -> Run {
         audited("libauditor_nosymbind.so").expect_stderr_contains("audit: la_objopen libaudited.so")
     }
+
+    /// A library that needs libc opened into a new namespace (`dlmopen(LM_ID_NEWLM)`) and
+    /// closed: each object opened as it is mapped, before what it needs is searched for
+    /// (with its cookie), the namespace's own libc.so.6, and the namespace's record of the
+    /// loader, which glibc 2.39 on opens for the modules too (2.36 adds it unannounced);
+    /// every binding of the new objects' relocation.
+    fn every_event_of_a_new_namespace() -> Run {
+        let built = fixtures::audit();
+        Run::new(built.path("main"))
+            .arg(built.path("libaudited_libc.so"))
+            .arg("newlm")
+            .env("LD_AUDIT", built.path("libauditor.so"))
+            .current_dir(built.dir())
+            .timeout(TIMEOUT)
+            .expect_exit(Exit::Code(0))
+            .expect_stdout("value 42\n")
+            .expect_stderr_contains("audit: la_objopen libaudited_libc.so lmid=2")
+            .expect_stderr_contains("audit: la_objopen libc.so.6 lmid=2")
+    }
 }
 
 both_ways! {

@@ -875,6 +875,130 @@ both_ways! {
         )
     }
 
+    /// Under an audit module, a dlopen that fails in relocation (an undefined symbol): the
+    /// module was told of each object as it was mapped, and sees them close, the namespace
+    /// shrink and become consistent again — 2.41 says consistent once more before the closes.
+    fn audit_sees_a_failed_dlopen_undone() -> Run {
+        audited_script(&["2:1", "o:./libneeds_missing.so"])
+        .expect_exit(Exit::Code(1))
+        .expect_stdout(
+            "audit: activity add (<program>)\n\
+             audit: objopen libneeds_missing.so lmid=0\n\
+             audit: objopen libprovider.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             audit: objclose libneeds_missing.so\n\
+             audit: objclose libprovider.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             dlopen ./libneeds_missing.so: ./libneeds_missing.so: undefined symbol: no_such_function\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (<program>)\n\
+             audit: objopen libneeds_missing.so lmid=0\n\
+             audit: objopen libprovider.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose libneeds_missing.so\n\
+             audit: objclose libprovider.so\n\
+             audit: activity consistent (<program>)\n\
+             dlopen ./libneeds_missing.so: ./libneeds_missing.so: undefined symbol: no_such_function\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
+    /// Under an audit module, a dlopen that fails in mapping (a dependency found nowhere):
+    /// the objects mapped until then are closed for the module as in relocation's failure.
+    fn audit_sees_a_dlopen_with_a_missing_dependency_undone() -> Run {
+        audited_script(&["2:1", "o:./libneeds_gone.so"])
+        .expect_exit(Exit::Code(1))
+        .expect_stdout(
+            "audit: activity add (<program>)\n\
+             audit: objopen libneeds_gone.so lmid=0\n\
+             audit: objopen libprovider.so lmid=0\n\
+             audit: objclose libneeds_gone.so\n\
+             audit: objclose libprovider.so\n\
+             audit: activity delete (<program>)\n\
+             audit: activity consistent (<program>)\n\
+             dlopen ./libneeds_gone.so: libgone.so: cannot open shared object file: No such file or directory\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (<program>)\n\
+             audit: objopen libneeds_gone.so lmid=0\n\
+             audit: objopen libprovider.so lmid=0\n\
+             audit: activity consistent (<program>)\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose libneeds_gone.so\n\
+             audit: objclose libprovider.so\n\
+             audit: activity consistent (<program>)\n\
+             dlopen ./libneeds_gone.so: libgone.so: cannot open shared object file: No such file or directory\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
+    /// The same in a new namespace: the namespace's own libc.so.6 and record of the loader.
+    fn audit_sees_a_failed_dlmopen_undone() -> Run {
+        audited_script(&["2:1", "m:./libneeds_missing.so"])
+        .expect_exit(Exit::Code(1))
+        .expect_stdout(
+            "audit: activity add (?)\n\
+             audit: objopen libneeds_missing.so lmid=2\n\
+             audit: objopen libprovider.so lmid=2\n\
+             audit: objopen libc.so.6 lmid=2\n\
+             audit: activity consistent (libneeds_missing.so)\n\
+             audit: objclose libneeds_missing.so\n\
+             audit: objclose libprovider.so\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose ?\n\
+             audit: activity delete (libneeds_missing.so)\n\
+             dlopen ./libneeds_missing.so: ./libneeds_missing.so: undefined symbol: no_such_function\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+        .expect_stdout_in(
+            "trixie",
+            "audit: activity add (?)\n\
+             audit: objopen libneeds_missing.so lmid=2\n\
+             audit: objopen libprovider.so lmid=2\n\
+             audit: objopen libc.so.6 lmid=2\n\
+             audit: objopen <loader> lmid=2\n\
+             audit: activity consistent (libneeds_missing.so)\n\
+             audit: activity delete (libneeds_missing.so)\n\
+             audit: objclose libneeds_missing.so\n\
+             audit: objclose libprovider.so\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             dlopen ./libneeds_missing.so: ./libneeds_missing.so: undefined symbol: no_such_function\n\
+             audit: activity delete (<program>)\n\
+             audit: objclose <program>\n\
+             audit: objclose libc.so.6\n\
+             audit: objclose <loader>\n\
+             audit: activity consistent (<program>)\n",
+        )
+    }
+
     /// Under an audit module, a cycle opened in a new namespace and closed: the namespace's
     /// record of the loader (libc needs it) is closed last, after the objects' destructors
     /// and closes — opened for the module first under glibc 2.39 on, unannounced in 2.36

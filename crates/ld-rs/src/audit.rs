@@ -96,6 +96,11 @@ pub struct Rules {
     /// change (glibc 2.41: commit 8f36b14696, bug 31985; 2.36 adds it
     /// unannounced).
     pub loader_record_opened: bool,
+    /// Whether a `dlopen`'s `LA_ACT_CONSISTENT` follows the relocation of
+    /// what it loaded, and precedes the closes when it fails (glibc 2.41:
+    /// commits 43db5e2c06, e096b7a189, bug 31986), or follows the mapping
+    /// (2.36).
+    pub consistent_after_relocation: bool,
 }
 
 /// When `dlclose` tells the audit modules that a namespace shrinks
@@ -262,9 +267,15 @@ pub struct Audit {
     binds: SpinLock<Vec<Bind>>,
     /// Start-up events not delivered yet (`None` once they are).
     pending: Option<Vec<Event>>,
-    /// A `dlopen`'s events held until the C library has records of the new
-    /// objects (a module is given those): its activity and opens.
+    /// An audit module's load's events, held until the C library has
+    /// records of its objects: its searches and opens.
     deferred: Vec<Event>,
+    /// The namespace a `dlopen` is adding objects to, by its head, once
+    /// `LA_ACT_ADD` was sent: `LA_ACT_CONSISTENT` is owed.
+    adding: Option<DsoId>,
+    /// The modules were told of objects of the current `dlopen`: should it
+    /// fail, they see them close.
+    told: bool,
     /// The loader's records in the namespaces other than the base one, per
     /// module (when `Rules::loader_record_opened`), indexed by namespace.
     loader_states: [Option<Box<[UnsafeCell<State>]>>; MAX_NAMESPACES],
@@ -513,23 +524,38 @@ impl Audit {
     }
 
     /// Object `id` was just mapped into namespace `ns`, whose first object
-    /// is `head`: opened for the modules (at once, or when `opened` says its
-    /// record exists), after the namespace's `LA_ACT_ADD` if it is the first
-    /// of a `dlopen`.
+    /// is `head`, and the C library has a record of it: opened for the
+    /// modules, after the namespace's `LA_ACT_ADD` if it is the first of a
+    /// `dlopen` — as glibc's loader tells them, before what the object needs
+    /// is searched for.  (At start-up the events wait for the modules; an
+    /// audit module's own load tells them when `opened` says it is done.)
     pub fn mapped(&mut self, id: DsoId, ns: NsId, head: DsoId) {
         if self.pending.is_some() {
             self.open(id, ns);
             return;
         }
-        if self.deferred.is_empty() {
-            self.deferred.push(Event::Activity(head, LA_ACT_ADD));
+        if self.loading.is_some() {
+            self.deferred.push(Event::Open(id, ns));
+            return;
         }
-        self.deferred.push(Event::Open(id, ns));
+        if self.adding.is_none() && !self.told {
+            self.adding = Some(head);
+            self.activity(head, LA_ACT_ADD);
+        }
+        self.told = true;
+        self.open(id, ns);
     }
 
-    /// A `dlopen` is done loading and the C library has its records: the
-    /// held events, then `LA_ACT_CONSISTENT` if it added anything — or
-    /// alone, naming the namespace by `alone`, if given.
+    /// Whether an audit module is being loaded (its events are held until
+    /// it is relocated: `opened`).
+    pub fn loading_module(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// A `dlopen` has mapped what it needs (not yet relocated):
+    /// `LA_ACT_CONSISTENT` if it added anything — or alone, naming the
+    /// namespace by `alone`, if given.  For an audit module's load, at its
+    /// end: the held events first.
     pub fn opened(&mut self, alone: Option<DsoId>) {
         let events = core::mem::take(&mut self.deferred);
         // An audit module's namespace grows unannounced (glibc loads it in
@@ -555,25 +581,51 @@ impl Audit {
             }
             return;
         }
-        let Some(&Event::Activity(head, _)) = events.first() else {
-            if let Some(head) = alone {
-                self.activity(head, LA_ACT_CONSISTENT);
-            }
-            return;
-        };
-        for e in events {
-            match e {
-                Event::Open(id, ns) => self.open(id, ns),
-                Event::Activity(head, flag) => self.activity(head, flag),
-                Event::Search(..) => {}
-            }
+        if let Some(head) = self.adding.take().or(alone) {
+            self.activity(head, LA_ACT_CONSISTENT);
         }
-        self.activity(head, LA_ACT_CONSISTENT);
     }
 
-    /// A `dlopen` failed: what it loaded is gone, unseen by the modules.
+    /// A `dlopen` begins, or one that failed is done with: nothing held
+    /// or owed from before.
     pub fn discard(&mut self) {
         self.deferred.clear();
+        self.adding = None;
+        self.told = false;
+    }
+
+    /// A `dlopen` failed: the modules see the objects they were told of
+    /// close (`closing`, in finalizer order, each with its namespace, and
+    /// the loader's records of emptied namespaces), with the namespace's
+    /// `LA_ACT_DELETE` by the `delete` rule and `LA_ACT_CONSISTENT` after
+    /// unless the namespace is `emptied`, as glibc's loader unloads them;
+    /// the namespace is named by `head`.
+    pub fn failed(&mut self, closing: &[(DsoId, NsId)], head: DsoId, rules: Rules, emptied: bool) {
+        self.deferred.clear();
+        let owed = self.adding.take();
+        if !core::mem::take(&mut self.told) || self.loading.is_some() {
+            return;
+        }
+        if let Some(h) = owed.filter(|_| rules.consistent_after_relocation) {
+            self.activity(h, LA_ACT_CONSISTENT);
+        }
+        let delete = rules.delete;
+        if delete == DeleteNotice::BeforeCloses {
+            self.activity(head, LA_ACT_DELETE);
+        }
+        for &(id, ns) in closing {
+            if ns != BASE && Some(id) == self.loader {
+                self.close_loader_record(id, ns);
+            } else {
+                self.close(id, ns);
+            }
+        }
+        if delete == DeleteNotice::AfterCloses {
+            self.activity(head, LA_ACT_DELETE);
+        }
+        if !emptied {
+            self.activity(head, LA_ACT_CONSISTENT);
+        }
     }
 
     /// `la_objclose` of object `id` of namespace `ns`, by every module (its
@@ -1222,6 +1274,8 @@ impl Linker {
             binds: SpinLock::new(Vec::new()),
             pending: Some(Vec::new()),
             deferred: Vec::new(),
+            adding: None,
+            told: false,
             map_of: |_, _| 0,
             loader_states: [const { None }; MAX_NAMESPACES],
             loader: None,

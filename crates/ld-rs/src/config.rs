@@ -125,6 +125,7 @@ impl Config {
                 delete: crate::audit::DeleteNotice::AfterCloses,
                 consistent_alone: false,
                 loader_record_opened: false,
+                consistent_after_relocation: false,
             },
         };
         for entry in st.env_starting(b"LD_") {

@@ -387,40 +387,7 @@ impl Linker {
         if doomed.is_empty() {
             return doomed;
         }
-        // Finalizers as glibc sorts them for `dlclose`: each namespace's
-        // link map sorted for finalization (`fini_order`), the doomed taken
-        // in that order.  Which object stays in front is the runtime's rule.
-        let mut order: Vec<DsoId> = Vec::with_capacity(doomed.len());
-        // The namespaces emptied, with the loader's record that each holds,
-        // which goes last (every object there needs it through libc) —
-        // by the position in `order` after which it is closed.
-        let loader = self.objs.position(|d| d.kind == Kind::Interpreter);
-        let mut loader_records: Vec<(usize, NsId)> = Vec::new();
-        for ns in self.namespaces_in_use() {
-            if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
-                continue;
-            }
-            let mut list = self.link_map_order(ns);
-            let keep_first = match self.config.fini_first {
-                crate::init::FiniFirst::BaseHead => ns == BASE,
-                crate::init::FiniFirst::Closed => {
-                    // The closed object trades places with the list's first.
-                    match closed.and_then(|c| list.iter().position(|&d| d == c)) {
-                        Some(at) => {
-                            list.swap(0, at);
-                            true
-                        }
-                        None => false,
-                    }
-                }
-            };
-            let sorted = crate::init::fini_order(self, &list, keep_first, Some(&doomed));
-            order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
-            let emptied = ns != BASE && self.objs.enumerate().all(|(id, d)| d.ns != ns || doomed.contains(&id));
-            if emptied && loader.is_some_and(|l| self.objs.iter().any(|d| d.ns == ns && d.needed.contains(&l))) {
-                loader_records.push((order.len() - 1, ns));
-            }
-        }
+        let (order, loader_records) = self.closing_order(&doomed, closed);
         // Each object's finalizers, then the audit modules see it close; that
         // its namespace shrinks they learn before the first close or after
         // the last, by the runtime's rule.  A namespace is named by its first
@@ -433,6 +400,7 @@ impl Linker {
             }
         };
         self.closing = true;
+        let loader = self.objs.position(|d| d.kind == Kind::Interpreter);
         for (i, &id) in order.iter().enumerate() {
             self.run_fini_of(id);
             if i == 0 && notice == crate::audit::DeleteNotice::BeforeCloses {
@@ -453,6 +421,45 @@ impl Linker {
             delete(self);
         }
         order
+    }
+
+    /// The objects of `doomed` in the order glibc's `dlclose` finalizes
+    /// them: each namespace's link map sorted for finalization
+    /// (`fini_order`), the doomed taken in that order; which object stays in
+    /// front is the runtime's rule (`closed`: the object `dlclose` was
+    /// called on).  Also, for each namespace emptied, the loader's record
+    /// there, which goes last (every object there needs it through libc):
+    /// as the position in the order after which it is closed.
+    fn closing_order(&self, doomed: &[DsoId], closed: Option<DsoId>) -> (Vec<DsoId>, Vec<(usize, NsId)>) {
+        let mut order: Vec<DsoId> = Vec::with_capacity(doomed.len());
+        let loader = self.objs.position(|d| d.kind == Kind::Interpreter);
+        let mut loader_records: Vec<(usize, NsId)> = Vec::new();
+        for ns in self.namespaces_in_use() {
+            if !doomed.iter().any(|&d| self.objs[d].ns == ns) {
+                continue;
+            }
+            let mut list = self.link_map_order(ns);
+            let keep_first = match self.config.fini_first {
+                crate::init::FiniFirst::BaseHead => ns == BASE,
+                crate::init::FiniFirst::Closed => {
+                    // The closed object trades places with the list's first.
+                    match closed.and_then(|c| list.iter().position(|&d| d == c)) {
+                        Some(at) => {
+                            list.swap(0, at);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+            };
+            let sorted = crate::init::fini_order(self, &list, keep_first, Some(doomed));
+            order.extend(sorted.into_iter().filter(|d| doomed.contains(d)));
+            let emptied = ns != BASE && self.objs.enumerate().all(|(id, d)| d.ns != ns || doomed.contains(&id));
+            if emptied && loader.is_some_and(|l| self.objs.iter().any(|d| d.ns == ns && d.needed.contains(&l))) {
+                loader_records.push((order.len() - 1, ns));
+            }
+        }
+        (order, loader_records)
     }
 
     /// A reference of object `from` was bound to a definition in object
@@ -606,8 +613,36 @@ impl Linker {
     /// and forgotten.  Returns the error, for the caller to pass on.
     pub fn dl_discard(&mut self, e: LoadError) -> LoadError {
         let created = core::mem::take(&mut self.created);
+        self.tell_discarded(&created);
         self.remove_objects(&created);
         e
+    }
+
+    /// The audit modules, told of the objects of a `dlopen` as they were
+    /// mapped, see them closed when it fails, as glibc's loader unloads
+    /// them (its `dlclose` of the new root).
+    fn tell_discarded(&mut self, created: &[DsoId]) {
+        if self.audit.is_none() {
+            return;
+        }
+        let (order, loader_records) = self.closing_order(created, created.first().copied());
+        let loader = self.objs.position(|d| d.kind == Kind::Interpreter);
+        let mut closing: Vec<(DsoId, NsId)> = Vec::with_capacity(order.len() + loader_records.len());
+        for (i, &id) in order.iter().enumerate() {
+            closing.push((id, self.objs[id].ns));
+            for &(_, ns) in loader_records.iter().filter(|&&(after, _)| after == i) {
+                closing.extend(loader.map(|l| (l, ns)));
+            }
+        }
+        let ns = order.first().map_or(BASE, |&d| self.objs[d].ns);
+        let head = self.namespace_head(ns);
+        let emptied = ns != BASE && self.objs.enumerate().all(|(id, d)| d.ns != ns || created.contains(&id));
+        let rules = self.config.audit_rules;
+        if let (Some(a), Some(h)) = (self.audit.as_deref_mut(), head) {
+            a.failed(&closing, h, rules, emptied);
+        } else if let Some(a) = self.audit.as_deref_mut() {
+            a.discard();
+        }
     }
 
     /// The scope object `id`'s symbol references are resolved in: its

@@ -116,6 +116,10 @@ pub struct Linker {
     /// Takes (`true`) or releases the C library's load lock, for a lazy
     /// binding that must change what `dlclose` reads (`note_binding`).
     pub load_lock: fn(bool),
+    /// Makes the C library's record of object `id` of namespace `ns`, just
+    /// mapped by a `dlopen` (or ld-rs itself, first needed there), before
+    /// the audit modules are told of it (they are given the record).
+    pub record_mapped: fn(&Linker, DsoId, NsId),
     /// Under `LD_TRACE_LOADED_OBJECTS`: libraries not found, with the place
     /// in the global list where each would have gone.
     pub trace_missing: Vec<(usize, Vec<u8>)>,
@@ -265,6 +269,7 @@ pub fn run(mut st: Startup) -> Handover {
         closing: false,
         close_again: false,
         load_lock: |_| {},
+        record_mapped: |_, _, _| {},
         started: false,
         trace_missing: Vec::new(),
         argv: (0, 0, 0),
@@ -850,9 +855,12 @@ impl Linker {
             Some(id) => return Ok(id),
             None => None,
         };
-        // audit: the name searched for, as the modules rename it.
+        // audit: the name searched for, as the modules rename it (not a
+        // root glibc's loader opens without a calling object: no object's
+        // cookie could name the search).
         let renamed;
-        let name: &[u8] = match self.audit.as_deref_mut() {
+        let uncalled = self.loading_root && self.root_uncalled;
+        let name: &[u8] = match self.audit.as_deref_mut().filter(|_| !uncalled) {
             None => name,
             Some(a) => match a.search(name, from, crate::audit::LA_SER_ORIG) {
                 Some(n) => {
@@ -888,12 +896,15 @@ impl Linker {
                 self.namespaces[ns].loader_record = self.loader_record_name(id, &found);
                 self.namespaces[ns].loader_file = found.path;
             }
-            // Under some releases the modules are told of the record the
-            // namespace gets, in its place among the new objects.
-            if self.config.audit_rules.loader_record_opened {
-                let head = self.namespace_head(ns).unwrap_or(id);
-                if let Some(a) = self.audit.as_deref_mut() {
-                    a.mapped(id, ns, head);
+            // The namespace's record of ld-rs; under some releases the
+            // modules are told of it, in its place among the new objects.
+            if self.audit.is_some() {
+                (self.record_mapped)(self, id, ns);
+                if self.config.audit_rules.loader_record_opened {
+                    let head = self.namespace_head(ns).unwrap_or(id);
+                    if let Some(a) = self.audit.as_deref_mut() {
+                        a.mapped(id, ns, head);
+                    }
                 }
             }
             return Ok(id);
@@ -1002,6 +1013,7 @@ impl Linker {
         dso.phdr_copy = Some(mapped.phdr_copy);
         let id = self.push(dso);
         if self.audit.is_some() {
+            (self.record_mapped)(self, id, ns);
             // The modules name a namespace by its first object.
             let head = self.namespace_head(ns).unwrap_or(id);
             if let Some(a) = self.audit.as_deref_mut() {

@@ -374,11 +374,48 @@ fn load_and_relocate(
     if let Some(a) = ld.audit.as_deref_mut() {
         a.discard();
     }
+    let loaded = load_relocate_register(ld, name, flags, caller, ns);
+    if loaded.is_err() {
+        // SAFETY: under the load lock; the modules saw these records close.
+        unsafe { super::link_map::drop_early() };
+        if let Some(a) = ld.audit.as_deref_mut() {
+            a.discard();
+        }
+    }
+    loaded
+}
+
+/// `load_and_relocate`'s work.
+fn load_relocate_register(
+    ld: &mut crate::rtld::Linker,
+    name: &[u8],
+    flags: i32,
+    caller: DsoId,
+    ns: crate::namespace::NsId,
+) -> Result<Option<crate::dl::Opened>, Raised> {
     let opened = match ld.dl_load(name, flags, caller, ns) {
         Ok(Some(o)) => o,
         Ok(None) => return Ok(None),
         Err(e) => return Err(Raised::from(e)),
     };
+    // Everything mapped: the namespace is consistent again, which the
+    // modules hear before anything is relocated, or after (by the
+    // release's rule).  An object opened as a root for the first time (one
+    // loaded so far only as a dependency: the root of a dlopen, and the
+    // program, have their search list) some releases report even when
+    // nothing was added.
+    let first_root = ld.objs[opened.root].initfini.is_none() && ld.objs[opened.root].kind != crate::dso::Kind::Main;
+    let alone = (ld.config.audit_rules.consistent_alone && first_root)
+        .then(|| ld.namespace_head(ns))
+        .flatten();
+    let after_relocation = ld.config.audit_rules.consistent_after_relocation;
+    if let Some(a) = ld
+        .audit
+        .as_deref_mut()
+        .filter(|a| !a.loading_module() && !after_relocation)
+    {
+        a.opened(alone);
+    }
     // A new object that needs an executable stack gets one, in every
     // thread, as glibc 2.36 gives it (or the load fails in glibc's words);
     // glibc 2.41 no longer changes the stacks of a running process: the
@@ -412,9 +449,6 @@ fn load_and_relocate(
     ld.config.bind_now = bind_now;
     if let Err(e) = relocated {
         super::sync_static_tls_after_failure(ld);
-        if let Some(a) = ld.audit.as_deref_mut() {
-            a.discard();
-        }
         return Err(Raised::from(ld.dl_discard(e)));
     }
     // The kernel refused memory and the heap's reserve stood in: the load
@@ -425,14 +459,13 @@ fn load_and_relocate(
         return Err(Raised::from(ld.dl_discard(e)));
     }
     super::register_new(ld, opened.root, &opened.new, &opened.local, ns);
-    // An object opened as a root for the first time: one loaded so far only
-    // as a dependency (the root of a dlopen, and the program, have their
-    // search list), which some releases report even when nothing was added.
-    let first_root = ld.objs[opened.root].initfini.is_none() && ld.objs[opened.root].kind != crate::dso::Kind::Main;
-    let alone = (ld.config.audit_rules.consistent_alone && first_root)
-        .then(|| ld.namespace_head(ns))
-        .flatten();
-    if let Some(a) = ld.audit.as_deref_mut() {
+    // An audit module's load tells the modules before it once its records
+    // are complete.
+    if let Some(a) = ld
+        .audit
+        .as_deref_mut()
+        .filter(|a| a.loading_module() || after_relocation)
+    {
         a.opened(alone);
     }
     Ok(Some(opened))

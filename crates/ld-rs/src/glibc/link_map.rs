@@ -125,15 +125,24 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     rec.libname.name = rec.strings[2].as_ptr();
     let map = &mut rec.map;
     map.l_name = rec.strings[0].as_ptr();
-    let (l, b) = (&cur().lm, &cur().lbits);
     map.set(
-        l.l_origin,
+        cur().lm.l_origin,
         match &dso.origin {
             Some(_) => rec.strings[1].as_ptr(),
             None => usize::MAX as *const u8,
         },
     );
     map.l_libname = &mut rec.libname as *mut LibName as usize;
+    fill(map, ld, id);
+    map
+}
+
+/// Record `map`'s fields from object `id` (all but its names, list links
+/// and scopes): again when a record made as the object was mapped is
+/// registered, as its TLS placement is known only then.
+fn fill(map: &mut LinkMap, ld: &Linker, id: DsoId) {
+    let dso = &ld.objs[id];
+    let (l, b) = (&cur().lm, &cur().lbits);
     map.l_addr = dso.base;
     map.l_ld = dso.dynv.as_ptr() as usize;
     map.l_real = map;
@@ -189,7 +198,61 @@ fn record(ld: &Linker, id: DsoId) -> *mut LinkMap {
     map.set(l.l_file_id, [dso.dev, dso.ino]);
     map.set(l.l_serial, id as u64);
     map.l_ns = dso.ns as i64;
-    map
+}
+
+/// Records made as a `dlopen` maps its objects (`record_mapped`), with
+/// each object's id and, for ld-rs's stand-in, its namespace (`BASE` for
+/// an object's own record), until the `dlopen` registers them (`add`) or
+/// fails (`drop_early`).
+static EARLY: crate::grace::SpinLock<Vec<(DsoId, NsId, usize)>> = crate::grace::SpinLock::new(Vec::new());
+
+/// Makes the record of object `id`, just mapped into namespace `ns` by a
+/// `dlopen`, now — for ld-rs itself outside the base namespace, that
+/// namespace's stand-in — as glibc's loader makes its record on mapping:
+/// an audit module is given it in `la_objopen` before the object's
+/// dependencies are searched for.  `real` is ld-rs's own record.
+pub fn record_mapped(ld: &Linker, id: DsoId, ns: NsId, real: *mut LinkMap) {
+    let (map, stand_in) = if ns != BASE && ld.objs[id].kind == Kind::Interpreter {
+        if real.is_null() {
+            return;
+        }
+        (proxy(real, ns, &ld.namespaces[ns].loader_record), ns)
+    } else {
+        (record(ld, id), BASE)
+    };
+    EARLY.with(|e| e.push((id, stand_in, map as usize)));
+}
+
+/// The record made early for object `id` as namespace `ns` lists it, if
+/// any: its own, or ld-rs's stand-in there.
+pub fn early(id: DsoId, ns: NsId) -> Option<*mut LinkMap> {
+    EARLY.with(|e| {
+        let found = e.iter().find(|&&(i, n, _)| i == id && n == ns);
+        found
+            .or_else(|| e.iter().find(|&&(i, n, _)| i == id && n == BASE))
+            .map(|&(_, _, m)| m as *mut LinkMap)
+    })
+}
+
+/// Takes the record made early for object `id` (`stand_in`: ld-rs's in
+/// that namespace; `BASE`: the object's own).
+fn take_early(id: DsoId, stand_in: NsId) -> Option<*mut LinkMap> {
+    EARLY.with(|e| {
+        let at = e.iter().position(|&(i, n, _)| i == id && n == stand_in)?;
+        Some(e.swap_remove(at).2 as *mut LinkMap)
+    })
+}
+
+/// Frees the records made early that no `dlopen` registered (it failed).
+///
+/// # Safety
+/// Under the load lock; the records are in no list (modules told of them
+/// were told they closed).
+pub unsafe fn drop_early() {
+    for (_, _, m) in EARLY.with(core::mem::take) {
+        // SAFETY: the caller's contract; made by `record` or `proxy`.
+        unsafe { free_record(m as *mut LinkMap) };
+    }
 }
 
 /// Gives record `map` a new search list (`l_searchlist`): the old array is
@@ -410,7 +473,14 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
     let ns = r.ns;
     r.maps.resize(r.maps.len().max(ld.objs.bound()), core::ptr::null_mut());
     for &id in new {
-        r.maps[id] = record(ld, id);
+        r.maps[id] = match take_early(id, BASE) {
+            Some(map) => {
+                // SAFETY: our record, in no list yet.
+                fill(unsafe { &mut *map }, ld, id);
+                map
+            }
+            None => record(ld, id),
+        };
     }
     // Linked in load order, except that glibc links a filtee loaded with
     // its filter just before it.
@@ -422,7 +492,8 @@ pub unsafe fn add(ld: &Linker, r: &mut Records, root: DsoId, new: &[DsoId], loca
                     appended.push(r.maps[f]);
                 }
             } else if ns != BASE && ld.objs[f].kind == Kind::Interpreter && r.proxies[ns].is_null() {
-                r.proxies[ns] = proxy(r.maps[f], ns, &ld.namespaces[ns].loader_record);
+                r.proxies[ns] =
+                    take_early(f, ns).unwrap_or_else(|| proxy(r.maps[f], ns, &ld.namespaces[ns].loader_record));
                 appended.push(r.proxies[ns]);
             }
         }

@@ -366,6 +366,10 @@ pub fn map_of(id: DsoId) -> *mut LinkMap {
 /// The record of object `id` as namespace `ns` lists it: its own, or for
 /// ld-rs outside the base namespace, the namespace's stand-in.
 pub fn map_in(id: DsoId, ns: NsId) -> *mut LinkMap {
+    // One a `dlopen` is making, given to audit modules as it maps objects.
+    if let Some(m) = link_map::early(id, ns) {
+        return m;
+    }
     let map = map_of(id);
     if ns == BASE || map.is_null() {
         return map;
@@ -605,6 +609,7 @@ impl Runtime for Glibc {
             }
         }
         ld.load_lock = dl::load_lock;
+        ld.record_mapped = |ld, id, ns| link_map::record_mapped(ld, id, ns, map_of(id));
         // GLRO(dl_naudit): libc tells the loader of its `dlsym` bindings and
         // the program's start only when it is not 0; the modules loaded count
         // (one that declines in `la_version` later is no harm: nothing calls it).
