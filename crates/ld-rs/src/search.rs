@@ -664,14 +664,25 @@ impl Linker {
                 current = Some(paths.dirs[d].what);
                 paths.print_search_path(&list[k..]);
             }
+            // The directory's part of every candidate is written once; each
+            // candidate rewrites what follows it (the buffer then holds
+            // DIR/SUBDIR/ for the directory test too, see below).  An audit
+            // module's renaming replaces the whole, which is written again.
+            let mut prefix = false;
             for c in 0..paths.caps.len() {
                 let dir = &paths.dirs[d];
                 if dir.status(c) == Status::Missing {
                     continue;
                 }
-                buf.clear();
-                buf.extend_from_slice(&dir.name);
+                if prefix {
+                    buf.truncate(dir.name.len());
+                } else {
+                    buf.clear();
+                    buf.extend_from_slice(&dir.name);
+                    prefix = true;
+                }
                 buf.extend_from_slice(&paths.caps[c]);
+                let sub_end = buf.len();
                 buf.extend_from_slice(name);
                 // audit: each path tried, as the modules rename it.
                 if let Some(a) = self.audit.as_deref_mut() {
@@ -684,6 +695,7 @@ impl Linker {
                         Some(p) => {
                             buf.clear();
                             buf.extend_from_slice(&p);
+                            prefix = false;
                         }
                         None => continue,
                     }
@@ -698,7 +710,14 @@ impl Linker {
                 let found = matches!(step, Ok(Some(_)));
                 if paths.dirs[d].status(c) == Status::Unknown {
                     let clean = paths.caps_clean && paths.dirs[d].clean;
-                    let st = if found || is_dir(&paths.dirs[d].name, &paths.caps[c], &mut buf, clean) {
+                    let mut exists = || {
+                        if prefix {
+                            is_dir_prefix(&mut buf, sub_end, clean)
+                        } else {
+                            is_dir(&paths.dirs[d].name, &paths.caps[c], &mut buf, clean)
+                        }
+                    };
+                    let st = if found || exists() {
                         Status::Present
                     } else {
                         Status::Missing
@@ -945,6 +964,24 @@ fn is_dir(dir: &[u8], sub: &[u8], buf: &mut Vec<u8>, clean: bool) -> bool {
         Some(p) => crate::sys::stat_path(&p).is_ok_and(|st| st.st_mode & crate::sys::S_IFMT == crate::sys::S_IFDIR),
         None => false,
     }
+}
+
+/// `is_dir` of the directory `buf[..end]` (DIR/SUBDIR/, or empty: the
+/// current directory) that `buf` already begins with; `buf` is cut there.
+fn is_dir_prefix(buf: &mut Vec<u8>, end: usize, clean: bool) -> bool {
+    buf.truncate(end);
+    if buf.is_empty() {
+        buf.push(b'.');
+    }
+    buf.push(0);
+    let path = if clean {
+        crate::sys::CPath::from_clean_parts(buf)
+    } else {
+        crate::sys::CPath::new(buf)
+    };
+    path.is_some_and(|p| {
+        crate::sys::stat_path(&p).is_ok_and(|st| st.st_mode & crate::sys::S_IFMT == crate::sys::S_IFDIR)
+    })
 }
 
 /// What the search saw so far, to pick the final error (and, under
