@@ -97,7 +97,8 @@ pub struct Caps {
 /// The capabilities every search uses, computed once (`Linker::caps`).
 pub struct Capabilities {
     /// The subdirectories tried in each directory, best first, each ending
-    /// in a slash; the last is empty (the directory itself).
+    /// in a slash; the last is empty (the directory itself).  Moved to the
+    /// search state (`Paths::caps`) by the first search.
     dirs: Vec<Vec<u8>>,
     /// The `glibc-hwcaps` names searched, best first: those of
     /// `--glibc-hwcaps-prepend`, then the CPU's that `--glibc-hwcaps-mask`
@@ -202,15 +203,22 @@ pub struct Failed {
 /// components joined in reverse order, from the full set down to the empty
 /// one.
 pub fn capability_dirs(hwcaps: &[&[u8]], legacy: &[&[u8]]) -> Vec<Vec<u8>> {
-    let mut caps: Vec<Vec<u8>> = hwcaps
-        .iter()
-        .map(|n| [&b"glibc-hwcaps/"[..], n, b"/"].concat())
-        .collect();
-    let mut parts: Vec<&[u8]> = legacy.to_vec();
-    parts.push(b"tls");
-    let n = parts.len().min(8);
+    // The components, `tls` last, at most eight of them.
+    let mut parts: [&[u8]; 8] = [b""; 8];
+    let mut n = 0;
+    for part in legacy.iter().copied().chain([&b"tls"[..]]).take(8) {
+        parts[n] = part;
+        n += 1;
+    }
+    let mut caps: Vec<Vec<u8>> = Vec::with_capacity(hwcaps.len() + (1 << n));
+    caps.extend(hwcaps.iter().map(|h| [&b"glibc-hwcaps/"[..], h, b"/"].concat()));
+    // Each name is made at its final size (no regrowth).
     for mask in (0..1usize << n).rev() {
-        let mut dir = Vec::new();
+        let len = (0..n)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| parts[i].len() + 1)
+            .sum();
+        let mut dir = Vec::with_capacity(len);
         for i in (0..n).rev().filter(|i| mask & (1 << i) != 0) {
             dir.extend_from_slice(parts[i]);
             dir.push(b'/');
@@ -641,7 +649,14 @@ impl Linker {
             return Ok(None);
         }
         if self.paths.as_ref().is_some_and(|p| p.caps.is_empty()) {
-            let dirs = self.caps().dirs.clone();
+            // The list moves to the search state, its only user (searched
+            // once `init_paths` has made that state, which lasts).
+            self.caps();
+            let dirs = self
+                .caps
+                .as_mut()
+                .map(|c| core::mem::take(&mut c.dirs))
+                .unwrap_or_default();
             if let Some(paths) = self.paths.as_mut() {
                 paths.caps_clean = dirs.iter().all(|c| !c.contains(&0));
                 paths.caps = dirs;
