@@ -104,11 +104,25 @@ pub fn open_verify_cpath(c: &sys::CPath) -> Result<Opened, OpenError> {
         Err(e) => return Err(OpenError::Bad(e.0)),
     };
     let (off, len) = elf::phdr_range(&ehdr).map_err(|e| OpenError::Bad(e.0))?;
-    // The headers are copied into an aligned buffer: from the first read when
-    // it holds them (at any offset, aligned or not, as glibc reads them), else
-    // read on their own (post-link tools such as BOLT put them at the end).
-    let mut buf = vec![0u64; len.div_ceil(8)];
-    let bytes = &mut elf::pod::as_bytes_mut(&mut buf)[..len];
+    // The headers are copied into their own vector, aligned: from the first
+    // read when it holds them (at any offset, aligned or not, as glibc reads
+    // them), else read on their own (post-link tools such as BOLT put them
+    // at the end).  `len` is exactly `e_phnum` headers (`phdr_range`).
+    const ZERO: Phdr = Phdr {
+        p_type: 0,
+        p_flags: 0,
+        p_offset: 0,
+        p_vaddr: 0,
+        p_paddr: 0,
+        p_filesz: 0,
+        p_memsz: 0,
+        p_align: 0,
+    };
+    let mut phdrs = vec![ZERO; ehdr.e_phnum as usize];
+    let bytes = elf::pod::as_bytes_mut(&mut phdrs);
+    if bytes.len() != len {
+        return Err(OpenError::Bad("program header table out of range"));
+    }
     match off.checked_add(len).and_then(|end| head.get(off..end)) {
         Some(held) => bytes.copy_from_slice(held),
         None => {
@@ -118,9 +132,6 @@ pub fn open_verify_cpath(c: &sys::CPath) -> Result<Opened, OpenError> {
             }
         }
     }
-    let phdrs: Vec<Phdr> = elf::pod::read_slice::<Phdr>(elf::pod::as_bytes(&buf), 0, ehdr.e_phnum as usize)
-        .map_err(|e| OpenError::Bad(e.0))?
-        .to_vec();
     Ok(Opened {
         fd,
         ehdr,
