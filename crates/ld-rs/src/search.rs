@@ -684,6 +684,10 @@ impl Linker {
             // DIR/SUBDIR/ for the directory test too, see below).  An audit
             // module's renaming replaces the whole, which is written again.
             let mut prefix = false;
+            // One status per subdirectory, set in order below: room for all.
+            if paths.dirs[d].status.is_empty() {
+                paths.dirs[d].status.reserve_exact(paths.caps.len());
+            }
             for c in 0..paths.caps.len() {
                 let dir = &paths.dirs[d];
                 if dir.status(c) == Status::Missing {
@@ -891,7 +895,9 @@ impl Paths {
 
     /// The record for directory `dir` (as written in a list), added if new.
     fn add(&mut self, dir: &[u8], what: &'static [u8], from: Option<Vec<u8>>) -> usize {
-        let mut name = dir.to_vec();
+        // Room for the slash added (no regrowth).
+        let mut name = Vec::with_capacity(dir.len() + 1);
+        name.extend_from_slice(dir);
         // Trailing slashes go (but "/" stays), then one is added.
         while name.len() > 1 && name.ends_with(b"/") {
             name.pop();
