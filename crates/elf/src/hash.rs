@@ -164,6 +164,13 @@ impl<'a> GnuHash<'a> {
         Ok(self.symoffset + (start + run) as u32 + 1)
     }
 
+    /// The Bloom filter's words (a nonzero power of two of them) and its second shift, for a
+    /// caller that keeps them at hand to test many tables in a row as [`Self::may_contain`] does.
+    #[inline]
+    pub fn bloom(&self) -> (&'a [u64], u32) {
+        (self.bloom, self.bloom_shift)
+    }
+
     /// The Bloom filter test: `false` means no symbol with this GNU hash is in the table.
     #[inline]
     pub fn may_contain(&self, hash: u32) -> bool {

@@ -204,6 +204,61 @@ enum Verdict {
     OnlyIfUnique,
 }
 
+/// One object of a scope as the scope loop needs it, kept in an array
+/// built once for a run of lookups through the same scope (an object's
+/// relocations): its Bloom filter and shift side by side, so that an
+/// object the filter rules out costs neither the object table's two
+/// indirections nor the record's optional hash table.
+#[derive(Clone, Copy)]
+pub struct View {
+    bloom: &'static [u64],
+    shift: u32,
+    id: DsoId,
+}
+
+/// The Bloom filter of an object without a GNU hash table: one word with
+/// every bit set, so that its (SysV) table is always searched.
+static PASS: [u64; 1] = [u64::MAX];
+
+impl Linker {
+    /// The views of `scope`'s objects, in its order (see `View`).
+    pub fn views(&self, scope: &[DsoId]) -> Vec<View> {
+        scope
+            .iter()
+            .map(|&id| {
+                let (bloom, shift) = self.objs[id].gnu_hash.as_ref().map_or((&PASS[..], 0), |h| h.bloom());
+                View { bloom, shift, id }
+            })
+            .collect()
+    }
+
+    /// `lookup` through the views of a scope, with no object to skip and no
+    /// tracing: the same search, the same answer.
+    #[inline(always)]
+    pub fn search_views(&self, views: &[View], q: &Query) -> Option<Found> {
+        let hash = q.gnu_hash;
+        let (word, low) = ((hash / 64) as usize, 1u64 << (hash % 64));
+        for v in views {
+            // `bloom.len()` is a nonzero power of two (checked by the table's
+            // parser; `PASS` has one word), as in `GnuHash::may_contain`.
+            let bits = low | 1u64 << ((hash >> v.shift) % 64);
+            let w = v.bloom.get(word & (v.bloom.len() - 1)).copied().unwrap_or(0);
+            if w & bits != bits {
+                continue;
+            }
+            let Some(sym) = self.objs[v.id].find_symbol_in_table(q) else {
+                continue;
+            };
+            match sym.st_bind() {
+                STB_GLOBAL | STB_WEAK => return Some(Found { dso: v.id, sym }),
+                STB_GNU_UNIQUE => return Some(self.bind_unique(q.name, Found { dso: v.id, sym })),
+                _ => continue,
+            }
+        }
+        None
+    }
+}
+
 impl Linker {
     /// Searches `scope` in order for the definition of `q`.  With `skip`,
     /// the search starts after that object (the executable, for COPY

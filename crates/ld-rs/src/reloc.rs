@@ -29,7 +29,7 @@ use elf::Rela;
 use crate::arch;
 use crate::diag::{self, LoadError};
 use crate::dso::DsoId;
-use crate::lookup::{Class, Query};
+use crate::lookup::{Class, Query, View};
 use crate::rtld::Linker;
 
 /// A writable range of run-time addresses, `[start, end)`.
@@ -61,7 +61,9 @@ impl Segment {
 
 /// The last symbol resolved, reused when consecutive relocations name the
 /// same symbol (common: a symbol used from several places).
-struct Cache {
+struct Cache<'v> {
+    /// The views of the scope relocated through (`lookup::View`).
+    views: &'v [View],
     sym: u32,
     class: Class,
     value: Option<usize>,
@@ -329,7 +331,11 @@ impl Linker {
         }
         let lazy = want_lazy && self.prepare_lazy(id, plts, profile);
 
+        // The scope's objects as the scope loop reads them, built once for
+        // all of this object's lookups.
+        let views = self.views(scope);
         let mut cache = Cache {
+            views: &views,
             sym: 0,
             class: Class::Data,
             value: None,
@@ -749,8 +755,10 @@ impl Linker {
         scope: &[DsoId],
         cache: &mut Cache,
     ) -> Result<usize, LoadError> {
-        let value = self.resolve(id, idx, class, scope)?;
+        let (addr, ifunc, _) = self.resolve_value_in(id, idx, class, scope, cache.views, true)?;
+        let value = if ifunc { call_ifunc(addr) } else { addr };
         *cache = Cache {
+            views: cache.views,
             sym: idx,
             class,
             value: Some(value),
@@ -759,14 +767,8 @@ impl Linker {
         Ok(value)
     }
 
-    /// Resolves symbol `idx` of object `id` through `scope`, calling IFUNC
-    /// resolvers; 0 for weak undefined references.
-    pub fn resolve(&self, id: DsoId, idx: u32, class: Class, scope: &[DsoId]) -> Result<usize, LoadError> {
-        let (addr, ifunc, _) = self.resolve_value(id, idx, class, scope, true)?;
-        Ok(if ifunc { call_ifunc(addr) } else { addr })
-    }
-
-    /// `resolve` without calling an IFUNC resolver: the address, whether it
+    /// Resolves symbol `idx` of object `id` through `scope` (0 for a weak
+    /// undefined reference), without calling an IFUNC resolver: the address, whether it
     /// is a resolver to call (lazy binding calls it after leaving its read
     /// section, see `grace.rs`), and the defining object.
     ///
@@ -778,6 +780,20 @@ impl Linker {
         idx: u32,
         class: Class,
         scope: &[DsoId],
+        note: bool,
+    ) -> Result<(usize, bool, Option<DsoId>), LoadError> {
+        self.resolve_value_in(id, idx, class, scope, &[], note)
+    }
+
+    /// `resolve_value` with the views of `scope` (`lookup::View`), or none.
+    #[inline(always)]
+    fn resolve_value_in(
+        &self,
+        id: DsoId,
+        idx: u32,
+        class: Class,
+        scope: &[DsoId],
+        views: &[View],
         note: bool,
     ) -> Result<(usize, bool, Option<DsoId>), LoadError> {
         let dso = &self.objs[id];
@@ -810,7 +826,7 @@ impl Linker {
             class,
             newest: false,
         };
-        match self.lookup_for(id, scope, &q, None, Some(sym)) {
+        match self.lookup_for_in(id, scope, views, &q, None, Some(sym)) {
             Some(f) => {
                 if note {
                     self.note_binding(id, f.dso);
@@ -850,6 +866,7 @@ impl Linker {
         }
         let found = self.resolve_tls_uncached(id, idx, scope)?;
         *cache = Cache {
+            views: cache.views,
             sym: idx,
             class: Class::Plt,
             value: None,
@@ -929,9 +946,23 @@ impl Linker {
         skip: Option<DsoId>,
         reference: Option<&'static elf::Sym>,
     ) -> Option<crate::lookup::Found> {
+        self.lookup_for_in(from, scope, &[], q, skip, reference)
+    }
+
+    /// `lookup_for` with the views of `scope` (`lookup::View`), or none.
+    #[inline(always)]
+    fn lookup_for_in(
+        &self,
+        from: DsoId,
+        scope: &[DsoId],
+        views: &[View],
+        q: &Query,
+        skip: Option<DsoId>,
+        reference: Option<&'static elf::Sym>,
+    ) -> Option<crate::lookup::Found> {
         // Nearly every lookup: no launch record, nothing to count or print.
         if self.launch.is_none() && !crate::debug::on(crate::debug::STATISTICS | crate::debug::BINDINGS) {
-            let found = self.search_for(from, scope, q, skip, reference);
+            let found = self.search_for(from, scope, views, q, skip, reference);
             if let Some(f) = found {
                 if f.sym.st_other & 3 == STV_PROTECTED && f.dso != from {
                     self.warn_protected(from, q, reference, f.dso);
@@ -939,7 +970,7 @@ impl Linker {
             }
             return found;
         }
-        self.lookup_for_noted(from, scope, q, skip, reference)
+        self.lookup_for_noted(from, scope, views, q, skip, reference)
     }
 
     /// `lookup_for` with a launch record to replay or write, or the lookup
@@ -949,6 +980,7 @@ impl Linker {
         &self,
         from: DsoId,
         scope: &[DsoId],
+        views: &[View],
         q: &Query,
         skip: Option<DsoId>,
         reference: Option<&'static elf::Sym>,
@@ -956,16 +988,22 @@ impl Linker {
         // launch: at start-up with LD_RS_CACHE, the recorded answer (or
         // this answer recorded); see `launch.rs`.
         let found = match self.launch.as_deref() {
-            None => self.search_for(from, scope, q, skip, reference),
+            None => self.search_for(from, scope, views, q, skip, reference),
             Some(l) => match l.replayed(self, from, q) {
                 Some(found) => {
                     if l.checked().is_some() {
-                        l.check_against(self, from, q, found, self.search_for(from, scope, q, skip, reference));
+                        l.check_against(
+                            self,
+                            from,
+                            q,
+                            found,
+                            self.search_for(from, scope, views, q, skip, reference),
+                        );
                     }
                     found
                 }
                 None => {
-                    let found = self.search_for(from, scope, q, skip, reference);
+                    let found = self.search_for(from, scope, views, q, skip, reference);
                     l.note(from, q, found, self);
                     found
                 }
@@ -1009,11 +1047,21 @@ impl Linker {
         &self,
         from: DsoId,
         scope: &[DsoId],
+        views: &[View],
         q: &Query,
         skip: Option<DsoId>,
         reference: Option<&'static elf::Sym>,
     ) -> Option<crate::lookup::Found> {
-        let found = self.lookup(scope, q, skip);
+        // The views, when the caller has them for this scope, unless an
+        // object is skipped or each object searched is traced.
+        let lookup = |q: &Query| {
+            if !views.is_empty() && skip.is_none() && !crate::debug::on(crate::debug::SYMBOLS) {
+                self.search_views(views, q)
+            } else {
+                self.lookup(scope, q, skip)
+            }
+        };
+        let found = lookup(q);
         let own = reference.filter(|r| r.st_other & 3 == STV_PROTECTED);
         if let (Some(f), Some(own)) = (found, own) {
             let elsewhere = if q.class == Class::Plt {
@@ -1023,7 +1071,7 @@ impl Linker {
                     class: Class::Plt,
                     ..*q
                 };
-                self.lookup(scope, &plt, skip).is_some_and(|g| g.dso != from)
+                lookup(&plt).is_some_and(|g| g.dso != from)
             };
             if elsewhere {
                 return Some(crate::lookup::Found { dso: from, sym: own });
