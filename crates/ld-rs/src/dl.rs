@@ -99,7 +99,7 @@ impl Linker {
             }
         }
         if ns != BASE && self.global(ns).is_empty() {
-            self.global(ns).set(local.clone());
+            self.set_global(ns, local.clone());
         }
         let global = self.global(ns);
         if crate::debug::on(crate::debug::SCOPES) {
@@ -126,7 +126,7 @@ impl Linker {
         if flags & mode::RTLD_GLOBAL != 0 && local.iter().any(|id| !global.contains(id)) {
             let mut extended = global.to_vec();
             extended.extend(local.iter().copied().filter(|id| !global.contains(id)));
-            global.set(extended);
+            self.set_global(ns, extended);
         }
         self.assign_dynamic_tls(&new);
         Ok(Some(Opened { root, new, local }))
@@ -534,9 +534,9 @@ impl Linker {
             // Another namespace's global scope is its first object's search
             // list, which goes with that object (as glibc's does).
             if ns != BASE && global.first().is_some_and(|f| !keep(f)) {
-                global.set(Vec::new());
+                self.set_global(ns, Vec::new());
             } else {
-                global.set(global.iter().copied().filter(keep).collect());
+                self.set_global(ns, global.iter().copied().filter(keep).collect());
             }
             space.unique.with(|u| u.retain(|(_, f)| keep(&f.dso)));
         }

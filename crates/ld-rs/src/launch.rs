@@ -852,7 +852,7 @@ impl Linker {
                 self.objs[id].filtees = filtees;
             }
         }
-        self.global(BASE).set(scope);
+        self.set_global(BASE, scope);
         for (id, tag) in dropped {
             self.forget_list(id, tag);
         }

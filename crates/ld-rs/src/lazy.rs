@@ -22,7 +22,7 @@ use elf::Rela;
 
 use crate::arch;
 use crate::dso::DsoId;
-use crate::lookup::Class;
+use crate::lookup::{Class, View};
 use crate::rtld::{self, Linker};
 
 impl Linker {
@@ -116,15 +116,25 @@ impl Linker {
             // Start-up objects resolve in the global scope; only objects from
             // `dlopen` have local scopes to add (their first root's, which may be
             // gone, and those of roots opened since), and DT_SYMBOLIC ones themselves.
+            // The global scope comes with its views (`lookup::View`).
             let local;
-            let scope: &[DsoId] = if dso.local_scope.is_empty() && dso.extra_scopes.is_empty() && !dso.symbolic() {
-                self.global(dso.ns)
-            } else {
-                local = self.scope_of(id);
-                &local
-            };
+            let (scope, views): (&[DsoId], &[View]) =
+                if dso.local_scope.is_empty() && dso.extra_scopes.is_empty() && !dso.symbolic() {
+                    let space = &self.namespaces[dso.ns];
+                    // The views, published before the scope, are as new as
+                    // it or newer: either way a whole scope whose objects
+                    // outlive this read section (`set_global`).
+                    let scope = space.global.load();
+                    (scope, space.global_views.load())
+                } else {
+                    local = self.scope_of(id);
+                    (&local, &[])
+                };
+            // Views of another length than the scope (a `dlopen` or
+            // `dlclose` between the two reads) are not used.
+            let views = if views.len() == scope.len() { views } else { &[] };
             let (addr, ifunc, def) = self
-                .resolve_value(id, r.r_sym(), Class::Plt, scope, false)
+                .resolve_value(id, r.r_sym(), Class::Plt, scope, views, false)
                 .unwrap_or_else(|e| e.die());
             // Whether the binding must be recorded (`note_binding`), which
             // takes the load lock: the cheap checks here, the rest under it.

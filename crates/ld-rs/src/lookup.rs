@@ -226,7 +226,10 @@ impl Linker {
         scope
             .iter()
             .map(|&id| {
-                let (bloom, shift) = self.objs[id].gnu_hash.as_ref().map_or((&PASS[..], 0), |h| h.bloom());
+                // An id without an object (never in a scope) is searched as
+                // before, through the table, which reports it.
+                let hash = self.objs.get(id).and_then(|d| d.gnu_hash.as_ref());
+                let (bloom, shift) = hash.map_or((&PASS[..], 0), |h| h.bloom());
                 View { bloom, shift, id }
             })
             .collect()

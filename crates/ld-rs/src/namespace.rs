@@ -50,6 +50,10 @@ pub struct Namespace {
     /// The global scope: every object loaded in the namespace searches it
     /// first.  Read by lazy binding without a lock.
     pub global: Published<Vec<DsoId>>,
+    /// The views of the global scope's objects, in its order
+    /// (`lookup::View`), for lazy binding: published with it
+    /// (`Linker::set_global`).
+    pub global_views: Published<Vec<crate::lookup::View>>,
     /// `STB_GNU_UNIQUE` bindings made so far: one definition per name and
     /// namespace.
     pub unique: SpinLock<UniqueTable>,
@@ -70,6 +74,17 @@ impl Linker {
     /// The global scope of namespace `ns`.
     pub fn global(&self, ns: NsId) -> &Published<Vec<DsoId>> {
         &self.namespaces[ns].global
+    }
+
+    /// Publishes `ids` as namespace `ns`'s global scope, and its views.
+    /// Writers only, as `Published::set`.
+    pub fn set_global(&self, ns: NsId, ids: Vec<DsoId>) {
+        let space = &self.namespaces[ns];
+        // The views first: a lazy binding that reads them with the old
+        // scope searches objects that are all still there (an object
+        // leaves the table only after both are replaced).
+        space.global_views.set(self.views(&ids));
+        space.global.set(ids);
     }
 
     /// The global scope that object `id` searches: its namespace's.

@@ -755,7 +755,7 @@ impl Linker {
         scope: &[DsoId],
         cache: &mut Cache,
     ) -> Result<usize, LoadError> {
-        let (addr, ifunc, _) = self.resolve_value_in(id, idx, class, scope, cache.views, true)?;
+        let (addr, ifunc, _) = self.resolve_value(id, idx, class, scope, cache.views, true)?;
         let value = if ifunc { call_ifunc(addr) } else { addr };
         *cache = Cache {
             views: cache.views,
@@ -772,22 +772,12 @@ impl Linker {
     /// is a resolver to call (lazy binding calls it after leaving its read
     /// section, see `grace.rs`), and the defining object.
     ///
-    /// With `note`, the caller holds the load lock and the binding is
-    /// recorded (`note_binding`); lazy binding records it itself.
-    pub fn resolve_value(
-        &self,
-        id: DsoId,
-        idx: u32,
-        class: Class,
-        scope: &[DsoId],
-        note: bool,
-    ) -> Result<(usize, bool, Option<DsoId>), LoadError> {
-        self.resolve_value_in(id, idx, class, scope, &[], note)
-    }
-
-    /// `resolve_value` with the views of `scope` (`lookup::View`), or none.
+    /// `views` are `scope`'s (`lookup::View`), or none.  With `note`, the
+    /// caller holds the load lock and the binding is recorded
+    /// (`note_binding`); lazy binding records it itself.  Inlined into its
+    /// two callers, relocation and lazy binding (a call cost both more).
     #[inline(always)]
-    fn resolve_value_in(
+    pub fn resolve_value(
         &self,
         id: DsoId,
         idx: u32,

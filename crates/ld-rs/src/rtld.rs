@@ -670,7 +670,7 @@ impl Linker {
             }
         }
         self.load_closure(&mut list)?;
-        self.global(BASE).set(list);
+        self.set_global(BASE, list);
         Ok(())
     }
 
