@@ -257,12 +257,20 @@ impl Linker {
                 self.list_of(0, DT_RPATH);
             }
         }
-        if let Some(list) = self.config.library_path.clone() {
+        // Taken out while the search state is built from it (no copy), and
+        // each directory copied once, by `add` (expanded first if need be).
+        if let Some(list) = self.config.library_path.take() {
             let mut env = Vec::new();
             for dir in list.split(|&c| c == b':' || c == b';') {
-                let dir = self.expand_dst(dir, 0);
+                let expanded;
+                let dir = if dir.contains(&b'$') {
+                    expanded = self.expand_dst(dir, 0);
+                    &expanded[..]
+                } else {
+                    dir
+                };
                 if let Some(paths) = self.paths.as_mut() {
-                    let i = paths.add(&dir, b"LD_LIBRARY_PATH", None);
+                    let i = paths.add(dir, b"LD_LIBRARY_PATH", None);
                     if !env.contains(&i) {
                         env.push(i);
                     }
@@ -271,6 +279,7 @@ impl Linker {
             if let Some(paths) = self.paths.as_mut() {
                 paths.env = env;
             }
+            self.config.library_path = Some(list);
         }
     }
 
