@@ -212,6 +212,8 @@ enum Verdict {
 #[derive(Clone, Copy)]
 pub struct View {
     bloom: &'static [u64],
+    /// `bloom.len() - 1`, `bloom.len()` being a power of two.
+    mask: u32,
     shift: u32,
     id: DsoId,
 }
@@ -230,7 +232,16 @@ impl Linker {
                 // before, through the table, which reports it.
                 let hash = self.objs.get(id).and_then(|d| d.gnu_hash.as_ref());
                 let (bloom, shift) = hash.map_or((&PASS[..], 0), |h| h.bloom());
-                View { bloom, shift, id }
+                // The table's parser refuses a filter whose size is not a
+                // power of two; checked again here, where `search_views`
+                // relies on it.
+                let bloom = if bloom.len().is_power_of_two() && bloom.len() <= 1 << 31 {
+                    bloom
+                } else {
+                    &PASS[..]
+                };
+                let mask = (bloom.len() - 1) as u32;
+                View { bloom, mask, shift, id }
             })
             .collect()
     }
@@ -242,10 +253,10 @@ impl Linker {
         let hash = q.gnu_hash;
         let (word, low) = ((hash / 64) as usize, 1u64 << (hash % 64));
         for v in views {
-            // `bloom.len()` is a nonzero power of two (checked by the table's
-            // parser; `PASS` has one word), as in `GnuHash::may_contain`.
             let bits = low | 1u64 << ((hash >> v.shift) % 64);
-            let w = v.bloom.get(word & (v.bloom.len() - 1)).copied().unwrap_or(0);
+            // SAFETY: `mask` is `bloom.len() - 1` and the length a power of
+            // two (`views`), so `word & mask` is an index inside `bloom`.
+            let w = unsafe { *v.bloom.get_unchecked(word & v.mask as usize) };
             if w & bits != bits {
                 continue;
             }
