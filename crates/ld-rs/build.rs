@@ -42,6 +42,11 @@ fn main() {
         "-Wl,--build-id".to_string(),
         // Our stack is the program's stack: it must not be executable.
         "-Wl,-z,noexecstack".to_string(),
+        // Start each writable segment (RELRO, then .data/.bss) on a page boundary in
+        // the file as in memory: lld otherwise starts them at the file offset's place
+        // within a page, and a segment that starts near a page's end spans one page more,
+        // every page of it private dirty memory (relocated or written) in every process.
+        "-Wl,-z,separate-loadable-segments".to_string(),
     ];
     for flag in &flags {
         println!("cargo:rustc-link-arg-bin={BIN}={flag}");

@@ -118,29 +118,69 @@ pub mod id {
     pub const RTLD_OPTIONAL_STATIC_TLS: &[u8] = b"glibc.rtld.optional_static_tls";
 }
 
+/// A name held in the row itself rather than behind a pointer: a table of
+/// pointers would need a relocation per pointer at start-up, which puts the
+/// table in RELRO and makes its pages private dirty memory; inline bytes keep
+/// the table in `.rodata`, shared with every other process.
+#[derive(Clone, Copy)]
+struct Inline<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Inline<N> {
+    const fn new(text: &[u8]) -> Self {
+        assert!(text.len() <= N);
+        let mut bytes = [0; N];
+        let mut i = 0;
+        while i < text.len() {
+            bytes[i] = text[i];
+            i += 1;
+        }
+        Inline {
+            bytes,
+            len: text.len() as u8,
+        }
+    }
+
+    const fn get(&self) -> &[u8] {
+        self.bytes.split_at(self.len as usize).0
+    }
+}
+
 /// One row of glibc's `tunable_list`, as this module uses it.
 struct Def {
-    name: &'static [u8],
+    name: Inline<44>,
     ty: Type,
     min: i64,
     max: i64,
     default: i64,
     security: Security,
     /// Empty for none.
-    alias: &'static [u8],
+    alias: Inline<24>,
+}
+
+impl Def {
+    const fn name(&self) -> &[u8] {
+        self.name.get()
+    }
+
+    const fn alias(&self) -> &[u8] {
+        self.alias.get()
+    }
 }
 
 /// A release's tunables by id, from its generated table (bounds, defaults,
 /// security levels, aliases read from `tunable_list` in libc6-dbg).
 const fn defs<const N: usize>(list: &[layouts::Tunable]) -> [Def; N] {
     const NONE: Def = Def {
-        name: b"",
+        name: Inline::new(b""),
         ty: Type::I32,
         min: 0,
         max: 0,
         default: 0,
         security: Security::SxidErase,
-        alias: b"",
+        alias: Inline::new(b""),
     };
     assert!(list.len() == N);
     let mut defs = [NONE; N];
@@ -148,7 +188,7 @@ const fn defs<const N: usize>(list: &[layouts::Tunable]) -> [Def; N] {
     while i < N {
         let row = &list[i];
         defs[i] = Def {
-            name: row.name,
+            name: Inline::new(row.name),
             ty: match row.ty {
                 layouts::Ty::I32 => Type::I32,
                 layouts::Ty::U64 => Type::U64,
@@ -166,7 +206,7 @@ const fn defs<const N: usize>(list: &[layouts::Tunable]) -> [Def; N] {
                 // in a privileged process, and the aliases are erased.
                 None => Security::SxidErase,
             },
-            alias: row.alias,
+            alias: Inline::new(row.alias),
         };
         i += 1;
     }
@@ -417,7 +457,7 @@ pub unsafe fn set_with_bounds(name: &[u8], val: u64, min: u64, max: u64) {
 
 /// The tunable whose full name is `name`.
 fn by_name(name: &[u8]) -> Option<usize> {
-    defs_now().iter().position(|d| d.name == name)
+    defs_now().iter().position(|d| d.name() == name)
 }
 
 /// glibc's `parse_tunables` (release/2.36 branch).  `tunestr` is our copy of
@@ -469,7 +509,7 @@ unsafe fn parse(tunestr: &mut [u8], valstring: *mut u8, secure: bool) {
                     }
                     // Never past `p + len`: the text written is as long as
                     // what was read.
-                    for &b in defs_now()[i].name.iter().chain(b"=") {
+                    for &b in defs_now()[i].name().iter().chain(b"=") {
                         tunestr[off] = b;
                         off += 1;
                     }
@@ -530,13 +570,13 @@ const _: () = {
     }
     let mut i = 0;
     while i < DEFS_2_36.len() {
-        let a = DEFS_2_36[i].alias;
+        let a = DEFS_2_36[i].alias();
         assert!(a.is_empty() || has_prefix(a, b"MALLOC_") || has_prefix(a, b"LD_"));
         i += 1;
     }
     let mut i = 0;
     while i < DEFS_2_41.len() {
-        let a = DEFS_2_41[i].alias;
+        let a = DEFS_2_41[i].alias();
         assert!(a.is_empty() || has_prefix(a, b"MALLOC_") || has_prefix(a, b"LD_"));
         i += 1;
     }
@@ -605,7 +645,7 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
                 continue;
             }
             for (i, d) in defs_now().iter().enumerate() {
-                if table()[i].initialized || d.alias.is_empty() || d.alias != name {
+                if table()[i].initialized || d.alias().is_empty() || d.alias() != name {
                     continue;
                 }
                 let security = table()[i].security;
@@ -616,7 +656,7 @@ pub unsafe fn init(envp: *mut *const u8, secure: bool) {
                         let mut e = prev;
                         while !(*e).is_null() {
                             let l = crate::start::cstr(*e);
-                            if l.len() > d.alias.len() && l.starts_with(d.alias) && l[d.alias.len()] == b'=' {
+                            if l.len() > d.alias().len() && l.starts_with(d.alias()) && l[d.alias().len()] == b'=' {
                                 let mut dp = e;
                                 loop {
                                     *dp = *dp.add(1);
@@ -686,7 +726,10 @@ unsafe fn init_2_41(envp: *mut *const u8, secure: bool) {
                 enable_secure |= parse_2_41(value);
                 continue;
             }
-            if let Some(i) = defs_now().iter().position(|d| !d.alias.is_empty() && d.alias == name) {
+            if let Some(i) = defs_now()
+                .iter()
+                .position(|d| !d.alias().is_empty() && d.alias() == name)
+            {
                 aliases[i] = Some(value);
             }
         }
@@ -754,7 +797,7 @@ unsafe fn parse_2_41(text: &'static [u8]) -> bool {
             return false;
         }
         done = at(p) == 0;
-        if let Some(i) = defs_now().iter().position(|d| d.name == name_text) {
+        if let Some(i) = defs_now().iter().position(|d| d.name() == name_text) {
             toset[i] = Some(&text[value..p]);
         }
     }
@@ -791,7 +834,7 @@ unsafe fn initialize_2_41(i: usize, value: &'static [u8]) {
     } else {
         match number_2_41(value) {
             Some(n) => TunableVal { numval: n as i64 },
-            None => return warn_value(value, d.name),
+            None => return warn_value(value, d.name()),
         }
     };
     // SAFETY: the caller's contract.
@@ -864,7 +907,7 @@ fn warn(parts: &[&[u8]]) {
 pub fn print() {
     let mut out = crate::diag::Msg::new();
     for (d, e) in defs_now().iter().zip(table().iter()) {
-        out = out.s(d.name).s(b":");
+        out = out.s(d.name()).s(b":");
         out = match d.ty {
             Type::Str => {
                 // SAFETY: a string tunable holds `strval`: null, or a
