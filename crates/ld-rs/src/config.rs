@@ -212,34 +212,34 @@ impl Config {
 /// (its `UNSECURE_ENVVARS`): each could make the loader or libc of the
 /// program, or of the programs it starts, load or trust something the
 /// user chose.
-const UNSECURE: [&[u8]; 22] = [
-    b"GCONV_PATH",
-    b"GETCONF_DIR",
-    b"HOSTALIASES",
-    b"LD_AUDIT",
-    b"LD_DEBUG",
-    b"LD_DEBUG_OUTPUT",
-    b"LD_DYNAMIC_WEAK",
-    b"LD_HWCAP_MASK",
-    b"LD_LIBRARY_PATH",
-    b"LD_ORIGIN_PATH",
-    b"LD_PRELOAD",
-    b"LD_PROFILE",
-    b"LD_SHOW_AUXV",
-    b"LOCALDOMAIN",
-    b"LOCPATH",
-    b"MALLOC_TRACE",
-    b"NIS_PATH",
-    b"NLSPATH",
-    b"RESOLV_HOST_CONF",
-    b"RES_OPTIONS",
-    b"TMPDIR",
-    b"TZDIR",
-];
+// One blob of NUL-separated names, not an array of slices: an array of
+// pointers is relocated at start-up, which makes its page private dirty memory.
+const UNSECURE: &[u8] = b"GCONV_PATH\0\
+    GETCONF_DIR\0\
+    HOSTALIASES\0\
+    LD_AUDIT\0\
+    LD_DEBUG\0\
+    LD_DEBUG_OUTPUT\0\
+    LD_DYNAMIC_WEAK\0\
+    LD_HWCAP_MASK\0\
+    LD_LIBRARY_PATH\0\
+    LD_ORIGIN_PATH\0\
+    LD_PRELOAD\0\
+    LD_PROFILE\0\
+    LD_SHOW_AUXV\0\
+    LOCALDOMAIN\0\
+    LOCPATH\0\
+    MALLOC_TRACE\0\
+    NIS_PATH\0\
+    NLSPATH\0\
+    RESOLV_HOST_CONF\0\
+    RES_OPTIONS\0\
+    TMPDIR\0\
+    TZDIR";
 
 /// True for a variable a privileged program must not pass on.
 pub fn is_unsecure(name: &[u8]) -> bool {
-    UNSECURE.contains(&name)
+    UNSECURE.split(|&c| c == 0).any(|n| n == name)
 }
 
 /// The result of reading an explicit command line.

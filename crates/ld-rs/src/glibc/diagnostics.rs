@@ -187,34 +187,34 @@ fn profile_output(st: &Startup) -> &'static [u8] {
 /// The variables whose values glibc prints (besides `LC_*`, `LD_*` and
 /// `MALLOC_*`): those its own code reads, which configure it and are not
 /// expected to hold anything private.
-const SHOWN: &[&[u8]] = &[
-    b"DATEMSK",
-    b"GCONV_PATH",
-    b"GETCONF_DIR",
-    b"GLIBC_TUNABLES",
-    b"GMON_OUTPUT_PREFIX",
-    b"HESIOD_CONFIG",
-    b"HES_DOMAIN",
-    b"HOSTALIASES",
-    b"I18NPATH",
-    b"IFS",
-    b"LANG",
-    b"LOCALDOMAIN",
-    b"LOCPATH",
-    b"MSGVERB",
-    b"NIS_DEFAULTS",
-    b"NIS_GROUP",
-    b"NIS_PATH",
-    b"NLSPATH",
-    b"PATH",
-    b"POSIXLY_CORRECT",
-    b"RESOLV_HOST_CONF",
-    b"RES_OPTIONS",
-    b"SEV_LEVEL",
-    b"TMPDIR",
-    b"TZ",
-    b"TZDIR",
-];
+// One blob of NUL-separated names, not an array of slices: an array of
+// pointers is relocated at start-up, which makes its page private dirty memory.
+const SHOWN: &[u8] = b"DATEMSK\0\
+    GCONV_PATH\0\
+    GETCONF_DIR\0\
+    GLIBC_TUNABLES\0\
+    GMON_OUTPUT_PREFIX\0\
+    HESIOD_CONFIG\0\
+    HES_DOMAIN\0\
+    HOSTALIASES\0\
+    I18NPATH\0\
+    IFS\0\
+    LANG\0\
+    LOCALDOMAIN\0\
+    LOCPATH\0\
+    MSGVERB\0\
+    NIS_DEFAULTS\0\
+    NIS_GROUP\0\
+    NIS_PATH\0\
+    NLSPATH\0\
+    PATH\0\
+    POSIXLY_CORRECT\0\
+    RESOLV_HOST_CONF\0\
+    RES_OPTIONS\0\
+    SEV_LEVEL\0\
+    TMPDIR\0\
+    TZ\0\
+    TZDIR";
 
 /// `env[i]="NAME=value"` for the variables whose value may be shown, and
 /// `env_filtered[i]="NAME"` for the others.  An entry without `=` is shown
@@ -227,7 +227,7 @@ fn environment(r: &mut Report, st: &Startup) {
                 entry.starts_with(b"LC_")
                     || entry.starts_with(b"LD_")
                     || entry.starts_with(b"MALLOC_")
-                    || SHOWN.contains(&&entry[..eq])
+                    || SHOWN.split(|&c| c == 0).any(|n| n == &entry[..eq])
             }
         };
         if shown {

@@ -676,7 +676,7 @@ impl Runtime for Glibc {
 
     fn unsecure_env(&self) -> fn(&[u8]) -> bool {
         if layout::cur().minor >= 41 {
-            |name| UNSECURE_2_41.contains(&name)
+            |name| UNSECURE_2_41.split(|&c| c == 0).any(|n| n == name)
         } else {
             crate::config::is_unsecure
         }
@@ -948,41 +948,41 @@ const CACHE_HWCAP_TLS: u64 = 1 << 63;
 /// glibc 2.41's `UNSECURE_ENVVARS` (sysdeps/generic/unsecvars.h): 2.36's
 /// list without `LD_HWCAP_MASK`, with `GLIBC_TUNABLES`, the `MALLOC_…`
 /// aliases (which 2.36's tunables erased themselves) and four `LD_…`.
-const UNSECURE_2_41: [&[u8]; 33] = [
-    b"GCONV_PATH",
-    b"GETCONF_DIR",
-    b"GLIBC_TUNABLES",
-    b"HOSTALIASES",
-    b"LD_AUDIT",
-    b"LD_BIND_NOT",
-    b"LD_BIND_NOW",
-    b"LD_DEBUG",
-    b"LD_DEBUG_OUTPUT",
-    b"LD_DYNAMIC_WEAK",
-    b"LD_LIBRARY_PATH",
-    b"LD_ORIGIN_PATH",
-    b"LD_PRELOAD",
-    b"LD_PROFILE",
-    b"LD_SHOW_AUXV",
-    b"LD_VERBOSE",
-    b"LD_WARN",
-    b"LOCALDOMAIN",
-    b"LOCPATH",
-    b"MALLOC_ARENA_MAX",
-    b"MALLOC_ARENA_TEST",
-    b"MALLOC_MMAP_MAX_",
-    b"MALLOC_MMAP_THRESHOLD_",
-    b"MALLOC_PERTURB_",
-    b"MALLOC_TOP_PAD_",
-    b"MALLOC_TRACE",
-    b"MALLOC_TRIM_THRESHOLD_",
-    b"NIS_PATH",
-    b"NLSPATH",
-    b"RESOLV_HOST_CONF",
-    b"RES_OPTIONS",
-    b"TMPDIR",
-    b"TZDIR",
-];
+// One blob of NUL-separated names, not an array of slices: an array of
+// pointers is relocated at start-up, which makes its page private dirty memory.
+const UNSECURE_2_41: &[u8] = b"GCONV_PATH\0\
+    GETCONF_DIR\0\
+    GLIBC_TUNABLES\0\
+    HOSTALIASES\0\
+    LD_AUDIT\0\
+    LD_BIND_NOT\0\
+    LD_BIND_NOW\0\
+    LD_DEBUG\0\
+    LD_DEBUG_OUTPUT\0\
+    LD_DYNAMIC_WEAK\0\
+    LD_LIBRARY_PATH\0\
+    LD_ORIGIN_PATH\0\
+    LD_PRELOAD\0\
+    LD_PROFILE\0\
+    LD_SHOW_AUXV\0\
+    LD_VERBOSE\0\
+    LD_WARN\0\
+    LOCALDOMAIN\0\
+    LOCPATH\0\
+    MALLOC_ARENA_MAX\0\
+    MALLOC_ARENA_TEST\0\
+    MALLOC_MMAP_MAX_\0\
+    MALLOC_MMAP_THRESHOLD_\0\
+    MALLOC_PERTURB_\0\
+    MALLOC_TOP_PAD_\0\
+    MALLOC_TRACE\0\
+    MALLOC_TRIM_THRESHOLD_\0\
+    NIS_PATH\0\
+    NLSPATH\0\
+    RESOLV_HOST_CONF\0\
+    RES_OPTIONS\0\
+    TMPDIR\0\
+    TZDIR";
 
 /// Whether the release was chosen: from the system's `libc.so.6`
 /// ([`select_system_release`]) or from the one loaded ([`check_libc_version`]).
