@@ -214,6 +214,7 @@ case! {
             )
             .libc_exe("thrtls", &["thrtls.c"], &["-pthread", "-L.", "-lthrtls"])
             .libc_exe("rseq", &["rseq.c"], &["-pthread"])
+            .libc_exe("allocs", &["allocs.c"], &["-pthread"])
     }
 
     /// `/etc/ld.so.cache`'s variants: `libmark.so` and `libdl_mark.so` in `lib/` (the

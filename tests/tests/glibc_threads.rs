@@ -90,6 +90,19 @@ both_ways! {
         )
     }
 
+    /// A program that interposes calloc sees its calloc called for a new thread's DTV in
+    /// pthread_create's caller, as glibc's loader allocates DTVs with the program's malloc
+    /// family once start-up is done (a debugging malloc that sets itself up on its first call
+    /// relies on that call coming from one thread); the threads run and are joined.  The
+    /// second round's threads reuse the first round's cached stacks, and their DTVs with them.
+    fn thread_dtv_from_programs_calloc() -> Run {
+        threads("allocs").expect_stdout(
+            "round 0: calloc(n, 16) in pthread_create's caller: yes, sum 26\n\
+             round 1: calloc(n, 16) in pthread_create's caller: no, sum 26\n\
+             main: mine=5\n",
+        )
+    }
+
     /// The initial thread's rseq area, registered by the loader as glibc's registers it by
     /// default: `__rseq_size` 20 at `__rseq_offset` 2336 (`struct pthread`'s `rseq_area`), the
     /// kernel holding that very area and keeping its `cpu_id` equal to `sched_getcpu()`; libc

@@ -519,8 +519,11 @@ impl Runtime for Glibc {
         // `malloc` family, looked up in the global scope so that a `malloc`
         // the program or a library interposes is the one used
         // (`__rtld_malloc_init_real`).  ld-rs keeps its own heap for its
-        // records, but TLS blocks allocated from now on come from there, as
-        // libc frees them with its `free` (contract §10.3).
+        // own bookkeeping, but what glibc's loader allocates for libc and
+        // the program to see — TLS blocks and DTVs, which libc frees with
+        // its `free` (contract §10.3) — comes from there from now on, all
+        // four switched at once.  (Not yet the records of objects loaded
+        // later, which glibc's loader allocates there too.)
         if !ld.objs.iter().any(|d| d.soname == Some(b"libc.so.6") && d.ns == BASE) {
             return;
         }
@@ -534,10 +537,11 @@ impl Runtime for Glibc {
         for name in [&b"calloc"[..], b"free", b"malloc", b"realloc"] {
             audit_binding(ld, ld.program(), name, b"GLIBC_2.2.5", true);
         }
-        let [_, free, malloc, _] = found;
-        if free != 0 && malloc != 0 {
-            // SAFETY: the program's malloc and free, relocated with everything else.
-            unsafe { tls::set_libc_allocator(malloc, free) };
+        let [calloc, free, malloc, realloc] = found;
+        if found.iter().all(|&f| f != 0) {
+            // SAFETY: the program's malloc family, relocated with everything
+            // else; start-up has one thread.
+            unsafe { tls::set_libc_allocator(calloc, free, malloc, realloc) };
         }
     }
 

@@ -78,9 +78,13 @@
 //! libc's `malloc`** — the program's `malloc`, found in the global scope
 //! once start-up has relocated everything, as glibc's loader switches to
 //! it.  Blocks taken from ld-rs's own heap (before [`set_libc_allocator`]
-//! is called) keep `to_free = NULL` and are never freed; the DTVs themselves come from our heap, which is sound because only
-//! our `_dl_deallocate_tls` ever frees or resizes them (glibc `elf/dl-tls.c`,
-//! `nptl/allocatestack.c`).
+//! is called) keep `to_free = NULL` and are never freed.  Every DTV but the
+//! initial one comes from the same `calloc`/`realloc` once they are known,
+//! as glibc's loader allocates them: an interposed allocator sees a new
+//! thread's DTV allocated in `pthread_create`'s caller, and a debugging
+//! `malloc` that sets itself up on its first call is first called there,
+//! by one thread.  Only our `_dl_deallocate_tls` and `_dl_resize_dtv`
+//! free or resize a DTV (glibc `elf/dl-tls.c`, `nptl/allocatestack.c`).
 //!
 //! # Why `__tls_get_addr` realigns the stack
 //! The x86_64 psABI requires `%rsp` to be 16-byte aligned at every call, but
@@ -267,9 +271,12 @@ pub fn select_release() {
     GENERATION.store(gl_at!(dl_tls_generation), Ordering::Relaxed);
 }
 
-/// libc's `malloc` and `free`, once libc can serve them (0 before).
+/// libc's `malloc`, `free`, `calloc` and `realloc`, once libc can serve
+/// them (0 before; all four are set together).
 static LIBC_MALLOC: AtomicUsize = AtomicUsize::new(0);
 static LIBC_FREE: AtomicUsize = AtomicUsize::new(0);
+static LIBC_CALLOC: AtomicUsize = AtomicUsize::new(0);
+static LIBC_REALLOC: AtomicUsize = AtomicUsize::new(0);
 
 /// How many threads are inside a TLS update that calls `malloc` or `free`
 /// (glibc's `_dl_tls_threads_in_update`).  An interposed `malloc` that uses
@@ -982,13 +989,38 @@ pub unsafe fn init_static_blocks(tp: usize) {
     unsafe { allocate_tls_init(tp, false) };
 }
 
-/// From now on, TLS blocks allocated on demand come from libc's `malloc`
-/// and are freed with its `free` (contract §10.3).  Until this is called
-/// they come from ld-rs's heap and are never freed.
+/// From now on, TLS blocks allocated on demand and every DTV but the
+/// initial one come from the program's `malloc` family and are freed with
+/// its `free` (contract §10.3), as glibc's loader allocates them once
+/// start-up has relocated everything.  Until this is called they come from
+/// ld-rs's heap.  A DTV of the calling thread taken from ld-rs's heap
+/// before (a resize while audit modules ran) moves to the program's heap,
+/// so that every DTV but the initial one has one origin.
 ///
 /// # Safety
-/// `malloc` and `free` are libc's, relocated and callable from any thread.
-pub unsafe fn set_libc_allocator(malloc: usize, free: usize) {
+/// The four are libc's (or the program's interposed ones), relocated and
+/// callable from any thread; called once, by the only thread there is.
+pub unsafe fn set_libc_allocator(calloc: usize, free: usize, malloc: usize, realloc: usize) {
+    // SAFETY: start-up, one thread; its DTV is live.
+    unsafe {
+        let dtv = thread_dtv();
+        if !dtv.is_null() && dtv as usize != load_relaxed(gl_at!(dl_initial_dtv)) {
+            let cap = capacity(dtv);
+            let Some(layout) = dtv_layout(cap) else { return };
+            // SAFETY: the caller's contract: the program's `malloc`.
+            let malloc_fn: unsafe extern "C" fn(usize) -> *mut u8 = core::mem::transmute(malloc);
+            let p = malloc_fn(layout.size());
+            if p.is_null() {
+                // Keep ld-rs's heap for everything: still consistent.
+                return;
+            }
+            ptr::copy_nonoverlapping(dtv.sub(1) as *const u8, p, layout.size());
+            put(thread_self(), pthread::HEADER_DTV, p as usize + 16);
+            alloc::alloc::dealloc(dtv.sub(1) as *mut u8, layout);
+        }
+    }
+    LIBC_CALLOC.store(calloc, Ordering::Release);
+    LIBC_REALLOC.store(realloc, Ordering::Release);
     LIBC_FREE.store(free, Ordering::Release);
     LIBC_MALLOC.store(malloc, Ordering::Release);
 }
@@ -1288,7 +1320,9 @@ pub unsafe extern "C" fn _dl_deallocate_tls(tcb: *mut u8, dealloc_tcb: bool) {
                 libc_free((*dtv.add(m)).to_free);
             }
             if dtv as usize != load_relaxed(gl_at!(dl_initial_dtv)) {
-                if let Some(layout) = dtv_layout(cap) {
+                if LIBC_FREE.load(Ordering::Acquire) != 0 {
+                    libc_free(dtv.sub(1) as usize);
+                } else if let Some(layout) = dtv_layout(cap) {
                     alloc::alloc::dealloc(dtv.sub(1) as *mut u8, layout);
                 }
             }
@@ -1491,8 +1525,16 @@ unsafe fn allocate_dtv(tcb: usize) -> bool {
     // SAFETY: GL is only read.
     let cap = unsafe { max_dtv_idx() }.saturating_add(DTV_SURPLUS);
     let Some(layout) = dtv_layout(cap) else { return false };
-    // SAFETY: the layout has a non-zero size.
-    let a = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut Dtv;
+    let calloc = LIBC_CALLOC.load(Ordering::Acquire);
+    let a = if calloc != 0 {
+        // SAFETY: set_libc_allocator's contract: the program's `calloc`.
+        let calloc: unsafe extern "C" fn(usize, usize) -> *mut u8 = unsafe { core::mem::transmute(calloc) };
+        // SAFETY: plain call.
+        unsafe { calloc(layout.size() / 16, 16) }
+    } else {
+        // SAFETY: the layout has a non-zero size.
+        unsafe { alloc::alloc::alloc_zeroed(layout) }
+    } as *mut Dtv;
     if a.is_null() {
         return false;
     }
@@ -1520,10 +1562,30 @@ unsafe fn resize_dtv(dtv: *mut Dtv, max_modid: usize) -> *mut Dtv {
     };
     // SAFETY: GL is only read.
     let initial = unsafe { load_relaxed(gl_at!(dl_initial_dtv)) };
+    let (malloc, realloc) = (
+        LIBC_MALLOC.load(Ordering::Acquire),
+        LIBC_REALLOC.load(Ordering::Acquire),
+    );
     // SAFETY: the old array spans old + 2 entries from dtv - 1; a
-    // non-initial DTV was allocated from our heap with `old_layout`.
+    // non-initial DTV came from the program's heap once it is known
+    // (set_libc_allocator), else from ours with `old_layout`.
     let p = unsafe {
-        if dtv as usize == initial {
+        if malloc != 0 {
+            // SAFETY: set_libc_allocator's contract: the program's functions.
+            let malloc: unsafe extern "C" fn(usize) -> *mut u8 = core::mem::transmute(malloc);
+            let realloc: unsafe extern "C" fn(*mut u8, usize) -> *mut u8 = core::mem::transmute(realloc);
+            in_update(|| {
+                if dtv as usize == initial {
+                    let p = malloc(new_layout.size());
+                    if !p.is_null() {
+                        ptr::copy_nonoverlapping(dtv.sub(1) as *const u8, p, old_layout.size());
+                    }
+                    p
+                } else {
+                    realloc(dtv.sub(1) as *mut u8, new_layout.size())
+                }
+            })
+        } else if dtv as usize == initial {
             let p = alloc::alloc::alloc(new_layout);
             if !p.is_null() {
                 ptr::copy_nonoverlapping(dtv.sub(1) as *const u8, p, old_layout.size());
